@@ -1,0 +1,287 @@
+//! Client options (pure): validation of everything `new DeapiClient(options)` accepts that is
+//! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
+
+use crate::api::ApiVersion;
+use crate::error::{ApiError, Kind};
+use crate::json::Json;
+use crate::retry::RetryPolicy;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
+/// Per-attempt timeout default.
+pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+/// Largest timer delay JS honours (2^31 - 1 ms); longer values fire at once.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// Options that hold functions or objects the JS layer keeps; listed so they are not "unknown".
+pub const FUNCTION_OPTIONS: &[&str] = &["fetch", "onRequest", "onResponse", "onRetry", "onError"];
+const DATA_OPTIONS: &[&str] = &[
+    "apiKey",
+    "baseUrl",
+    "apiVersion",
+    "timeoutMs",
+    "maxRetries",
+    "retryBaseDelayMs",
+    "maxRetryAfterMs",
+    "retrySubmissions",
+    "headers",
+    "dangerouslyAllowBrowser",
+];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub api_key: Option<String>,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub version: ApiVersion,
+    pub timeout_ms: f64,
+    pub retry: RetryPolicy,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Where the client runs, for the browser key guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Browser,
+    Server,
+}
+
+fn bad(name: &str, problem: &str) -> ApiError {
+    ApiError::invalid_option(name, problem)
+}
+
+/// Validate the data options. `options` is the options object with function values already
+/// removed (their names are in `function_keys`).
+pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime) -> Result<Config, ApiError> {
+    let pairs: &[(String, Json)] = match options {
+        Json::Obj(p) => p,
+        Json::Null => &[],
+        other => {
+            return Err(ApiError::new(
+                Kind::InvalidOptions,
+                format!("DeapiClient options must be an object, got {}", other.type_name()),
+            ))
+        }
+    };
+    for (k, v) in pairs {
+        if !DATA_OPTIONS.contains(&k.as_str()) && !FUNCTION_OPTIONS.contains(&k.as_str()) && !v.is_null() {
+            return Err(bad(k, "unknown option (check its spelling; options are camelCase, e.g. `apiKey`)"));
+        }
+    }
+    for k in function_keys {
+        if !FUNCTION_OPTIONS.contains(&k.as_str()) {
+            return Err(bad(k, "expected a value, got a function"));
+        }
+    }
+    let get = |name: &str| options.get(name).filter(|v| !v.is_null());
+
+    let api_key = match get("apiKey") {
+        None => None,
+        Some(Json::Str(k)) => {
+            let k = k.trim();
+            if k.is_empty() {
+                return Err(bad("apiKey", "must not be empty"));
+            }
+            if k.chars().any(|c| c.is_control() || c == ' ') {
+                return Err(bad("apiKey", "contains spaces or control characters; copy the key again from your deAPI dashboard"));
+            }
+            Some(k.to_owned())
+        }
+        Some(other) => return Err(bad("apiKey", &format!("must be a string, got {}", other.type_name()))),
+    };
+
+    let base_url = match get("baseUrl") {
+        None => None,
+        Some(Json::Str(u)) => {
+            let u = u.trim().trim_end_matches('/');
+            let ok = u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && runtime == Runtime::Browser) || u.is_empty() && runtime == Runtime::Browser;
+            if !ok || u.contains(char::is_whitespace) {
+                return Err(bad(
+                    "baseUrl",
+                    "must be an absolute http(s) URL such as https://api.deapi.ai (in a browser, a path such as /api/deapi for a same-origin proxy)",
+                ));
+            }
+            Some(u.to_owned())
+        }
+        Some(other) => return Err(bad("baseUrl", &format!("must be a string, got {}", other.type_name()))),
+    };
+
+    let version = match get("apiVersion").map(|v| v.as_str()) {
+        None | Some(Some("v2")) => ApiVersion::V2,
+        Some(Some("v1")) => ApiVersion::V1,
+        Some(_) => return Err(bad("apiVersion", "must be \"v2\" or \"v1\"")),
+    };
+
+    let number = |name: &str, default: f64, min: f64, max: f64, integer: bool| -> Result<f64, ApiError> {
+        match get(name) {
+            None => Ok(default),
+            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || n.fract() == 0.0) => Ok(*n),
+            Some(_) => {
+                let kind = if integer { "an integer" } else { "a number" };
+                Err(bad(name, &format!("must be {kind} from {} to {}", min as u64, max as u64)))
+            }
+        }
+    };
+    let timeout_ms = number("timeoutMs", DEFAULT_TIMEOUT_MS, 1.0, MAX_TIMER_MS, false)?;
+    let max_retries = number("maxRetries", 3.0, 0.0, 10.0, true)? as u32;
+    let base_delay_ms = number("retryBaseDelayMs", 1000.0, 0.0, MAX_TIMER_MS, false)?;
+    let max_retry_after_ms = number("maxRetryAfterMs", 60_000.0, 0.0, MAX_TIMER_MS, false)?;
+
+    let boolean = |name: &str, default: bool| match get(name) {
+        None => Ok(default),
+        Some(Json::Bool(b)) => Ok(*b),
+        Some(_) => Err(bad(name, "must be true or false")),
+    };
+    let retry_submissions = boolean("retrySubmissions", true)?;
+    let allow_browser = boolean("dangerouslyAllowBrowser", false)?;
+
+    let mut headers = Vec::new();
+    match get("headers") {
+        None => {}
+        Some(Json::Obj(pairs)) => {
+            for (name, value) in pairs {
+                let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+                if !valid_name {
+                    return Err(bad("headers", &format!("`{name}` is not a valid header name")));
+                }
+                let value = match value {
+                    Json::Str(s) if !s.contains(['\r', '\n']) => s.clone(),
+                    Json::Null => continue,
+                    _ => return Err(bad("headers", &format!("the value of `{name}` must be a single-line string"))),
+                };
+                if name.eq_ignore_ascii_case("authorization") && api_key.is_some() {
+                    return Err(bad("headers", "sets Authorization and `apiKey` is set too; use one of them"));
+                }
+                headers.push((name.clone(), value));
+            }
+        }
+        Some(_) => return Err(bad("headers", "must be an object of header names to string values")),
+    }
+
+    if api_key.is_none() && base_url.is_none() {
+        return Err(bad(
+            "apiKey",
+            "is required (pass `apiKey`, e.g. from process.env.DEAPI_API_KEY); to call a proxy that adds the key on the server, omit `apiKey` and set `baseUrl` to the proxy",
+        ));
+    }
+    if api_key.is_some() && runtime == Runtime::Browser && !allow_browser {
+        return Err(bad(
+            "apiKey",
+            "refused in a browser: anyone who opens the page can read the key. Keep the key on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode), or pass `dangerouslyAllowBrowser: true` if you accept the risk",
+        ));
+    }
+
+    Ok(Config {
+        api_key,
+        base_url: base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+        version,
+        timeout_ms,
+        retry: RetryPolicy { max_retries, base_delay_ms, max_retry_after_ms, retry_submissions },
+        headers,
+    })
+}
+
+/// Per-call options: `{ signal, timeoutMs }` (the signal is handled by the JS layer).
+pub fn parse_call_timeout(options: &Json, default: f64) -> Result<f64, ApiError> {
+    match options.get("timeoutMs") {
+        None | Some(Json::Null) => Ok(default),
+        Some(Json::Num(n)) if n.is_finite() && *n >= 1.0 && *n <= MAX_TIMER_MS => Ok(*n),
+        Some(_) => Err(bad("timeoutMs", "must be a number of milliseconds from 1 to 2147483647")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn opts(text: &str) -> Result<Config, ApiError> {
+        parse_options(&parse(text).unwrap(), &[], Runtime::Server)
+    }
+    fn err(text: &str) -> String {
+        let e = opts(text).unwrap_err();
+        assert_eq!(e.kind, Kind::InvalidOptions);
+        e.message
+    }
+
+    #[test]
+    fn defaults() {
+        let c = opts(r#"{"apiKey":"1|abc"}"#).unwrap();
+        assert_eq!(c.api_key.as_deref(), Some("1|abc"));
+        assert_eq!(c.base_url, "https://api.deapi.ai");
+        assert_eq!(c.version, ApiVersion::V2);
+        assert_eq!(c.timeout_ms, 30_000.0);
+        assert_eq!(c.retry, RetryPolicy::default());
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let c = opts(
+            r#"{"apiKey":" 1|abc ","baseUrl":"http://127.0.0.1:9/","apiVersion":"v1","timeoutMs":500,"maxRetries":5,
+               "retryBaseDelayMs":10,"maxRetryAfterMs":0,"retrySubmissions":false,"headers":{"X-App":"demo"},
+               "dangerouslyAllowBrowser":false}"#,
+        )
+        .unwrap();
+        assert_eq!(c.api_key.as_deref(), Some("1|abc"));
+        assert_eq!(c.base_url, "http://127.0.0.1:9");
+        assert_eq!(c.version, ApiVersion::V1);
+        assert_eq!(c.timeout_ms, 500.0);
+        assert_eq!(c.retry, RetryPolicy { max_retries: 5, base_delay_ms: 10.0, max_retry_after_ms: 0.0, retry_submissions: false });
+        assert_eq!(c.headers, [("X-App".to_owned(), "demo".to_owned())]);
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        assert!(err(r#"{"apikey":"x"}"#).contains("`apikey`: unknown option"));
+        assert!(err(r#"{}"#).contains("`apiKey`: is required"));
+        assert!(err(r#"{"apiKey":""}"#).contains("`apiKey`: must not be empty"));
+        assert!(err(r#"{"apiKey":42}"#).contains("`apiKey`: must be a string, got number"));
+        assert!(err(r#"{"apiKey":"a b"}"#).contains("`apiKey`"));
+        assert!(err(r#"{"apiKey":"k","baseUrl":"api.deapi.ai"}"#).contains("`baseUrl`"));
+        assert!(err(r#"{"apiKey":"k","apiVersion":"v3"}"#).contains("`apiVersion`"));
+        assert!(err(r#"{"apiKey":"k","timeoutMs":0}"#).contains("`timeoutMs`"));
+        assert!(err(r#"{"apiKey":"k","timeoutMs":"100"}"#).contains("`timeoutMs`"));
+        assert!(err(r#"{"apiKey":"k","maxRetries":1.5}"#).contains("`maxRetries`: must be an integer from 0 to 10"));
+        assert!(err(r#"{"apiKey":"k","maxRetries":11}"#).contains("`maxRetries`"));
+        assert!(err(r#"{"apiKey":"k","retryBaseDelayMs":-1}"#).contains("`retryBaseDelayMs`"));
+        assert!(err(r#"{"apiKey":"k","maxRetryAfterMs":true}"#).contains("`maxRetryAfterMs`"));
+        assert!(err(r#"{"apiKey":"k","retrySubmissions":"no"}"#).contains("`retrySubmissions`: must be true or false"));
+        assert!(err(r#"{"apiKey":"k","headers":[]}"#).contains("`headers`"));
+        assert!(err(r#"{"apiKey":"k","headers":{"X-A":1}}"#).contains("`X-A` must be a single-line string"));
+        assert!(err(r#"{"apiKey":"k","headers":{"X-A":"a\r\nb"}}"#).contains("`headers`"));
+        assert!(err(r#"{"apiKey":"k","headers":{"Bad Name":"v"}}"#).contains("not a valid header name"));
+        assert!(err(r#"{"apiKey":"k","headers":{"authorization":"Bearer x"}}"#).contains("use one of them"));
+        let e = parse_options(&Json::str("k"), &[], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("must be an object, got string"));
+        let e = parse_options(&parse(r#"{"apiKey":"k"}"#).unwrap(), &["apiVersion".into()], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`apiVersion`: expected a value, got a function"));
+    }
+
+    #[test]
+    fn null_means_unset() {
+        let c = opts(r#"{"apiKey":"k","baseUrl":null,"timeoutMs":null,"unknownButNull":null}"#).unwrap();
+        assert_eq!(c.base_url, DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn browser_key_guard_and_proxy_mode() {
+        let key = parse(r#"{"apiKey":"1|abc"}"#).unwrap();
+        let e = parse_options(&key, &[], Runtime::Browser).unwrap_err();
+        assert!(e.message.contains("refused in a browser") && e.message.contains("dangerouslyAllowBrowser"));
+        let allowed = parse(r#"{"apiKey":"1|abc","dangerouslyAllowBrowser":true}"#).unwrap();
+        assert!(parse_options(&allowed, &[], Runtime::Browser).is_ok());
+        // keyless proxy mode: no key, a baseUrl (relative paths only in a browser)
+        let proxy = parse(r#"{"baseUrl":"/api/deapi"}"#).unwrap();
+        let c = parse_options(&proxy, &[], Runtime::Browser).unwrap();
+        assert_eq!((c.api_key, c.base_url.as_str()), (None, "/api/deapi"));
+        assert!(parse_options(&proxy, &[], Runtime::Server).is_err());
+        let c = opts(r#"{"baseUrl":"https://my.app/deapi","headers":{"Authorization":"Session s"}}"#).unwrap();
+        assert_eq!(c.headers.len(), 1);
+    }
+
+    #[test]
+    fn call_timeout() {
+        assert_eq!(parse_call_timeout(&Json::Null, 7.0).unwrap(), 7.0);
+        assert_eq!(parse_call_timeout(&parse(r#"{"timeoutMs":5}"#).unwrap(), 7.0).unwrap(), 5.0);
+        assert!(parse_call_timeout(&parse(r#"{"timeoutMs":-5}"#).unwrap(), 7.0).is_err());
+    }
+}

@@ -1,0 +1,625 @@
+//! Errors as data (pure): the error value every failure becomes, and the decoder that turns an
+//! HTTP error response (status, headers, body) into one. The one conversion into a JS error object
+//! lives in `js.rs`.
+//!
+//! The decoder accepts every body deAPI has been seen to send (deapi-api.md §4.1):
+//! the verified shape `{message, errors: {field: [msgs]}}`, the stale one
+//! `{data: null, message, errors: [{field, messages}], statusCode}`, `errors: []` (PHP's empty
+//! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
+
+use crate::json::{redact_str, Json};
+
+/// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    Validation,
+    InsufficientBalance,
+    PayloadTooLarge,
+    RateLimit,
+    Server,
+    Http,
+    Connection,
+    Timeout,
+    Aborted,
+    JobFailed,
+    JobTimeout,
+    InvalidOptions,
+    InvalidResponse,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Authentication => "authentication",
+            Kind::PermissionDenied => "permission_denied",
+            Kind::NotFound => "not_found",
+            Kind::Validation => "validation",
+            Kind::InsufficientBalance => "insufficient_balance",
+            Kind::PayloadTooLarge => "payload_too_large",
+            Kind::RateLimit => "rate_limit",
+            Kind::Server => "server",
+            Kind::Http => "http",
+            Kind::Connection => "connection",
+            Kind::Timeout => "timeout",
+            Kind::Aborted => "aborted",
+            Kind::JobFailed => "job_failed",
+            Kind::JobTimeout => "job_timeout",
+            Kind::InvalidOptions => "invalid_options",
+            Kind::InvalidResponse => "invalid_response",
+        }
+    }
+    /// The JS class name (`error.name`).
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Kind::Authentication => "AuthenticationError",
+            Kind::PermissionDenied => "PermissionDeniedError",
+            Kind::NotFound => "NotFoundError",
+            Kind::Validation => "ValidationError",
+            Kind::InsufficientBalance => "InsufficientBalanceError",
+            Kind::PayloadTooLarge => "PayloadTooLargeError",
+            Kind::RateLimit => "RateLimitError",
+            Kind::Server => "ServerError",
+            Kind::Http => "DeapiError",
+            Kind::Connection => "ConnectionError",
+            Kind::Timeout => "RequestTimeoutError",
+            Kind::Aborted => "AbortError",
+            Kind::JobFailed => "JobFailedError",
+            Kind::JobTimeout => "JobTimeoutError",
+            Kind::InvalidOptions => "InvalidOptionsError",
+            Kind::InvalidResponse => "InvalidResponseError",
+        }
+    }
+    fn for_status(status: u16) -> Kind {
+        match status {
+            401 => Kind::Authentication,
+            403 => Kind::PermissionDenied,
+            404 => Kind::NotFound,
+            413 => Kind::PayloadTooLarge,
+            422 => Kind::Validation,
+            429 => Kind::RateLimit,
+            500..=599 => Kind::Server,
+            _ => Kind::Http,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// deAPI's rate-limit headers, all optional (§4.3).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateLimit {
+    pub limit: Option<f64>,
+    pub remaining: Option<f64>,
+    pub daily_limit: Option<f64>,
+    pub daily_remaining: Option<f64>,
+    /// `X-RateLimit-Type`: `minute` or `daily`.
+    pub kind: Option<String>,
+    /// `X-RateLimit-Source`: which bucket applied.
+    pub source: Option<String>,
+}
+
+impl RateLimit {
+    pub fn is_empty(&self) -> bool {
+        *self == RateLimit::default()
+    }
+}
+
+/// The response headers the SDK reads, gathered by the transport.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponseMeta {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub rate_limit: RateLimit,
+}
+
+impl ResponseMeta {
+    /// Fill from a header lookup (`name` is lower-case).
+    pub fn from_headers(status: u16, get: impl Fn(&str) -> Option<String>) -> ResponseMeta {
+        let num = |name: &str| get(name).and_then(|v| v.trim().parse::<f64>().ok());
+        ResponseMeta {
+            status,
+            content_type: get("content-type"),
+            retry_after: get("retry-after"),
+            rate_limit: RateLimit {
+                limit: num("x-ratelimit-limit"),
+                remaining: num("x-ratelimit-remaining"),
+                daily_limit: num("x-ratelimit-daily-limit"),
+                daily_remaining: num("x-ratelimit-daily-remaining"),
+                kind: get("x-ratelimit-type"),
+                source: get("x-ratelimit-source"),
+            },
+        }
+    }
+}
+
+/// A response body as received: parsed JSON, or the raw text when it was not JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Json(Json),
+    Text(String),
+}
+
+/// Every failure of the SDK, as data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub kind: Kind,
+    pub status: Option<u16>,
+    pub message: String,
+    pub errors: Vec<FieldError>,
+    pub body: Option<Body>,
+    pub request_id: Option<String>,
+    /// Seconds, from `Retry-After`.
+    pub retry_after: Option<f64>,
+    pub rate_limit: Option<RateLimit>,
+    /// HTTP attempts made (0 when none was: bad options, client-side checks).
+    pub attempts: u32,
+    /// Job failure details (`JobFailedError`).
+    pub job: Option<JobFailure>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobFailure {
+    pub error_code: Option<String>,
+    pub error_reason: Option<String>,
+    pub retryable: Option<bool>,
+    pub refunded: Option<bool>,
+}
+
+impl ApiError {
+    pub fn new(kind: Kind, message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind,
+            status: None,
+            message: message.into(),
+            errors: Vec::new(),
+            body: None,
+            request_id: None,
+            retry_after: None,
+            rate_limit: None,
+            attempts: 0,
+            job: None,
+        }
+    }
+
+    /// A bad option or argument, naming it.
+    pub fn invalid_option(name: &str, problem: &str) -> ApiError {
+        ApiError::new(Kind::InvalidOptions, format!("Invalid option `{name}`: {problem}"))
+    }
+
+    /// `{field: [messages]}` in first-seen field order (the Laravel shape).
+    pub fn field_errors(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+        for e in &self.errors {
+            match out.iter_mut().find(|(f, _)| *f == e.field) {
+                Some((_, msgs)) => msgs.push(&e.message),
+                None => out.push((&e.field, vec![&e.message])),
+            }
+        }
+        out
+    }
+
+    /// Remove every trace of `secret` (the API key) from the error.
+    pub fn redact(&mut self, secret: &str) {
+        redact_str(&mut self.message, secret);
+        for e in &mut self.errors {
+            redact_str(&mut e.field, secret);
+            redact_str(&mut e.message, secret);
+        }
+        match &mut self.body {
+            Some(Body::Json(j)) => j.redact(secret),
+            Some(Body::Text(t)) => redact_str(t, secret),
+            None => {}
+        }
+        if let Some(id) = &mut self.request_id {
+            redact_str(id, secret);
+        }
+        if let Some(rl) = &mut self.rate_limit {
+            for s in [&mut rl.kind, &mut rl.source].into_iter().flatten() {
+                redact_str(s, secret);
+            }
+        }
+    }
+}
+
+/// Longest raw (non-JSON) body text kept on an error.
+const MAX_TEXT_BODY: usize = 4096;
+
+/// Decode an HTTP error response. `now_ms` resolves an HTTP-date `Retry-After`.
+pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiError {
+    let status = meta.status;
+    let mut err = ApiError::new(Kind::for_status(status), String::new());
+    err.status = Some(status);
+    let mut server_message = None;
+    let body = match body {
+        Body::Json(json) => {
+            if let Json::Obj(_) = json {
+                server_message = message_of(&json);
+                err.errors = field_errors_of(&json);
+            }
+            Body::Json(json)
+        }
+        Body::Text(text) => Body::Text(truncate(text, MAX_TEXT_BODY)),
+    };
+    err.message = server_message.unwrap_or_else(|| default_message(status, &body, meta));
+    if err.kind == Kind::Validation && err.errors.iter().any(|e| e.field == "balance") {
+        err.kind = Kind::InsufficientBalance;
+    }
+    err.retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms));
+    if !meta.rate_limit.is_empty() {
+        err.rate_limit = Some(meta.rate_limit.clone());
+    }
+    err.body = Some(body);
+    err
+}
+
+fn message_of(body: &Json) -> Option<String> {
+    ["message", "error"]
+        .iter()
+        .filter_map(|k| body.get(k))
+        .find_map(|m| match m {
+            Json::Str(s) if !s.trim().is_empty() => Some(s.clone()),
+            // `{"error": {"message": "..."}}` (gateway / OpenAI style)
+            Json::Obj(_) => m.get("message").and_then(Json::as_str).map(str::to_owned),
+            _ => None,
+        })
+}
+
+/// Every `{field, message}` of the body, in server order, one per message.
+fn field_errors_of(body: &Json) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    match body.get("errors") {
+        // verified shape: {"field": ["msg", ...]} (a bare string is tolerated)
+        Some(Json::Obj(pairs)) => {
+            for (field, msgs) in pairs {
+                push_messages(&mut out, field, msgs);
+            }
+        }
+        // stale shape: [{"field": "...", "messages": [...]}] (or "message")
+        Some(Json::Arr(items)) => {
+            for item in items {
+                let Some(field) = item.get("field").and_then(Json::as_str) else {
+                    continue;
+                };
+                let msgs = item.get("messages").or_else(|| item.get("message"));
+                push_messages(&mut out, field, msgs.unwrap_or(&Json::Null));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
+    let before = out.len();
+    let mut push = |m: &Json| {
+        if let Json::Str(s) = m {
+            out.push(FieldError { field: field.to_owned(), message: s.clone() });
+        }
+    };
+    match msgs {
+        Json::Arr(items) => items.iter().for_each(&mut push),
+        other => push(other),
+    }
+    if out.len() == before {
+        // The field was named but no readable message came with it: keep the field visible.
+        out.push(FieldError {
+            field: field.to_owned(),
+            message: format!("The {} field is invalid.", field.replace('_', " ")),
+        });
+    }
+}
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
+    let reason = reason_phrase(status);
+    let what = match body {
+        Body::Text(t) if t.trim().is_empty() => " with an empty body",
+        Body::Text(_) => match meta.content_type.as_deref() {
+            Some(ct) if ct.contains("html") => " with an HTML page instead of JSON (likely a proxy or gateway error)",
+            _ => " with a non-JSON body",
+        },
+        Body::Json(_) => "",
+    };
+    match reason {
+        Some(r) => format!("deAPI request failed: HTTP {status} {r}{what}"),
+        None => format!("deAPI request failed: HTTP {status}{what}"),
+    }
+}
+
+fn reason_phrase(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// `Retry-After` as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then_some(secs);
+    }
+    let at = parse_http_date(v)?;
+    Some(((at * 1000.0 - now_ms) / 1000.0).max(0.0).ceil())
+}
+
+/// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), also
+/// accepting RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
+pub fn parse_http_date(s: &str) -> Option<f64> {
+    let parts: Vec<&str> = s
+        .split(|c: char| c == ' ' || c == '-' || c == ',')
+        .filter(|p| !p.is_empty())
+        .collect();
+    // Find day, month, year, time among the parts, whatever their order.
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    for p in parts.iter().skip(1) {
+        if let Some(m) = month_index(p) {
+            month = Some(m);
+        } else if p.contains(':') {
+            time = Some(*p);
+        } else if let Ok(n) = p.parse::<i64>() {
+            if day.is_none() && p.len() <= 2 && year.is_none() {
+                day = Some(n);
+            } else {
+                year = Some(if p.len() == 2 { if n < 70 { 2000 + n } else { 1900 + n } } else { n });
+            }
+        }
+    }
+    let (day, month, year, time) = (day?, month?, year?, time?);
+    let mut hms = time.split(':').map(|t| t.parse::<i64>().ok());
+    let (h, mi, se) = (hms.next()??, hms.next()??, hms.next()??);
+    if !(1..=31).contains(&day) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some((days * 86_400 + h * 3600 + mi * 60 + se) as f64)
+}
+
+fn month_index(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(s)).map(|i| i as i64 + 1)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn meta(status: u16) -> ResponseMeta {
+        ResponseMeta { status, ..Default::default() }
+    }
+    fn decode(status: u16, body: &str) -> ApiError {
+        let b = parse(body).map(Body::Json).unwrap_or_else(|| Body::Text(body.to_owned()));
+        decode_http_error(&meta(status), b, 0.0)
+    }
+    fn pairs(e: &ApiError) -> Vec<(&str, &str)> {
+        e.errors.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect()
+    }
+
+    #[test]
+    fn verified_422_shape_in_server_order() {
+        let e = decode(
+            422,
+            r#"{"message":"The width field must be at least 512. (and 2 more errors)",
+               "errors":{"width":["The width field must be at least 512.","The width field must be a multiple of 16."],
+                         "height":["The height field must be at least 512."],
+                         "steps":["The steps field must be at least 8."]}}"#,
+        );
+        assert_eq!(e.kind, Kind::Validation);
+        assert_eq!(e.status, Some(422));
+        assert_eq!(e.message, "The width field must be at least 512. (and 2 more errors)");
+        assert_eq!(
+            pairs(&e),
+            [
+                ("width", "The width field must be at least 512."),
+                ("width", "The width field must be a multiple of 16."),
+                ("height", "The height field must be at least 512."),
+                ("steps", "The steps field must be at least 8."),
+            ]
+        );
+        let fe = e.field_errors();
+        assert_eq!(fe.len(), 3);
+        assert_eq!(fe[0], ("width", vec!["The width field must be at least 512.", "The width field must be a multiple of 16."]));
+    }
+
+    #[test]
+    fn stale_shape_with_status_code_and_array_errors() {
+        let e = decode(
+            422,
+            r#"{"data":null,"message":"The prompt field is required.",
+               "errors":[{"field":"prompt","messages":["The prompt field is required."]},
+                         {"field":"seed","messages":["The seed field is required.","x"]}],"statusCode":422}"#,
+        );
+        assert_eq!(e.kind, Kind::Validation);
+        assert_eq!(
+            pairs(&e),
+            [
+                ("prompt", "The prompt field is required."),
+                ("seed", "The seed field is required."),
+                ("seed", "x")
+            ]
+        );
+        let e = decode(401, r#"{"data":null,"message":"Unauthenticated.","errors":[],"statusCode":401}"#);
+        assert_eq!((e.kind, e.message.as_str(), e.errors.len()), (Kind::Authentication, "Unauthenticated.", 0));
+    }
+
+    #[test]
+    fn status_classes() {
+        for (status, kind) in [
+            (400, Kind::Http),
+            (401, Kind::Authentication),
+            (403, Kind::PermissionDenied),
+            (404, Kind::NotFound),
+            (410, Kind::Http),
+            (413, Kind::PayloadTooLarge),
+            (418, Kind::Http),
+            (422, Kind::Validation),
+            (429, Kind::RateLimit),
+            (500, Kind::Server),
+            (502, Kind::Server),
+            (599, Kind::Server),
+        ] {
+            assert_eq!(decode(status, r#"{"message":"m"}"#).kind, kind, "{status}");
+        }
+    }
+
+    #[test]
+    fn empty_errors_array_and_odd_members() {
+        let e = decode(422, r#"{"message":"Bad.","errors":[]}"#);
+        assert_eq!((e.kind, e.errors.len()), (Kind::Validation, 0));
+        let e = decode(422, r#"{"message":"Bad.","errors":null}"#);
+        assert_eq!(e.errors.len(), 0);
+        // bare string instead of a list; non-string messages; a field with no readable message
+        let e = decode(422, r#"{"message":7,"errors":{"a":"A is bad.","b":[1,"B is bad."],"c_d":[{}]}}"#);
+        assert_eq!(pairs(&e), [("a", "A is bad."), ("b", "B is bad."), ("c_d", "The c d field is invalid.")]);
+        assert_eq!(e.message, "deAPI request failed: HTTP 422 Unprocessable Content");
+    }
+
+    #[test]
+    fn insufficient_balance_is_a_validation_subclass() {
+        let e = decode(422, r#"{"message":"Not enough balance.","errors":{"balance":["Not enough balance."]}}"#);
+        assert_eq!(e.kind, Kind::InsufficientBalance);
+    }
+
+    #[test]
+    fn non_json_bodies() {
+        let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        let m = ResponseMeta { status: 502, content_type: Some("text/html".into()), ..Default::default() };
+        let e = decode_http_error(&m, Body::Text(html.into()), 0.0);
+        assert_eq!(e.kind, Kind::Server);
+        assert!(e.message.contains("HTTP 502 Bad Gateway with an HTML page"), "{}", e.message);
+        assert_eq!(e.body, Some(Body::Text(html.into())));
+
+        let e = decode(503, "");
+        assert_eq!(e.message, "deAPI request failed: HTTP 503 Service Unavailable with an empty body");
+        let e = decode(599, "oops");
+        assert_eq!(e.message, "deAPI request failed: HTTP 599 with a non-JSON body");
+        // JSON that is not an object
+        for body in ["null", "[]", "\"text\"", "12"] {
+            let e = decode(500, body);
+            assert_eq!((e.kind, e.errors.len()), (Kind::Server, 0), "{body}");
+            assert!(e.message.starts_with("deAPI request failed: HTTP 500"), "{body}");
+        }
+    }
+
+    #[test]
+    fn long_text_bodies_are_truncated_on_a_char_boundary() {
+        let text = "é".repeat(5000);
+        let e = decode(502, &text);
+        let Some(Body::Text(t)) = &e.body else { panic!() };
+        assert!(t.len() <= MAX_TEXT_BODY + 3 && t.ends_with('…'));
+    }
+
+    #[test]
+    fn gateway_style_error_object() {
+        let e = decode(400, r#"{"error":{"message":"bad mask","type":"invalid_request_error"}}"#);
+        assert_eq!(e.message, "bad mask");
+        let e = decode(500, r#"{"error":"Boom"}"#);
+        assert_eq!(e.message, "Boom");
+    }
+
+    #[test]
+    fn rate_limit_headers_and_retry_after() {
+        let h = |n: &str| {
+            Some(
+                match n {
+                    "retry-after" => "86400",
+                    "x-ratelimit-limit" => "3",
+                    "x-ratelimit-remaining" => "0",
+                    "x-ratelimit-daily-limit" => "100",
+                    "x-ratelimit-daily-remaining" => "0",
+                    "x-ratelimit-type" => "daily",
+                    "x-ratelimit-source" => "images/generations",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        };
+        let m = ResponseMeta::from_headers(429, h);
+        let e = decode_http_error(&m, Body::Json(parse(r#"{"message":"Too Many Attempts."}"#).unwrap()), 0.0);
+        assert_eq!(e.kind, Kind::RateLimit);
+        assert_eq!(e.retry_after, Some(86400.0));
+        let rl = e.rate_limit.unwrap();
+        assert_eq!((rl.limit, rl.remaining, rl.daily_limit, rl.daily_remaining), (Some(3.0), Some(0.0), Some(100.0), Some(0.0)));
+        assert_eq!((rl.kind.as_deref(), rl.source.as_deref()), (Some("daily"), Some("images/generations")));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("120", 0.0), Some(120.0));
+        assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
+        assert_eq!(parse_retry_after("-5", 0.0), None);
+        assert_eq!(parse_retry_after("soon", 0.0), None);
+        // 1994-11-06T08:49:37Z = 784111777
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777.0));
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777.0));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777.0));
+        let now = 784_111_777_000.0 - 30_000.0;
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(30.0));
+        // a date in the past means "now"
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + 99_000.0), Some(0.0));
+        assert_eq!(parse_http_date("Sun, 32 Nov 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn redaction_reaches_every_string() {
+        let key = "1234|SecretKeyValue";
+        let mut e = decode(
+            422,
+            r#"{"message":"bad key 1234|SecretKeyValue","errors":{"k1234|SecretKeyValue":["echo 1234|SecretKeyValue"]},"x":["1234|SecretKeyValue"]}"#,
+        );
+        e.redact(key);
+        let dump = format!("{e:?}");
+        assert!(!dump.contains("SecretKeyValue"), "{dump}");
+        let mut e = decode(500, "token=1234|SecretKeyValue");
+        e.redact(key);
+        assert!(!format!("{e:?}").contains("SecretKeyValue"));
+    }
+}

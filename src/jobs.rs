@@ -1,0 +1,197 @@
+//! Jobs (pure): decoding a job status, telling running from finished, the failure error, and the
+//! polling schedule of `wait()` (deapi-api.md §3).
+
+use crate::config::MAX_TIMER_MS;
+use crate::decode::invalid_response;
+use crate::error::{ApiError, Body, JobFailure, Kind};
+use crate::json::Json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    Done,
+    Failed,
+}
+
+/// `{"data":{status, progress, …}}` → the status object, with `status` a string, `progress` a
+/// number or null, and `request_id` set. Every other field is kept as sent.
+pub fn decode_status(http_status: u16, body: &Json, request_id: &str) -> Result<Json, ApiError> {
+    let data = match body.get("data") {
+        Some(d @ Json::Obj(_)) => d,
+        // tolerate an unwrapped status object
+        _ if matches!(body.get("status"), Some(Json::Str(_))) => body,
+        _ => return Err(invalid_response(http_status, body, "the job status has no `data` object")),
+    };
+    let Some(Json::Str(_)) = data.get("status") else {
+        return Err(invalid_response(http_status, body, "the job status has no `status`"));
+    };
+    let Json::Obj(pairs) = data else {
+        return Err(invalid_response(http_status, body, "the job status is not an object"));
+    };
+    let mut out: Vec<(String, Json)> = Vec::with_capacity(pairs.len() + 2);
+    out.push(("request_id".to_owned(), Json::str(request_id)));
+    for (k, v) in pairs {
+        let v = match k.as_str() {
+            "request_id" => continue,
+            "progress" => v.as_f64_lenient().map_or(Json::Null, Json::Num),
+            _ => v.clone(),
+        };
+        out.push((k.clone(), v));
+    }
+    if !out.iter().any(|(k, _)| k == "progress") {
+        out.push(("progress".to_owned(), Json::Null));
+    }
+    Ok(Json::Obj(out))
+}
+
+/// `done` and `error` are terminal (also the `completed`/`failed` spellings some clients use);
+/// any other status, known or not, is still running.
+pub fn phase(status: &Json) -> Phase {
+    match status.get("status").and_then(Json::as_str).map(str::to_ascii_lowercase).as_deref() {
+        Some("done" | "completed") => Phase::Done,
+        Some("error" | "failed") => Phase::Failed,
+        _ => Phase::Running,
+    }
+}
+
+/// The `JobFailedError` for a failed status (v2 failure fields, v1's `error` as fallback).
+pub fn failure(request_id: &str, status: &Json) -> ApiError {
+    let text = |k: &str| status.get(k).and_then(Json::as_str).filter(|s| !s.trim().is_empty()).map(str::to_owned);
+    let detail = text("error_message").or_else(|| text("error"));
+    let message = match detail {
+        Some(d) => format!("Job {request_id} failed: {d}"),
+        None => format!("Job {request_id} failed"),
+    };
+    let mut e = ApiError::new(Kind::JobFailed, message);
+    e.request_id = Some(request_id.to_owned());
+    e.job = Some(JobFailure {
+        error_code: text("error_code"),
+        error_reason: text("error_reason"),
+        retryable: status.get("retryable").and_then(Json::as_bool_lenient),
+        refunded: status.get("refunded").and_then(Json::as_bool_lenient),
+    });
+    e.body = Some(Body::Json(status.clone()));
+    e
+}
+
+pub fn timeout(request_id: &str, waited_ms: f64, last: &Json) -> ApiError {
+    let secs = (waited_ms / 1000.0).round() as u64;
+    let mut e = ApiError::new(
+        Kind::JobTimeout,
+        format!("Job {request_id} was still running after {secs} s (maxWaitMs); it may still finish: call wait() again or check it later"),
+    );
+    e.request_id = Some(request_id.to_owned());
+    e.body = Some(Body::Json(last.clone()));
+    e
+}
+
+/// `wait()` options.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WaitOptions {
+    /// First delay between polls.
+    pub poll_interval_ms: f64,
+    /// Longest delay between polls (the delay grows ×1.5 per poll up to this).
+    pub max_poll_interval_ms: f64,
+    /// Give up (JobTimeoutError) after this long.
+    pub max_wait_ms: f64,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        // deAPI: poll images every 2–5 s, video and music 10–30 s; status is rate limited
+        // (Basic: 50/min, 200/day), so back off.
+        WaitOptions { poll_interval_ms: 2000.0, max_poll_interval_ms: 10_000.0, max_wait_ms: 600_000.0 }
+    }
+}
+
+pub const POLL_FACTOR: f64 = 1.5;
+
+impl WaitOptions {
+    pub fn parse(options: &Json) -> Result<WaitOptions, ApiError> {
+        let d = WaitOptions::default();
+        let num = |name: &str, default: f64, min: f64| match options.get(name) {
+            None | Some(Json::Null) => Ok(default),
+            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= MAX_TIMER_MS => Ok(*n),
+            Some(_) => Err(ApiError::invalid_option(name, "must be a number of milliseconds from 0 to 2147483647")),
+        };
+        let poll_interval_ms = num("pollIntervalMs", d.poll_interval_ms, 0.0)?;
+        let max_poll_interval_ms = num("maxPollIntervalMs", d.max_poll_interval_ms.max(poll_interval_ms), 0.0)?;
+        let max_wait_ms = num("maxWaitMs", d.max_wait_ms, 0.0)?;
+        Ok(WaitOptions { poll_interval_ms, max_poll_interval_ms: max_poll_interval_ms.max(poll_interval_ms), max_wait_ms })
+    }
+
+    /// Delay before poll number `n + 1` (n ≥ 1 polls made).
+    pub fn delay_after(&self, n: u32) -> f64 {
+        let grown = self.poll_interval_ms * POLL_FACTOR.powi(n.saturating_sub(1).min(60) as i32);
+        grown.min(self.max_poll_interval_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn j(s: &str) -> Json {
+        parse(s).unwrap()
+    }
+
+    #[test]
+    fn status_is_normalised_and_kept() {
+        let s = decode_status(200, &j(r#"{"data":{"status":"processing","progress":"45.50","preview":"p.jpg","x":1}}"#), "id-1").unwrap();
+        assert_eq!(s, j(r#"{"request_id":"id-1","status":"processing","progress":45.5,"preview":"p.jpg","x":1}"#));
+        assert_eq!(phase(&s), Phase::Running);
+        let s = decode_status(200, &j(r#"{"data":{"status":"done","result_url":"u"}}"#), "id").unwrap();
+        assert_eq!(s.get("progress"), Some(&Json::Null));
+        assert_eq!(phase(&s), Phase::Done);
+        // unwrapped object tolerated
+        assert!(decode_status(200, &j(r#"{"status":"pending"}"#), "id").is_ok());
+    }
+
+    #[test]
+    fn unknown_statuses_are_running_and_odd_bodies_are_errors() {
+        for st in ["pending", "queued", "in_progress", "waiting", "running", "something-new"] {
+            assert_eq!(phase(&j(&format!(r#"{{"status":"{st}"}}"#))), Phase::Running, "{st}");
+        }
+        assert_eq!(phase(&j(r#"{"status":"FAILED"}"#)), Phase::Failed);
+        assert_eq!(phase(&j(r#"{"status":"completed"}"#)), Phase::Done);
+        for bad in [r#"{}"#, r#"{"data":null}"#, r#"{"data":{"progress":5}}"#, r#"{"data":{"status":7}}"#, r#"[]"#] {
+            let e = decode_status(200, &j(bad), "id").unwrap_err();
+            assert_eq!(e.kind, Kind::InvalidResponse, "{bad}");
+        }
+    }
+
+    #[test]
+    fn failure_fields() {
+        let s = j(r#"{"status":"error","error_code":"PROCESSING_ERROR","error_message":"age-restricted","error_reason":"SOURCE_RESTRICTED","retryable":false,"refunded":"1"}"#);
+        let e = failure("id-9", &s);
+        assert_eq!(e.kind, Kind::JobFailed);
+        assert_eq!(e.message, "Job id-9 failed: age-restricted");
+        assert_eq!(e.request_id.as_deref(), Some("id-9"));
+        assert_eq!(
+            e.job,
+            Some(JobFailure {
+                error_code: Some("PROCESSING_ERROR".into()),
+                error_reason: Some("SOURCE_RESTRICTED".into()),
+                retryable: Some(false),
+                refunded: Some(true)
+            })
+        );
+        // v1: a single `error` field
+        assert_eq!(failure("a", &j(r#"{"status":"error","error":"boom"}"#)).message, "Job a failed: boom");
+        assert_eq!(failure("a", &j(r#"{"status":"error"}"#)).message, "Job a failed");
+    }
+
+    #[test]
+    fn poll_schedule_backs_off_to_the_cap() {
+        let w = WaitOptions::default();
+        let d: Vec<f64> = (1..=6).map(|n| w.delay_after(n)).collect();
+        assert_eq!(d, [2000.0, 3000.0, 4500.0, 6750.0, 10_000.0, 10_000.0]);
+        let w = WaitOptions::parse(&j(r#"{"pollIntervalMs":20000}"#)).unwrap();
+        assert_eq!((w.delay_after(1), w.delay_after(9)), (20_000.0, 20_000.0));
+        let w = WaitOptions::parse(&j(r#"{"pollIntervalMs":10,"maxPollIntervalMs":30,"maxWaitMs":100}"#)).unwrap();
+        assert_eq!((w.delay_after(1), w.delay_after(2), w.delay_after(4)), (10.0, 15.0, 30.0));
+        assert!(WaitOptions::parse(&j(r#"{"maxWaitMs":-1}"#)).is_err());
+        assert!(WaitOptions::parse(&j(r#"{"pollIntervalMs":"1s"}"#)).unwrap_err().message.contains("`pollIntervalMs`"));
+    }
+}

@@ -1,0 +1,25 @@
+//! deapi-wasm: a client for the deAPI inference API, compiled to WebAssembly for JavaScript.
+//!
+//! The data path reads top to bottom. Pure modules (no JS) are tested natively with `cargo test`:
+//! - [`config`]   client options, validated
+//! - [`api`]      the operations as data: one row per operation, paths for v2 and v1
+//! - [`request`]  URL, headers and body of a request
+//! - [`retry`]    which outcomes are retried and after what delay
+//! - [`error`]    errors as data; the decoder of HTTP error responses
+//! - [`decode`]   success envelopes (submit, price, balance, models)
+//! - [`jobs`]     job status, terminal states, polling schedule
+//! - [`json`]     the JSON value the pure modules work on
+//!
+//! Only [`transport`] (fetch, timers, abort) and [`js`] (JS values and error objects) touch JS;
+//! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod api;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod jobs;
+pub mod json;
+pub mod request;
+pub mod retry;
+
