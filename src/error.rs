@@ -380,7 +380,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 /// accepting RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
 pub fn parse_http_date(s: &str) -> Option<f64> {
     let parts: Vec<&str> = s
-        .split(|c: char| c == ' ' || c == '-' || c == ',')
+        .split([' ', '-', ','])
         .filter(|p| !p.is_empty())
         .collect();
     // Find day, month, year, time among the parts, whatever their order.

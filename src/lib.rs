@@ -12,6 +12,8 @@
 //!
 //! Only [`transport`] (fetch, timers, abort) and [`js`] (JS values and error objects) touch JS;
 //! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps.
+// Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
+#![allow(clippy::result_large_err)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api;
@@ -23,3 +25,6 @@ pub mod json;
 pub mod request;
 pub mod retry;
 
+pub mod client;
+pub mod js;
+pub mod transport;

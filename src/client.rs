@@ -1,0 +1,349 @@
+//! The `#[wasm_bindgen]` surface: `Core`, which the JS facade (`js/facade.js`) wraps into
+//! `DeapiClient` with its namespaces and `Job` handles.
+
+use crate::api::{find_op, Endpoint, OPS};
+use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::decode;
+use crate::error::{ApiError, Kind};
+use crate::jobs::{self, Phase, WaitOptions};
+use crate::js::{call_hook, get, keys, string_array, to_js, to_json};
+use crate::json::Json;
+use crate::request::build;
+use crate::transport::{now_ms, sleep, CallCtx, Failure, Hooks, Reply, Transport};
+use js_sys::{Function, Promise};
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+/// The client core. Construct through the package's `DeapiClient`.
+#[wasm_bindgen]
+pub struct Core {
+    t: Rc<Transport>,
+}
+
+/// Names of the submit operations (`images.generate`, …); each also has a `…Price` method.
+#[wasm_bindgen]
+pub fn operations() -> JsValue {
+    string_array(OPS.iter().map(|op| op.name))
+}
+
+fn runtime() -> Runtime {
+    let g: JsValue = js_sys::global().into();
+    let browser = !get(&g, "document").is_undefined() || get(&g, "importScripts").is_function();
+    if browser {
+        Runtime::Browser
+    } else {
+        Runtime::Server
+    }
+}
+
+fn function_of(options: &JsValue, name: &str) -> Result<Option<Function>, ApiError> {
+    let v = get(options, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|_| ApiError::invalid_option(name, "must be a function"))
+}
+
+/// Per-call options: the data keys as [`Json`], plus the signal and functions, checked against
+/// the keys this call accepts.
+struct CallOptions {
+    data: Json,
+    signal: Option<AbortSignal>,
+    on_progress: Option<Function>,
+}
+
+fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<CallOptions, ApiError> {
+    if opts.is_undefined() || opts.is_null() {
+        return Ok(CallOptions { data: Json::Null, signal: None, on_progress: None });
+    }
+    if !opts.is_object() || opts.is_function() {
+        return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }"));
+    }
+    let mut data = Vec::new();
+    let mut signal = None;
+    let mut on_progress = None;
+    for k in keys(opts) {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::invalid_option(&k, &format!("unknown call option (accepted: {})", allowed.join(", "))));
+        }
+        let v = get(opts, &k);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        match k.as_str() {
+            "signal" => {
+                if get(&v, "aborted").as_bool().is_none() || !get(&v, "addEventListener").is_function() {
+                    return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)"));
+                }
+                signal = Some(v.unchecked_into());
+            }
+            "onProgress" => {
+                on_progress = Some(v.dyn_into().map_err(|_| ApiError::invalid_option("onProgress", "must be a function"))?);
+            }
+            _ => {
+                let j = to_json(&v).map_err(|_| ApiError::invalid_option(&k, "must be a plain value"))?;
+                data.push((k, j));
+            }
+        }
+    }
+    Ok(CallOptions { data: Json::Obj(data), signal, on_progress })
+}
+
+const CALL_KEYS: &[&str] = &["signal", "timeoutMs"];
+const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
+
+fn request_id(id: &JsValue) -> Result<String, ApiError> {
+    match id.as_string() {
+        Some(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        _ => Err(ApiError::invalid_option("requestId", "must be the non-empty string id returned by a submit call")),
+    }
+}
+
+impl Core {
+    /// Run `work` and turn its failure into the JS error (redacted, reported to `onError`).
+    fn promise<F>(&self, work: impl FnOnce(Rc<Transport>) -> F) -> Promise
+    where
+        F: Future<Output = Result<JsValue, Failure>> + 'static,
+    {
+        let t = self.t.clone();
+        let fut = work(t.clone());
+        future_to_promise(async move { fut.await.map_err(|f| t.reject(f)) })
+    }
+
+    fn ctx(&self, o: &CallOptions) -> Result<CallCtx, ApiError> {
+        Ok(CallCtx { signal: o.signal.clone(), timeout_ms: parse_call_timeout(&o.data, self.t.cfg.timeout_ms)? })
+    }
+}
+
+async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {
+    let req = build(&t.cfg, &endpoint, params, query)?;
+    t.send(&req, ctx).await
+}
+
+async fn job_status(t: &Transport, id: &str, ctx: &CallCtx) -> Result<Json, Failure> {
+    let reply = fetch_json(t, Endpoint::Job(id), None, &[], ctx).await.map_err(|mut f| {
+        f.err.request_id.get_or_insert_with(|| id.to_owned());
+        f
+    })?;
+    Ok(jobs::decode_status(reply.status, &reply.body, id)?)
+}
+
+async fn wait(t: &Transport, id: &str, ctx: &CallCtx, w: WaitOptions, on_progress: Option<&Function>) -> Result<Json, Failure> {
+    let started = now_ms();
+    let mut polls = 0;
+    loop {
+        let status = job_status(t, id, ctx).await?;
+        polls += 1;
+        call_hook(on_progress, &to_js(&status));
+        match jobs::phase(&status) {
+            Phase::Done => return Ok(status),
+            Phase::Failed => return Err(jobs::failure(id, &status).into()),
+            Phase::Running => {}
+        }
+        let waited = now_ms() - started;
+        if waited >= w.max_wait_ms {
+            return Err(jobs::timeout(id, waited, &status).into());
+        }
+        let delay = w.delay_after(polls).min(w.max_wait_ms - waited);
+        if let Err(reason) = sleep(delay, ctx.signal.as_ref()).await {
+            let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
+            err.request_id = Some(id.to_owned());
+            return Err(Failure { err, cause: (!reason.is_undefined()).then_some(reason) });
+        }
+    }
+}
+
+/// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the
+/// API's maximum; without it deAPI silently returns only 25).
+fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, ApiError> {
+    if let Json::Obj(pairs) = q {
+        for (k, _) in pairs {
+            if !matches!(k.as_str(), "inference_types" | "page" | "limit") {
+                return Err(ApiError::invalid_option(k, "unknown models query field (accepted: inference_types, page, limit)"));
+            }
+        }
+    } else if !q.is_null() {
+        return Err(ApiError::invalid_option("query", "must be an object such as { inference_types: [\"txt2img\"] }"));
+    }
+    let int = |name: &str, min: f64, max: f64| -> Result<Option<u32>, ApiError> {
+        match q.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= min && *n <= max => Ok(Some(*n as u32)),
+            Some(_) => Err(ApiError::invalid_option(name, &format!("must be an integer from {} to {}", min as u32, max as u32))),
+        }
+    };
+    let limit = int("limit", 1.0, 50.0)?.unwrap_or(50);
+    let page = match page {
+        Some(p) => p as u32,
+        None => int("page", 1.0, 1_000_000.0)?.unwrap_or(1),
+    };
+    let mut out = vec![("limit".to_owned(), limit.to_string()), ("page".to_owned(), page.to_string())];
+    let types = match q.get("inference_types") {
+        None | Some(Json::Null) => None,
+        Some(Json::Str(s)) => Some(s.clone()),
+        Some(Json::Arr(items)) => {
+            let names: Option<Vec<&str>> = items.iter().map(Json::as_str).collect();
+            Some(names.ok_or_else(|| ApiError::invalid_option("inference_types", "must be a list of strings"))?.join(","))
+        }
+        Some(_) => return Err(ApiError::invalid_option("inference_types", "must be a string or a list of strings")),
+    };
+    if let Some(t) = types.filter(|t| !t.is_empty()) {
+        out.push(("filter[inference_types]".to_owned(), t));
+    }
+    Ok(out)
+}
+
+#[wasm_bindgen]
+impl Core {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Core, JsValue> {
+        Core::create(&options).map_err(|e| crate::js::error_to_js(&e, None))
+    }
+
+    /// Submit a job; resolves to its request id.
+    pub fn submit(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
+        self.post(op, params, opts, false)
+    }
+
+    /// The price of an operation; resolves to `{ price, is_estimated? }`.
+    pub fn price(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
+        self.post(op, params, opts, true)
+    }
+
+    /// One job status poll.
+    #[wasm_bindgen(js_name = "jobStatus")]
+    pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
+        let prep = (|| Ok::<_, ApiError>((request_id(&id)?, self.ctx(&call_options(&opts, CALL_KEYS)?)?)))();
+        self.promise(move |t| async move {
+            let (id, ctx) = prep?;
+            Ok(to_js(&job_status(&t, &id, &ctx).await?))
+        })
+    }
+
+    /// Poll until the job is done (resolves with the status) or failed (`JobFailedError`).
+    #[wasm_bindgen(js_name = "jobWait")]
+    pub fn job_wait(&self, id: JsValue, opts: JsValue) -> Promise {
+        let prep = (|| {
+            let o = call_options(&opts, WAIT_KEYS)?;
+            let w = WaitOptions::parse(&o.data)?;
+            Ok::<_, ApiError>((request_id(&id)?, self.ctx(&o)?, w, o.on_progress))
+        })();
+        self.promise(move |t| async move {
+            let (id, ctx, w, on_progress) = prep?;
+            Ok(to_js(&wait(&t, &id, &ctx, w, on_progress.as_ref()).await?))
+        })
+    }
+
+    /// One page of models.
+    #[wasm_bindgen(js_name = "modelsList")]
+    pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
+        let prep = (|| {
+            let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
+            Ok::<_, ApiError>((models_query(&q, None)?, self.ctx(&call_options(&opts, CALL_KEYS)?)?))
+        })();
+        self.promise(move |t| async move {
+            let (query, ctx) = prep?;
+            let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
+            Ok(to_js(&decode::models_page(reply.status, &reply.body)?))
+        })
+    }
+
+    /// Every model, walking `meta.last_page` (at most 100 pages).
+    #[wasm_bindgen(js_name = "modelsAll")]
+    pub fn models_all(&self, query: JsValue, opts: JsValue) -> Promise {
+        let prep = (|| {
+            let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
+            models_query(&q, None)?;
+            Ok::<_, ApiError>((q, self.ctx(&call_options(&opts, CALL_KEYS)?)?))
+        })();
+        self.promise(move |t| async move {
+            let (q, ctx) = prep?;
+            let mut all = Vec::new();
+            let mut page = 1.0;
+            loop {
+                let query = models_query(&q, Some(page))?;
+                let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
+                let p = decode::models_page(reply.status, &reply.body)?;
+                if let Some(Json::Arr(items)) = p.get("data") {
+                    all.extend(items.iter().cloned());
+                }
+                let last = p.get("lastPage").and_then(Json::as_f64_lenient).unwrap_or(page);
+                if page >= last || page >= 100.0 {
+                    break;
+                }
+                page += 1.0;
+            }
+            Ok(to_js(&Json::Arr(all)))
+        })
+    }
+
+    /// The account balance: `{ balance }` (USD).
+    pub fn balance(&self, opts: JsValue) -> Promise {
+        let prep = call_options(&opts, CALL_KEYS).and_then(|o| self.ctx(&o));
+        self.promise(move |t| async move {
+            let ctx = prep?;
+            let reply = fetch_json(&t, Endpoint::Balance, None, &[], &ctx).await?;
+            Ok(to_js(&decode::balance(reply.status, &reply.body)?))
+        })
+    }
+}
+
+impl Core {
+    fn create(options: &JsValue) -> Result<Core, ApiError> {
+        let mut data = Vec::new();
+        let mut function_keys = Vec::new();
+        if options.is_object() && !options.is_function() {
+            for k in keys(options) {
+                let v = get(options, &k);
+                if v.is_function() {
+                    function_keys.push(k);
+                } else {
+                    let j = to_json(&v).map_err(|_| ApiError::invalid_option(&k, "must be a plain value"))?;
+                    data.push((k, j));
+                }
+            }
+        } else if !options.is_undefined() && !options.is_null() {
+            let kind = options.js_typeof().as_string().unwrap_or_default();
+            return Err(ApiError::new(Kind::InvalidOptions, format!("DeapiClient options must be an object, got {kind}")));
+        }
+        let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime())?;
+        let mut hooks = Hooks::default();
+        let fetch = function_of(options, "fetch")?;
+        for name in FUNCTION_OPTIONS {
+            let f = function_of(options, name)?;
+            match *name {
+                "onRequest" => hooks.on_request = f,
+                "onResponse" => hooks.on_response = f,
+                "onRetry" => hooks.on_retry = f,
+                "onError" => hooks.on_error = f,
+                _ => {}
+            }
+        }
+        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks }) })
+    }
+
+    fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {
+        let prep = (|| {
+            let op = find_op(op_name).ok_or_else(|| ApiError::invalid_option("operation", &format!("`{op_name}` is not a deAPI operation")))?;
+            let params = to_json(&params).map_err(|_| {
+                ApiError::invalid_option("params", "must be an object of deAPI fields with JSON values (no functions or symbols)")
+            })?;
+            let ctx = self.ctx(&call_options(&opts, CALL_KEYS)?)?;
+            let endpoint = if price { Endpoint::Price(op) } else { Endpoint::Submit(op) };
+            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, ctx))
+        })();
+        self.promise(move |t| async move {
+            let (req, ctx) = prep?;
+            let reply = t.send(&req, &ctx).await?;
+            if price {
+                Ok(to_js(&decode::price(reply.status, &reply.body)?))
+            } else {
+                Ok(JsValue::from_str(&decode::submit(reply.status, &reply.body)?))
+            }
+        })
+    }
+}

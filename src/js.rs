@@ -1,0 +1,164 @@
+//! The JS side of data: JS values ↔ [`Json`], the ONE place an [`ApiError`] becomes a JS error
+//! object, and calling user hooks.
+
+use crate::error::{ApiError, Body};
+use crate::json::Json;
+use js_sys::{Array, Function, Object, Reflect};
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// JS value → [`Json`] (`undefined` becomes `null`). Fails on values JSON cannot hold
+/// (functions, symbols), naming what it met.
+pub fn to_json(v: &JsValue) -> Result<Json, String> {
+    serde_wasm_bindgen::from_value(v.clone()).map_err(|e| e.to_string())
+}
+
+/// [`Json`] → plain JS value (objects, not Maps).
+pub fn to_js(j: &Json) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    j.serialize(&ser).unwrap_or(JsValue::NULL)
+}
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Own enumerable keys of an object (empty for anything else).
+pub fn keys(v: &JsValue) -> Vec<String> {
+    match v.dyn_ref::<Object>() {
+        Some(o) if !v.is_function() => Object::keys(o).iter().filter_map(|k| k.as_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+thread_local! {
+    static ERROR_FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Installed once by the JS facade: `(props) => new <props.name>(props)`, so that every
+/// rejection is an instance of the package's exported `Error` subclasses.
+#[wasm_bindgen(js_name = "__setErrorFactory")]
+pub fn set_error_factory(factory: Function) {
+    ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}
+
+/// The plain properties of an error, as the JS classes receive them.
+pub fn error_props(e: &ApiError) -> Json {
+    let s = |v: &str| Json::str(v);
+    let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
+    let mut p: Vec<(String, Json)> = vec![
+        ("name".into(), s(e.kind.class_name())),
+        ("code".into(), s(e.kind.code())),
+        ("message".into(), s(&e.message)),
+        ("status".into(), num(e.status.map(f64::from))),
+        (
+            "errors".into(),
+            Json::Arr(
+                e.errors
+                    .iter()
+                    .map(|f| Json::Obj(vec![("field".into(), s(&f.field)), ("message".into(), s(&f.message))]))
+                    .collect(),
+            ),
+        ),
+        (
+            "fieldErrors".into(),
+            Json::Obj(
+                e.field_errors()
+                    .into_iter()
+                    .map(|(f, msgs)| (f.to_owned(), Json::Arr(msgs.into_iter().map(s).collect())))
+                    .collect(),
+            ),
+        ),
+        ("attempts".into(), Json::Num(f64::from(e.attempts))),
+    ];
+    if let Some(body) = &e.body {
+        p.push(("body".into(), match body {
+            Body::Json(j) => j.clone(),
+            Body::Text(t) => s(t),
+        }));
+    }
+    if let Some(id) = &e.request_id {
+        p.push(("requestId".into(), s(id)));
+    }
+    if let Some(secs) = e.retry_after {
+        p.push(("retryAfter".into(), Json::Num(secs)));
+    }
+    if let Some(rl) = &e.rate_limit {
+        let text = |v: &Option<String>| v.as_deref().map_or(Json::Null, s);
+        p.push((
+            "rateLimit".into(),
+            Json::Obj(vec![
+                ("limit".into(), num(rl.limit)),
+                ("remaining".into(), num(rl.remaining)),
+                ("dailyLimit".into(), num(rl.daily_limit)),
+                ("dailyRemaining".into(), num(rl.daily_remaining)),
+                ("type".into(), text(&rl.kind)),
+                ("source".into(), text(&rl.source)),
+            ]),
+        ));
+    }
+    if let Some(job) = &e.job {
+        let text = |v: &Option<String>| v.as_deref().map_or(Json::Null, s);
+        let flag = |v: Option<bool>| v.map_or(Json::Null, Json::Bool);
+        p.push(("errorCode".into(), text(&job.error_code)));
+        p.push(("errorReason".into(), text(&job.error_reason)));
+        p.push(("retryable".into(), flag(job.retryable)));
+        p.push(("refunded".into(), flag(job.refunded)));
+    }
+    Json::Obj(p)
+}
+
+/// The JS error object for `e`: an instance of the facade's class for `e.kind`, or a plain
+/// `Error` with the same properties when the core is used without the facade.
+pub fn error_to_js(e: &ApiError, cause: Option<&JsValue>) -> JsValue {
+    let props = to_js(&error_props(e));
+    if let Some(c) = cause {
+        set(&props, "cause", c);
+    }
+    let made = ERROR_FACTORY.with(|f| f.borrow().as_ref().map(|f| f.call1(&JsValue::UNDEFINED, &props)));
+    match made {
+        Some(Ok(err)) => err,
+        _ => {
+            let err = js_sys::Error::new(&e.message);
+            let _ = Object::assign(&err, props.unchecked_ref());
+            err.into()
+        }
+    }
+}
+
+/// Call a user hook with one argument. Hooks observe; what they throw or return is ignored so
+/// that a faulty logger cannot break a request.
+pub fn call_hook(hook: Option<&Function>, event: &JsValue) {
+    if let Some(f) = hook {
+        let _ = f.call1(&JsValue::UNDEFINED, event);
+    }
+}
+
+/// `{k: v, …}` from pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o: JsValue = Object::new().into();
+    for (k, v) in pairs {
+        set(&o, k, v);
+    }
+    o
+}
+
+/// Header pairs → a plain `{name: value}` object.
+pub fn headers_object(headers: &[(String, String)]) -> JsValue {
+    let o: JsValue = Object::new().into();
+    for (k, v) in headers {
+        set(&o, k, &JsValue::from_str(v));
+    }
+    o
+}
+
+/// A list of strings → JS array.
+pub fn string_array<'a>(items: impl Iterator<Item = &'a str>) -> JsValue {
+    items.map(JsValue::from_str).collect::<Array>().into()
+}

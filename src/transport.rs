@@ -1,0 +1,362 @@
+//! HTTP through the global `fetch` (Node 18+, browsers, workers) or an injected one: per-attempt
+//! timeout, the caller's `AbortSignal`, and the retry loop driven by [`crate::retry`].
+
+use crate::config::Config;
+use crate::error::{decode_http_error, ApiError, Body, Kind, ResponseMeta};
+use crate::js::{call_hook, error_to_js, get, headers_object, object, set, to_js, to_json};
+use crate::json::Json;
+use crate::request::HttpRequest;
+use crate::retry::{Decision, Outcome, Reason};
+use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Promise};
+use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Response};
+
+/// User hooks (`onRequest`, `onResponse`, `onRetry`, `onError`).
+#[derive(Default)]
+pub struct Hooks {
+    pub on_request: Option<Function>,
+    pub on_response: Option<Function>,
+    pub on_retry: Option<Function>,
+    pub on_error: Option<Function>,
+}
+
+pub struct Transport {
+    pub cfg: Config,
+    /// The `fetch` option; the global `fetch` when absent.
+    pub fetch: Option<Function>,
+    pub hooks: Hooks,
+}
+
+/// Per-call settings: `{ signal, timeoutMs }`.
+#[derive(Clone, Default)]
+pub struct CallCtx {
+    pub signal: Option<AbortSignal>,
+    pub timeout_ms: f64,
+}
+
+/// A failure on its way to JS: the error value and the underlying JS error, if any.
+pub struct Failure {
+    pub err: ApiError,
+    pub cause: Option<JsValue>,
+}
+
+impl From<ApiError> for Failure {
+    fn from(err: ApiError) -> Failure {
+        Failure { err, cause: None }
+    }
+}
+
+/// A 2xx response, its body parsed.
+pub struct Reply {
+    pub status: u16,
+    pub body: Json,
+}
+
+enum AttemptError {
+    Aborted(JsValue),
+    Timeout,
+    Network(JsValue),
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Transport {
+    /// The JS error for a failure: redacted, reported to `onError`.
+    pub fn reject(&self, f: Failure) -> JsValue {
+        let mut err = f.err;
+        if let Some(key) = &self.cfg.api_key {
+            err.redact(key);
+        }
+        let js = error_to_js(&err, f.cause.as_ref());
+        call_hook(self.hooks.on_error.as_ref(), &js);
+        js
+    }
+
+    /// Send `req`, retrying as the policy says, until a 2xx (parsed) or a final failure.
+    pub async fn send(&self, req: &HttpRequest, ctx: &CallCtx) -> Result<Reply, Failure> {
+        let body = match &req.body {
+            Some(b) => Some(js_sys::JSON::stringify(&to_js(b)).map_err(|e| Failure {
+                err: ApiError::invalid_option("params", "could not be serialised to JSON"),
+                cause: Some(e),
+            })?),
+            None => None,
+        };
+        let headers = headers_object(&req.headers);
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            if let Some(reason) = aborted(ctx.signal.as_ref()) {
+                return Err(abort_failure(attempts - 1, reason));
+            }
+            let url = JsValue::from_str(&req.url);
+            let method = JsValue::from_str(req.method);
+            if self.hooks.on_request.is_some() {
+                let ev = object(&[
+                    ("method", method.clone()),
+                    ("url", url.clone()),
+                    ("headers", headers_object(&req.redacted_headers())),
+                    ("attempt", attempts.into()),
+                ]);
+                call_hook(self.hooks.on_request.as_ref(), &ev);
+            }
+            let started = now_ms();
+            let (mut err, outcome, cause) = match self.attempt(req, &headers, body.as_ref(), ctx).await {
+                Ok((status, meta, text)) => {
+                    if self.hooks.on_response.is_some() {
+                        let ev = object(&[
+                            ("method", method.clone()),
+                            ("url", url.clone()),
+                            ("status", status.into()),
+                            ("attempt", attempts.into()),
+                            ("durationMs", (now_ms() - started).into()),
+                        ]);
+                        call_hook(self.hooks.on_response.as_ref(), &ev);
+                    }
+                    if (200..300).contains(&status) {
+                        return success(status, &text, attempts);
+                    }
+                    let err = decode_http_error(&meta, parse_body(&text), now_ms());
+                    let outcome = Outcome::Status { status, retry_after: err.retry_after };
+                    (err, outcome, None)
+                }
+                Err(AttemptError::Aborted(reason)) => return Err(abort_failure(attempts, reason)),
+                Err(AttemptError::Timeout) => {
+                    let ms = ctx.timeout_ms.round() as u64;
+                    let err = ApiError::new(Kind::Timeout, format!("deAPI did not answer within {ms} ms (timeoutMs)"));
+                    (err, Outcome::Timeout, None)
+                }
+                Err(AttemptError::Network(cause)) => {
+                    let err = ApiError::new(Kind::Connection, connection_message(&self.cfg.base_url, &cause));
+                    (err, Outcome::ConnectionFailure, Some(cause))
+                }
+            };
+            err.attempts = attempts;
+            match self.cfg.retry.decide(attempts, outcome, req.is_submission) {
+                Decision::Retry { delay_ms, reason } => {
+                    if self.hooks.on_retry.is_some() {
+                        let mut shown = err.clone();
+                        if let Some(key) = &self.cfg.api_key {
+                            shown.redact(key);
+                        }
+                        let ev = object(&[
+                            ("method", method),
+                            ("url", url),
+                            ("attempt", attempts.into()),
+                            ("delayMs", delay_ms.into()),
+                            ("reason", reason.as_str().into()),
+                            ("error", error_to_js(&shown, cause.as_ref())),
+                        ]);
+                        call_hook(self.hooks.on_retry.as_ref(), &ev);
+                    }
+                    if let Err(reason) = sleep(delay_ms, ctx.signal.as_ref()).await {
+                        return Err(abort_failure(attempts, reason));
+                    }
+                }
+                Decision::GiveUp { reason } => {
+                    if reason == Reason::RetryAfterTooLong {
+                        if let Some(secs) = err.retry_after {
+                            err.message = format!("{} Retry after {} s.", err.message.trim_end(), secs.ceil() as u64);
+                        }
+                    }
+                    return Err(Failure { err, cause });
+                }
+            }
+        }
+    }
+
+    /// One HTTP attempt: status, headers and the whole body text.
+    async fn attempt(
+        &self,
+        req: &HttpRequest,
+        headers: &JsValue,
+        body: Option<&js_sys::JsString>,
+        ctx: &CallCtx,
+    ) -> Result<(u16, ResponseMeta, String), AttemptError> {
+        let controller = AbortController::new().map_err(AttemptError::Network)?;
+        let timed_out = Rc::new(Cell::new(false));
+        let _timer = {
+            let (flag, c) = (timed_out.clone(), controller.clone());
+            Timeout::new(ctx.timeout_ms.clamp(0.0, u32::MAX as f64) as u32, move || {
+                flag.set(true);
+                c.abort();
+            })
+        };
+        let _link = ctx.signal.as_ref().map(|s| AbortLink::new(s, &controller));
+        let classify = |e: JsValue| match aborted(ctx.signal.as_ref()) {
+            Some(reason) => AttemptError::Aborted(reason),
+            None if timed_out.get() => AttemptError::Timeout,
+            None => AttemptError::Network(e),
+        };
+
+        let init = object(&[
+            ("method", JsValue::from_str(req.method)),
+            ("headers", headers.clone()),
+            ("signal", controller.signal().into()),
+        ]);
+        if let Some(b) = body {
+            set(&init, "body", b);
+        }
+        let promise = self.call_fetch(&req.url, &init).map_err(classify)?;
+        let resp = JsFuture::from(promise).await.map_err(classify)?;
+        let resp: Response = resp
+            .dyn_into()
+            .or_else(|v| if get(&v, "status").as_f64().is_some() { Ok(v.unchecked_into()) } else { Err(v) })
+            .map_err(|_| AttemptError::Network(js_sys::Error::new("fetch resolved with something that is not a Response").into()))?;
+        let status = resp.status();
+        let h = resp.headers();
+        let meta = ResponseMeta::from_headers(status, |name| h.get(name).ok().flatten());
+        let text = resp.text().map_err(classify)?;
+        let text = JsFuture::from(text).await.map_err(classify)?;
+        Ok((status, meta, text.as_string().unwrap_or_default()))
+    }
+
+    fn call_fetch(&self, url: &str, init: &JsValue) -> Result<Promise, JsValue> {
+        let global = js_sys::global();
+        let (f, this) = match &self.fetch {
+            Some(f) => (f.clone(), JsValue::UNDEFINED),
+            None => {
+                let f = get(&global, "fetch");
+                let Some(f) = f.dyn_ref::<Function>() else {
+                    return Err(js_sys::Error::new("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option").into());
+                };
+                (f.clone(), global.into())
+            }
+        };
+        let ret = f.call2(&this, &JsValue::from_str(url), init)?;
+        Ok(ret.dyn_into::<Promise>().unwrap_or_else(|v| Promise::resolve(&v)))
+    }
+}
+
+fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {
+    match parse_body(text) {
+        Body::Json(body) => Ok(Reply { status, body }),
+        Body::Text(t) => {
+            let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
+            let mut err = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} with {what}"));
+            err.status = Some(status);
+            err.attempts = attempts;
+            err.body = Some(Body::Text(t));
+            Err(err.into())
+        }
+    }
+}
+
+/// Parse a body as JSON with the runtime's `JSON.parse`; keep the text when it is not JSON.
+fn parse_body(text: &str) -> Body {
+    if !text.trim().is_empty() {
+        if let Ok(v) = js_sys::JSON::parse(text) {
+            if let Ok(j) = to_json(&v) {
+                return Body::Json(j);
+            }
+        }
+    }
+    Body::Text(text.to_owned())
+}
+
+fn connection_message(base_url: &str, cause: &JsValue) -> String {
+    let mut msg = format!("Could not reach deAPI at {base_url}");
+    if let Some(m) = get(cause, "message").as_string() {
+        msg.push_str(": ");
+        msg.push_str(&m);
+    }
+    // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause.code`.
+    if let Some(code) = get(&get(cause, "cause"), "code").as_string() {
+        msg.push_str(" (");
+        msg.push_str(&code);
+        msg.push(')');
+    }
+    msg
+}
+
+fn aborted(signal: Option<&AbortSignal>) -> Option<JsValue> {
+    signal.filter(|s| s.aborted()).map(|s| get(s, "reason"))
+}
+
+fn abort_failure(attempts: u32, reason: JsValue) -> Failure {
+    let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
+    err.attempts = attempts;
+    let cause = if reason.is_undefined() { None } else { Some(reason) };
+    Failure { err, cause }
+}
+
+/// Aborts `controller` when the caller's signal aborts; removes its listener when dropped.
+struct AbortLink {
+    signal: AbortSignal,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl AbortLink {
+    fn new(signal: &AbortSignal, controller: &AbortController) -> AbortLink {
+        let c = controller.clone();
+        let listener = Closure::<dyn FnMut()>::new(move || c.abort());
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        AbortLink { signal: signal.clone(), listener }
+    }
+}
+
+impl Drop for AbortLink {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+/// Resolves when the signal aborts; removes its listener when dropped.
+struct AbortWait {
+    future: JsFuture,
+    signal: AbortSignal,
+    resolve: Option<Function>,
+}
+
+impl AbortWait {
+    fn new(signal: &AbortSignal) -> AbortWait {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res: Function, _rej: Function| {
+            let _ = signal.add_event_listener_with_callback("abort", &res);
+            resolve = Some(res);
+        });
+        AbortWait { future: JsFuture::from(promise), signal: signal.clone(), resolve }
+    }
+}
+
+impl Drop for AbortWait {
+    fn drop(&mut self) {
+        if let Some(f) = &self.resolve {
+            let _ = self.signal.remove_event_listener_with_callback("abort", f);
+        }
+    }
+}
+
+/// Sleep `ms`, or stop early with the abort reason when the caller's signal aborts. The timer is
+/// cleared either way.
+pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
+    let mut timer = TimeoutFuture::new(ms.clamp(0.0, u32::MAX as f64) as u32);
+    let Some(signal) = signal else {
+        timer.await;
+        return Ok(());
+    };
+    if let Some(reason) = aborted(Some(signal)) {
+        return Err(reason);
+    }
+    let mut abort = AbortWait::new(signal);
+    poll_fn(|cx| {
+        if Pin::new(&mut timer).poll(cx).is_ready() {
+            return Poll::Ready(Ok(()));
+        }
+        if Pin::new(&mut abort.future).poll(cx).is_ready() {
+            return Poll::Ready(Err(get(signal, "reason")));
+        }
+        Poll::Pending
+    })
+    .await
+}

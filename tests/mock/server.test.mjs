@@ -1,0 +1,731 @@
+// Tests of the mock deAPI server itself: node --test tests/mock/
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startMock, MODELS } from './server.mjs';
+import { parsePng, solidPng, crc32 } from './png.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const KEY = '1|testkey123';
+const FLUX = { prompt: 'a red fox', model: 'Flux1schnell', width: 1024, height: 768, guidance: 0, steps: 4, seed: -1 };
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let mock, tmp;
+/** fetch against `m` (default: the shared mock) with deAPI headers; `json` sets a JSON body. */
+function call(p, { method = 'GET', key = KEY, json, body, headers = {}, m = mock, signal } = {}) {
+  const h = { Accept: 'application/json', ...headers };
+  if (key !== null) h.Authorization = `Bearer ${key}`;
+  if (json !== undefined) h['Content-Type'] = 'application/json';
+  return fetch(m.url + p, { method, headers: h, body: json !== undefined ? JSON.stringify(json) : body, signal });
+}
+const submit = async (json = FLUX, opts = {}) => {
+  const r = await call('/api/v2/images/generations', { method: 'POST', json, ...opts });
+  assert.equal(r.status, 200, await r.clone().text());
+  return (await r.json()).data.request_id;
+};
+const poll = async (id, v = 'v2', opts = {}) => (await (await call(v === 'v2' ? `/api/v2/jobs/${id}` : `/api/v1/client/request-status/${id}`, opts)).json()).data;
+const control = (p, method = 'GET', json) => fetch(mock.url + p, { method, headers: json ? { 'Content-Type': 'application/json' } : {}, body: json && JSON.stringify(json) });
+/** Raw request (fetch normalises `..`); resolves { status, headers, body }. */
+const raw = (m, rawPath) => new Promise((resolve, reject) => {
+  const u = new URL(m.url);
+  http.get({ host: u.hostname, port: u.port, path: rawPath }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+  }).on('error', reject);
+});
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deapi-mock-'));
+  fs.mkdirSync(path.join(tmp, 'www', 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(tmp, 'pkg'));
+  fs.writeFileSync(path.join(tmp, 'www', 'index.html'), '<!doctype html><title>demo</title>');
+  fs.writeFileSync(path.join(tmp, 'www', 'sub', 'index.html'), '<p>sub</p>');
+  fs.writeFileSync(path.join(tmp, 'www', 'app.mjs'), 'export default 1;');
+  fs.writeFileSync(path.join(tmp, 'pkg', 'deapi_bg.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  fs.writeFileSync(path.join(tmp, 'pkg', 'deapi.js'), 'export {};');
+  fs.writeFileSync(path.join(tmp, 'secret.txt'), 'TOP-SECRET');
+  mock = await startMock({ quiet: true, staticDirs: { '/': path.join(tmp, 'www'), '/pkg/': path.join(tmp, 'pkg') } });
+});
+after(async () => {
+  await mock?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+beforeEach(() => mock.reset());
+
+describe('auth', () => {
+  it('401 Unauthenticated. without a key, with a malformed key, or a non-Bearer scheme', async () => {
+    for (const key of [null, 'testkey123', '1|abc', 'x|abcdefgh', '1|abc-def-ghi']) {
+      const r = await call('/api/v2/account/balance', { key });
+      assert.equal(r.status, 401, `key ${key}`);
+      assert.equal(r.headers.get('content-type'), 'application/json');
+      assert.deepEqual(await r.json(), { message: 'Unauthenticated.' });
+    }
+    const basic = await call('/api/v2/account/balance', { key: null, headers: { Authorization: 'Basic MXx0ZXN0a2V5MTIz' } });
+    assert.equal(basic.status, 401);
+  });
+
+  it('accepts <id>|<secret> keys', async () => {
+    for (const key of [KEY, '12345|AbCdEf', '7|abcdefghijklmnopqrstuvwxyz0123456789']) {
+      assert.equal((await call('/api/v1/client/balance', { key })).status, 200, key);
+    }
+  });
+
+  it('proxy mode: allowKeyless accepts requests without Authorization (key "keyless"), still rejects bad keys', async () => {
+    const m = await startMock({ quiet: true, allowKeyless: true });
+    try {
+      const r = await call('/api/v2/account/balance', { key: null, m });
+      assert.equal(r.status, 200);
+      assert.equal(m.requests()[0].key, 'keyless');
+      assert.equal((await call('/api/v2/account/balance', { key: 'nope', m })).status, 401);
+    } finally { await m.close(); }
+    assert.equal((await call('/api/v2/account/balance', { key: null })).status, 401, 'default is not keyless');
+  });
+});
+
+describe('CORS', () => {
+  it('every response carries Allow-Origin and the exposed rate-limit headers', async () => {
+    for (const r of [await call('/api/v2/account/balance'), await call('/api/v2/account/balance', { key: null }), await call('/api/v2/nope')]) {
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      assert.match(r.headers.get('access-control-expose-headers'), /Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Daily-Limit, X-RateLimit-Daily-Remaining, X-RateLimit-Type, X-RateLimit-Source/);
+    }
+  });
+
+  it('answers preflights with 204, echoes requested headers, and counts them apart from the log', async () => {
+    const r = await fetch(`${mock.url}/api/v2/images/generations`, { method: 'OPTIONS',
+      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-custom' } });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get('access-control-allow-headers'), 'authorization,content-type,x-custom');
+    assert.equal(r.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    const plain = await fetch(`${mock.url}/api/v2/models`, { method: 'OPTIONS' });
+    assert.equal(plain.headers.get('access-control-allow-headers'), 'authorization, content-type, accept, x-requested-with');
+    const log = await (await control('/__mock/requests')).json();
+    assert.deepEqual(log.requests, []);
+    assert.equal(log.preflights, 2);
+    assert.equal((await (await control('/__mock/requests?path=/models')).json()).preflights, 1);
+  });
+});
+
+describe('text to image submit + job lifecycle', () => {
+  it('returns a UUID v4 request_id and walks pending → processing (25/50/75, preview) → done', async () => {
+    const id = await submit();
+    assert.match(id, UUID_V4);
+    const seen = [];
+    for (let i = 0; i < 5; i++) seen.push(await poll(id));
+    assert.deepEqual(seen.map((s) => [s.status, s.progress]), [['pending', 0], ['processing', 25], ['processing', 50], ['processing', 75], ['done', 100]]);
+    assert.equal(seen[0].preview, null);
+    assert.equal(seen[0].price, null);
+    assert.equal(seen[1].preview, `${mock.url}/results/${id}-preview.png`);
+    const done = seen[4];
+    assert.deepEqual(Object.keys(done), ['status', 'progress', 'preview', 'result_url', 'results_alt_formats', 'result', 'error_code',
+      'error_message', 'error_reason', 'retryable', 'refunded', 'failed_at', 'price']);
+    assert.equal(done.result_url, `${mock.url}/results/${id}.png`);
+    assert.deepEqual(done.results_alt_formats, { jpg: `${mock.url}/results/${id}.jpg`, webp: `${mock.url}/results/${id}.webp` });
+    assert.deepEqual(done.price, { amount: 0.00314573, is_estimated: false });
+    assert.equal(done.preview, null);
+    assert.equal(done.error_code, null);
+    assert.equal((await poll(id)).status, 'done', 'terminal state sticks');
+  });
+
+  it('honours jobSteps', async () => {
+    const m = await startMock({ quiet: true, jobSteps: { pending: 0, processing: 1 } });
+    try {
+      const id = await submit(FLUX, { m });
+      assert.deepEqual([(await poll(id, 'v2', { m })).progress, (await poll(id, 'v2', { m })).status], [50, 'done']);
+    } finally { await m.close(); }
+  });
+
+  it('v1 and v2 share one job namespace; v1 returns the core subset', async () => {
+    const r = await call('/api/v1/client/txt2img', { method: 'POST', json: FLUX });
+    const id = (await r.json()).data.request_id;
+    assert.equal((await poll(id, 'v2')).status, 'pending');
+    const v1 = await poll(id, 'v1');
+    assert.deepEqual(Object.keys(v1), ['status', 'progress', 'preview', 'result_url', 'result']);
+    assert.equal(v1.status, 'processing');
+    const v2id = await submit();
+    assert.equal((await poll(v2id, 'v1')).status, 'pending');
+  });
+
+  it('a [fail] prompt ends in error with the v2 failure fields; v1 adds "error"', async () => {
+    const id = await submit({ ...FLUX, prompt: 'fox [fail]' });
+    let s;
+    for (let i = 0; i < 5; i++) s = await poll(id);
+    assert.equal(s.status, 'error');
+    assert.equal(s.error_code, 'PROCESSING_ERROR');
+    assert.equal(s.error_message, 'The worker failed to process the job.');
+    assert.equal(s.error_reason, 'PROCESSING_FAILED');
+    assert.equal(s.retryable, true);
+    assert.equal(s.refunded, true);
+    assert.match(s.failed_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    assert.deepEqual(s.price, { amount: 0, is_estimated: false });
+    assert.equal(s.result_url, null);
+    const v1 = await poll(id, 'v1');
+    assert.equal(v1.status, 'error');
+    assert.equal(v1.error, 'The worker failed to process the job.');
+  });
+
+  it('a [balance] prompt is rejected with 422 errors.balance', async () => {
+    const r = await call('/api/v2/images/generations', { method: 'POST', json: { ...FLUX, prompt: 'fox [balance]' } });
+    assert.equal(r.status, 422);
+    assert.deepEqual(await r.json(), { message: 'Not enough balance.', errors: { balance: ['Not enough balance.'] } });
+  });
+
+  it('unknown job id → 404; another key cannot see the job', async () => {
+    const r = await call('/api/v2/jobs/00000000-0000-4000-8000-000000000000');
+    assert.equal(r.status, 404);
+    assert.deepEqual(await r.json(), { message: 'No query results for the requested resource.' });
+    assert.equal(r.headers.get('x-ratelimit-source'), 'jobs');
+    const id = await submit();
+    assert.equal((await call(`/api/v1/client/request-status/${id}`, { key: '2|otherkey99' })).status, 404);
+  });
+
+  it('GET /__mock/jobs/{id} shows internal state without advancing', async () => {
+    const id = await submit();
+    const a = await (await control(`/__mock/jobs/${id}`)).json();
+    const b = await (await control(`/__mock/jobs/${id}`)).json();
+    assert.equal(a.polls, 0);
+    assert.equal(b.polls, 0);
+    assert.equal(a.status, 'pending');
+    assert.equal(a.model, 'Flux1schnell');
+    assert.equal((await poll(id)).status, 'pending');
+    assert.equal((await (await control(`/__mock/jobs/${id}`)).json()).polls, 1);
+    assert.equal((await control('/__mock/jobs/nope')).status, 404);
+  });
+
+  it('responses are PHP-encoded JSON (escaped slashes)', async () => {
+    const id = await submit();
+    for (let i = 0; i < 4; i++) await poll(id);
+    const text = await (await call(`/api/v2/jobs/${id}`)).text();
+    assert.ok(text.includes(`"result_url":"http:\\/\\/127.0.0.1:${mock.port}\\/results\\/${id}.png"`), text);
+  });
+});
+
+describe('request bodies', () => {
+  it('accepts multipart with "1"/"0" booleans and bracketed loras, and logs the parts', async () => {
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(FLUX)) fd.append(k, String(v));
+    fd.append('loras[0][name]', 'flux_realism');
+    fd.append('loras[0][weight]', '0.75');
+    fd.append('enhance_prompt', '1');
+    const r = await call('/api/v2/images/generations', { method: 'POST', body: fd });
+    assert.equal(r.status, 200, await r.clone().text());
+    const id = (await r.json()).data.request_id;
+    const job = mock.job(id);
+    assert.deepEqual(job.input.loras, [{ name: 'flux_realism', weight: '0.75' }]);
+    assert.equal(job.enhance, true);
+    const [entry] = mock.requests({ path: '/images/generations' });
+    assert.match(entry.headers['content-type'], /^multipart\/form-data; boundary=/);
+    assert.deepEqual(entry.parts.find((p) => p.name === 'loras[0][weight]'), { name: 'loras[0][weight]', filename: null, contentType: null, value: '0.75' });
+    const s = await poll(id);
+    assert.equal(s.prompt_boosted, true);
+  });
+
+  it('rejects "true" as a multipart boolean (Laravel boolean rule)', async () => {
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(FLUX)) fd.append(k, String(v));
+    fd.append('enhance_prompt', 'true');
+    const r = await call('/api/v2/images/generations', { method: 'POST', body: fd });
+    assert.equal(r.status, 422);
+    assert.deepEqual(await r.json(), { message: 'The enhance prompt field must be true or false.', errors: { enhance_prompt: ['The enhance prompt field must be true or false.'] } });
+  });
+
+  it('accepts urlencoded bodies', async () => {
+    const r = await call('/api/v1/client/txt2img', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(Object.entries(FLUX).map(([k, v]) => [k, String(v)])).toString() });
+    assert.equal(r.status, 200);
+    assert.match((await r.json()).data.request_id, UUID_V4);
+  });
+
+  it('multipart file uploads: file parts are logged with size, and a string is not a file', async () => {
+    const fd = new FormData();
+    fd.append('image', new Blob([new Uint8Array(1234)], { type: 'image/png' }), 'in.png');
+    fd.append('prompt', 'make it blue');
+    fd.append('model', 'QwenImageEdit_Plus_NF4');
+    fd.append('steps', '20');
+    fd.append('seed', '7');
+    const ok = await call('/api/v2/images/edits', { method: 'POST', body: fd });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.deepEqual(mock.requests({ path: '/images/edits' })[0].parts[0], { name: 'image', filename: 'in.png', contentType: 'image/png', size: 1234 });
+    const bad = await call('/api/v2/images/edits', { method: 'POST', json: { image: 'http://x/y.png', prompt: 'p', model: 'QwenImageEdit_Plus_NF4', steps: 20, seed: 1 } });
+    assert.deepEqual((await bad.json()).errors, { image: ['The image field must be a file.'] });
+    const none = await call('/api/v1/client/img2img', { method: 'POST', json: { prompt: 'p', model: 'QwenImageEdit_Plus_NF4', steps: 20, seed: 1 } });
+    assert.deepEqual((await none.json()).errors, { image: ['The image field is required when images is not present.'] });
+  });
+
+  it('413 when the body exceeds maxBodyBytes', async () => {
+    const m = await startMock({ quiet: true, maxBodyBytes: 1000 });
+    try {
+      const r = await call('/api/v2/images/generations', { method: 'POST', json: { ...FLUX, prompt: 'x'.repeat(5000) }, m });
+      assert.equal(r.status, 413);
+      assert.deepEqual(await r.json(), { message: 'Payload Too Large' });
+    } finally { await m.close(); }
+  });
+});
+
+describe('validation (422, Laravel shape)', () => {
+  const post = async (json, p = '/api/v2/images/generations') => {
+    const r = await call(p, { method: 'POST', json });
+    assert.equal(r.status, 422);
+    return r.json();
+  };
+
+  it('empty body: required messages in rule order with "(and N more errors)"', async () => {
+    const b = await post({});
+    assert.equal(b.message, 'The prompt field is required. (and 6 more errors)');
+    assert.deepEqual(Object.keys(b.errors), ['prompt', 'model', 'width', 'height', 'guidance', 'steps', 'seed']);
+    assert.deepEqual(b.errors.guidance, ['The guidance field is required.']);
+  });
+
+  it('malformed JSON is treated as empty input (not 400)', async () => {
+    const r = await call('/api/v2/images/generations', { method: 'POST', body: '{"prompt": ', headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 422);
+    assert.equal((await r.json()).errors.prompt[0], 'The prompt field is required.');
+  });
+
+  it('unknown model / model without the inference type', async () => {
+    assert.deepEqual((await post({ ...FLUX, model: 'NoSuchModel' })).errors, { model: ['The selected model does not exist.'] });
+    const b = await post({ ...FLUX, model: 'Kokoro' });
+    assert.deepEqual(b, { message: 'The selected model does not support Text To Image.', errors: { model: ['The selected model does not support Text To Image.'] } });
+  });
+
+  it('limits from info.limits, two messages on one field, singular "(and 1 more error)"', async () => {
+    const b = await post({ ...FLUX, width: 100 });
+    assert.deepEqual(b, { message: 'The width field must be at least 256. (and 1 more error)',
+      errors: { width: ['The width field must be at least 256.', 'The width field must be a multiple of 16.'] } });
+    assert.deepEqual((await post({ ...FLUX, height: 4096 })).errors, { height: ['The height field must not be greater than 2048.'] });
+    assert.deepEqual((await post({ ...FLUX, steps: 11 })).errors, { steps: ['The steps field must not be greater than 10.'] });
+    assert.deepEqual((await post({ ...FLUX, guidance: 10.5 })).errors, { guidance: ['The guidance field must not be greater than 10.'] });
+    assert.deepEqual((await post({ ...FLUX, model: 'Flux_2_Klein_4B_BF16', steps: 8 })).errors, { steps: ['The steps field must not be greater than 4.'] });
+    assert.deepEqual((await post({ ...FLUX, model: 'ZImageTurbo_INT8', steps: 11 })).errors, { steps: ['The steps field must not be greater than 10.'] }, 'string limits');
+  });
+
+  it('type rules: integer, number, string', async () => {
+    const b = await post({ ...FLUX, prompt: 42, width: 'wide', guidance: 'lots', seed: 1.5 });
+    assert.deepEqual(b.errors, { prompt: ['The prompt field must be a string.'], width: ['The width field must be an integer.'],
+      guidance: ['The guidance field must be a number.'], seed: ['The seed field must be an integer.'] });
+    assert.equal(b.message, 'The prompt field must be a string. (and 3 more errors)');
+  });
+
+  it('loras, webhook_url and webhook_secret', async () => {
+    const b = await post({ ...FLUX, loras: [{ name: 'flux_realism', weight: -1 }, { weight: 1 }], webhook_url: 'http://example.com/hook', webhook_secret: 'short' });
+    assert.deepEqual(b.errors, {
+      'loras.1.name': ['The loras.1.name field is required.'], 'loras.0.weight': ['The loras.0.weight field must be at least 0.'],
+      webhook_url: ['The webhook url field must start with one of the following: https://.'],
+      webhook_secret: ['The webhook secret field must be at least 32 characters.'],
+    });
+    assert.deepEqual((await post({ ...FLUX, webhook_secret: 's'.repeat(40) })).errors, { webhook_url: ['The webhook url field is required when webhook secret is present.'] });
+    assert.deepEqual((await post({ ...FLUX, webhook_url: 'not a url' })).errors, { webhook_url: ['The webhook url field must be a valid URL.'] });
+  });
+
+  it('v2-only fields are ignored on v1', async () => {
+    const r = await call('/api/v1/client/txt2img', { method: 'POST', json: { ...FLUX, enhance_prompt: 'maybe', webhook_secret: 'x' } });
+    assert.equal(r.status, 200);
+    const v2 = await post({ ...FLUX, enhance_prompt: 'maybe' });
+    assert.deepEqual(Object.keys(v2.errors), ['enhance_prompt']);
+  });
+
+  it('other operations: transcription ts_level against the model', async () => {
+    const b = await post({ source_url: 'https://youtu.be/x', include_ts: true, model: 'WhisperLargeV3Ct2', ts_level: 'char' }, '/api/v2/audio/transcriptions');
+    assert.deepEqual(b.errors, { ts_level: ["Model 'WhisperLargeV3Ct2' does not support ts_level 'char'. Supported levels: segment, word."] });
+  });
+});
+
+describe('price', () => {
+  it('v2 and v1 price endpoints return data.price = w*h*steps*1e-9', async () => {
+    for (const p of ['/api/v2/images/generations/price', '/api/v1/client/txt2img/price-calculation']) {
+      const r = await call(p, { method: 'POST', json: { ...FLUX, webhook_url: 'not validated here' } });
+      assert.equal(r.status, 200, p);
+      assert.deepEqual(await r.json(), { data: { price: 0.00314573 } });
+      assert.equal(r.headers.get('x-ratelimit-source'), 'price');
+    }
+  });
+
+  it('validates like submit', async () => {
+    const r = await call('/api/v2/images/generations/price', { method: 'POST', json: { ...FLUX, width: 'x' } });
+    assert.equal(r.status, 422);
+    assert.deepEqual((await r.json()).errors, { width: ['The width field must be an integer.'] });
+  });
+});
+
+describe('results', () => {
+  it('serves a valid PNG for a job (and the preview); unknown id → 404', async () => {
+    const id = await submit();
+    for (let i = 0; i < 5; i++) await poll(id);
+    const r = await fetch(`${mock.url}/results/${id}.png`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'image/png');
+    const png = parsePng(Buffer.from(await r.arrayBuffer()));
+    assert.deepEqual([png.width, png.height], [512, 384]);
+    assert.deepEqual(png.chunks, ['IHDR', 'IDAT', 'IEND']);
+    const prev = parsePng(Buffer.from(await (await fetch(`${mock.url}/results/${id}-preview.png`)).arrayBuffer()));
+    assert.deepEqual([prev.width, prev.height], [128, 96]);
+    assert.equal((await fetch(`${mock.url}/results/00000000-0000-4000-8000-000000000000.png`)).status, 404);
+  });
+
+  it('png.mjs: CRC-32 matches the reference value and parsePng rejects corruption', () => {
+    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    const good = solidPng(3, 2, [1, 2, 3]);
+    assert.deepEqual(parsePng(good).rgb, [1, 2, 3]);
+    const bad = Buffer.from(good);
+    bad[bad.length - 20] ^= 0xff;
+    assert.throws(() => parsePng(bad), /CRC|length|incorrect|invalid/i);
+    assert.throws(() => parsePng(Buffer.from('not a png at all')), /signature/);
+  });
+});
+
+describe('models', () => {
+  const get = async (q = '', v = 'v2') => {
+    const r = await call(`${v === 'v2' ? '/api/v2/models' : '/api/v1/client/models'}${q}`);
+    return { r, b: r.status === 200 || r.status === 422 ? await r.json() : null };
+  };
+
+  it('default page of 25 with a Laravel paginator; no rate-limit headers', async () => {
+    const { r, b } = await get();
+    assert.equal(r.status, 200);
+    assert.equal(b.data.length, 25);
+    assert.equal(b.meta.total, MODELS.length);
+    assert.equal(b.meta.last_page, Math.ceil(MODELS.length / 25));
+    assert.equal(b.meta.per_page, 25);
+    assert.equal(b.meta.from, 1);
+    assert.equal(b.meta.to, 25);
+    assert.ok(Array.isArray(b.meta.links));
+    assert.equal(b.meta.path, `${mock.url}/api/v2/models`);
+    assert.deepEqual(b.links, { first: `${mock.url}/api/v2/models?page=1`, last: `${mock.url}/api/v2/models?page=3`, prev: null, next: `${mock.url}/api/v2/models?page=2` });
+    assert.equal(r.headers.get('x-ratelimit-limit'), null);
+    assert.deepEqual(b.data, MODELS.slice(0, 25));
+  });
+
+  it('limit=50 gives 2 pages; >50 is clamped; per_page is ignored; <1 is 422', async () => {
+    assert.ok(MODELS.length > 50 && MODELS.length <= 100);
+    const p1 = (await get('?limit=50&per_page=5')).b;
+    const p2 = (await get('?limit=50&page=2')).b;
+    assert.equal(p1.data.length, 50);
+    assert.equal(p1.meta.last_page, 2);
+    assert.deepEqual([...p1.data, ...p2.data].map((m) => m.slug), MODELS.map((m) => m.slug));
+    assert.equal(p2.links.next, null);
+    assert.equal((await get('?limit=500')).b.meta.per_page, 50);
+    const bad = await get('?limit=0');
+    assert.equal(bad.r.status, 422);
+    assert.deepEqual(bad.b, { message: 'The limit field must be at least 1.', errors: { limit: ['The limit field must be at least 1.'] } });
+    assert.deepEqual((await get('?page=9')).b.data, []);
+  });
+
+  it('filter[inference_types] (comma list); unknown type → empty data', async () => {
+    const { b } = await get('?limit=50&filter[inference_types]=txt2img,txt2audio');
+    const has = (m, t) => (Array.isArray(m.inference_types) ? m.inference_types.includes(t) : t in m.inference_types);
+    assert.ok(b.data.length > 3);
+    assert.ok(b.data.every((m) => has(m, 'txt2img') || has(m, 'txt2audio')));
+    assert.equal(b.meta.total, MODELS.filter((m) => has(m, 'txt2img') || has(m, 'txt2audio')).length);
+    const none = await get('?filter[inference_types]=bogus');
+    assert.equal(none.r.status, 200);
+    assert.deepEqual(none.b.data, []);
+    assert.equal(none.b.meta.total, 0);
+  });
+
+  it('the catalogue is messy like the real one, v2 has tags/status, v1 omits them', async () => {
+    const all = [...(await get('?limit=50')).b.data, ...(await get('?limit=50&page=2')).b.data];
+    assert.ok(all.some((m) => Array.isArray(m.inference_types)) && all.some((m) => !Array.isArray(m.inference_types)));
+    assert.ok(all.some((m) => Array.isArray(m.info) && m.info.length === 0), 'info: []');
+    assert.ok(all.some((m) => typeof m.info?.limits?.max_steps === 'string'), 'string limits');
+    assert.ok(all.some((m) => m.info?.features?.supports_guidance === '0') && all.some((m) => typeof m.info?.features?.supports_guidance === 'boolean'));
+    assert.ok(all.some((m) => m.loras === null) && all.some((m) => Array.isArray(m.loras) && m.loras[0].display_name));
+    assert.ok(all.every((m) => Array.isArray(m.tags) && ['standard_model', 'test_model'].includes(m.status)));
+    const kokoro = all.find((m) => m.slug === 'Kokoro');
+    assert.deepEqual(kokoro.languages[0].voices[0], { name: 'Sky', slug: 'af_sky', gender: 'female' });
+    for (const slug of ['Flux1schnell', 'ZImageTurbo_INT8', 'Flux_2_Klein_4B_BF16', 'QwenImageEdit_Plus_NF4', 'RealESRGAN_x4', 'Ben2', 'Nanonets_Ocr_S_F16',
+      'AceStep_1_5_Turbo', 'Ltxv_13B_0_9_8_Distilled_FP8', 'Ltx2_3_22B_Dist_INT8', 'WhisperLargeV3', 'WhisperLargeV3Ct2', 'Bge_M3_FP16', 'RealESRGAN_Vid_x2', 'Wan2_2_Animate_14B_INT8']) {
+      assert.ok(all.some((m) => m.slug === slug), slug);
+    }
+    const v1 = (await get('?limit=50', 'v1')).b.data;
+    assert.ok(v1.every((m) => !('tags' in m) && !('status' in m)));
+    assert.equal(v1[0].slug, 'Flux1schnell');
+  });
+});
+
+describe('balance and routing', () => {
+  it('balance on v2 and v1', async () => {
+    for (const p of ['/api/v2/account/balance', '/api/v1/client/balance']) {
+      const r = await call(p);
+      assert.deepEqual(await r.json(), { data: { balance: 19.72 } });
+      assert.equal(r.headers.get('x-ratelimit-remaining'), null);
+    }
+  });
+
+  it('unknown route → 404 with Laravel message (before auth); wrong method → 405', async () => {
+    const r = await call('/api/v2/utilities/balance', { key: null });
+    assert.equal(r.status, 404);
+    assert.deepEqual(await r.json(), { message: 'The route api/v2/utilities/balance could not be found.' });
+    const m = await call('/api/v2/images/generations');
+    assert.equal(m.status, 405);
+    assert.deepEqual(await m.json(), { message: 'The GET method is not supported for route api/v2/images/generations. Supported methods: POST.' });
+  });
+
+  it('removed v1 prompt boosters answer 410 Gone with Deprecation', async () => {
+    const r = await call('/api/v1/client/prompt/image', { method: 'POST', json: { prompt: 'x' } });
+    assert.equal(r.status, 410);
+    assert.equal(r.headers.get('deprecation'), 'true');
+  });
+
+  it('v2 prompt booster is synchronous; its price is top-level', async () => {
+    const r = await call('/api/v2/prompts/enhancements', { method: 'POST', json: { prompt: 'a fox', type: 'images.generations', model_slug: 'Flux1schnell' } });
+    const b = await r.json();
+    assert.equal(r.status, 200);
+    assert.match(b.prompt, /^a fox, /);
+    assert.equal(b.negative_prompt, null);
+    const p = await (await call('/api/v2/prompts/enhancements/price', { method: 'POST', json: { prompt: 'a fox', type: 'images.generations', model_slug: 'Flux1schnell' } })).json();
+    assert.equal(typeof p.price, 'number');
+    const bad = await call('/api/v2/prompts/enhancements', { method: 'POST', json: { prompt: 'a fox', type: 'image', model_slug: 'Flux1schnell' } });
+    assert.deepEqual((await bad.json()).errors, { type: ['The selected type is invalid.'] });
+  });
+});
+
+describe('rate limits', () => {
+  it('minute window per key per bucket, with 429 headers; price endpoints share a bucket; window resets', async () => {
+    const m = await startMock({ quiet: true, rateLimit: { perMinute: 2, perDay: 100, windowMs: 1500 } });
+    try {
+      const a = await call('/api/v2/images/generations/price', { method: 'POST', json: FLUX, m });
+      assert.deepEqual([a.headers.get('x-ratelimit-limit'), a.headers.get('x-ratelimit-remaining'), a.headers.get('x-ratelimit-source')], ['2', '1', 'price']);
+      const b = await call('/api/v1/client/txt2img/price-calculation', { method: 'POST', json: FLUX, m });
+      assert.equal(b.headers.get('x-ratelimit-remaining'), '0');
+      const c = await call('/api/v2/embeddings/price', { method: 'POST', json: { input: 'hi', model: 'Bge_M3_FP16' }, m });
+      assert.equal(c.status, 429);
+      assert.deepEqual(await c.json(), { message: 'Too Many Attempts.' });
+      const h = Object.fromEntries(c.headers);
+      assert.ok(['1', '2'].includes(h['retry-after']), h['retry-after']);
+      assert.equal(h['x-ratelimit-type'], 'minute');
+      assert.equal(h['x-ratelimit-remaining'], '0');
+      assert.equal(h['x-ratelimit-daily-limit'], '100');
+      assert.equal(h['x-ratelimit-daily-remaining'], '98');
+      assert.equal(h['x-ratelimit-source'], 'price');
+      assert.equal((await call('/api/v2/images/generations/price', { method: 'POST', json: FLUX, m, key: '2|anotherkey' })).status, 200, 'other key');
+      assert.equal((await call('/api/v2/images/generations', { method: 'POST', json: FLUX, m })).status, 200, 'other bucket');
+      assert.equal((await call('/api/v2/models', { m })).status, 200, 'models unlimited');
+      await new Promise((r) => setTimeout(r, 1600));
+      assert.equal((await call('/api/v2/images/generations/price', { method: 'POST', json: FLUX, m })).status, 200, 'window reset');
+    } finally { await m.close(); }
+  });
+
+  it('daily limit: Retry-After until midnight UTC, type daily', async () => {
+    const m = await startMock({ quiet: true, rateLimit: { perMinute: 100, perDay: 1 } });
+    try {
+      const id = await submit(FLUX, { m });
+      assert.equal((await call(`/api/v2/jobs/${id}`, { m })).status, 200);
+      const r = await call(`/api/v1/client/request-status/${id}`, { m });
+      assert.equal(r.status, 429);
+      assert.equal(r.headers.get('x-ratelimit-type'), 'daily');
+      assert.equal(r.headers.get('x-ratelimit-source'), 'jobs');
+      assert.equal(r.headers.get('x-ratelimit-daily-remaining'), '0');
+      const now = Date.now();
+      const expected = Math.ceil((Math.floor(now / 864e5) * 864e5 + 864e5 - now) / 1000);
+      assert.ok(Math.abs(Number(r.headers.get('retry-after')) - expected) <= 2);
+    } finally { await m.close(); }
+  });
+
+  it('limits can be changed at runtime via /__mock/config and are restored by reset', async () => {
+    await control('/__mock/config', 'POST', { rateLimit: { perMinute: 1 } });
+    assert.equal((await call('/api/v2/images/generations', { method: 'POST', json: FLUX })).status, 200);
+    assert.equal((await call('/api/v2/images/generations', { method: 'POST', json: FLUX })).status, 429);
+    await control('/__mock/reset', 'POST');
+    assert.equal((await (await control('/__mock/config')).json()).rateLimit.perMinute, 1000);
+  });
+});
+
+describe('faults', () => {
+  const addFault = async (spec) => {
+    const r = await control('/__mock/faults', 'POST', spec);
+    assert.equal(r.status, 200);
+    const b = await r.json();
+    assert.equal(b.ok, true);
+    assert.equal(typeof b.id, 'string');
+  };
+
+  it('FIFO per match, then normal handling; consumed faults are logged', async () => {
+    await addFault({ path: 'balance', responses: [{ status: 500 }, { status: 503, body: { message: 'down' }, headers: { 'Retry-After': '2' } }] });
+    const a = await call('/api/v2/account/balance');
+    assert.equal(a.status, 500);
+    assert.deepEqual(await a.json(), { message: 'Server Error' });
+    const b = await call('/api/v1/client/balance');
+    assert.equal(b.status, 503);
+    assert.equal(b.headers.get('retry-after'), '2');
+    assert.deepEqual(await b.json(), { message: 'down' });
+    assert.equal((await call('/api/v2/account/balance')).status, 200);
+    const log = mock.requests({ path: 'balance' });
+    assert.deepEqual(log.map((e) => e.status), [500, 503, 200]);
+    assert.deepEqual(log[0].fault, { status: 500 });
+  });
+
+  it('matches on key, path and method', async () => {
+    await addFault({ key: '2|otherkey99', responses: [{ status: 403 }] });
+    await addFault({ path: '/models', method: 'POST', responses: [{ status: 418 }] });
+    assert.equal((await call('/api/v2/models')).status, 200, 'wrong key and method');
+    const r = await call('/api/v2/models', { key: '2|otherkey99' });
+    assert.equal(r.status, 403);
+    assert.deepEqual(await r.json(), { message: 'This action is unauthorized.' });
+    assert.equal((await call('/api/v2/models', { method: 'POST' })).status, 418);
+    await addFault({ key: 'keyless', responses: [{ status: 404 }] });
+    assert.equal((await call('/api/v2/account/balance', { key: null })).status, 404);
+  });
+
+  it('rawBody, html502, empty503, stale422, stale401', async () => {
+    await addFault({ responses: [{ status: 500, rawBody: 'oops', contentType: 'text/plain' }, { preset: 'html502' }, { preset: 'empty503' }, { preset: 'stale422' }, { preset: 'stale401' }] });
+    const t = await call('/api/v2/account/balance');
+    assert.deepEqual([t.status, t.headers.get('content-type'), await t.text()], [500, 'text/plain', 'oops']);
+    const h = await call('/api/v2/account/balance');
+    assert.equal(h.status, 502);
+    assert.equal(h.headers.get('content-type'), 'text/html');
+    assert.match(await h.text(), /<title>502 Bad Gateway<\/title>/);
+    const e = await call('/api/v2/account/balance');
+    assert.equal(e.status, 503);
+    assert.equal(e.headers.get('content-type'), null);
+    assert.equal(await e.text(), '');
+    const s = await call('/api/v2/account/balance');
+    assert.deepEqual([s.status, await s.json()], [422, { data: null, message: 'The prompt field is required.', errors: [{ field: 'prompt', messages: ['The prompt field is required.'] }], statusCode: 422 }]);
+    const u = await call('/api/v2/account/balance');
+    assert.deepEqual([u.status, await u.json()], [401, { data: null, message: 'Unauthenticated.', errors: [], statusCode: 401 }]);
+  });
+
+  it('rate429: seconds, HTTP-date, daily', async () => {
+    await addFault({ path: '/jobs/', responses: [{ preset: 'rate429', retryAfter: 3 }, { preset: 'rate429', retryAfter: 120, retryAfterHttpDate: true }, { preset: 'rate429', retryAfter: 86400 }] });
+    const a = await call('/api/v2/jobs/x');
+    assert.equal(a.status, 429);
+    assert.deepEqual(await a.json(), { message: 'Too Many Attempts.' });
+    assert.deepEqual([a.headers.get('retry-after'), a.headers.get('x-ratelimit-type'), a.headers.get('x-ratelimit-remaining'), a.headers.get('x-ratelimit-source')], ['3', 'minute', '0', 'jobs']);
+    assert.ok(a.headers.get('x-ratelimit-limit') && a.headers.get('x-ratelimit-daily-limit'));
+    const b = await call('/api/v2/jobs/x');
+    const when = Date.parse(b.headers.get('retry-after'));
+    assert.match(b.headers.get('retry-after'), /GMT$/);
+    assert.ok(when - Date.now() > 110e3 && when - Date.now() <= 121e3);
+    const c = await call('/api/v2/jobs/x');
+    assert.deepEqual([c.headers.get('retry-after'), c.headers.get('x-ratelimit-type')], ['86400', 'daily']);
+  });
+
+  it('delay then normal handling, and delay then a fault', async () => {
+    await addFault({ responses: [{ preset: 'delay', ms: 250 }, { preset: 'delay', ms: 100, status: 504 }, { preset: 'delay', ms: 10, then: { preset: 'html502' } }] });
+    let t = Date.now();
+    const a = await call('/api/v2/account/balance');
+    assert.ok(Date.now() - t >= 240);
+    assert.equal(a.status, 200);
+    t = Date.now();
+    const b = await call('/api/v2/account/balance');
+    assert.ok(Date.now() - t >= 90);
+    assert.deepEqual([b.status, await b.json()], [504, { message: 'Gateway Timeout' }]);
+    assert.equal((await call('/api/v2/account/balance')).status, 502);
+  });
+
+  it('reset destroys the connection without a response', async () => {
+    await addFault({ responses: [{ preset: 'reset' }] });
+    await assert.rejects(call('/api/v2/account/balance'), TypeError);
+    assert.equal(mock.requests()[0].fault.preset, 'reset');
+    assert.equal((await call('/api/v2/account/balance')).status, 200);
+  });
+
+  it('hang never answers, and close() still finishes promptly', async () => {
+    await addFault({ responses: [{ preset: 'hang' }] });
+    await assert.rejects(call('/api/v2/account/balance', { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
+    const m = await startMock({ quiet: true });
+    m.addFaults({ responses: [{ preset: 'hang' }] });
+    const pending = call('/api/v2/account/balance', { m }).then(() => 'answered', () => 'failed');
+    while (!m.requests().length) await new Promise((r) => setTimeout(r, 10));
+    const t = Date.now();
+    await m.close();
+    assert.ok(Date.now() - t < 1000);
+    assert.equal(await pending, 'failed');
+  });
+
+  it('DELETE /__mock/faults clears all or one key; bad specs are 400', async () => {
+    await addFault({ key: '1|testkey123', responses: [{ status: 500 }] });
+    await addFault({ key: '2|otherkey99', responses: [{ status: 500 }] });
+    await control('/__mock/faults?key=1|testkey123', 'DELETE');
+    assert.equal((await call('/api/v2/account/balance')).status, 200);
+    assert.equal((await (await control('/__mock/faults')).json()).faults.length, 1);
+    await control('/__mock/faults', 'DELETE');
+    assert.equal((await call('/api/v2/account/balance', { key: '2|otherkey99' })).status, 200);
+    assert.equal((await control('/__mock/faults', 'POST', { responses: [{ preset: 'nope' }] })).status, 400);
+    assert.equal((await control('/__mock/faults', 'POST', { responses: [] })).status, 400);
+    assert.throws(() => mock.addFaults({ responses: [{}] }));
+  });
+});
+
+describe('request log and reset', () => {
+  it('logs method, path, query, lower-case headers incl. authorization, body, key; filters; DELETE clears', async () => {
+    await call('/api/v2/models?limit=50&filter[inference_types]=txt2img', { headers: { 'X-Trace': 'abc' } });
+    await call('/api/v2/images/generations', { method: 'POST', json: FLUX, key: '2|otherkey99' });
+    const { requests } = await (await control('/__mock/requests?key=1|testkey123')).json();
+    assert.equal(requests.length, 1);
+    const [r] = requests;
+    assert.equal(r.method, 'GET');
+    assert.equal(r.path, '/api/v2/models');
+    assert.deepEqual(r.query, { limit: '50', 'filter[inference_types]': 'txt2img' });
+    assert.equal(r.headers.authorization, 'Bearer 1|testkey123');
+    assert.equal(r.headers['x-trace'], 'abc');
+    assert.equal(r.headers.accept, 'application/json');
+    assert.equal(r.key, '1|testkey123');
+    assert.ok(!Number.isNaN(Date.parse(r.time)));
+    const post = (await (await control('/__mock/requests?path=/images/')).json()).requests;
+    assert.equal(post.length, 1);
+    assert.deepEqual(JSON.parse(post[0].body), FLUX);
+    await control('/__mock/requests', 'DELETE');
+    assert.deepEqual((await (await control('/__mock/requests')).json()).requests, []);
+  });
+
+  it('POST /__mock/reset forgets jobs, faults, log and rate counters', async () => {
+    const id = await submit();
+    mock.addFaults({ responses: [{ status: 500 }] });
+    await control('/__mock/reset', 'POST');
+    assert.equal((await call(`/api/v2/jobs/${id}`)).status, 404);
+    assert.equal(mock.requests().length, 1);
+  });
+});
+
+describe('static files', () => {
+  it('serves files with MIME types, index.html for directories', async () => {
+    const idx = await fetch(`${mock.url}/`);
+    assert.equal(idx.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(await idx.text(), /<title>demo<\/title>/);
+    const w = await fetch(`${mock.url}/pkg/deapi_bg.wasm`);
+    assert.equal(w.headers.get('content-type'), 'application/wasm');
+    assert.deepEqual([...new Uint8Array(await w.arrayBuffer())].slice(0, 4), [0, 0x61, 0x73, 0x6d]);
+    assert.equal((await fetch(`${mock.url}/pkg/deapi.js`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal((await fetch(`${mock.url}/app.mjs`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(await (await fetch(`${mock.url}/sub/`)).text(), '<p>sub</p>');
+    const redirect = await fetch(`${mock.url}/sub`, { redirect: 'manual' });
+    assert.deepEqual([redirect.status, redirect.headers.get('location')], [301, '/sub/']);
+    assert.equal((await fetch(`${mock.url}/missing.js`)).status, 404);
+    assert.equal(mock.requests().length, 1, 'only the 404 is logged, not static hits');
+  });
+
+  it('never escapes the directory', async () => {
+    for (const p of ['/pkg/../secret.txt', '/pkg/..%2f..%2fsecret.txt', '/pkg/%2e%2e/secret.txt', '/..%2fsecret.txt', '/pkg/..%5csecret.txt', '/%2e%2e%2f%2e%2e%2fsecret.txt']) {
+      const r = await raw(mock, p);
+      assert.equal(r.status, 404, p);
+      assert.ok(!r.body.includes('TOP-SECRET'), p);
+    }
+  });
+});
+
+describe('CLI', () => {
+  it('prints exactly MOCK_URL=… and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs'), '--port', '0', '--static', `/=${path.join(tmp, 'www')}`, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    while (!out.includes('\n')) {
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(child.exitCode, null, 'server exited early');
+    }
+    const m = /^MOCK_URL=(http:\/\/127\.0\.0\.1:(\d+))\n$/.exec(out);
+    assert.ok(m, JSON.stringify(out));
+    const r = await fetch(`${m[1]}/api/v2/account/balance`, { headers: { Authorization: `Bearer ${KEY}` } });
+    assert.deepEqual(await r.json(), { data: { balance: 19.72 } });
+    assert.match(await (await fetch(`${m[1]}/`)).text(), /demo/);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null });
+    assert.equal(out.split('\n').filter(Boolean).length, 1);
+  });
+});
