@@ -12,6 +12,7 @@ use crate::request::build;
 use crate::transport::{now_ms, sleep, CallCtx, Failure, Hooks, Reply, Transport};
 use js_sys::{Function, Promise};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -105,18 +106,24 @@ fn request_id(id: &JsValue) -> Result<String, ApiError> {
 
 impl Core {
     /// Run `work` and turn its failure into the JS error (redacted, reported to `onError`).
+    /// Every method funnels through this one boxed future type, so `future_to_promise` is
+    /// instantiated once instead of once per method (a few KiB of wasm each).
     fn promise<F>(&self, work: impl FnOnce(Rc<Transport>) -> F) -> Promise
     where
         F: Future<Output = Result<JsValue, Failure>> + 'static,
     {
         let t = self.t.clone();
-        let fut = work(t.clone());
-        future_to_promise(async move { fut.await.map_err(|f| t.reject(f)) })
+        let fut: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>> = Box::pin(work(t.clone()));
+        to_promise(t, fut)
     }
 
     fn ctx(&self, o: &CallOptions) -> Result<CallCtx, ApiError> {
         Ok(CallCtx { signal: o.signal.clone(), timeout_ms: parse_call_timeout(&o.data, self.t.cfg.timeout_ms)? })
     }
+}
+
+fn to_promise(t: Rc<Transport>, fut: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>) -> Promise {
+    future_to_promise(async move { fut.await.map_err(|f| t.reject(f)) })
 }
 
 async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {

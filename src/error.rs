@@ -7,7 +7,7 @@
 //! `{data: null, message, errors: [{field, messages}], statusCode}`, `errors: []` (PHP's empty
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
-use crate::json::{redact_str, Json};
+use crate::json::{parse_number, redact_str, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +123,7 @@ pub struct ResponseMeta {
 impl ResponseMeta {
     /// Fill from a header lookup (`name` is lower-case).
     pub fn from_headers(status: u16, get: impl Fn(&str) -> Option<String>) -> ResponseMeta {
-        let num = |name: &str| get(name).and_then(|v| v.trim().parse::<f64>().ok());
+        let num = |name: &str| get(name).and_then(|v| parse_number(&v));
         ResponseMeta {
             status,
             content_type: get("content-type"),
@@ -369,8 +369,8 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
 /// `Retry-After` as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then_some(secs);
+    if let Some(secs) = parse_number(v) {
+        return (secs >= 0.0).then_some(secs);
     }
     let at = parse_http_date(v)?;
     Some(((at * 1000.0 - now_ms) / 1000.0).max(0.0).ceil())

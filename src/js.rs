@@ -2,23 +2,71 @@
 //! object, and calling user hooks.
 
 use crate::error::{ApiError, Body};
-use crate::json::Json;
+use crate::json::{Json, MAX_DEPTH};
 use js_sys::{Array, Function, Object, Reflect};
-use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// A JS value JSON cannot hold (function, symbol, bigint) was met.
+#[derive(Debug, PartialEq)]
+pub struct NotJson;
+
 /// JS value → [`Json`] (`undefined` becomes `null`). Fails on values JSON cannot hold
-/// (functions, symbols), naming what it met.
-pub fn to_json(v: &JsValue) -> Result<Json, String> {
-    serde_wasm_bindgen::from_value(v.clone()).map_err(|e| e.to_string())
+/// (functions, symbols, bigints). Nesting deeper than [`MAX_DEPTH`] becomes `null`.
+///
+/// Hand-written rather than through serde-wasm-bindgen: its error paths pull float formatting
+/// and `Debug` escaping into the module (about 20 KiB before gzip), and this walk is all we need.
+pub fn to_json(v: &JsValue) -> Result<Json, NotJson> {
+    walk(v, 0)
 }
 
-/// [`Json`] → plain JS value (objects, not Maps).
+fn walk(v: &JsValue, depth: u32) -> Result<Json, NotJson> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(Json::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Json::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Json::Num(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Json::Str(s));
+    }
+    if !v.is_object() || v.is_function() {
+        return Err(NotJson);
+    }
+    if depth > MAX_DEPTH {
+        return Ok(Json::Null);
+    }
+    if let Some(arr) = v.dyn_ref::<Array>() {
+        return arr.iter().map(|item| walk(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Json::Arr);
+    }
+    let mut pairs = Vec::new();
+    for k in keys(v) {
+        let item = get(v, &k);
+        pairs.push((k, walk(&item, depth + 1)?));
+    }
+    Ok(Json::Obj(pairs))
+}
+
+/// [`Json`] → plain JS value.
 pub fn to_js(j: &Json) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    j.serialize(&ser).unwrap_or(JsValue::NULL)
+    match j {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Num(n) => JsValue::from_f64(*n),
+        Json::Str(s) => JsValue::from_str(s),
+        Json::Arr(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Json::Obj(pairs) => {
+            let o: JsValue = Object::new().into();
+            for (k, v) in pairs {
+                set(&o, k, &to_js(v));
+            }
+            o
+        }
+    }
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {

@@ -625,7 +625,7 @@ describe('faults', () => {
     assert.equal((await call('/api/v2/account/balance')).status, 200);
   });
 
-  it('hang never answers, and close() still finishes promptly', async () => {
+  it('hang never answers, and close() still finishes promptly', { timeout: 5000 }, async () => {
     await addFault({ responses: [{ preset: 'hang' }] });
     await assert.rejects(call('/api/v2/account/balance', { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
     const m = await startMock({ quiet: true });
