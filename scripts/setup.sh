@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install everything the build, the demo and the tests need, on a fresh Debian 12 machine of this
+# kind (only crates.io, npm, PyPI and Debian apt are reachable). Safe to run again: each step is
+# skipped when the pinned version is already there (about 3 s then).
+#   WITH_BROWSER=0  skip Chromium + ChromeDriver (the demo does not need them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# MUST equal the `wasm-bindgen = "=…"` pin in Cargo.toml (a mismatch fails the build).
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+t0=$SECONDS; step() { echo "== setup [$((SECONDS - t0))s] $*"; }
+
+step "rust target wasm32-unknown-unknown"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+  # --locked fails on this registry mirror today (a locked dependency version is missing);
+  # fall back to a fresh resolution of the same pinned version.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+step "npm tools: binaryen (wasm-opt 132), playwright-core"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${WITH_BROWSER:-1}" = 1 ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
+  step "apt: chromium + chromium-driver (about 1 minute)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+step "ready: $(rustc --version), wasm-bindgen $(wasm-bindgen --version | awk '{print $2}'), node $(node --version)"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Every test, at every level, after installing what they need (scripts/setup.sh):
+#   1. native   cargo test (pure modules) + clippy (native and wasm32, lints deny unwrap/expect/panic/indexing)
+#   2. wasm     wasm-bindgen tests of the JS boundary in Node, headless Chromium and a dedicated worker
+#   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests)
+#   4. browser  the built package and the demo page in headless Chromium (playwright-core)
+# Each level prints its count; a level that runs no test fails the whole run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+logs=target/test-logs; mkdir -p "$logs"
+t0=$SECONDS; step() { echo; echo "== test [$((SECONDS - t0))s] $*"; }
+summary=(); total_pass=0; total_fail=0
+
+# Sum "N passed; M failed" (cargo) or "# pass N / # fail M" (node --test) from a log.
+count() {
+  local kind=$1 log=$2 pass fail
+  if [ "$kind" = cargo ]; then
+    pass=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
+    fail=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+  else
+    pass=$(grep -E '^# pass ' "$log" | awk '{s+=$3} END {print s+0}')
+    fail=$(grep -E '^# fail ' "$log" | awk '{s+=$3} END {print s+0}')
+  fi
+  echo "$pass $fail"
+}
+level() { # level NAME KIND LOG -- records and checks a level's counts
+  local name=$1 kind=$2 log=$3 pass fail
+  read -r pass fail < <(count "$kind" "$log")
+  summary+=("$(printf '%-28s %4d passed, %d failed' "$name" "$pass" "$fail")")
+  total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
+  if [ "$pass" -eq 0 ]; then echo "!! $name ran no test"; exit 1; fi
+}
+run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit
+  local log=$1; shift
+  "$@" 2>&1 | tee "$log"
+}
+
+step "1. native: cargo test"
+run "$logs/native.log" cargo test
+level "native (cargo test)" cargo "$logs/native.log"
+step "1. native: clippy (native and wasm32)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "2. wasm: wasm-bindgen tests in Node"
+run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm
+level "wasm in Node" cargo "$logs/wasm-node.log"
+step "2. wasm: wasm-bindgen tests in headless Chromium"
+WASM_BINDGEN_USE_BROWSER=1 run "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm
+level "wasm in Chromium" cargo "$logs/wasm-chrome.log"
+step "2. wasm: wasm-bindgen tests in a dedicated worker"
+WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm
+level "wasm in a worker" cargo "$logs/wasm-worker.log"
+
+step "build the npm package"
+node scripts/build.mjs
+
+step "3. node: the package against the mock deAPI"
+run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
+level "node (package + mock)" node "$logs/node.log"
+
+step "4. browser: the package and the demo in headless Chromium"
+run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
+level "browser (Chromium)" node "$logs/browser.log"
+
+step "summary"
+cat pkg/dist/size.json | node -e 'const s=JSON.parse(require("fs").readFileSync(0));console.log(`package size: wasm ${(s.wasm.gzip/1024).toFixed(1)} KiB + JS glue ${(s.glueWeb.gzip/1024).toFixed(1)} KiB = ${(s.totalWeb.gzip/1024).toFixed(1)} KiB gzip -9`)'
+printf '%s\n' "${summary[@]}"
+echo "total: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
