@@ -270,10 +270,11 @@ fn connection_message(base_url: &str, cause: &JsValue) -> String {
         msg.push_str(": ");
         msg.push_str(&m);
     }
-    // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause.code`.
-    if let Some(code) = get(&get(cause, "cause"), "code").as_string() {
+    // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause`.
+    let inner = get(cause, "cause");
+    if let Some(detail) = get(&inner, "code").as_string().or_else(|| get(&inner, "message").as_string()) {
         msg.push_str(" (");
-        msg.push_str(&code);
+        msg.push_str(&detail);
         msg.push(')');
     }
     msg
