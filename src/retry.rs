@@ -79,7 +79,11 @@ impl RetryPolicy {
     pub fn decide(&self, attempts: u32, outcome: Outcome, is_submission: bool) -> Decision {
         let (reason, server_asks_ms) = match outcome {
             Outcome::Status { status: 429, retry_after } => (Reason::RateLimited, retry_after.map(|s| s * 1000.0)),
-            Outcome::Status { status: 500 | 502 | 503 | 504, .. } => (Reason::ServerError, None),
+            // A 503 may say when to come back; never sooner than the backoff.
+            Outcome::Status { status: 500 | 502 | 503 | 504, retry_after } => {
+                let backoff = self.backoff_ms(attempts);
+                (Reason::ServerError, retry_after.map(|s| (s * 1000.0).max(backoff)))
+            }
             Outcome::Status { .. } => return Decision::GiveUp { reason: Reason::NotRetryable },
             Outcome::ConnectionFailure => (Reason::ConnectionFailure, None),
             Outcome::Timeout => (Reason::Timeout, None),
@@ -180,6 +184,15 @@ mod tests {
         assert!(matches!(p.decide(1, status(500), false), Decision::Retry { .. }));
         // and the default retries submissions (deAPI's guidance)
         assert!(matches!(RetryPolicy::default().decide(1, status(500), true), Decision::Retry { .. }));
+    }
+
+    #[test]
+    fn server_errors_honour_a_retry_after_that_is_longer_than_the_backoff() {
+        let p = RetryPolicy::default();
+        let o = |s| Outcome::Status { status: 503, retry_after: Some(s) };
+        assert_eq!(p.decide(1, o(5.0), false), Decision::Retry { delay_ms: 5000.0, reason: Reason::ServerError });
+        assert_eq!(p.decide(1, o(0.0), false), Decision::Retry { delay_ms: 1000.0, reason: Reason::ServerError });
+        assert_eq!(p.decide(1, o(3600.0), false), Decision::GiveUp { reason: Reason::RetryAfterTooLong });
     }
 
     #[test]
