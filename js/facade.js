@@ -6,7 +6,7 @@ function createApi(wasm, isReady) {
   "use strict";
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
   const BRAND = Symbol.for("deapi-wasm.error");
-  const JOB_FIELDS = ["errorCode", "errorReason", "retryable", "refunded"];
+  const JOB_FIELDS = ["errorCode", "errorMessage", "errorReason", "retryable", "refunded"];
 
   class DeapiError extends Error {
     constructor(props) {
@@ -60,8 +60,8 @@ function createApi(wasm, isReady) {
   function setup() {
     if (operations) return operations;
     if (isReady && !isReady()) {
-      throw new Error("deapi-wasm is not initialised: call `await init()` once before `new DeapiClient(...)` " +
-        "(only needed when loading the package in a browser without a bundler)");
+      throw new Error("deapi-wasm is not initialised: in a browser, `await init()` (exported by the package) " +
+        "once before `new DeapiClient(...)`; it loads the .wasm file");
     }
     wasm.__setErrorFactory(makeError);
     return (operations = wasm.operations());

@@ -200,6 +200,8 @@ export declare class RequestTimeoutError extends DeapiError {}
 export declare class AbortError extends DeapiError {}
 export declare class JobFailedError extends DeapiError {
   readonly errorCode: string | null;
+  /** The server's own failure text, for showing to a user. */
+  readonly errorMessage: string | null;
   readonly errorReason: string | null;
   readonly retryable: boolean | null;
   readonly refunded: boolean | null;
@@ -212,5 +214,5 @@ export declare class InvalidResponseError extends DeapiError {}
 export declare function isDeapiError(e: unknown): e is DeapiError;
 export declare function isValidationError(e: unknown): e is ValidationError;
 
-/** Browsers without a bundler: `await init()` once before creating a client. Elsewhere a no-op. */
+/** Browsers (with or without a bundler): `await init()` once before creating a client; it loads the .wasm. Not needed in Node. */
 export declare function init(input?: string | URL | Request | BufferSource | WebAssembly.Module): Promise<void>;

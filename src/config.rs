@@ -160,7 +160,10 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     if api_key.is_none() && base_url.is_none() {
         return Err(bad(
             "apiKey",
-            "is required (pass `apiKey`, e.g. from process.env.DEAPI_API_KEY); to call a proxy that adds the key on the server, omit `apiKey` and set `baseUrl` to the proxy",
+            match runtime {
+                Runtime::Browser => "is missing: in a browser, set `baseUrl` to a proxy on your server that adds the key (keyless proxy mode, e.g. baseUrl: \"/api/deapi\") rather than shipping the key to every visitor",
+                Runtime::Server => "is required (pass `apiKey`, e.g. from process.env.DEAPI_API_KEY); to call a proxy that adds the key on the server, omit `apiKey` and set `baseUrl` to the proxy",
+            },
         ));
     }
     if api_key.is_some() && runtime == Runtime::Browser && !allow_browser {

@@ -70,7 +70,7 @@ pub fn models_page(status: u16, body: &Json) -> Result<Json, ApiError> {
 }
 
 /// One model, normalised: `inference_types` always a list of strings, `info` always an object
-/// with `limits` (numeric strings as numbers), `features` (flags as booleans) and `defaults`.
+/// with `limits` and `defaults` (numeric strings as numbers) and `features` (flags as booleans).
 pub fn model(m: &Json) -> Json {
     let Json::Obj(pairs) = m else { return m.clone() };
     let mut out: Vec<(String, Json)> = Vec::with_capacity(pairs.len() + 1);
@@ -107,13 +107,14 @@ fn info(v: &Json) -> Json {
         };
         (name.to_owned(), fixed)
     };
+    let numeric = |v: &Json| match v {
+        Json::Str(_) => v.as_f64_lenient().map_or_else(|| v.clone(), Json::Num),
+        _ => v.clone(),
+    };
     let mut out = vec![
-        section("limits", |v| match v {
-            Json::Str(_) => v.as_f64_lenient().map_or_else(|| v.clone(), Json::Num),
-            _ => v.clone(),
-        }),
+        section("limits", numeric),
         section("features", |v| v.as_bool_lenient().map_or_else(|| v.clone(), Json::Bool)),
-        section("defaults", Json::clone),
+        section("defaults", numeric),
     ];
     if let Json::Obj(pairs) = v {
         out.extend(pairs.iter().filter(|(k, _)| !matches!(k.as_str(), "limits" | "features" | "defaults")).cloned());
@@ -157,7 +158,7 @@ mod tests {
             200,
             &j(r#"{"data":[
                 {"name":"Flux","slug":"Flux1schnell","inference_types":["txt2img"],
-                 "info":{"limits":{"min_width":"256","max_steps":10,"timestamp_levels":["segment"]},"features":{"supports_guidance":"0","supports_steps":true},"defaults":{"steps":"4"}}},
+                 "info":{"limits":{"min_width":"256","max_steps":10,"timestamp_levels":["segment"]},"features":{"supports_guidance":"0","supports_steps":true},"defaults":{"steps":"4","voice":"af_sky"}}},
                 {"name":"Odd","slug":"Odd","inference_types":{"txt2img":{},"img2img":{"x":1}},"info":[]},
                 "junk",
                 {"slug":"Bare"}
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(limits.get("timestamp_levels"), Some(&j(r#"["segment"]"#)));
         let features = flux.get("info").unwrap().get("features").unwrap();
         assert_eq!(features, &j(r#"{"supports_guidance":false,"supports_steps":true}"#));
-        assert_eq!(flux.get("info").unwrap().get("defaults"), Some(&j(r#"{"steps":"4"}"#)));
+        assert_eq!(flux.get("info").unwrap().get("defaults"), Some(&j(r#"{"steps":4,"voice":"af_sky"}"#)));
         assert_eq!(models[1].get("inference_types"), Some(&j(r#"["txt2img","img2img"]"#)));
         assert_eq!(models[1].get("info"), Some(&j(r#"{"limits":{},"features":{},"defaults":{}}"#)));
         assert_eq!(models[2].get("inference_types"), Some(&j("[]")));

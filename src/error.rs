@@ -168,6 +168,8 @@ pub struct ApiError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobFailure {
     pub error_code: Option<String>,
+    /// The server's own text (`error_message`, or v1's `error`), for showing to a user.
+    pub error_message: Option<String>,
     pub error_reason: Option<String>,
     pub retryable: Option<bool>,
     pub refunded: Option<bool>,

@@ -58,7 +58,7 @@ pub fn phase(status: &Json) -> Phase {
 pub fn failure(request_id: &str, status: &Json) -> ApiError {
     let text = |k: &str| status.get(k).and_then(Json::as_str).filter(|s| !s.trim().is_empty()).map(str::to_owned);
     let detail = text("error_message").or_else(|| text("error"));
-    let message = match detail {
+    let message = match &detail {
         Some(d) => format!("Job {request_id} failed: {d}"),
         None => format!("Job {request_id} failed"),
     };
@@ -66,6 +66,7 @@ pub fn failure(request_id: &str, status: &Json) -> ApiError {
     e.request_id = Some(request_id.to_owned());
     e.job = Some(JobFailure {
         error_code: text("error_code"),
+        error_message: detail,
         error_reason: text("error_reason"),
         retryable: status.get("retryable").and_then(Json::as_bool_lenient),
         refunded: status.get("refunded").and_then(Json::as_bool_lenient),
@@ -172,13 +173,15 @@ mod tests {
             e.job,
             Some(JobFailure {
                 error_code: Some("PROCESSING_ERROR".into()),
+                error_message: Some("age-restricted".into()),
                 error_reason: Some("SOURCE_RESTRICTED".into()),
                 retryable: Some(false),
                 refunded: Some(true)
             })
         );
         // v1: a single `error` field
-        assert_eq!(failure("a", &j(r#"{"status":"error","error":"boom"}"#)).message, "Job a failed: boom");
+        let v1 = failure("a", &j(r#"{"status":"error","error":"boom"}"#));
+        assert_eq!((v1.message.as_str(), v1.job.unwrap().error_message.as_deref()), ("Job a failed: boom", Some("boom")));
         assert_eq!(failure("a", &j(r#"{"status":"error"}"#)).message, "Job a failed");
     }
 

@@ -155,6 +155,7 @@ pub fn error_props(e: &ApiError) -> Json {
         let text = |v: &Option<String>| v.as_deref().map_or(Json::Null, s);
         let flag = |v: Option<bool>| v.map_or(Json::Null, Json::Bool);
         p.push(("errorCode".into(), text(&job.error_code)));
+        p.push(("errorMessage".into(), text(&job.error_message)));
         p.push(("errorReason".into(), text(&job.error_reason)));
         p.push(("retryable".into(), flag(job.retryable)));
         p.push(("refunded".into(), flag(job.refunded)));

@@ -27,13 +27,19 @@ function readParams() {
   return params;
 }
 
+/** Seconds as "45 s", "3 min", "24 h". */
+const duration = (s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.ceil(s / 60)} min` : `${Math.round(s / 360) / 10} h`);
+
 function showBanner(e) {
   let text;
   if (e instanceof AuthenticationError) text = `The deAPI proxy rejected the request (HTTP ${e.status}): ${e.message}`;
-  else if (e instanceof RateLimitError) text = `Rate limited: try again in ${e.retryAfter ?? "a few"} seconds. ${e.message}`;
+  else if (e instanceof RateLimitError) {
+    const limit = e.rateLimit?.type ? ` (${e.rateLimit.type} limit)` : "";
+    text = `Rate limit reached${limit}: try again in ${e.retryAfter === undefined ? "a moment" : duration(e.retryAfter)}.`;
+  }
   else if (e instanceof ServerError) text = `deAPI server error (HTTP ${e.status}) after ${e.attempts} attempt(s): ${e.message}`;
   else if (e instanceof ConnectionError) text = `Could not reach deAPI: ${e.message}`;
-  else if (e instanceof JobFailedError) text = `The job failed${e.retryable ? " (you can try again)" : ""}: ${e.message}`;
+  else if (e instanceof JobFailedError) text = `The job failed${e.retryable ? " (you can try again)" : ""}: ${e.errorMessage ?? e.message}`;
   else text = e?.message ?? String(e);
   $("banner").textContent = text;
 }

@@ -274,6 +274,7 @@ describe("jobs", () => {
     assert.equal(e.requestId, job.requestId);
     assert.equal(e.errorCode, "PROCESSING_ERROR");
     assert.equal(e.errorReason, "PROCESSING_FAILED");
+    assert.equal(e.errorMessage, "The worker failed to process the job.");
     assert.equal(e.retryable, true);
     assert.equal(e.refunded, true);
     assert.match(e.message, /failed: The worker failed to process the job\./);

@@ -1,0 +1,382 @@
+// The built package (pkg/dist/browser.js + .wasm) in real Chromium against the mock deAPI:
+//  1. scenarios run in tests/browser/page.html through page.evaluate (errors come back as plain data,
+//     with the instanceof checks done in the page);
+//  2. the demo page www/ driven like a user, with screenshots in tests/out/.
+// Every scenario uses the keyless proxy key, so they run one after another and reset the mock first.
+import { after, before, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startMock } from "../mock/server.mjs";
+import { MODELS, supportsType } from "../mock/models.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const dist = join(root, "pkg", "dist");
+const out = join(root, "tests", "out");
+const TIMEOUT = 60_000;
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+let mock, browser, context;
+
+before(async () => {
+  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  mkdirSync(out, { recursive: true });
+  mock = await startMock({
+    quiet: true, allowKeyless: true,
+    staticDirs: { "/": join(root, "www"), "/pkg/": dist, "/test/": join(root, "tests", "browser") },
+  });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  context.setDefaultTimeout(TIMEOUT);
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  await mock?.close();
+});
+
+/** Records uncaught page errors and console errors (except favicon 404s). */
+function watch(page) {
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/favicon/.test(`${m.text()} ${m.location()?.url ?? ""}`)) problems.push(`console: ${m.text()}`);
+  });
+  return problems;
+}
+
+/** Polls a Node-side condition (e.g. the mock's request log); not an assertion, only a guard against hanging. */
+async function until(cond, what) {
+  const end = Date.now() + TIMEOUT;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const api = (path, method) => mock.requests({ key: "keyless", path, method }).filter((r) => r.path === path);
+
+describe("the package in Chromium (tests/browser/page.html)", () => {
+  let page, problems;
+  before(async () => {
+    page = await context.newPage();
+    problems = watch(page);
+    await page.goto(`${mock.url}/test/page.html`);
+    await page.waitForFunction(() => window.testReady === true);
+  });
+  beforeEach(() => mock.reset());
+  after(() => page.close());
+
+  it("200: a keyless client reads the balance through the same-origin proxy, without Authorization", async () => {
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance()));
+    assert.deepEqual(r, { ok: true, value: { balance: 19.72 } });
+    const [req] = api("/api/v2/account/balance", "GET");
+    assert.equal(req.headers.authorization, undefined);
+    assert.equal(req.headers.accept, "application/json");
+  });
+
+  it("401: a bad key (dangerouslyAllowBrowser) rejects with AuthenticationError", async () => {
+    const r = await page.evaluate(() => capture(() =>
+      new sdk.DeapiClient({ apiKey: "bad", baseUrl: location.origin, dangerouslyAllowBrowser: true }).account.balance()));
+    assert.equal(r.ok, false);
+    const e = r.error;
+    assert.equal(e.name, "AuthenticationError");
+    assert.deepEqual(e.instanceOf.sort(), ["AuthenticationError", "DeapiError", "Error"]);
+    assert.equal(e.isDeapiError, true);
+    assert.equal(e.code, "authentication");
+    assert.equal(e.status, 401);
+    assert.equal(e.message, "Unauthenticated.");
+    assert.equal(e.attempts, 1);
+    assert.equal(e.stack, "AuthenticationError: Unauthenticated.");
+    const [req] = mock.requests({ key: "bad" });
+    assert.equal(req.headers.authorization, "Bearer bad");
+  });
+
+  it("the browser key guard: an apiKey without dangerouslyAllowBrowser throws InvalidOptionsError", async () => {
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ apiKey: "1|abcdef123", baseUrl: location.origin })));
+    assert.equal(r.ok, false);
+    const e = r.error;
+    assert.equal(e.name, "InvalidOptionsError");
+    assert.deepEqual(e.instanceOf.sort(), ["DeapiError", "Error", "InvalidOptionsError"]);
+    assert.equal(e.code, "invalid_options");
+    assert.match(e.message, /`apiKey`.*refused in a browser/);
+    assert.match(e.message, /dangerouslyAllowBrowser: true/);
+    assert.ok(!e.message.includes("abcdef123"), "the key is not echoed");
+    assert.equal(mock.requests().length, 0);
+  });
+
+  it("404: an unknown job id rejects with NotFoundError", async () => {
+    const id = "00000000-0000-4000-8000-000000000000";
+    const r = await page.evaluate((id) => capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).jobs.get(id)), id);
+    const e = r.error;
+    assert.equal(e.name, "NotFoundError");
+    assert.ok(e.instanceOf.includes("NotFoundError") && e.instanceOf.includes("DeapiError"));
+    assert.equal(e.status, 404);
+    assert.equal(e.message, "No query results for the requested resource.");
+    assert.equal(e.requestId, id);
+    assert.equal(api(`/api/v2/jobs/${id}`, "GET").length, 1);
+  });
+
+  it("422: images.generate with a bad width/height and no steps rejects with ValidationError", async () => {
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin })
+      .images.generate({ prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, seed: 1 })));
+    const e = r.error;
+    assert.equal(e.name, "ValidationError");
+    assert.deepEqual(e.instanceOf.sort(), ["DeapiError", "Error", "ValidationError"]);
+    assert.equal(e.isValidationError, true);
+    assert.equal(e.status, 422);
+    assert.equal(e.code, "validation");
+    assert.deepEqual(Object.keys(e.fieldErrors), ["width", "height", "steps"], "server order");
+    assert.deepEqual(e.fieldErrors, e.body.errors);
+    assert.deepEqual(e.fieldErrors.width, ["The width field must be at least 256.", "The width field must be a multiple of 16."]);
+    assert.deepEqual(e.fieldErrors.steps, ["The steps field is required."]);
+    const flat = Object.entries(e.fieldErrors).flatMap(([field, msgs]) => msgs.map((message) => ({ field, message })));
+    assert.deepEqual(e.errors, flat);
+    assert.equal(e.message, "The width field must be at least 256. (and 4 more errors)");
+    const reqs = api("/api/v2/images/generations", "POST");
+    assert.equal(reqs.length, 1, "422 is not retried");
+    assert.deepEqual(JSON.parse(reqs[0].body), { prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, seed: 1 });
+  });
+
+  it("429 with Retry-After: 86400 rejects at once with RateLimitError", async () => {
+    mock.addFaults({ key: "keyless", responses: [{ preset: "rate429", retryAfter: 86400 }] });
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance()));
+    const e = r.error;
+    assert.equal(e.name, "RateLimitError");
+    assert.ok(e.instanceOf.includes("RateLimitError"));
+    assert.equal(e.status, 429);
+    assert.equal(e.retryAfter, 86400);
+    assert.equal(e.attempts, 1);
+    assert.equal(e.rateLimit.type, "daily");
+    assert.equal(api("/api/v2/account/balance", "GET").length, 1);
+  });
+
+  it("429 cross-origin (page on 127.0.0.1, API on localhost): Retry-After and X-RateLimit-* pass CORS", async () => {
+    mock.addFaults({ key: "keyless", responses: [{ preset: "rate429", retryAfter: 86400 }] });
+    const other = mock.url.replace("127.0.0.1", "localhost");
+    const r = await page.evaluate((base) => capture(() => new sdk.DeapiClient({ baseUrl: base }).account.balance()), other);
+    const e = r.error;
+    assert.equal(e.name, "RateLimitError", JSON.stringify(e));
+    assert.equal(e.retryAfter, 86400);
+    assert.equal(e.rateLimit.type, "daily");
+    assert.equal(e.rateLimit.source, "global");
+    const [req] = api("/api/v2/account/balance", "GET");
+    assert.equal(req.headers.origin, mock.url, "a cross-origin request");
+  });
+
+  it("3×500 then 200 resolves after 4 attempts (retryBaseDelayMs: 1)", async () => {
+    mock.addFaults({ key: "keyless", responses: [{ status: 500 }, { status: 500 }, { status: 500 }] });
+    const r = await page.evaluate(() => capture(async () => {
+      const retries = [];
+      const c = new sdk.DeapiClient({ baseUrl: location.origin, retryBaseDelayMs: 1, onRetry: (ev) => retries.push([ev.attempt, ev.reason, ev.error.name]) });
+      return { balance: await c.account.balance(), retries };
+    }));
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.deepEqual(r.value.balance, { balance: 19.72 });
+    assert.deepEqual(r.value.retries.map(([, reason, name]) => [reason, name]), Array(3).fill(["server_error", "ServerError"]));
+    assert.deepEqual(api("/api/v2/account/balance", "GET").map((q) => q.status), [500, 500, 500, 200]);
+  });
+
+  it("4×500 rejects with ServerError carrying attempts 4", async () => {
+    mock.addFaults({ key: "keyless", responses: Array(4).fill({ status: 500 }) });
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin, retryBaseDelayMs: 1 }).account.balance()));
+    assert.equal(r.error.name, "ServerError");
+    assert.equal(r.error.status, 500);
+    assert.equal(r.error.attempts, 4);
+    assert.equal(api("/api/v2/account/balance", "GET").length, 4);
+  });
+
+  it("generate + wait: pending → processing → done, and the result_url loads in an <img>", async () => {
+    const r = await page.evaluate(() => capture(async () => {
+      const c = new sdk.DeapiClient({ baseUrl: location.origin });
+      const job = await c.images.generate(valid());
+      const seen = [];
+      const done = await job.wait({ pollIntervalMs: 1, onProgress: (s) => seen.push([s.status, s.progress]) });
+      return { requestId: job.requestId, json: JSON.parse(JSON.stringify(job)), done, seen, img: await loadImage(done.result_url) };
+    }));
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const { requestId, json, done, seen, img } = r.value;
+    assert.match(requestId, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(json, { requestId });
+    assert.equal(done.status, "done");
+    assert.equal(done.request_id, requestId);
+    assert.equal(done.progress, 100);
+    assert.equal(done.result_url, `${mock.url}/results/${requestId}.png`);
+    assert.deepEqual(seen.map((s) => s[0]).filter((s, i, a) => a[i - 1] !== s), ["pending", "processing", "done"]);
+    const progress = seen.map((s) => s[1]);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+    assert.deepEqual(img, { loaded: true, naturalWidth: 512, naturalHeight: 512 });
+  });
+
+  it("a failed job rejects wait() with JobFailedError", async () => {
+    const r = await page.evaluate(() => capture(async () => {
+      const c = new sdk.DeapiClient({ baseUrl: location.origin });
+      const job = await c.images.generate(valid({ prompt: "a fox [fail]" }));
+      return job.wait({ pollIntervalMs: 1 });
+    }));
+    assert.equal(r.error.name, "JobFailedError");
+    assert.equal(r.error.code, "job_failed");
+    assert.match(r.error.message, /The worker failed to process the job\./);
+  });
+
+  it("AbortController.abort() during a hanging request rejects with AbortError", async () => {
+    mock.addFaults({ key: "keyless", path: "/api/v2/account/balance", responses: [{ preset: "hang" }] });
+    await page.evaluate(() => {
+      const ac = new AbortController();
+      const c = new sdk.DeapiClient({ baseUrl: location.origin });
+      window.pending.abort = { ac, result: capture(() => c.account.balance({ signal: ac.signal })) };
+    });
+    await until(() => api("/api/v2/account/balance", "GET").length === 1, "the request to reach the mock");
+    const r = await page.evaluate(() => {
+      window.pending.abort.ac.abort(new Error("user left"));
+      return window.pending.abort.result;
+    });
+    const e = r.error;
+    assert.equal(e.name, "AbortError");
+    assert.ok(e.instanceOf.includes("AbortError") && e.instanceOf.includes("DeapiError"));
+    assert.equal(e.code, "aborted");
+    assert.deepEqual(e.cause, { name: "Error", message: "user left" });
+    assert.equal(api("/api/v2/account/balance", "GET").length, 1, "an abort is not retried");
+  });
+
+  it("a client created before init() throws a clear error; after init() it works", async () => {
+    const p = await context.newPage();
+    const pageProblems = watch(p);
+    await p.goto(`${mock.url}/test/page.html?noinit`);
+    await p.waitForFunction(() => window.testReady === true);
+    const early = await p.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin })));
+    assert.equal(early.ok, false);
+    assert.match(early.error.message, /`await init\(\)` .*once before `new DeapiClient/);
+    const late = await p.evaluate(async () => {
+      await sdk.init();
+      return capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance());
+    });
+    assert.deepEqual(late, { ok: true, value: { balance: 19.72 } });
+    await p.close();
+    assert.deepEqual(pageProblems, []);
+  });
+
+  it("the test page logged no uncaught errors", () => {
+    // 4xx/5xx responses are logged by Chromium as "Failed to load resource"; anything else is a bug.
+    assert.deepEqual(problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|404|422|429|500)|net::ERR_/.test(p)), []);
+  });
+});
+
+describe("the demo page (www/)", () => {
+  let page, problems;
+  const shot = (name) => page.screenshot({ path: join(out, `demo-${name}.png`), fullPage: true });
+  const text = (sel) => page.locator(sel).textContent();
+  const fieldState = () => page.evaluate(() => Object.fromEntries(
+    ["prompt", "model", "width", "height", "steps", "guidance", "seed", "negative_prompt"].map((f) => {
+      const el = document.getElementById(f);
+      return [f, { error: document.getElementById(`${f}-error`).textContent, invalid: el.getAttribute("aria-invalid"), describedBy: el.getAttribute("aria-describedby") }];
+    })));
+  // Chromium logs the 4xx answers the tests provoke on purpose; anything else is a real problem.
+  const unexpected = (allowed) => problems.filter((p) => !new RegExp(`Failed to load resource: the server responded with a status of (${allowed})`).test(p));
+
+  before(async () => {
+    mock.reset();
+    page = await context.newPage();
+    problems = watch(page);
+  });
+  after(() => page.close());
+
+  it("loads without errors, shows the balance, the txt2img models and a live price", async () => {
+    await page.goto(`${mock.url}/`);
+    await page.locator("#balance", { hasText: "$19.72" }).waitFor();
+    await page.waitForFunction(() => !document.getElementById("model").disabled);
+    const options = await page.locator("#model option").evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(options, MODELS.filter((m) => supportsType(m, "txt2img")).map((m) => m.slug));
+    assert.equal(await page.locator("#model").inputValue(), "Flux1schnell");
+    // 512 × 512 × 4 steps × 1e-9 $/px/step in the mock
+    await page.locator("#price", { hasText: "Estimated price: $0.001049" }).waitFor();
+    assert.equal(await text("#banner"), "");
+    assert.equal(await page.locator("#job").isHidden(), true);
+    await page.fill("#width", "1024");
+    await page.locator("#price", { hasText: "Estimated price: $0.002097" }).waitFor();
+    await page.fill("#width", "512");
+    await page.locator("#price", { hasText: "Estimated price: $0.001049" }).waitFor();
+    await shot("1-loaded");
+    assert.deepEqual(problems, []);
+  });
+
+  it("width 100: the server's messages appear under the width field only, with aria-invalid and a form alert", async () => {
+    await page.fill("#width", "100");
+    await page.locator("#price", { hasText: "check the fields" }).waitFor();
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.locator("#width-error", { hasText: "The width field must be at least 256." }).waitFor();
+    const fields = await fieldState();
+    assert.deepEqual(fields.width, {
+      error: "The width field must be at least 256. The width field must be a multiple of 16.", invalid: "true", describedBy: "width-error",
+    });
+    for (const [f, s] of Object.entries(fields)) if (f !== "width") assert.deepEqual(s, { error: "", invalid: null, describedBy: null }, f);
+    assert.equal(await text("#form-alert"), "The width field must be at least 256. (and 1 more error)");
+    assert.equal(await page.locator("#form-alert").getAttribute("role"), "alert");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "width", "focus moves to the first invalid field");
+    assert.equal(await text("#banner"), "");
+    assert.equal(await page.locator("#job").isHidden(), true);
+    assert.equal(await page.getByRole("button", { name: "Generate" }).isEnabled(), true);
+    await shot("2-validation");
+    assert.deepEqual(unexpected("422"), []);
+  });
+
+  it("fixing the width and submitting clears the errors, drives the progress bar and shows the image", async () => {
+    await page.fill("#width", "512");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const fields = await fieldState();
+    for (const [f, s] of Object.entries(fields)) assert.deepEqual(s, { error: "", invalid: null, describedBy: null }, f);
+    assert.equal(await text("#form-alert"), "");
+    await page.locator("#progress").waitFor({ state: "visible" });
+    await page.waitForFunction(() => document.getElementById("progress").position > 0 && document.getElementById("progress").value < 100);
+    assert.match(await text("#job-status"), /^Processing… \d+%$/);
+    await shot("3-progress");
+    await page.waitForFunction(() => {
+      const img = document.getElementById("result");
+      return !img.hidden && img.complete && img.naturalWidth > 0;
+    }, null, { timeout: TIMEOUT });
+    assert.equal(await page.locator("#progress").evaluate((p) => p.value), 100);
+    assert.equal(await text("#job-status"), "Done");
+    const img = await page.locator("#result").evaluate((i) => ({ src: i.src, alt: i.alt, w: i.naturalWidth, h: i.naturalHeight }));
+    assert.match(img.src, new RegExp(`^${mock.url}/results/[0-9a-f-]{36}\\.png$`));
+    assert.deepEqual([img.w, img.h], [512, 512]);
+    assert.equal(img.alt, "Generated image: a red fox in the snow, watercolor");
+    const subs = api("/api/v2/images/generations", "POST");
+    assert.deepEqual(JSON.parse(subs.at(-1).body), {
+      prompt: "a red fox in the snow, watercolor", model: "Flux1schnell", width: 512, height: 512, steps: 4, guidance: 0, seed: -1,
+    }, "numbers as numbers, the empty negative prompt left out");
+    await shot("4-result");
+    assert.deepEqual(unexpected("422"), []);
+  });
+
+  it("a 429 on submit shows a role=alert banner with the Retry-After", async () => {
+    mock.addFaults({ key: "keyless", path: "/api/v2/images/generations", method: "POST", responses: [{ preset: "rate429", retryAfter: 86400 }] });
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.locator("#banner", { hasText: "Rate limit reached" }).waitFor();
+    assert.equal(await text("#banner"), "Rate limit reached (daily limit): try again in 24 h.");
+    assert.equal(await page.locator("#banner").getAttribute("role"), "alert");
+    assert.equal(await text("#form-alert"), "");
+    assert.equal(await page.locator("#job").isHidden(), true);
+    await shot("5-rate-limit");
+    mock.clearFaults("keyless");
+    assert.deepEqual(unexpected("422|429"), []);
+  });
+
+  it("a failed job shows in the banner, and the next submit clears it", async () => {
+    await page.fill("#prompt", "a fox [fail]");
+    await page.getByRole("button", { name: "Generate" }).click();
+    assert.equal(await text("#banner"), "", "cleared on submit");
+    await page.locator("#banner", { hasText: "The job failed" }).waitFor();
+    assert.equal(await text("#banner"), "The job failed (you can try again): The worker failed to process the job.");
+    assert.equal(await text("#job-status"), "Failed");
+    await shot("6-job-failed");
+    assert.deepEqual(unexpected("422|429"), []);
+  });
+
+  async function jobId() {
+    return [...mock.requests({ key: "keyless", path: "/api/v2/jobs/" })].at(-1).path.split("/").at(-1);
+  }
+});
