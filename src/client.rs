@@ -6,7 +6,7 @@ use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION
 use crate::decode;
 use crate::error::{ApiError, Kind};
 use crate::jobs::{self, Phase, WaitOptions};
-use crate::js::{call_hook, get, keys, string_array, to_js, to_json};
+use crate::js::{call_hook, get, keys, string_array, to_js, to_json, to_params};
 use crate::json::Json;
 use crate::request::build;
 use crate::transport::{now_ms, sleep, CallCtx, Failure, Hooks, Reply, Transport};
@@ -25,7 +25,8 @@ pub struct Core {
     t: Rc<Transport>,
 }
 
-/// Names of the submit operations (`images.generate`, …); each also has a `…Price` method.
+/// Names of the operations (`images.generate`, …); each also has a `…Price` method. `submit`
+/// resolves to a request id (a job), or to the result itself for synchronous operations.
 #[wasm_bindgen]
 pub fn operations() -> JsValue {
     string_array(OPS.iter().map(|op| op.name))
@@ -128,7 +129,7 @@ fn to_promise(t: Rc<Transport>, fut: Pin<Box<dyn Future<Output = Result<JsValue,
 
 async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {
     let req = build(&t.cfg, &endpoint, params, query)?;
-    t.send(&req, ctx).await
+    t.send(&req, &[], ctx).await
 }
 
 async fn job_status(t: &Transport, id: &str, ctx: &CallCtx) -> Result<Json, Failure> {
@@ -336,21 +337,21 @@ impl Core {
     fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {
         let prep = (|| {
             let op = find_op(op_name).ok_or_else(|| ApiError::invalid_option("operation", &format!("`{op_name}` is not a deAPI operation")))?;
-            let params = to_json(&params).map_err(|_| {
-                ApiError::invalid_option("params", "must be an object of deAPI fields with JSON values (no functions or symbols)")
+            let (params, files) = to_params(&params).map_err(|_| {
+                ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
             })?;
             let ctx = self.ctx(&call_options(&opts, CALL_KEYS)?)?;
             let endpoint = if price { Endpoint::Price(op) } else { Endpoint::Submit(op) };
-            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, ctx))
+            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op.sync))
         })();
         self.promise(move |t| async move {
-            let (req, ctx) = prep?;
-            let reply = t.send(&req, &ctx).await?;
-            if price {
-                Ok(to_js(&decode::price(reply.status, &reply.body)?))
-            } else {
-                Ok(JsValue::from_str(&decode::submit(reply.status, &reply.body)?))
-            }
+            let (req, files, ctx, sync) = prep?;
+            let reply = t.send(&req, &files, &ctx).await?;
+            Ok(match (price, sync) {
+                (true, _) => to_js(&decode::price(reply.status, &reply.body)?),
+                (false, true) => to_js(&decode::enhanced(reply.status, &reply.body)?),
+                (false, false) => JsValue::from_str(&decode::submit(reply.status, &reply.body)?),
+            })
         })
     }
 }

@@ -26,6 +26,18 @@ pub fn submit(status: u16, body: &Json) -> Result<String, ApiError> {
     }
 }
 
+/// The prompt booster's answer: top-level `{"prompt", "negative_prompt"}` (also read from `data`).
+pub fn enhanced(status: u16, body: &Json) -> Result<Json, ApiError> {
+    let Some(Json::Str(prompt)) = field(body, "prompt") else {
+        return Err(invalid_response(status, body, "the body has no `prompt`"));
+    };
+    let negative = match field(body, "negative_prompt") {
+        Some(Json::Str(n)) => Json::Str(n.clone()),
+        _ => Json::Null,
+    };
+    Ok(Json::Obj(vec![("prompt".to_owned(), Json::Str(prompt.clone())), ("negative_prompt".to_owned(), negative)]))
+}
+
 /// `{"data":{"price":0.01}}` or `{"price":0.01}` → `{price, is_estimated?}`.
 pub fn price(status: u16, body: &Json) -> Result<Json, ApiError> {
     let price = field(body, "price")
@@ -140,6 +152,13 @@ mod tests {
             assert_eq!((e.kind, e.status), (Kind::InvalidResponse, Some(200)), "{bad}");
             assert!(e.message.contains("request_id"));
         }
+    }
+
+    #[test]
+    fn booster_envelope() {
+        assert_eq!(enhanced(200, &j(r#"{"prompt":"a vivid fox","negative_prompt":null}"#)).unwrap(), j(r#"{"prompt":"a vivid fox","negative_prompt":null}"#));
+        assert_eq!(enhanced(200, &j(r#"{"data":{"prompt":"p","negative_prompt":"n"}}"#)).unwrap(), j(r#"{"prompt":"p","negative_prompt":"n"}"#));
+        assert_eq!(enhanced(200, &j(r#"{"prompt":5}"#)).unwrap_err().kind, Kind::InvalidResponse);
     }
 
     #[test]

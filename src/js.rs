@@ -13,15 +13,39 @@ use wasm_bindgen::JsCast;
 pub struct NotJson;
 
 /// JS value → [`Json`] (`undefined` becomes `null`). Fails on values JSON cannot hold
-/// (functions, symbols, bigints). Nesting deeper than [`MAX_DEPTH`] becomes `null`.
+/// (functions, symbols, bigints, binary data). Nesting deeper than [`MAX_DEPTH`] becomes `null`.
 ///
 /// Hand-written rather than through serde-wasm-bindgen: its error paths pull float formatting
 /// and `Debug` escaping into the module (about 20 KiB before gzip), and this walk is all we need.
 pub fn to_json(v: &JsValue) -> Result<Json, NotJson> {
-    walk(v, 0)
+    walk(v, 0, None)
 }
 
-fn walk(v: &JsValue, depth: u32) -> Result<Json, NotJson> {
+/// Request params → [`Json`], with every upload (Blob, File, bytes, `{ data, filename, type }`)
+/// replaced by [`Json::File`] and kept, in order, in the returned list.
+pub fn to_params(v: &JsValue) -> Result<(Json, Vec<JsValue>), NotJson> {
+    let mut files = Vec::new();
+    let json = walk(v, 0, Some(&mut files))?;
+    Ok((json, files))
+}
+
+/// Binary data an upload can be made of: a Blob (or File), an ArrayBuffer, a typed array or
+/// DataView (Node's Buffer is a Uint8Array). Blobs are recognised by shape, so a Blob from
+/// another realm (an iframe) works too.
+pub fn is_binary(v: &JsValue) -> bool {
+    v.is_instance_of::<js_sys::ArrayBuffer>()
+        || js_sys::ArrayBuffer::is_view(v)
+        || (v.is_object() && get(v, "arrayBuffer").is_function() && get(v, "size").as_f64().is_some() && get(v, "type").is_string())
+}
+
+/// `{ data, filename?, type? }` (or `name`): bytes with their metadata.
+pub fn is_file_wrapper(v: &JsValue) -> bool {
+    v.is_object()
+        && is_binary(&get(v, "data"))
+        && keys(v).iter().all(|k| matches!(k.as_str(), "data" | "filename" | "name" | "type"))
+}
+
+fn walk(v: &JsValue, depth: u32, mut files: Option<&mut Vec<JsValue>>) -> Result<Json, NotJson> {
     if v.is_null() || v.is_undefined() {
         return Ok(Json::Null);
     }
@@ -37,16 +61,25 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, NotJson> {
     if !v.is_object() || v.is_function() {
         return Err(NotJson);
     }
+    if is_binary(v) || is_file_wrapper(v) {
+        let list = files.ok_or(NotJson)?;
+        list.push(v.clone());
+        return Ok(Json::File(list.len() as u32 - 1));
+    }
     if depth > MAX_DEPTH {
         return Ok(Json::Null);
     }
     if let Some(arr) = v.dyn_ref::<Array>() {
-        return arr.iter().map(|item| walk(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Json::Arr);
+        let mut items = Vec::with_capacity(arr.length() as usize);
+        for item in arr.iter() {
+            items.push(walk(&item, depth + 1, files.as_deref_mut())?);
+        }
+        return Ok(Json::Arr(items));
     }
     let mut pairs = Vec::new();
     for k in keys(v) {
         let item = get(v, &k);
-        pairs.push((k, walk(&item, depth + 1)?));
+        pairs.push((k, walk(&item, depth + 1, files.as_deref_mut())?));
     }
     Ok(Json::Obj(pairs))
 }
@@ -54,7 +87,7 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, NotJson> {
 /// [`Json`] → plain JS value.
 pub fn to_js(j: &Json) -> JsValue {
     match j {
-        Json::Null => JsValue::NULL,
+        Json::Null | Json::File(_) => JsValue::NULL,
         Json::Bool(b) => JsValue::from_bool(*b),
         Json::Num(n) => JsValue::from_f64(*n),
         Json::Str(s) => JsValue::from_str(s),

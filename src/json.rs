@@ -19,6 +19,9 @@ pub enum Json {
     Str(String),
     Arr(Vec<Json>),
     Obj(Vec<(String, Json)>),
+    /// An upload (Blob, File, bytes) found in request params: index into the side list of JS
+    /// values the binding keeps. Never produced from a response.
+    File(u32),
 }
 
 impl Json {
@@ -71,6 +74,7 @@ impl Json {
             Json::Str(_) => "string",
             Json::Arr(_) => "array",
             Json::Obj(_) => "object",
+            Json::File(_) => "file",
         }
     }
     /// Replace every occurrence of `secret` in every string (keys too) with `[REDACTED]`.
@@ -152,7 +156,7 @@ mod serde_impls {
     impl Serialize for Json {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             match self {
-                Json::Null => s.serialize_unit(),
+                Json::Null | Json::File(_) => s.serialize_unit(),
                 Json::Bool(b) => s.serialize_bool(*b),
                 Json::Num(n) => s.serialize_f64(*n),
                 Json::Str(v) => s.serialize_str(v),

@@ -10,9 +10,26 @@ pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// A JSON body (serialised by the transport).
-    pub body: Option<Json>,
+    pub body: Option<Body>,
     pub is_submission: bool,
+}
+
+/// A request body: JSON when there is no file, multipart when there is one (deapi-api.md §2.2).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    /// Serialised by the transport with the runtime's `JSON.stringify`.
+    Json(Json),
+    /// Form fields in order; the transport builds a `FormData` from them.
+    Multipart(Vec<(String, Part)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Text(String),
+    /// Sent as the runtime's `String(n)`, so no float formatting is compiled in.
+    Num(f64),
+    /// An upload: index into the binding's list of files.
+    File(u32),
 }
 
 impl HttpRequest {
@@ -37,7 +54,7 @@ fn redact_auth(v: &str) -> String {
 
 /// Build a request. `params` is the user's body object (POST), `query` the query pairs (GET).
 pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[(String, String)]) -> Result<HttpRequest, ApiError> {
-    let mut url = format!("{}{}", cfg.base_url, endpoint.path(cfg.version));
+    let mut url = format!("{}{}", cfg.base_url, endpoint.path(cfg.version, params));
     for (i, (k, v)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(&encode_component(k));
@@ -45,10 +62,22 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
         url.push_str(&encode_component(v));
     }
     let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+    let always_multipart = matches!(endpoint, Endpoint::Submit(op) | Endpoint::Price(op) if op.multipart);
     let body = match params {
         Some(p) => {
-            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-            Some(json_body(p)?)
+            let p = json_body(p)?;
+            if always_multipart || has_file(&p) {
+                let mut parts = Vec::new();
+                if let Json::Obj(pairs) = &p {
+                    for (k, v) in pairs {
+                        flatten(&mut parts, k.clone(), v);
+                    }
+                }
+                Some(Body::Multipart(parts))
+            } else {
+                headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+                Some(Body::Json(p))
+            }
         }
         None => None,
     };
@@ -93,6 +122,42 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
     Ok(Json::Obj(kept))
 }
 
+fn has_file(v: &Json) -> bool {
+    match v {
+        Json::File(_) => true,
+        Json::Arr(items) => items.iter().any(has_file),
+        Json::Obj(pairs) => pairs.iter().any(|(_, v)| has_file(v)),
+        _ => false,
+    }
+}
+
+/// One value as form fields, PHP style: booleans `1`/`0`; a list of scalars or files repeats
+/// `name[]` (deAPI's `images[]`); a list of objects and an object use `name[i][key]`
+/// (`loras[0][name]`); nulls are left out.
+fn flatten(out: &mut Vec<(String, Part)>, name: String, v: &Json) {
+    match v {
+        Json::Null => {}
+        Json::Bool(b) => out.push((name, Part::Text(if *b { "1" } else { "0" }.to_owned()))),
+        Json::Num(n) => out.push((name, Part::Num(*n))),
+        Json::Str(s) => out.push((name, Part::Text(s.clone()))),
+        Json::File(i) => out.push((name, Part::File(*i))),
+        Json::Arr(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let key = match item {
+                    Json::Arr(_) | Json::Obj(_) => format!("{name}[{i}]"),
+                    _ => format!("{name}[]"),
+                };
+                flatten(out, key, item);
+            }
+        }
+        Json::Obj(pairs) => {
+            for (k, item) in pairs {
+                flatten(out, format!("{name}[{k}]"), item);
+            }
+        }
+    }
+}
+
 fn has_non_finite(v: &Json) -> bool {
     match v {
         Json::Num(n) => !n.is_finite(),
@@ -100,6 +165,63 @@ fn has_non_finite(v: &Json) -> bool {
         Json::Obj(pairs) => pairs.iter().any(|(_, v)| has_non_finite(v)),
         _ => false,
     }
+}
+
+/// The MIME type of an upload from its first bytes (for raw bytes sent without a type).
+pub fn sniff_mime(head: &[u8]) -> Option<&'static str> {
+    let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
+    Some(match head {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'B', b'M', ..] => "image/bmp",
+        [b'R', b'I', b'F', b'F', ..] if at(8, b"WEBP") => "image/webp",
+        [b'R', b'I', b'F', b'F', ..] if at(8, b"WAVE") => "audio/wav",
+        [b'R', b'I', b'F', b'F', ..] if at(8, b"AVI ") => "video/x-msvideo",
+        [b'I', b'D', b'3', ..] => "audio/mpeg",
+        [0xFF, b, ..] if b & 0xF6 == 0xF0 => "audio/aac",
+        [0xFF, b, ..] if b & 0xE0 == 0xE0 => "audio/mpeg",
+        [b'O', b'g', b'g', b'S', ..] => "audio/ogg",
+        [b'f', b'L', b'a', b'C', ..] => "audio/flac",
+        [0x1A, 0x45, 0xDF, 0xA3, ..] => "video/webm",
+        [0x30, 0x26, 0xB2, 0x75, ..] => "video/x-ms-wmv",
+        [0x00, 0x00, 0x01, 0xBA | 0xB3, ..] => "video/mpeg",
+        _ if at(4, b"ftyp") && at(8, b"M4A ") => "audio/mp4",
+        _ if at(4, b"ftyp") && at(8, b"qt  ") => "video/quicktime",
+        _ if at(4, b"ftyp") => "video/mp4",
+        _ => return None,
+    })
+}
+
+/// A file name extension for a MIME type (for uploads that came without a name).
+pub fn extension(mime: &str) -> &'static str {
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    match essence {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/bmp" => "bmp",
+        "image/webp" => "webp",
+        "audio/wav" | "audio/x-wav" => "wav",
+        "audio/mpeg" => "mp3",
+        "audio/aac" => "aac",
+        "audio/ogg" => "ogg",
+        "audio/flac" => "flac",
+        "audio/mp4" => "m4a",
+        "audio/webm" | "video/webm" => "webm",
+        "video/mp4" => "mp4",
+        "video/quicktime" => "mov",
+        "video/mpeg" => "mpeg",
+        "video/x-msvideo" => "avi",
+        "video/x-ms-wmv" => "wmv",
+        _ => "bin",
+    }
+}
+
+/// The file name for an upload without one: the field (`images[]` → `images`) and an extension.
+pub fn default_filename(field: &str, mime: &str) -> String {
+    let base = field.split('[').next().filter(|b| !b.is_empty()).unwrap_or("file");
+    format!("{base}.{}", extension(mime))
 }
 
 #[cfg(test)]
@@ -128,7 +250,7 @@ mod tests {
             ]
         );
         // null fields are left out, the rest kept as typed
-        assert_eq!(r.body, parse(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"seed":-1}"#));
+        assert_eq!(r.body, parse(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"seed":-1}"#).map(Body::Json));
         let r = build(&cfg(r#","apiVersion":"v1","baseUrl":"http://127.0.0.1:8080/""#), &Endpoint::Price(op), Some(&params), &[]).unwrap();
         assert_eq!(r.url, "http://127.0.0.1:8080/api/v1/client/txt2img/price-calculation");
         assert!(!r.is_submission);
@@ -167,6 +289,75 @@ mod tests {
         assert_eq!(e.status, None);
         assert_eq!(e.errors.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["width", "loras"]);
         assert_eq!(e.message, "The width field must be a finite number.");
+    }
+
+    #[test]
+    fn a_file_makes_the_body_multipart() {
+        let op = find_op("images.edit").unwrap();
+        let mut params = parse(
+            r#"{"prompt":"fox","model":"QwenImageEdit_Plus_NF4","steps":20,"seed":-1,"enhance_prompt":true,"negative_prompt":null,
+                "loras":[{"name":"a","weight":0.5},{"name":"b","weight":1}],"tags":["x","y"],"meta":{"k":"v"}}"#,
+        )
+        .unwrap();
+        let Json::Obj(pairs) = &mut params else { panic!() };
+        pairs.push(("images".into(), Json::Arr(vec![Json::File(0), Json::File(1)])));
+        let r = build(&cfg(""), &Endpoint::Submit(op), Some(&params), &[]).unwrap();
+        assert!(r.headers.iter().all(|(k, _)| k != "Content-Type"), "fetch sets the multipart boundary itself");
+        let t = |s: &str| Part::Text(s.into());
+        assert_eq!(
+            r.body,
+            Some(Body::Multipart(vec![
+                ("prompt".into(), t("fox")),
+                ("model".into(), t("QwenImageEdit_Plus_NF4")),
+                ("steps".into(), Part::Num(20.0)),
+                ("seed".into(), Part::Num(-1.0)),
+                ("enhance_prompt".into(), t("1")),
+                ("loras[0][name]".into(), t("a")),
+                ("loras[0][weight]".into(), Part::Num(0.5)),
+                ("loras[1][name]".into(), t("b")),
+                ("loras[1][weight]".into(), Part::Num(1.0)),
+                ("tags[]".into(), t("x")),
+                ("tags[]".into(), t("y")),
+                ("meta[k]".into(), t("v")),
+                ("images[]".into(), Part::File(0)),
+                ("images[]".into(), Part::File(1)),
+            ]))
+        );
+    }
+
+    #[test]
+    fn json_without_files_and_the_booster_always_multipart() {
+        let p = parse(r#"{"prompt":"a cat","type":"images.generations","model_slug":"Flux1schnell","include_ts":false}"#).unwrap();
+        let r = build(&cfg(""), &Endpoint::Submit(find_op("prompts.enhance").unwrap()), Some(&p), &[]).unwrap();
+        assert!(matches!(r.body, Some(Body::Multipart(ref parts)) if parts.len() == 4 && parts[3] == ("include_ts".into(), Part::Text("0".into()))));
+        let r = build(&cfg(""), &Endpoint::Price(find_op("audio.transcribe").unwrap()), Some(&p), &[]).unwrap();
+        assert!(matches!(r.body, Some(Body::Json(_))));
+    }
+
+    #[test]
+    fn upload_types_from_magic_bytes() {
+        let cases: [(&[u8], Option<&str>, &str); 12] = [
+            (b"\x89PNG\r\n\x1a\n", Some("image/png"), "png"),
+            (b"\xFF\xD8\xFF\xE0", Some("image/jpeg"), "jpg"),
+            (b"GIF89a", Some("image/gif"), "gif"),
+            (b"RIFF\0\0\0\0WEBPVP8 ", Some("image/webp"), "webp"),
+            (b"RIFF\0\0\0\0WAVEfmt ", Some("audio/wav"), "wav"),
+            (b"ID3\x04", Some("audio/mpeg"), "mp3"),
+            (b"\xFF\xFB\x90", Some("audio/mpeg"), "mp3"),
+            (b"\xFF\xF1\x50", Some("audio/aac"), "aac"),
+            (b"OggS\0", Some("audio/ogg"), "ogg"),
+            (b"\0\0\0\x18ftypmp42", Some("video/mp4"), "mp4"),
+            (b"\0\0\0\x14ftypqt  ", Some("video/quicktime"), "mov"),
+            (b"hello", None, "bin"),
+        ];
+        for (head, mime, ext) in cases {
+            assert_eq!(sniff_mime(head), mime, "{head:?}");
+            assert_eq!(extension(mime.unwrap_or("application/octet-stream")), ext);
+        }
+        assert_eq!(sniff_mime(b""), None);
+        assert_eq!(default_filename("images[]", "image/png"), "images.png");
+        assert_eq!(default_filename("ref_audio", "audio/mpeg; codecs=mp3"), "ref_audio.mp3");
+        assert_eq!(default_filename("", ""), "file.bin");
     }
 
     #[test]

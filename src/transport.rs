@@ -3,9 +3,9 @@
 
 use crate::config::Config;
 use crate::error::{decode_http_error, ApiError, Body, Kind, ResponseMeta};
-use crate::js::{call_hook, error_to_js, get, headers_object, object, set, to_js, to_json};
+use crate::js::{call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js, to_json};
 use crate::json::Json;
-use crate::request::HttpRequest;
+use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
 use crate::retry::{Decision, Outcome, Reason};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
@@ -18,7 +18,7 @@ use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Response};
+use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, FormData, Response};
 
 /// User hooks (`onRequest`, `onResponse`, `onRetry`, `onError`).
 #[derive(Default)]
@@ -84,12 +84,15 @@ impl Transport {
     }
 
     /// Send `req`, retrying as the policy says, until a 2xx (parsed) or a final failure.
-    pub async fn send(&self, req: &HttpRequest, ctx: &CallCtx) -> Result<Reply, Failure> {
-        let body = match &req.body {
-            Some(b) => Some(js_sys::JSON::stringify(&to_js(b)).map_err(|e| Failure {
-                err: ApiError::invalid_option("params", "could not be serialised to JSON"),
-                cause: Some(e),
-            })?),
+    /// `files` are the uploads its multipart parts point at.
+    pub async fn send(&self, req: &HttpRequest, files: &[JsValue], ctx: &CallCtx) -> Result<Reply, Failure> {
+        let body: Option<JsValue> = match &req.body {
+            Some(ReqBody::Json(b)) => Some(
+                js_sys::JSON::stringify(&to_js(b))
+                    .map_err(|e| Failure { err: ApiError::invalid_option("params", "could not be serialised to JSON"), cause: Some(e) })?
+                    .into(),
+            ),
+            Some(ReqBody::Multipart(parts)) => Some(form_data(parts, files)?.into()),
             None => None,
         };
         let headers = headers_object(&req.headers);
@@ -180,7 +183,7 @@ impl Transport {
         &self,
         req: &HttpRequest,
         headers: &JsValue,
-        body: Option<&js_sys::JsString>,
+        body: Option<&JsValue>,
         ctx: &CallCtx,
     ) -> Result<(u16, ResponseMeta, String), AttemptError> {
         let controller = AbortController::new().map_err(AttemptError::Network)?;
@@ -236,6 +239,63 @@ impl Transport {
         let ret = f.call2(&this, &JsValue::from_str(url), init)?;
         Ok(ret.dyn_into::<Promise>().unwrap_or_else(|v| Promise::resolve(&v)))
     }
+}
+
+/// The `FormData` of a multipart body: text fields, numbers as the runtime writes them, and
+/// uploads as Blobs with a file name (given, or made from the field and the sniffed type).
+fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Failure> {
+    let fail = |e: JsValue| Failure { err: ApiError::invalid_option("params", "could not be encoded as multipart/form-data"), cause: Some(e) };
+    let fd = FormData::new().map_err(fail)?;
+    for (name, part) in parts {
+        match part {
+            Part::Text(t) => fd.append_with_str(name, t).map_err(fail)?,
+            Part::Num(n) => {
+                let text: String = js_sys::Number::from(*n).to_string_with_radix(10).map_err(fail)?.into();
+                fd.append_with_str(name, &text).map_err(fail)?
+            }
+            Part::File(i) => {
+                let v = files.get(*i as usize).cloned().unwrap_or(JsValue::UNDEFINED);
+                let (blob, filename) = upload(&v, name).map_err(fail)?;
+                fd.append_with_blob_and_filename(name, &blob, &filename).map_err(fail)?
+            }
+        }
+    }
+    Ok(fd)
+}
+
+/// One upload as a Blob and its file name.
+fn upload(v: &JsValue, field: &str) -> Result<(Blob, String), JsValue> {
+    let (data, name, given_type) = if is_file_wrapper(v) {
+        let name = get(v, "filename").as_string().or_else(|| get(v, "name").as_string());
+        (get(v, "data"), name, get(v, "type").as_string())
+    } else {
+        (v.clone(), None, None)
+    };
+    let is_blob = get(&data, "arrayBuffer").is_function() && !js_sys::ArrayBuffer::is_view(&data) && !data.is_instance_of::<js_sys::ArrayBuffer>();
+    let name = name.or_else(|| if is_blob { get(&data, "name").as_string() } else { None }).filter(|n| !n.is_empty());
+    let blob_type = get(&data, "type").as_string().filter(|t| is_blob && !t.is_empty());
+    let mime = match given_type.filter(|t| !t.is_empty()).or(blob_type) {
+        Some(t) => t,
+        None if is_blob => String::new(),
+        None => {
+            let bytes = if js_sys::ArrayBuffer::is_view(&data) {
+                js_sys::Uint8Array::new_with_byte_offset_and_length(&get(&data, "buffer"), get(&data, "byteOffset").as_f64().unwrap_or(0.0) as u32, get(&data, "byteLength").as_f64().unwrap_or(0.0).min(16.0) as u32)
+            } else {
+                let len = get(&data, "byteLength").as_f64().unwrap_or(0.0).min(16.0) as u32;
+                js_sys::Uint8Array::new_with_byte_offset_and_length(&data, 0, len)
+            };
+            sniff_mime(&bytes.to_vec()).unwrap_or("application/octet-stream").to_owned()
+        }
+    };
+    let filename = name.unwrap_or_else(|| default_filename(field, &mime));
+    let blob = if is_blob && !mime.is_empty() && get(&data, "type").as_string().as_deref() == Some(mime.as_str()) {
+        data.unchecked_into()
+    } else {
+        let opts = BlobPropertyBag::new();
+        opts.set_type(&mime);
+        Blob::new_with_blob_sequence_and_options(&js_sys::Array::of1(&data), &opts)?
+    };
+    Ok((blob, filename))
 }
 
 fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {

@@ -103,7 +103,7 @@ async fn retries_server_errors_then_succeeds() {
     );
     let t = transport(fetch, "");
     let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let reply = t.send(&req, &ctx()).await.ok().unwrap();
+    let reply = t.send(&req, &[], &ctx()).await.ok().unwrap();
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body.get("data").unwrap().get("balance"), Some(&Json::Num(5.0)));
     assert_eq!(calls.length(), 4);
@@ -119,7 +119,7 @@ async fn gives_up_after_max_retries_with_the_last_error() {
     let (fetch, calls) = scripted_fetch(r#"[[500,"{}"],[500,"{}"],[500,"{}"],[500,"{\"message\":\"last\"}"]]"#);
     let t = transport(fetch, "");
     let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let f = t.send(&req, &ctx()).await.err().unwrap();
+    let f = t.send(&req, &[], &ctx()).await.err().unwrap();
     assert_eq!((f.err.kind, f.err.status, f.err.attempts, f.err.message.as_str()), (Kind::Server, Some(500), 4, "last"));
     assert_eq!(calls.length(), 4);
 }
@@ -131,7 +131,7 @@ async fn json_body_is_sent_for_posts() {
     let op = deapi_wasm::api::find_op("images.generate").unwrap();
     let params = to_json(&js(r#"{"prompt":"fox","width":512,"negative_prompt":null}"#)).unwrap();
     let req = build(&t.cfg, &Endpoint::Submit(op), Some(&params), &[]).unwrap();
-    t.send(&req, &ctx()).await.ok().unwrap();
+    t.send(&req, &[], &ctx()).await.ok().unwrap();
     let init = get(&calls.get(0), "init");
     assert_eq!(get(&init, "method").as_string().unwrap(), "POST");
     assert_eq!(get(&init, "body").as_string().unwrap(), r#"{"prompt":"fox","width":512}"#);
@@ -142,7 +142,7 @@ async fn a_hang_times_out_per_attempt() {
     let (fetch, calls) = scripted_fetch(r#"["hang","hang"]"#);
     let t = transport(fetch, r#","maxRetries":1"#);
     let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let f = t.send(&req, &CallCtx { signal: None, timeout_ms: 20.0 }).await.err().unwrap();
+    let f = t.send(&req, &[], &CallCtx { signal: None, timeout_ms: 20.0 }).await.err().unwrap();
     assert_eq!((f.err.kind, f.err.attempts), (Kind::Timeout, 2));
     assert_eq!(calls.length(), 2);
 }
@@ -155,7 +155,7 @@ async fn the_callers_signal_aborts_a_request() {
     let controller = web_sys::AbortController::new().unwrap();
     let c2 = controller.clone();
     let abort_later = gloo_timers::callback::Timeout::new(10, move || c2.abort());
-    let f = t.send(&req, &CallCtx { signal: Some(controller.signal()), timeout_ms: 5_000.0 }).await.err().unwrap();
+    let f = t.send(&req, &[], &CallCtx { signal: Some(controller.signal()), timeout_ms: 5_000.0 }).await.err().unwrap();
     drop(abort_later);
     assert_eq!((f.err.kind, f.err.attempts), (Kind::Aborted, 1));
 }
