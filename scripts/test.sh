@@ -2,7 +2,8 @@
 # Every test, at every level, after installing what they need (scripts/setup.sh):
 #   1. native   cargo test (pure modules) + clippy (native and wasm32, lints deny unwrap/expect/panic/indexing)
 #   2. wasm     wasm-bindgen tests of the JS boundary in Node, headless Chromium and a dedicated worker
-#   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests)
+#   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
+#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
 #   4. browser  the built package and the demo page in headless Chromium (playwright-core)
 # Each level prints its count; a level that runs no test fails the whole run.
 set -euo pipefail
@@ -61,6 +62,14 @@ node scripts/build.mjs
 step "3. node: the package against the mock deAPI"
 run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
 level "node (package + mock)" node "$logs/node.log"
+
+step "3. node: every v2 operation of deAPI's spec has a method and a passing test"
+run "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"
+level "spec coverage (35 v2 ops)" cargo "$logs/coverage.log"
+
+step "3. types: tsc --strict over a consumer of every method, and a file that must not compile"
+run "$logs/types.log" node tests/types/check.mjs
+level "types (tsc --strict)" cargo "$logs/types.log"
 
 step "4. browser: the package and the demo in headless Chromium"
 run "$logs/browser.log" node --test --test-reporter=tap tests/browser/

@@ -92,7 +92,7 @@ impl Transport {
                     .map_err(|e| Failure { err: ApiError::invalid_option("params", "could not be serialised to JSON"), cause: Some(e) })?
                     .into(),
             ),
-            Some(ReqBody::Multipart(parts)) => Some(form_data(parts, files)?.into()),
+            Some(ReqBody::Multipart(parts)) => Some(form_data(parts, files).await?.into()),
             None => None,
         };
         let headers = headers_object(&req.headers);
@@ -243,7 +243,7 @@ impl Transport {
 
 /// The `FormData` of a multipart body: text fields, numbers as the runtime writes them, and
 /// uploads as Blobs with a file name (given, or made from the field and the sniffed type).
-fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Failure> {
+async fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Failure> {
     let fail = |e: JsValue| Failure { err: ApiError::invalid_option("params", "could not be encoded as multipart/form-data"), cause: Some(e) };
     let fd = FormData::new().map_err(fail)?;
     for (name, part) in parts {
@@ -255,7 +255,7 @@ fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Fa
             }
             Part::File(i) => {
                 let v = files.get(*i as usize).cloned().unwrap_or(JsValue::UNDEFINED);
-                let (blob, filename) = upload(&v, name).map_err(fail)?;
+                let (blob, filename) = upload(&v, name).await.map_err(fail)?;
                 fd.append_with_blob_and_filename(name, &blob, &filename).map_err(fail)?
             }
         }
@@ -263,32 +263,24 @@ fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Fa
     Ok(fd)
 }
 
-/// One upload as a Blob and its file name.
-fn upload(v: &JsValue, field: &str) -> Result<(Blob, String), JsValue> {
+/// One upload as a Blob and its file name. Raw bytes, and Blobs without a type, get the type
+/// their first bytes show (PNG, JPEG, MP3, MP4, …).
+async fn upload(v: &JsValue, field: &str) -> Result<(Blob, String), JsValue> {
     let (data, name, given_type) = if is_file_wrapper(v) {
         let name = get(v, "filename").as_string().or_else(|| get(v, "name").as_string());
         (get(v, "data"), name, get(v, "type").as_string())
     } else {
         (v.clone(), None, None)
     };
-    let is_blob = get(&data, "arrayBuffer").is_function() && !js_sys::ArrayBuffer::is_view(&data) && !data.is_instance_of::<js_sys::ArrayBuffer>();
-    let name = name.or_else(|| if is_blob { get(&data, "name").as_string() } else { None }).filter(|n| !n.is_empty());
-    let blob_type = get(&data, "type").as_string().filter(|t| is_blob && !t.is_empty());
-    let mime = match given_type.filter(|t| !t.is_empty()).or(blob_type) {
+    let bytes_like = js_sys::ArrayBuffer::is_view(&data) || data.is_instance_of::<js_sys::ArrayBuffer>();
+    let name = name.or_else(|| if bytes_like { None } else { get(&data, "name").as_string() }).filter(|n| !n.is_empty());
+    let own_type = if bytes_like { None } else { get(&data, "type").as_string().filter(|t| !t.is_empty()) };
+    let mime = match given_type.filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
         Some(t) => t,
-        None if is_blob => String::new(),
-        None => {
-            let bytes = if js_sys::ArrayBuffer::is_view(&data) {
-                js_sys::Uint8Array::new_with_byte_offset_and_length(&get(&data, "buffer"), get(&data, "byteOffset").as_f64().unwrap_or(0.0) as u32, get(&data, "byteLength").as_f64().unwrap_or(0.0).min(16.0) as u32)
-            } else {
-                let len = get(&data, "byteLength").as_f64().unwrap_or(0.0).min(16.0) as u32;
-                js_sys::Uint8Array::new_with_byte_offset_and_length(&data, 0, len)
-            };
-            sniff_mime(&bytes.to_vec()).unwrap_or("application/octet-stream").to_owned()
-        }
+        None => sniff_mime(&head(&data).await?).unwrap_or("application/octet-stream").to_owned(),
     };
     let filename = name.unwrap_or_else(|| default_filename(field, &mime));
-    let blob = if is_blob && !mime.is_empty() && get(&data, "type").as_string().as_deref() == Some(mime.as_str()) {
+    let blob = if own_type.as_deref() == Some(mime.as_str()) {
         data.unchecked_into()
     } else {
         let opts = BlobPropertyBag::new();
@@ -296,6 +288,21 @@ fn upload(v: &JsValue, field: &str) -> Result<(Blob, String), JsValue> {
         Blob::new_with_blob_sequence_and_options(&js_sys::Array::of1(&data), &opts)?
     };
     Ok((blob, filename))
+}
+
+/// The first 16 bytes of a typed array, ArrayBuffer or Blob.
+async fn head(data: &JsValue) -> Result<Vec<u8>, JsValue> {
+    let n = |v: JsValue| v.as_f64().unwrap_or(0.0);
+    let view = if js_sys::ArrayBuffer::is_view(data) {
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&get(data, "buffer"), n(get(data, "byteOffset")) as u32, n(get(data, "byteLength")).min(16.0) as u32)
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new_with_byte_offset_and_length(data, 0, n(get(data, "byteLength")).min(16.0) as u32)
+    } else {
+        let blob: &Blob = data.unchecked_ref();
+        let slice = blob.slice_with_i32_and_i32(0, 16)?;
+        js_sys::Uint8Array::new(&JsFuture::from(slice.array_buffer()).await?)
+    };
+    Ok(view.to_vec())
 }
 
 fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {
