@@ -47,15 +47,41 @@ export interface CallOptions {
 
 export type JobState = "pending" | "processing" | "done" | "error" | (string & {});
 
+/** `prompt_boost` of a job submitted with `enhance_prompt: true` (null until the boost ran). */
+export interface PromptBoost {
+  prompt?: string | null;
+  prompt_original?: string | null;
+  negative_prompt?: string | null;
+  negative_prompt_original?: string | null;
+  [field: string]: unknown;
+}
+/** `transcription` of a v2 transcription job. */
+export interface TranscriptionInfo {
+  language?: string | null;
+  ts_level?: string | null;
+  diarization_available?: boolean | null;
+  /** true: `result_url` is a JSON file with segments; false: plain text. */
+  structured?: boolean | null;
+  [field: string]: unknown;
+}
+
+/** A job's status (deAPI's fields as sent; which are present depends on the job's type and state). */
 export interface JobStatus {
   request_id: string;
   status: JobState;
   /** 0–100, or null when the server sent none. */
   progress: number | null;
   preview?: string | null;
+  /** Pre-signed and expiring: fetch the job again for a fresh one. */
   result_url?: string | null;
   results_alt_formats?: { jpg?: string; webp?: string; [format: string]: string | undefined } | null;
+  /** Text jobs with `return_result_in_response` (OCR, transcription: a string; embeddings: JSON). */
   result?: unknown;
+  /** Transcription with `include_metadata`: the source's metadata. */
+  metadata?: Record<string, unknown> | null;
+  transcription?: TranscriptionInfo | null;
+  prompt_boosted?: boolean | null;
+  prompt_boost?: PromptBoost | null;
   error_code?: string | null;
   error_message?: string | null;
   error_reason?: string | null;
@@ -77,16 +103,72 @@ export interface WaitOptions extends CallOptions {
   maxWaitMs?: number;
 }
 
+/** A submitted job. Get one from a submit method or `deapi.job(requestId)`. */
 export declare class Job {
+  private constructor();
   readonly requestId: string;
+  /** One status poll. */
   status(options?: CallOptions): Promise<JobStatus>;
+  /** Poll with backoff until `done` (resolves) or `error` (rejects with `JobFailedError`). */
   wait(options?: WaitOptions): Promise<JobStatus>;
   toJSON(): { requestId: string };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Operation parameters. Keys are deAPI's wire names (snake_case), so a 422's `fieldErrors` keys
+// are the keys of the object you passed. Optional fields accept `null` (left out of the request).
+// Numeric ranges are model-specific: read `info.limits` from `models.list()`.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The bytes of an upload: a `Blob` (the browser's `File` is one), an `ArrayBuffer`, or a view of one
+ * (`Uint8Array`, which Node's `Buffer` is, any typed array, `DataView`).
+ */
+export type FileData = Blob | ArrayBuffer | ArrayBufferView;
+/** An upload with an explicit file name and MIME type (deAPI checks the type of some uploads). */
+export interface NamedFile { data: FileData; filename?: string; type?: string }
+/** Any value accepted where deAPI takes a file: `Blob`/`File`, `Uint8Array`/`Buffer`, `ArrayBuffer`, or `{ data, filename?, type? }` (without a name, one is made from the field and the type). */
+export type FileInput = FileData | NamedFile;
+
+/**
+ * `T`, with every other key of `K` forbidden: the building block of the "exactly one of" unions
+ * below (passing two of them, or none, does not type-check).
+ */
+export type ExactlyOne<K extends PropertyKey, T> = T & { [P in Exclude<K, keyof T>]?: never };
+
+/** Accepted by every job submission. */
+export interface WebhookParams {
+  /** HTTPS URL (≤ 2048 characters) that deAPI calls with the job's events. */
+  webhook_url?: string | null;
+  /** v2 only: 32–255 characters; requires `webhook_url`. Signs the deliveries (see `verifyWebhook`). */
+  webhook_secret?: string | null;
+}
+
 export interface Lora { name: string; weight: number }
 
-export interface ImageGenerateParams {
+// ---- images ---------------------------------------------------------------------------------
+
+/** `images.generate` (txt2img). */
+export interface ImageGenerateParams extends WebhookParams {
+  prompt: string;
+  /** Model slug, e.g. `"Flux1schnell"`. */
+  model: string;
+  width: number;
+  height: number;
+  /** Send `0` for models whose `info.features.supports_guidance` is false. */
+  guidance: number;
+  steps: number;
+  /** `-1` = random. */
+  seed: number;
+  negative_prompt?: string | null;
+  loras?: readonly Lora[] | null;
+  /** v2 only (e.g. `"low" | "medium" | "high" | "auto"` on tiered models). */
+  quality?: string | null;
+  /** v2 only: boost the prompt before generating (billed on the job). */
+  enhance_prompt?: boolean | null;
+}
+/** `images.generatePrice`: the submit fields without webhook / `enhance_prompt`. */
+export interface ImageGeneratePriceParams {
   prompt: string;
   model: string;
   width: number;
@@ -95,16 +177,393 @@ export interface ImageGenerateParams {
   steps: number;
   seed: number;
   negative_prompt?: string | null;
-  loras?: Lora[] | null;
+  loras?: readonly Lora[] | null;
+  /** v2 only. */
+  quality?: string | null;
+}
+
+/** Fields of `images.edit` besides its input image(s). */
+export interface ImageEditFields extends WebhookParams {
+  prompt: string;
+  model: string;
+  steps: number;
+  seed: number;
+  negative_prompt?: string | null;
+  /** Default: the first input image's size. */
+  width?: number | null;
+  height?: number | null;
+  loras?: readonly Lora[] | null;
+  guidance?: number | null;
   /** v2 only. */
   quality?: string | null;
   /** v2 only. */
-  enhance_prompt?: boolean;
-  webhook_url?: string | null;
-  /** v2 only; 32–255 characters, requires webhook_url. */
-  webhook_secret?: string | null;
+  enhance_prompt?: boolean | null;
 }
-export type ImageGeneratePriceParams = Omit<ImageGenerateParams, "webhook_url" | "webhook_secret" | "enhance_prompt">;
+/**
+ * `images.edit` (img2img): exactly one of `image` (one file) or `images` (several, up to the
+ * model's `info.limits.max_input_images`; sent as `images[]`).
+ */
+export type ImageEditParams =
+  | (ImageEditFields & { image: FileInput; images?: never })
+  | (ImageEditFields & { images: readonly FileInput[]; image?: never });
+/** `images.editPrice` (no file). */
+export interface ImageEditPriceParams {
+  prompt: string;
+  model: string;
+  steps: number;
+  seed: number;
+  negative_prompt?: string | null;
+  loras?: readonly Lora[] | null;
+  guidance?: number | null;
+  /** v2 only. */
+  quality?: string | null;
+}
+
+/** A price quote's input: the image itself, or its size. */
+export type ImagePriceSource =
+  | { image: FileInput; width?: never; height?: never }
+  | { width: number; height: number; image?: never };
+
+/** `images.upscale`. */
+export interface ImageUpscaleParams extends WebhookParams {
+  image: FileInput;
+  /** e.g. `"RealESRGAN_x4"`. */
+  model: string;
+}
+/** `images.upscalePrice`: `model` plus the `image` or its `width` + `height`. */
+export type ImageUpscalePriceParams = { model: string } & ImagePriceSource;
+
+/** `images.removeBackground` (the result is a transparent PNG). */
+export interface ImageRemoveBackgroundParams extends WebhookParams {
+  image: FileInput;
+  /** e.g. `"Ben2"`. */
+  model: string;
+}
+/** `images.removeBackgroundPrice`: `model` plus the `image` or its `width` + `height`. */
+export type ImageRemoveBackgroundPriceParams = { model: string } & ImagePriceSource;
+
+export type OcrFormat = "text" | "json";
+/** `images.ocr` (img2txt). */
+export interface ImageOcrParams extends WebhookParams {
+  image: FileInput;
+  /** e.g. `"Nanonets_Ocr_S_F16"`. */
+  model: string;
+  language?: string | null;
+  format?: OcrFormat | null;
+  /** Put the text in the job's `result` (besides `result_url`). */
+  return_result_in_response?: boolean | null;
+}
+/** `images.ocrPrice`: `model` plus the `image` or its `width` + `height`. */
+export type ImageOcrPriceParams = { model: string; language?: string | null; format?: OcrFormat | null } & ImagePriceSource;
+
+// ---- videos ---------------------------------------------------------------------------------
+
+/** `videos.generate` (txt2video). */
+export interface VideoGenerateParams extends WebhookParams {
+  prompt: string;
+  model: string;
+  width: number;
+  height: number;
+  guidance: number;
+  steps: number;
+  frames: number;
+  fps: number;
+  seed: number;
+  negative_prompt?: string | null;
+  /** v2 only. */
+  enhance_prompt?: boolean | null;
+}
+/** `videos.generatePrice`. */
+export interface VideoGeneratePriceParams {
+  model: string;
+  width: number;
+  height: number;
+  frames: number;
+  steps: number;
+  fps: number;
+}
+
+/** `videos.animate` (img2video). */
+export interface VideoAnimateParams extends WebhookParams {
+  prompt: string;
+  model: string;
+  first_frame_image: FileInput;
+  /** Only for models with `info.features.supports_last_frame`. */
+  last_frame_image?: FileInput | null;
+  width: number;
+  height: number;
+  guidance: number;
+  steps: number;
+  frames: number;
+  fps: number;
+  seed: number;
+  negative_prompt?: string | null;
+  /** v2 only. */
+  enhance_prompt?: boolean | null;
+}
+/** `videos.animatePrice` (no file). */
+export type VideoAnimatePriceParams = VideoGeneratePriceParams;
+
+/** `videos.audioSync` (aud2video). */
+export interface VideoAudioSyncParams extends WebhookParams {
+  prompt: string;
+  /** MP3/OGG, ≤ 20 MB. */
+  audio: FileInput;
+  /** e.g. `"Ltx2_3_22B_Dist_INT8"`. */
+  model: string;
+  width: number;
+  height: number;
+  seed: number;
+  frames: number;
+  fps: number;
+  negative_prompt?: string | null;
+  first_frame_image?: FileInput | null;
+  last_frame_image?: FileInput | null;
+  guidance?: number | null;
+  steps?: number | null;
+}
+/** `videos.audioSyncPrice` (no file). */
+export interface VideoAudioSyncPriceParams {
+  model: string;
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  steps?: number | null;
+}
+
+/** A video price quote's input: the video itself, or its size. */
+export type VideoPriceSource =
+  | { video: FileInput; width?: never; height?: never }
+  | { width: number; height: number; video?: never };
+
+/** `videos.upscale`. */
+export interface VideoUpscaleParams extends WebhookParams {
+  /** ≤ 50 MB (a larger one is a 422 on `video`). */
+  video: FileInput;
+  /** e.g. `"RealESRGAN_Vid_x2"`, `"FlashVSR_Tiny"`. */
+  model: string;
+  /** Only on variable-scale models (`info.limits.min_scale`/`max_scale`); fixed-scale models reject it. */
+  scale?: number | null;
+}
+/**
+ * `videos.upscalePrice`: `model` plus the `video`, or its `width` + `height` and `duration`
+ * (seconds; without it the quoted price is 0).
+ */
+export type VideoUpscalePriceParams = { model: string; scale?: number | null } & (
+  | { video: FileInput; width?: never; height?: never; duration?: never }
+  | { width: number; height: number; duration?: number | null; video?: never }
+);
+
+/** `videos.removeBackground`. */
+export interface VideoRemoveBackgroundParams extends WebhookParams {
+  video: FileInput;
+  model: string;
+}
+/** `videos.removeBackgroundPrice`: `model` plus the `video` or its `width` + `height`. */
+export type VideoRemoveBackgroundPriceParams = { model: string } & VideoPriceSource;
+
+/** Fields of `videos.replace` besides the output size. */
+export interface VideoReplaceFields extends WebhookParams {
+  video: FileInput;
+  /** The character's reference image (≤ 10 MB). */
+  ref_image: FileInput;
+  /** e.g. `"Wan2_2_Animate_14B_INT8"`. */
+  model: string;
+  prompt?: string | null;
+  /** Default 4. */
+  steps?: number | null;
+  /** Default -1 (random). */
+  seed?: number | null;
+}
+/** `videos.replace`: `width` and `height` together, or neither (the input's size). */
+export type VideoReplaceParams =
+  | (VideoReplaceFields & { width: number; height: number })
+  | (VideoReplaceFields & { width?: null; height?: null });
+/** `videos.replacePrice`: `model` plus the `video` or its `duration` (seconds). */
+export type VideoReplacePriceParams = { model: string; width?: number | null; height?: number | null } & (
+  | { video: FileInput; duration?: never }
+  | { duration: number; video?: never }
+);
+
+// ---- audio ----------------------------------------------------------------------------------
+
+export type AudioFormat = "mp3" | "wav" | "flac";
+export type SpeechMode = "custom_voice" | "voice_clone" | "voice_design";
+
+/** Fields of `audio.speech` shared by every `mode`. */
+export interface AudioSpeechFields extends WebhookParams {
+  text: string;
+  model: string;
+  /** e.g. `"en-us"` (Kokoro), `"English"` (Qwen3). */
+  lang: string;
+  speed: number;
+  format: AudioFormat;
+  /** e.g. 24000. */
+  sample_rate: number;
+}
+/** `mode: "custom_voice"` (the default): a voice from the model's `languages[].voices[]`. */
+export interface CustomVoiceSpeech {
+  mode?: "custom_voice" | null;
+  /** e.g. `"af_sky"`. */
+  voice: string;
+  /** Optional style control. */
+  instruct?: string | null;
+}
+/** `mode: "voice_clone"`: speak in the voice of a reference recording (3–10 s). */
+export interface VoiceCloneSpeech {
+  mode: "voice_clone";
+  ref_audio: FileInput;
+  /** Transcript of `ref_audio`. */
+  ref_text?: string | null;
+}
+/** `mode: "voice_design"`: a voice described in words. */
+export interface VoiceDesignSpeech {
+  mode: "voice_design";
+  instruct: string;
+}
+/** `audio.speech` (txt2audio); `mode` decides which of `voice` / `ref_audio` / `instruct` is required. */
+export type AudioSpeechParams = AudioSpeechFields & (CustomVoiceSpeech | VoiceCloneSpeech | VoiceDesignSpeech);
+/** `audio.speechPrice`: the text, or its length in characters as `count_text`. */
+export type AudioSpeechPriceParams = {
+  model: string;
+  lang: string;
+  speed: number;
+  format: AudioFormat;
+  sample_rate: number;
+  mode?: SpeechMode | null;
+  voice?: string | null;
+  instruct?: string | null;
+} & ({ text: string; count_text?: never } | { count_text: number; text?: never });
+
+/** `audio.music` (txt2music). */
+export interface AudioMusicParams extends WebhookParams {
+  /** The style description. */
+  caption: string;
+  /** e.g. `"AceStep_1_5_Turbo"`. */
+  model: string;
+  /** Non-empty; `"[Instrumental]"` for an instrumental. */
+  lyrics: string;
+  /** Seconds. */
+  duration: number;
+  inference_steps: number;
+  guidance_scale: number;
+  seed: number;
+  /** `"mp3"` is the only format current models produce. */
+  format: AudioFormat;
+  bpm?: number | null;
+  keyscale?: string | null;
+  /** An integer: 2, 3, 4 or 6 (`"4/4"` is a 422). */
+  timesignature?: number | null;
+  vocal_language?: string | null;
+  reference_audio?: FileInput | null;
+}
+/** `audio.musicPrice`. */
+export interface AudioMusicPriceParams {
+  model: string;
+  duration: number;
+  inference_steps: number;
+}
+
+export type TimestampLevel = "segment" | "word";
+export type TranscriptionPlatform = "youtube" | "twitter" | "twitch" | "kick" | "tiktok";
+
+/** Fields of `audio.transcribe` besides its source. */
+export interface AudioTranscribeFields extends WebhookParams {
+  /** Always send it. */
+  include_ts: boolean;
+  /** `"WhisperLargeV3"` or `"WhisperLargeV3Ct2"` (required for TikTok URLs). */
+  model: string;
+  return_result_in_response?: boolean | null;
+  /** v2 only; must be in the model's `info.limits.timestamp_levels`. */
+  ts_level?: TimestampLevel | null;
+  /** v2 only; needs `info.features.supports_diarization`. */
+  diarize?: boolean | null;
+  /** v2 only; ≤ 16 characters, `"auto"` = detect. */
+  lang?: string | null;
+  /** v2 only, URL sources only (billed). */
+  include_metadata?: boolean | null;
+}
+export type TranscriptionSourceKey = "source_url" | "source_file" | "video_url" | "audio_url" | "audio" | "video";
+/**
+ * Exactly one source: `source_url` (YouTube, X/Twitter, Twitch, Kick, TikTok, X Spaces) or
+ * `source_file`. With `apiVersion: "v1"` the legacy shapes `video_url`, `audio_url` (X Spaces),
+ * `audio` (file) and `video` (file) are also accepted; they go to v1's legacy endpoints.
+ */
+export type TranscriptionSource =
+  | ExactlyOne<TranscriptionSourceKey, { source_url: string }>
+  | ExactlyOne<TranscriptionSourceKey, { source_file: FileInput }>
+  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ video_url: string }>
+  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ audio_url: string }>
+  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ audio: FileInput }>
+  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ video: FileInput }>;
+/** `audio.transcribe` (unified transcription: a URL or a file). */
+export type AudioTranscribeParams = AudioTranscribeFields & TranscriptionSource;
+
+export type TranscriptionPriceSourceKey = TranscriptionSourceKey | "duration_seconds" | "platform";
+/** A transcription price quote's input: the source, or its duration. */
+export type TranscriptionPriceSource =
+  | ExactlyOne<TranscriptionPriceSourceKey, { source_url: string }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { source_file: FileInput }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { duration_seconds: number; /** v2 only. */ platform?: TranscriptionPlatform | null }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ video_url: string }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ audio_url: string }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ audio: FileInput }>
+  | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ video: FileInput }>;
+/** `audio.transcribePrice`. */
+export type AudioTranscribePriceParams = {
+  include_ts: boolean;
+  model: string;
+  /** v2 only. */
+  ts_level?: TimestampLevel | null;
+  /** v2 only. */
+  diarize?: boolean | null;
+  /** v2 only. */
+  lang?: string | null;
+  /** v2 only. */
+  include_metadata?: boolean | null;
+} & TranscriptionPriceSource;
+
+// ---- embeddings, prompts --------------------------------------------------------------------
+
+/** `embeddings.create` (txt2embedding). */
+export interface EmbeddingCreateParams extends WebhookParams {
+  /** One text or up to 2048. */
+  input: string | readonly string[];
+  /** e.g. `"Bge_M3_FP16"`. */
+  model: string;
+  /** Put the vectors in the job's `result`. */
+  return_result_in_response?: boolean | null;
+}
+/** `embeddings.createPrice`. */
+export interface EmbeddingCreatePriceParams {
+  input: string | readonly string[];
+  model: string;
+}
+
+export type PromptEnhanceType =
+  | "images.generations" | "images.edits" | "videos.generations" | "videos.animations" | "audio.speech" | "audio.music";
+/** Fields of `prompts.enhance` shared by every `type`. */
+export interface PromptEnhanceFields {
+  /** ≥ 3 characters. */
+  prompt: string;
+  /** The model the prompt is for (selects the guide). */
+  model_slug: string;
+  /** ≥ 3 characters. */
+  negative_prompt?: string | null;
+}
+/** `prompts.enhance` (v2 only; synchronous): `image` is required for `images.edits` and `videos.animations`. */
+export type PromptEnhanceParams = PromptEnhanceFields & (
+  | { type: "images.edits" | "videos.animations"; /** A file, or a URL / data URI / base64 string. */ image: FileInput | string }
+  | { type: Exclude<PromptEnhanceType, "images.edits" | "videos.animations">; image?: FileInput | string | null }
+);
+/** `prompts.enhancePrice`. */
+export interface PromptEnhancePriceParams extends PromptEnhanceFields {
+  type: PromptEnhanceType;
+  image?: FileInput | string | null;
+}
+/** The improved prompt (`prompts.enhance` answers at once; there is no job). */
+export interface EnhanceResult { prompt: string; negative_prompt: string | null }
 
 export interface PriceResult { price: number; is_estimated?: boolean }
 export interface BalanceResult { balance: number }
@@ -126,35 +585,88 @@ export interface Model {
   [field: string]: unknown;
 }
 export interface ModelsQuery {
-  inference_types?: string | string[];
+  inference_types?: string | readonly string[];
   page?: number;
   /** 1–50, default 50. */
   limit?: number;
 }
 export interface ModelsPage { data: Model[]; currentPage: number; lastPage: number; perPage?: number; total?: number }
 
+export interface ImagesApi {
+  generate(params: ImageGenerateParams, options?: CallOptions): Promise<Job>;
+  generatePrice(params: ImageGeneratePriceParams, options?: CallOptions): Promise<PriceResult>;
+  edit(params: ImageEditParams, options?: CallOptions): Promise<Job>;
+  editPrice(params: ImageEditPriceParams, options?: CallOptions): Promise<PriceResult>;
+  upscale(params: ImageUpscaleParams, options?: CallOptions): Promise<Job>;
+  upscalePrice(params: ImageUpscalePriceParams, options?: CallOptions): Promise<PriceResult>;
+  removeBackground(params: ImageRemoveBackgroundParams, options?: CallOptions): Promise<Job>;
+  removeBackgroundPrice(params: ImageRemoveBackgroundPriceParams, options?: CallOptions): Promise<PriceResult>;
+  ocr(params: ImageOcrParams, options?: CallOptions): Promise<Job>;
+  ocrPrice(params: ImageOcrPriceParams, options?: CallOptions): Promise<PriceResult>;
+}
+export interface VideosApi {
+  generate(params: VideoGenerateParams, options?: CallOptions): Promise<Job>;
+  generatePrice(params: VideoGeneratePriceParams, options?: CallOptions): Promise<PriceResult>;
+  animate(params: VideoAnimateParams, options?: CallOptions): Promise<Job>;
+  animatePrice(params: VideoAnimatePriceParams, options?: CallOptions): Promise<PriceResult>;
+  audioSync(params: VideoAudioSyncParams, options?: CallOptions): Promise<Job>;
+  audioSyncPrice(params: VideoAudioSyncPriceParams, options?: CallOptions): Promise<PriceResult>;
+  upscale(params: VideoUpscaleParams, options?: CallOptions): Promise<Job>;
+  upscalePrice(params: VideoUpscalePriceParams, options?: CallOptions): Promise<PriceResult>;
+  removeBackground(params: VideoRemoveBackgroundParams, options?: CallOptions): Promise<Job>;
+  removeBackgroundPrice(params: VideoRemoveBackgroundPriceParams, options?: CallOptions): Promise<PriceResult>;
+  replace(params: VideoReplaceParams, options?: CallOptions): Promise<Job>;
+  replacePrice(params: VideoReplacePriceParams, options?: CallOptions): Promise<PriceResult>;
+}
+export interface AudioApi {
+  speech(params: AudioSpeechParams, options?: CallOptions): Promise<Job>;
+  speechPrice(params: AudioSpeechPriceParams, options?: CallOptions): Promise<PriceResult>;
+  music(params: AudioMusicParams, options?: CallOptions): Promise<Job>;
+  musicPrice(params: AudioMusicPriceParams, options?: CallOptions): Promise<PriceResult>;
+  transcribe(params: AudioTranscribeParams, options?: CallOptions): Promise<Job>;
+  transcribePrice(params: AudioTranscribePriceParams, options?: CallOptions): Promise<PriceResult>;
+}
+export interface EmbeddingsApi {
+  create(params: EmbeddingCreateParams, options?: CallOptions): Promise<Job>;
+  createPrice(params: EmbeddingCreatePriceParams, options?: CallOptions): Promise<PriceResult>;
+}
+export interface PromptsApi {
+  /** v2's prompt booster; answers at once (no job). Uses the v2 path even with `apiVersion: "v1"`. */
+  enhance(params: PromptEnhanceParams, options?: CallOptions): Promise<EnhanceResult>;
+  enhancePrice(params: PromptEnhancePriceParams, options?: CallOptions): Promise<PriceResult>;
+}
+export interface JobsApi {
+  /** One status poll. */
+  get(requestId: string, options?: CallOptions): Promise<JobStatus>;
+  /** Poll with backoff until `done` (resolves) or `error` (rejects with `JobFailedError`). */
+  wait(requestId: string, options?: WaitOptions): Promise<JobStatus>;
+}
+export interface ModelsApi {
+  list(query?: ModelsQuery, options?: CallOptions): Promise<ModelsPage>;
+  all(query?: Omit<ModelsQuery, "page" | "limit">, options?: CallOptions): Promise<Model[]>;
+}
+export interface AccountApi {
+  balance(options?: CallOptions): Promise<BalanceResult>;
+}
+
 export declare class DeapiClient {
   constructor(options: DeapiClientOptions);
-  readonly images: {
-    generate(params: ImageGenerateParams, options?: CallOptions): Promise<Job>;
-    generatePrice(params: ImageGeneratePriceParams, options?: CallOptions): Promise<PriceResult>;
-  };
-  readonly jobs: {
-    get(requestId: string, options?: CallOptions): Promise<JobStatus>;
-    wait(requestId: string, options?: WaitOptions): Promise<JobStatus>;
-  };
-  readonly models: {
-    list(query?: ModelsQuery, options?: CallOptions): Promise<ModelsPage>;
-    all(query?: Omit<ModelsQuery, "page" | "limit">, options?: CallOptions): Promise<Model[]>;
-  };
-  readonly account: { balance(options?: CallOptions): Promise<BalanceResult> };
+  readonly images: ImagesApi;
+  readonly videos: VideosApi;
+  readonly audio: AudioApi;
+  readonly embeddings: EmbeddingsApi;
+  readonly prompts: PromptsApi;
+  readonly jobs: JobsApi;
+  readonly models: ModelsApi;
+  readonly account: AccountApi;
+  /** Rebuild a `Job` handle from a request id (after a reload, or one handed over by a server). */
   job(requestId: string): Job;
 }
 
 export type ErrorCode =
   | "authentication" | "permission_denied" | "not_found" | "validation" | "insufficient_balance"
   | "payload_too_large" | "rate_limit" | "server" | "http" | "connection" | "timeout" | "aborted"
-  | "job_failed" | "job_timeout" | "invalid_options" | "invalid_response";
+  | "job_failed" | "job_timeout" | "invalid_options" | "invalid_response" | "webhook_verification";
 
 export interface FieldError { field: string; message: string }
 export interface RateLimitInfo {
@@ -210,9 +722,60 @@ export declare class JobTimeoutError extends DeapiError {}
 export declare class InvalidOptionsError extends DeapiError {}
 export declare class InvalidResponseError extends DeapiError {}
 
+export type WebhookVerificationReason =
+  | "missing_signature" | "malformed_signature" | "mismatch" | "stale" | "future" | "bad_timestamp"
+  | "bad_secret" | "bad_payload";
+/** A webhook delivery failed verification (`code` "webhook_verification"; `body` is `{ reason }`). */
+export declare class WebhookVerificationError extends DeapiError {
+  constructor(props?: DeapiErrorProps & { reason?: WebhookVerificationReason });
+  /** Why: no signature (deAPI sends unsigned deliveries when no secret is configured), a malformed one,
+   * a mismatch (changed body or wrong secret), a timestamp too old / too far ahead / not Unix seconds,
+   * an empty secret, or a payload that is not the raw body (or not a JSON object). */
+  readonly reason: WebhookVerificationReason;
+}
+
+export interface VerifyWebhookOptions {
+  /** The RAW request body exactly as received (never a parsed object): `await req.text()`, or a Buffer
+   * from `express.raw({ type: "application/json" })`. Any ArrayBuffer view (Uint8Array, Buffer, …) works. */
+  payload: string | Uint8Array | ArrayBuffer | ArrayBufferView;
+  /** The `X-DeAPI-Signature` header (`sha256=<hex>`). */
+  signature: string | null | undefined;
+  /** The `X-DeAPI-Timestamp` header (Unix seconds). */
+  timestamp: string | number | null | undefined;
+  /** The job's `webhook_secret`, or the account's webhook secret. */
+  secret: string;
+  /** Largest accepted |now − timestamp| in seconds, either way (default 300). */
+  toleranceSec?: number;
+}
+
+/** A webhook delivery's body (deAPI's wire names). */
+export interface WebhookEvent {
+  event: "job.processing" | "job.completed" | "job.failed" | (string & {});
+  /** Deduplicate on it: a delivery may be retried. */
+  delivery_id: string;
+  /** ISO 8601, e.g. "2026-08-07T11:43:14+00:00". */
+  timestamp: string;
+  data: {
+    job_request_id: string;
+    status: string;
+    previous_status?: string;
+    job_type?: string;
+    /** Pre-signed and expiring (`job.completed`). */
+    result_url?: string | null;
+    [k: string]: unknown;
+  };
+}
+
+/** Verify a deAPI webhook delivery (HMAC-SHA256 signature in constant time, timestamp within
+ * `toleranceSec`) and parse it. Rejects with `WebhookVerificationError` (or `InvalidOptionsError`
+ * for a bad `toleranceSec`). */
+export declare function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookEvent>;
+
 /** True for any error of this package, even from another loaded copy of it. */
 export declare function isDeapiError(e: unknown): e is DeapiError;
 export declare function isValidationError(e: unknown): e is ValidationError;
 
+/** `WebAssembly.Module` where the compilation's lib declares it (the DOM lib), `never` otherwise. */
+export type WasmModuleLike = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
 /** Browsers (with or without a bundler): `await init()` once before creating a client; it loads the .wasm. Not needed in Node. */
-export declare function init(input?: string | URL | Request | BufferSource | WebAssembly.Module): Promise<void>;
+export declare function init(input?: string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModuleLike): Promise<void>;
