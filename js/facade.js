@@ -6,7 +6,8 @@ function createApi(wasm, isReady) {
   "use strict";
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
   const BRAND = Symbol.for("deapi-wasm.error");
-  const JOB_FIELDS = ["errorCode", "errorMessage", "errorReason", "retryable", "refunded"];
+  // Copied when present: a failed job's details (JobFailedError), a rejected webhook's `reason`.
+  const EXTRA_FIELDS = ["errorCode", "errorMessage", "errorReason", "retryable", "refunded", "reason"];
 
   class DeapiError extends Error {
     constructor(props) {
@@ -21,14 +22,14 @@ function createApi(wasm, isReady) {
       this.retryAfter = p.retryAfter;
       this.rateLimit = p.rateLimit;
       this.attempts = typeof p.attempts === "number" ? p.attempts : 0;
-      for (const k of JOB_FIELDS) if (k in p) this[k] = p[k];
+      for (const k of EXTRA_FIELDS) if (k in p) this[k] = p[k];
     }
     /** A plain object for logs and JSON (no stack, no API key: the core never puts it in). */
     toJSON() {
       const out = { name: this.name, code: this.code, status: this.status, message: this.message,
         errors: this.errors, fieldErrors: this.fieldErrors, body: this.body, requestId: this.requestId,
         retryAfter: this.retryAfter, rateLimit: this.rateLimit, attempts: this.attempts };
-      for (const k of JOB_FIELDS) if (k in this) out[k] = this[k];
+      for (const k of EXTRA_FIELDS) if (k in this) out[k] = this[k];
       const c = this.cause;
       if (c !== undefined) out.cause = c instanceof Error ? { name: c.name, message: c.message } : c;
       return out;
@@ -50,7 +51,8 @@ function createApi(wasm, isReady) {
   define("InsufficientBalanceError", ValidationError);
   for (const n of ["AuthenticationError", "PermissionDeniedError", "NotFoundError", "PayloadTooLargeError",
     "RateLimitError", "ServerError", "ConnectionError", "RequestTimeoutError", "AbortError",
-    "JobFailedError", "JobTimeoutError", "InvalidOptionsError", "InvalidResponseError"]) define(n, DeapiError);
+    "JobFailedError", "JobTimeoutError", "InvalidOptionsError", "InvalidResponseError",
+    "WebhookVerificationError"]) define(n, DeapiError);
 
   const makeError = (props) => new (classes[props && props.name] || DeapiError)(props);
   const isDeapiError = (e) => e !== null && typeof e === "object" && e[BRAND] === true;
@@ -90,7 +92,8 @@ function createApi(wasm, isReady) {
       for (const name of ops) {
         const [ns, method] = name.split(".");
         const target = this[ns] || (this[ns] = {});
-        target[method] = (params, opts) => core.submit(name, params, opts).then((id) => new Job(core, id));
+        // A job id becomes a Job handle; a synchronous operation (prompts.enhance) resolves to its result.
+        target[method] = (params, opts) => core.submit(name, params, opts).then((r) => (typeof r === "string" ? new Job(core, r) : r));
         target[method + "Price"] = (params, opts) => core.price(name, params, opts);
       }
       this.jobs = { get: (id, opts) => core.jobStatus(id, opts), wait: (id, opts) => core.jobWait(id, opts) };
@@ -107,5 +110,12 @@ function createApi(wasm, isReady) {
     }
   }
 
-  return { DeapiClient, Job, isDeapiError, isValidationError, ...classes };
+  /** Check a webhook delivery's signature and freshness, then parse it. Always async: resolves to
+   * the event, rejects with WebhookVerificationError (`reason`) or InvalidOptionsError. */
+  const verifyWebhook = (options) => Promise.resolve().then(() => {
+    setup();
+    return wasm.verifyWebhook(options);
+  });
+
+  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, ...classes };
 }

@@ -148,6 +148,9 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
                     Json::Null => continue,
                     _ => return Err(bad("headers", &format!("the value of `{name}` must be a single-line string"))),
                 };
+                if name.eq_ignore_ascii_case("content-type") {
+                    return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));
+                }
                 if name.eq_ignore_ascii_case("authorization") && api_key.is_some() {
                     return Err(bad("headers", "sets Authorization and `apiKey` is set too; use one of them"));
                 }
@@ -253,6 +256,7 @@ mod tests {
         assert!(err(r#"{"apiKey":"k","headers":{"X-A":"a\r\nb"}}"#).contains("`headers`"));
         assert!(err(r#"{"apiKey":"k","headers":{"Bad Name":"v"}}"#).contains("not a valid header name"));
         assert!(err(r#"{"apiKey":"k","headers":{"authorization":"Bearer x"}}"#).contains("use one of them"));
+        assert!(err(r#"{"apiKey":"k","headers":{"content-type":"text/plain"}}"#).contains("must not set Content-Type"));
         let e = parse_options(&Json::str("k"), &[], Runtime::Server).unwrap_err();
         assert!(e.message.contains("must be an object, got string"));
         let e = parse_options(&parse(r#"{"apiKey":"k"}"#).unwrap(), &["apiVersion".into()], Runtime::Server).unwrap_err();

@@ -28,6 +28,7 @@ pub enum Kind {
     JobTimeout,
     InvalidOptions,
     InvalidResponse,
+    WebhookVerification,
 }
 
 impl Kind {
@@ -49,6 +50,7 @@ impl Kind {
             Kind::JobTimeout => "job_timeout",
             Kind::InvalidOptions => "invalid_options",
             Kind::InvalidResponse => "invalid_response",
+            Kind::WebhookVerification => "webhook_verification",
         }
     }
     /// The JS class name (`error.name`).
@@ -70,6 +72,7 @@ impl Kind {
             Kind::JobTimeout => "JobTimeoutError",
             Kind::InvalidOptions => "InvalidOptionsError",
             Kind::InvalidResponse => "InvalidResponseError",
+            Kind::WebhookVerification => "WebhookVerificationError",
         }
     }
     fn for_status(status: u16) -> Kind {

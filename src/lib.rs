@@ -9,6 +9,7 @@
 //! - [`decode`]   success envelopes (submit, price, balance, models)
 //! - [`jobs`]     job status, terminal states, polling schedule
 //! - [`json`]     the JSON value the pure modules work on
+//! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
 //! Only [`transport`] (fetch, timers, abort) and [`js`] (JS values and error objects) touch JS;
 //! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps.
@@ -24,6 +25,7 @@ pub mod jobs;
 pub mod json;
 pub mod request;
 pub mod retry;
+pub mod webhook;
 
 pub mod client;
 pub mod js;

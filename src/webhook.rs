@@ -1,0 +1,519 @@
+//! Webhook signatures (deapi-api.md §5.1): is a delivery really from deAPI, unchanged and fresh?
+//!
+//! deAPI signs every delivery with the job's `webhook_secret` (v2) or the account's webhook secret:
+//! `X-DeAPI-Signature: sha256=<hex(HMAC_SHA256(secret, X-DeAPI-Timestamp + "." + raw_body))>`,
+//! `X-DeAPI-Timestamp: <Unix seconds>`. The MAC covers the RAW body bytes exactly as received
+//! (PHP escapes `/` as `\/`; re-serialising a parsed object changes the bytes and breaks it).
+//! Deliveries more than `tolerance_sec` from now (300 s by default, either way) are rejected
+//! as replays or clock trouble. The MAC is compared in constant time.
+//!
+//! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
+//! (`verifyWebhook`) is the last section of this file.
+
+use crate::error::{ApiError, Body, Kind};
+use crate::json::Json;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Largest accepted |now − timestamp| unless the caller says otherwise (deAPI's own advice).
+pub const DEFAULT_TOLERANCE_SEC: f64 = 300.0;
+
+const PREFIX: &str = "sha256=";
+/// Longest accepted timestamp: 15 digits stay exact in an f64 (and reach year 31 million).
+const MAX_TIMESTAMP_DIGITS: usize = 15;
+
+/// Why a delivery was rejected: `error.reason` in JS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    MissingSignature,
+    MalformedSignature,
+    Mismatch,
+    Stale,
+    Future,
+    BadTimestamp,
+    BadSecret,
+    BadPayload,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MissingSignature => "missing_signature",
+            Reason::MalformedSignature => "malformed_signature",
+            Reason::Mismatch => "mismatch",
+            Reason::Stale => "stale",
+            Reason::Future => "future",
+            Reason::BadTimestamp => "bad_timestamp",
+            Reason::BadSecret => "bad_secret",
+            Reason::BadPayload => "bad_payload",
+        }
+    }
+}
+
+/// A `WebhookVerificationError`: code `webhook_verification`, `body: {reason}`, message
+/// "" + `detail`.
+pub fn rejection(reason: Reason, detail: &str) -> ApiError {
+    let mut message = String::from("");
+    message.push_str(detail);
+    let mut e = ApiError::new(Kind::WebhookVerification, message);
+    e.body = Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str(reason.as_str()))])));
+    e
+}
+
+/// The reason of a [`rejection`] (`None` for any other error).
+pub fn reason_of(e: &ApiError) -> Option<&str> {
+    match (&e.kind, &e.body) {
+        (Kind::WebhookVerification, Some(Body::Json(j))) => j.get("reason").and_then(Json::as_str),
+        _ => None,
+    }
+}
+
+/// One delivery as the caller's HTTP framework hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery<'a> {
+    /// The raw request body, byte for byte.
+    pub payload: &'a [u8],
+    /// `X-DeAPI-Signature` (`None` when the header is absent).
+    pub signature: Option<&'a str>,
+    /// `X-DeAPI-Timestamp` (`None` when the header is absent).
+    pub timestamp: Option<&'a str>,
+    pub secret: &'a str,
+    /// Largest accepted |now − timestamp|, in seconds.
+    pub tolerance_sec: f64,
+}
+
+/// The checks on the caller's own configuration, done before anything is read from the delivery.
+/// The secret is never put into a message.
+pub fn check_config(secret: &str, tolerance_sec: f64) -> Result<(), ApiError> {
+    if secret.is_empty() {
+        return Err(rejection(
+            Reason::BadSecret,
+            "`secret` must be a non-empty string (the job's webhook_secret, \
+             or the account's webhook secret from the deAPI dashboard)",
+        ));
+    }
+    if !(tolerance_sec.is_finite() && tolerance_sec >= 0.0) {
+        return Err(ApiError::invalid_option("toleranceSec", "must be a finite number of seconds, 0 or more (default 300)"));
+    }
+    Ok(())
+}
+
+/// Verify a delivery at time `now_secs` (Unix seconds). On success, the body as text (for the
+/// caller to parse as JSON). Checks in order: configuration, signature syntax, timestamp syntax,
+/// the MAC (constant time), freshness, UTF-8.
+pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> {
+    check_config(d.secret, d.tolerance_sec)?;
+    let expected = parse_signature(d.signature)?;
+    let timestamp = parse_timestamp(d.timestamp)?;
+
+    let mut mac = Hmac::<Sha256>::new_from_slice(d.secret.as_bytes())
+        .map_err(|_| rejection(Reason::BadSecret, "the secret cannot be used as an HMAC key"))?;
+    mac.update(timestamp.text.as_bytes());
+    mac.update(b".");
+    mac.update(d.payload);
+    // `verify_slice` compares in constant time (the `subtle` crate).
+    if mac.verify_slice(&expected).is_err() {
+        return Err(rejection(
+            Reason::Mismatch,
+            "the signature does not match. Either the body is not the raw \
+             bytes deAPI sent (pass the body exactly as received, never a re-serialised object) or the \
+             secret is wrong (a job's webhook_secret replaces the account secret for that job)",
+        ));
+    }
+
+    let age = now_secs - timestamp.secs;
+    if age > d.tolerance_sec {
+        return Err(rejection(
+            Reason::Stale,
+            &format!(
+                "X-DeAPI-Timestamp is {} s old, more than toleranceSec{}: \
+                 a replayed or long-delayed delivery, or a wrong server clock",
+                whole(age),
+                shown(d.tolerance_sec)
+            ),
+        ));
+    }
+    if -age > d.tolerance_sec {
+        return Err(rejection(
+            Reason::Future,
+            &format!(
+                "X-DeAPI-Timestamp is {} s in the future, more than toleranceSec{}: \
+                 check this server's clock",
+                whole(-age),
+                shown(d.tolerance_sec)
+            ),
+        ));
+    }
+
+    std::str::from_utf8(d.payload)
+        .map_err(|_| rejection(Reason::BadPayload, "the signed body is not UTF-8 text"))
+}
+
+/// `sha256=<64 hex digits>` (hex in either case) → the 32 MAC bytes.
+fn parse_signature(header: Option<&str>) -> Result<[u8; 32], ApiError> {
+    let value = header.map(str::trim).unwrap_or("");
+    if value.is_empty() {
+        return Err(rejection(
+            Reason::MissingSignature,
+            "X-DeAPI-Signature is missing or empty. deAPI sends deliveries \
+             unsigned when neither the job's webhook_secret nor an account webhook secret is configured: \
+             configure a secret to receive signed deliveries",
+        ));
+    }
+    let malformed = |what: &str| {
+        rejection(
+            Reason::MalformedSignature,
+            &format!("X-DeAPI-Signature must be `sha256=` followed by 64 hex digits ({what})"),
+        )
+    };
+    let hex = value.strip_prefix(PREFIX).ok_or_else(|| malformed("the `sha256=` prefix is missing"))?;
+    if hex.len() != 64 {
+        return Err(malformed("wrong length"));
+    }
+    let mut out = [0u8; 32];
+    for (slot, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let byte = match pair {
+            [hi, lo] => hex_digit(*hi).zip(hex_digit(*lo)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        *slot = byte.ok_or_else(|| malformed("not hexadecimal"))?;
+    }
+    Ok(out)
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+struct Timestamp<'a> {
+    /// The digits, as signed.
+    text: &'a str,
+    secs: f64,
+}
+
+/// Unix seconds: ASCII digits only (surrounding whitespace ignored).
+fn parse_timestamp(header: Option<&str>) -> Result<Timestamp<'_>, ApiError> {
+    let text = header.map(str::trim).unwrap_or("");
+    if text.is_empty() {
+        return Err(rejection(
+            Reason::BadTimestamp,
+            "X-DeAPI-Timestamp is missing: pass that header's value (Unix seconds)",
+        ));
+    }
+    if text.len() > MAX_TIMESTAMP_DIGITS || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(rejection(
+            Reason::BadTimestamp,
+            "X-DeAPI-Timestamp must be Unix seconds (digits only)",
+        ));
+    }
+    let secs = text.bytes().fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'));
+    Ok(Timestamp { text, secs })
+}
+
+/// Seconds as a whole number for messages (integer formatting only: float formatting would add
+/// several KiB to the module).
+fn whole(secs: f64) -> i64 {
+    secs.round() as i64
+}
+
+/// ` (300 s)` when the tolerance is a whole number of seconds, else nothing.
+fn shown(tolerance_sec: f64) -> String {
+    if tolerance_sec.fract() == 0.0 {
+        format!(" ({} s)", whole(tolerance_sec))
+    } else {
+        String::new()
+    }
+}
+
+// =================================================================================================
+// JS binding: `verifyWebhook(options)`. The facade wraps it in a promise (`js/facade.js`).
+// =================================================================================================
+
+use crate::js::{error_to_js, get, set};
+use js_sys::{Array, ArrayBuffer, Uint8Array, JSON};
+use wasm_bindgen::prelude::*;
+
+/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})` → the parsed event,
+/// or throws a `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
+#[wasm_bindgen(js_name = "verifyWebhook")]
+pub fn verify_webhook_js(options: &JsValue) -> Result<JsValue, JsValue> {
+    verify_options(options).map_err(|e| {
+        let err = error_to_js(&e, None);
+        if let Some(reason) = reason_of(&e) {
+            set(&err, "reason", &JsValue::from_str(reason));
+        }
+        err
+    })
+}
+
+fn verify_options(options: &JsValue) -> Result<JsValue, ApiError> {
+    if !options.is_object() || options.is_function() {
+        return Err(ApiError::invalid_option(
+            "options",
+            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
+        ));
+    }
+    // A non-string secret is reported like an empty one.
+    let secret = get(options, "secret").as_string().unwrap_or_default();
+    let tolerance = get(options, "toleranceSec");
+    let tolerance_sec = if tolerance.is_undefined() { DEFAULT_TOLERANCE_SEC } else { tolerance.as_f64().unwrap_or(f64::NAN) };
+    check_config(&secret, tolerance_sec)?;
+
+    let payload = payload_bytes(&get(options, "payload"))?;
+    let signature = signature_text(&get(options, "signature"))?;
+    let timestamp = timestamp_text(&get(options, "timestamp"))?;
+    let delivery = Delivery {
+        payload: &payload,
+        signature: signature.as_deref(),
+        timestamp: timestamp.as_deref(),
+        secret: &secret,
+        tolerance_sec,
+    };
+    let text = verify(&delivery, js_sys::Date::now() / 1000.0)?;
+    let not_json = || {
+        rejection(
+            Reason::BadPayload,
+            "the signature is valid but the body is not a JSON object",
+        )
+    };
+    let event = JSON::parse(text).map_err(|_| not_json())?;
+    if !event.is_object() || Array::is_array(&event) {
+        return Err(not_json());
+    }
+    Ok(event)
+}
+
+/// Appended to every payload problem.
+const RAW_BODY_HINT: &str = ": pass the raw request body exactly as received: `await req.text()` (fetch, Next.js \
+    route handlers) or `express.raw({ type: \"application/json\" })` (Express; req.body is then a Buffer)";
+
+/// The payload's bytes: a string (as UTF-8), any ArrayBuffer view (Uint8Array, Node Buffer, …;
+/// `ArrayBuffer.isView` also works across realms) or an ArrayBuffer.
+fn payload_bytes(v: &JsValue) -> Result<Vec<u8>, ApiError> {
+    if let Some(s) = v.as_string() {
+        return Ok(s.into_bytes());
+    }
+    if ArrayBuffer::is_view(v) {
+        // Read through a view of exactly the bytes the caller's view covers (a Node Buffer is
+        // often a slice of a larger pooled ArrayBuffer).
+        let num = |k: &str| get(v, k).as_f64().unwrap_or(0.0) as u32;
+        let view = Uint8Array::new_with_byte_offset_and_length(&get(v, "buffer"), num("byteOffset"), num("byteLength"));
+        return Ok(view.to_vec());
+    }
+    if v.is_instance_of::<ArrayBuffer>() {
+        return Ok(Uint8Array::new(v).to_vec());
+    }
+    let mut problem = String::from(if v.is_null() || v.is_undefined() {
+        "`payload` is missing"
+    } else if v.is_object() {
+        "`payload` is a parsed object, not the raw body. The signature covers the exact bytes deAPI sent \
+         and re-serialising changes them (PHP escapes `/` as `\\/`)"
+    } else {
+        "`payload` must be a string, Uint8Array/Buffer or ArrayBuffer"
+    });
+    problem.push_str(RAW_BODY_HINT);
+    Err(rejection(Reason::BadPayload, &problem))
+}
+
+/// The signature header's value; `null`/`undefined` → absent.
+fn signature_text(v: &JsValue) -> Result<Option<String>, ApiError> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| {
+        rejection(
+            Reason::MalformedSignature,
+            "`signature` must be the X-DeAPI-Signature header's value (a string)",
+        )
+    })
+}
+
+/// The timestamp header's value, or a whole number of seconds; `null`/`undefined` → absent.
+fn timestamp_text(v: &JsValue) -> Result<Option<String>, ApiError> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Some(s));
+    }
+    match v.as_f64() {
+        // 1e15: the same 15-digit bound as the header text.
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n < 1e15 => Ok(Some((n as u64).to_string())),
+        _ => Err(rejection(
+            Reason::BadTimestamp,
+            "`timestamp` must be the X-DeAPI-Timestamp header's value \
+             (Unix seconds, as a string or a whole number)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Vectors computed independently with Python's hmac module:
+    //   python3 -c 'import hmac,hashlib; print(hmac.new(SECRET, b"1786102994." + BODY, hashlib.sha256).hexdigest())'
+    // with SECRET and BODY the bytes below (BODY with its `\/` escapes, as PHP sends it).
+    const SECRET: &str = "whsec_test_0123456789abcdef0123456789abcdef";
+    const TS: &str = "1786102994"; // 2026-08-07T11:43:14Z, the payload's own timestamp
+    const BODY: &str = r#"{"event":"job.completed","delivery_id":"5f0c6a2e-8d4b-4b8e-9f51-0a7c1e2d3b4f","timestamp":"2026-08-07T11:43:14+00:00","data":{"job_request_id":"c0ffee00-1111-2222-3333-444455556666","status":"done","previous_status":"processing","job_type":"txt2img","result_url":"https:\/\/storage.deapi.ai\/results\/fox.png?X-Amz-Signature=abc"}}"#;
+    const SIG: &str = "sha256=1267bf6c48de11aa462d858a2bb13fca0666b6965c27d82a26c4e4d5c8a4f442";
+    // The same with every `\/` replaced by `/` (what a re-serialised object would be signed as).
+    const SIG_UNESCAPED: &str = "sha256=82bef92bf049b44718420e46be6e320acf30a9c11d9c2302125c2caa10ec8044";
+    const NOW: f64 = 1_786_102_994.4;
+
+    fn delivery<'a>(body: &'a str, sig: Option<&'a str>) -> Delivery<'a> {
+        Delivery { payload: body.as_bytes(), signature: sig, timestamp: Some(TS), secret: SECRET, tolerance_sec: 300.0 }
+    }
+    fn reason(r: Result<&str, ApiError>) -> String {
+        let e = r.expect_err("expected a rejection");
+        assert!(!e.message.contains(SECRET) && !format!("{e:?}").contains(SECRET), "secret leaked: {e:?}");
+        reason_of(&e).map_or_else(|| e.kind.code().to_owned(), str::to_owned)
+    }
+
+    #[test]
+    fn rfc4231_case_2_sanity() {
+        // RFC 4231 §4.3: key "Jefe", data "what do ya want for nothing?".
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        let tag = mac.finalize().into_bytes();
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn valid_delivery_returns_the_raw_text() {
+        assert_eq!(verify(&delivery(BODY, Some(SIG)), NOW).unwrap(), BODY);
+        // surrounding whitespace on the headers is ignored
+        let d = Delivery { signature: Some(" sha256=1267bf6c48de11aa462d858a2bb13fca0666b6965c27d82a26c4e4d5c8a4f442 "), timestamp: Some(" 1786102994\t"), ..delivery(BODY, None) };
+        assert_eq!(verify(&d, NOW).unwrap(), BODY);
+    }
+
+    #[test]
+    fn escaped_slashes_are_signed_as_sent() {
+        // The raw bytes with `\/` verify; the same event without the escapes (a re-serialisation) does not.
+        let unescaped = BODY.replace("\\/", "/");
+        assert_eq!(reason(verify(&delivery(&unescaped, Some(SIG)), NOW)), "mismatch");
+        // ... and the other way round, to show the vector really differs only by the escapes.
+        assert_eq!(verify(&delivery(&unescaped, Some(SIG_UNESCAPED)), NOW).unwrap(), unescaped);
+        assert_eq!(reason(verify(&delivery(BODY, Some(SIG_UNESCAPED)), NOW)), "mismatch");
+    }
+
+    #[test]
+    fn uppercase_hex_accepted() {
+        let upper = format!("sha256={}", SIG.trim_start_matches("sha256=").to_uppercase());
+        assert_eq!(verify(&delivery(BODY, Some(&upper)), NOW).unwrap(), BODY);
+    }
+
+    #[test]
+    fn tampered_body_and_wrong_secret() {
+        let tampered = BODY.replace("\"done\"", "\"dune\"");
+        assert_eq!(reason(verify(&delivery(&tampered, Some(SIG)), NOW)), "mismatch");
+        let d = Delivery { secret: "whsec_test_0123456789abcdef0123456789abcdeF", ..delivery(BODY, Some(SIG)) };
+        assert_eq!(reason(verify(&d, NOW)), "mismatch");
+        // the timestamp is part of the signed message
+        let d = Delivery { timestamp: Some("1786102995"), ..delivery(BODY, Some(SIG)) };
+        assert_eq!(reason(verify(&d, NOW)), "mismatch");
+        // one flipped hex digit
+        let flipped = SIG.replace("f442", "f443");
+        assert_eq!(reason(verify(&delivery(BODY, Some(&flipped)), NOW)), "mismatch");
+    }
+
+    #[test]
+    fn stale_and_future() {
+        let d = delivery(BODY, Some(SIG));
+        // exactly at the tolerance is still fresh, either way
+        let ts = 1_786_102_994.0;
+        assert!(verify(&d, ts + 300.0).is_ok());
+        assert!(verify(&d, ts - 300.0).is_ok());
+        assert_eq!(reason(verify(&d, ts + 300.01)), "stale");
+        assert_eq!(reason(verify(&d, ts - 300.01)), "future");
+        let e = verify(&d, NOW + 301.0).unwrap_err();
+        assert_eq!(reason_of(&e), Some("stale"));
+        assert!(e.message.contains("301 s old") && e.message.contains("(300 s)"), "{}", e.message);
+        let e = verify(&d, NOW - 1000.4).unwrap_err();
+        assert_eq!(reason_of(&e), Some("future"));
+        assert!(e.message.contains("1000 s in the future"), "{}", e.message);
+        // a custom tolerance, and 0
+        let d60 = Delivery { tolerance_sec: 60.0, ..d };
+        assert_eq!(reason(verify(&d60, NOW + 61.0)), "stale");
+        assert!(verify(&d60, NOW + 59.0).is_ok());
+        let d0 = Delivery { tolerance_sec: 0.0, ..d };
+        assert!(verify(&d0, 1_786_102_994.0).is_ok());
+        assert_eq!(reason(verify(&d0, NOW)), "stale");
+        // a stale delivery with a bad MAC is reported as a mismatch (freshness only for authentic ones)
+        assert_eq!(reason(verify(&delivery("{}", Some(SIG)), NOW + 5000.0)), "mismatch");
+    }
+
+    #[test]
+    fn missing_and_malformed_signatures() {
+        assert_eq!(reason(verify(&delivery(BODY, None), NOW)), "missing_signature");
+        assert_eq!(reason(verify(&delivery(BODY, Some("")), NOW)), "missing_signature");
+        assert_eq!(reason(verify(&delivery(BODY, Some("  ")), NOW)), "missing_signature");
+        let e = verify(&delivery(BODY, Some("")), NOW).unwrap_err();
+        assert!(e.message.contains("unsigned"), "{}", e.message);
+
+        let bare = SIG.trim_start_matches("sha256=");
+        assert_eq!(reason(verify(&delivery(BODY, Some(bare)), NOW)), "malformed_signature");
+        let e = verify(&delivery(BODY, Some(bare)), NOW).unwrap_err();
+        assert!(e.message.contains("prefix"), "{}", e.message);
+        for bad in [
+            format!("sha1={bare}"),
+            format!("SHA256={bare}"),
+            "sha256=".to_owned(),
+            format!("sha256={}", bare.get(..62).unwrap()),
+            format!("sha256={bare}00"),
+            format!("sha256={}zz", bare.get(..62).unwrap()),
+            format!("sha256={}é", bare.get(..62).unwrap()), // 64 bytes, not 64 hex digits
+        ] {
+            assert_eq!(reason(verify(&delivery(BODY, Some(&bad)), NOW)), "malformed_signature", "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_timestamps() {
+        for ts in [None, Some(""), Some("abc"), Some("-1786102994"), Some("1786102994.0"), Some("1.7e9"), Some("+1786102994"), Some("1234567890123456")] {
+            let d = Delivery { timestamp: ts, ..delivery(BODY, Some(SIG)) };
+            assert_eq!(reason(verify(&d, NOW)), "bad_timestamp", "{ts:?}");
+        }
+    }
+
+    #[test]
+    fn bad_configuration() {
+        let d = Delivery { secret: "", ..delivery(BODY, Some(SIG)) };
+        assert_eq!(reason(verify(&d, NOW)), "bad_secret");
+        for tol in [-1.0, f64::NAN, f64::INFINITY] {
+            let d = Delivery { tolerance_sec: tol, ..delivery(BODY, Some(SIG)) };
+            let e = verify(&d, NOW).unwrap_err();
+            assert_eq!((e.kind, reason_of(&e)), (Kind::InvalidOptions, None), "{tol}");
+            assert!(e.message.contains("toleranceSec"));
+        }
+        // the configuration is checked first
+        let d = Delivery { secret: "", ..delivery(BODY, None) };
+        assert_eq!(reason(verify(&d, NOW)), "bad_secret");
+    }
+
+    #[test]
+    fn non_utf8_body_after_a_valid_signature() {
+        // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_test_0123456789abcdef0123456789abcdef", b"1786102994.\xff\xfe", hashlib.sha256).hexdigest())'
+        let d = Delivery {
+            payload: b"\xff\xfe",
+            signature: Some("sha256=aeecee3708916cfd40693ab8cdd96eec3ee9b685d659efef4872e1290a67cf5f"),
+            ..delivery(BODY, None)
+        };
+        assert_eq!(reason(verify(&d, NOW)), "bad_payload");
+    }
+
+    #[test]
+    fn rejection_shape() {
+        let e = rejection(Reason::Stale, "m");
+        assert_eq!((e.kind.code(), e.kind.class_name()), ("webhook_verification", "WebhookVerificationError"));
+        assert_eq!(e.body, Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str("stale"))]))));
+        assert_eq!(reason_of(&ApiError::new(Kind::Http, "x")), None);
+    }
+}
