@@ -5,6 +5,7 @@
 //! so a new operation is one new row here (plus its mock route and tests).
 
 use crate::json::Json;
+use crate::validate::Rules;
 
 /// `apiVersion`: the v2 resource paths (default) or the deprecated v1 task paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +29,7 @@ pub struct Route {
     pub field: &'static str,
     pub path: &'static str,
     pub price: &'static str,
+    pub rules: Rules,
 }
 
 /// One operation and its price companion.
@@ -48,37 +50,109 @@ pub struct Op {
     pub sync: bool,
     /// Always multipart, even without a file (the prompt booster in every client and example).
     pub multipart: bool,
+    /// Client-side validation rules (see `validate`).
+    pub rules: Rules,
 }
 
-const fn op(name: &'static str, v2: &'static str, v1: &'static str) -> Op {
-    Op { name, v2, v1: Some(v1), v1_price: None, v1_routes: &[], sync: false, multipart: false }
+impl Op {
+    /// The rules that apply: a v1 legacy transcription route has its own.
+    pub fn rules_for(&self, version: ApiVersion, params: &Json) -> &Rules {
+        match self.route(version, Some(params)) {
+            Some(r) => &r.rules,
+            None => &self.rules,
+        }
+    }
+    fn route(&self, version: ApiVersion, params: Option<&Json>) -> Option<&Route> {
+        if version != ApiVersion::V1 || self.v1.is_none() {
+            return None;
+        }
+        self.v1_routes.iter().find(|r| params.and_then(|p| p.get(r.field)).is_some_and(|v| !v.is_null()))
+    }
 }
 
+const fn op(name: &'static str, v2: &'static str, v1: &'static str, rules: Rules) -> Op {
+    Op { name, v2, v1: Some(v1), v1_price: None, v1_routes: &[], sync: false, multipart: false, rules }
+}
+
+const fn rules(types: &'static [&'static str], label: &'static str, submit: &'static str, price: &'static str) -> Rules {
+    Rules { submit, price, types, label, enums: &[] }
+}
+
+const FORMATS: &[&str] = &["mp3", "wav", "flac"];
+const TRANSCRIBE_TYPES: &[&str] = &["video2text", "audio2text", "video_file2text", "audio_file2text"];
+const fn legacy(field: &'static str, path: &'static str, price: &'static str, types: &'static [&'static str], label: &'static str, submit: &'static str, price_rules: &'static str) -> Route {
+    Route { field, path, price, rules: rules(types, label, submit, price_rules) }
+}
+
+// Rules follow deapi-api.md §2.3 (the fields the API enforces) and match the mock deAPI's.
 pub const OPS: &[Op] = &[
-    op("images.generate", "images/generations", "txt2img"),
-    op("images.edit", "images/edits", "img2img"),
-    op("images.upscale", "images/upscales", "img-upscale"),
-    op("images.removeBackground", "images/background-removals", "img-rmbg"),
-    op("images.ocr", "images/ocr", "img2txt"),
-    op("videos.generate", "videos/generations", "txt2video"),
-    op("videos.animate", "videos/animations", "img2video"),
-    op("videos.audioSync", "videos/audio-syncs", "aud2video"),
-    op("videos.upscale", "videos/upscales", "vid-upscale"),
-    op("videos.removeBackground", "videos/background-removals", "vid-rmbg"),
-    Op { v1_price: Some("videos/replace/price"), ..op("videos.replace", "videos/replacements", "videos/replace") },
-    op("audio.speech", "audio/speech", "txt2audio"),
-    op("audio.music", "audio/music", "txt2music"),
+    op("images.generate", "images/generations", "txt2img", rules(&["txt2img"], "Text To Image",
+        "prompt model width height guidance steps seed negative_prompt? loras? quality?2 enhance_prompt?2",
+        "prompt model width height guidance steps seed negative_prompt? loras? quality?2")),
+    op("images.edit", "images/edits", "img2img", rules(&["img2img"], "Image To Image",
+        "@image|images @images? prompt model steps seed negative_prompt? width? height? loras? guidance? quality?2 enhance_prompt?2",
+        "prompt model steps seed negative_prompt? loras? guidance? quality?2")),
+    op("images.upscale", "images/upscales", "img-upscale", rules(&["img-upscale"], "Image Upscale",
+        "@image model", "model width|image height|image @image?")),
+    op("images.removeBackground", "images/background-removals", "img-rmbg", rules(&["img-rmbg"], "Image Background Removal",
+        "@image model", "model width|image height|image @image?")),
+    op("images.ocr", "images/ocr", "img2txt", Rules { enums: &[("format", &["text", "json"])], ..rules(&["img2txt"], "Image To Text",
+        "@image model language? format? return_result_in_response?", "model width|image height|image @image? language? format?") }),
+    op("videos.generate", "videos/generations", "txt2video", rules(&["txt2video"], "Text To Video",
+        "prompt model width height guidance steps frames fps seed negative_prompt? enhance_prompt?2",
+        "model width height frames steps fps")),
+    op("videos.animate", "videos/animations", "img2video", rules(&["img2video"], "Image To Video",
+        "prompt model @first_frame_image @last_frame_image? width height guidance steps frames fps seed negative_prompt? enhance_prompt?2",
+        "model width height frames steps fps")),
+    op("videos.audioSync", "videos/audio-syncs", "aud2video", rules(&["audio2video"], "Audio To Video",
+        "prompt @audio model width height seed frames fps negative_prompt? @first_frame_image? @last_frame_image? guidance? steps?",
+        "model width height frames fps steps?")),
+    op("videos.upscale", "videos/upscales", "vid-upscale", rules(&["vid-upscale"], "Video Upscale",
+        "@video model scale?", "model width|video height|video @video? duration? scale?")),
+    op("videos.removeBackground", "videos/background-removals", "vid-rmbg", rules(&["vid-rmbg"], "Video Background Removal",
+        "@video model", "model width|video height|video @video?")),
+    Op {
+        v1_price: Some("videos/replace/price"),
+        ..op("videos.replace", "videos/replacements", "videos/replace", rules(&["video-replace"], "Video Replace",
+            "@video @ref_image model prompt? width? height? steps? seed?", "model duration|video @video? width? height?"))
+    },
+    op("audio.speech", "audio/speech", "txt2audio", Rules {
+        enums: &[("format", FORMATS), ("mode", &["custom_voice", "voice_clone", "voice_design"])],
+        ..rules(&["txt2audio"], "Text To Audio", "text model lang speed format sample_rate mode? voice? instruct? @ref_audio? ref_text?",
+            "model lang speed format sample_rate text|count_text count_text? mode? voice? instruct?")
+    }),
+    op("audio.music", "audio/music", "txt2music", Rules { enums: &[("format", FORMATS)], ..rules(&["txt2music"], "Text To Music",
+        "caption model lyrics duration inference_steps guidance_scale seed format bpm? keyscale? timesignature? vocal_language? @reference_audio?",
+        "model duration inference_steps") }),
     Op {
         v1_routes: &[
-            Route { field: "video_url", path: "vid2txt", price: "vid2txt/price-calculation" },
-            Route { field: "audio_url", path: "aud2txt", price: "aud2txt/price-calculation" },
-            Route { field: "audio", path: "audiofile2txt", price: "audiofile2txt/price-calculation" },
-            Route { field: "video", path: "videofile2txt", price: "videofile2txt/price-calculation" },
+            legacy("video_url", "vid2txt", "vid2txt/price-calculation", &["video2text"], "Video To Text",
+                "video_url include_ts model return_result_in_response?", "video_url|duration_seconds duration_seconds? include_ts model"),
+            legacy("audio_url", "aud2txt", "aud2txt/price-calculation", &["audio2text"], "Audio To Text",
+                "audio_url include_ts model return_result_in_response?", "audio_url|duration_seconds duration_seconds? include_ts model"),
+            legacy("audio", "audiofile2txt", "audiofile2txt/price-calculation", &["audio_file2text"], "Audio File To Text",
+                "@audio include_ts model return_result_in_response?", "@audio|duration_seconds duration_seconds? include_ts model"),
+            legacy("video", "videofile2txt", "videofile2txt/price-calculation", &["video_file2text"], "Video File To Text",
+                "@video include_ts model return_result_in_response?", "@video|duration_seconds duration_seconds? include_ts model"),
         ],
-        ..op("audio.transcribe", "audio/transcriptions", "transcribe")
+        ..op("audio.transcribe", "audio/transcriptions", "transcribe", Rules {
+            enums: &[("ts_level", &["segment", "word", "char"]), ("platform", &["youtube", "twitter", "twitch", "kick", "tiktok"])],
+            ..rules(TRANSCRIBE_TYPES, "Transcription",
+                "source_url|source_file @source_file? include_ts model return_result_in_response? ts_level?2 diarize?2 lang?2 include_metadata?2",
+                "duration_seconds|source_url|source_file source_url? @source_file? include_ts model ts_level?2 diarize?2 lang?2 include_metadata?2 platform?2")
+        })
     },
-    op("embeddings.create", "embeddings", "txt2embedding"),
-    Op { v1: None, sync: true, multipart: true, ..op("prompts.enhance", "prompts/enhancements", "") },
+    op("embeddings.create", "embeddings", "txt2embedding", rules(&["txt2embedding"], "Text To Embedding",
+        "input model return_result_in_response?", "input model")),
+    Op {
+        v1: None,
+        sync: true,
+        multipart: true,
+        ..op("prompts.enhance", "prompts/enhancements", "", Rules {
+            enums: &[("type", &["images.generations", "images.edits", "videos.generations", "videos.animations", "audio.speech", "audio.music"])],
+            ..rules(&[], "Prompt Enhancement", "prompt type model_slug negative_prompt?", "prompt type model_slug negative_prompt?")
+        })
+    },
 ];
 
 pub fn find_op(name: &str) -> Option<&'static Op> {
@@ -114,8 +188,7 @@ impl Endpoint<'_> {
                 let price = matches!(self, Endpoint::Price(_));
                 match (v1, op.v1) {
                     (true, Some(v1_path)) => {
-                        let routed = op.v1_routes.iter().find(|r| params.and_then(|p| p.get(r.field)).is_some_and(|v| !v.is_null()));
-                        let path = match (routed, price) {
+                        let path = match (op.route(version, params), price) {
                             (Some(r), false) => r.path.to_owned(),
                             (Some(r), true) => r.price.to_owned(),
                             (None, false) => v1_path.to_owned(),

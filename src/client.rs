@@ -1,14 +1,15 @@
 //! The `#[wasm_bindgen]` surface: `Core`, which the JS facade (`js/facade.js`) wraps into
 //! `DeapiClient` with its namespaces and `Job` handles.
 
-use crate::api::{find_op, Endpoint, OPS};
+use crate::api::{find_op, Endpoint, Op, OPS};
 use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::decode;
 use crate::error::{ApiError, Kind};
 use crate::jobs::{self, Phase, WaitOptions};
-use crate::js::{call_hook, get, keys, string_array, to_js, to_json, to_params};
+use crate::js::{call_hook, get, is_file_wrapper, keys, string_array, to_js, to_json, to_params};
 use crate::json::Json;
 use crate::request::build;
+use crate::validate::{self, ModelInfo};
 use crate::transport::{now_ms, sleep, CallCtx, Failure, Hooks, Reply, Transport};
 use js_sys::{Function, Promise};
 use std::future::Future;
@@ -125,6 +126,64 @@ impl Core {
 
 fn to_promise(t: Rc<Transport>, fut: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>) -> Promise {
     future_to_promise(async move { fut.await.map_err(|f| t.reject(f)) })
+}
+
+/// Every model (`models.all`): page by page, at most 100 pages.
+async fn all_models(t: &Transport, q: &Json, ctx: &CallCtx) -> Result<Vec<Json>, Failure> {
+    let mut all = Vec::new();
+    let mut page = 1.0;
+    loop {
+        let query = models_query(q, Some(page))?;
+        let reply = fetch_json(t, Endpoint::Models, None, &query, ctx).await?;
+        let p = decode::models_page(reply.status, &reply.body)?;
+        if let Some(Json::Arr(items)) = p.get("data") {
+            all.extend(items.iter().cloned());
+        }
+        let last = p.get("lastPage").and_then(Json::as_f64_lenient).unwrap_or(page);
+        if page >= last || page >= 100.0 {
+            return Ok(all);
+        }
+        page += 1.0;
+    }
+}
+
+/// Client-side validation of `params`, with the model given or looked up in the catalogue
+/// (fetched once; if it cannot be fetched, model checks are skipped and the server decides).
+async fn check_params(t: &Transport, op: &Op, price: bool, params: &Json, files: &[JsValue], model: Option<&Json>, ctx: &CallCtx) -> Result<(), Failure> {
+    let slug = params.get("model").and_then(Json::as_str);
+    let catalogue = match (model, slug) {
+        (None, Some(_)) if !op.sync => {
+            let cached = t.models.borrow().clone();
+            match cached {
+                Some(c) => Some(c),
+                None => match all_models(t, &Json::Null, ctx).await {
+                    Ok(list) => {
+                        let list = Rc::new(list);
+                        *t.models.borrow_mut() = Some(list.clone());
+                        Some(list)
+                    }
+                    Err(f) if f.err.kind == Kind::Aborted => return Err(f),
+                    Err(_) => None,
+                },
+            }
+        }
+        _ => None,
+    };
+    let found = catalogue.as_ref().and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
+    let info = match (model, &catalogue, found) {
+        (Some(m), _, _) => ModelInfo::Found(m),
+        (None, Some(_), Some(m)) => ModelInfo::Found(m),
+        (None, Some(_), None) => ModelInfo::Missing,
+        _ => ModelInfo::Unknown,
+    };
+    let sizes = |i: u32| files.get(i as usize).and_then(file_size);
+    Ok(validate::check(op, price, t.cfg.version, params, info, &sizes)?)
+}
+
+/// Bytes in an upload (Blob `size`, `byteLength`, or the wrapper's `data`).
+fn file_size(v: &JsValue) -> Option<f64> {
+    let data = if is_file_wrapper(v) { get(v, "data") } else { v.clone() };
+    get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())
 }
 
 async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {
@@ -270,22 +329,33 @@ impl Core {
         })();
         self.promise(move |t| async move {
             let (q, ctx) = prep?;
-            let mut all = Vec::new();
-            let mut page = 1.0;
-            loop {
-                let query = models_query(&q, Some(page))?;
-                let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
-                let p = decode::models_page(reply.status, &reply.body)?;
-                if let Some(Json::Arr(items)) = p.get("data") {
-                    all.extend(items.iter().cloned());
-                }
-                let last = p.get("lastPage").and_then(Json::as_f64_lenient).unwrap_or(page);
-                if page >= last || page >= 100.0 {
-                    break;
-                }
-                page += 1.0;
-            }
-            Ok(to_js(&Json::Arr(all)))
+            Ok(to_js(&Json::Arr(all_models(&t, &q, &ctx).await?)))
+        })
+    }
+
+    /// Check params client-side (`op` is `images.generate` or `images.generatePrice`); resolves
+    /// when valid, rejects with the `ValidationError` the server would send. `{ model }` gives
+    /// the model object; otherwise the catalogue is fetched once and cached.
+    pub fn validate(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
+        let prep = (|| {
+            let (name, price) = match op.strip_suffix("Price") {
+                Some(base) => (base, true),
+                None => (op, false),
+            };
+            let op = find_op(name).ok_or_else(|| ApiError::invalid_option("operation", &format!("`{name}` is not a deAPI operation")))?;
+            let (params, files) = to_params(&params).map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
+            let o = call_options(&opts, &["signal", "timeoutMs", "model"])?;
+            let model = match o.data.get("model") {
+                Some(m @ Json::Obj(_)) => Some(decode::model(m)),
+                Some(Json::Null) | None => None,
+                Some(_) => return Err(ApiError::invalid_option("model", "must be a model object from models.list() or models.all()")),
+            };
+            Ok::<_, ApiError>((op, price, params, files, model, self.ctx(&o)?))
+        })();
+        self.promise(move |t| async move {
+            let (op, price, params, files, model, ctx) = prep?;
+            check_params(&t, op, price, &params, &files, model.as_ref(), &ctx).await?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -331,7 +401,7 @@ impl Core {
                 _ => {}
             }
         }
-        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks }) })
+        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default() }) })
     }
 
     fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {
@@ -342,10 +412,14 @@ impl Core {
             })?;
             let ctx = self.ctx(&call_options(&opts, CALL_KEYS)?)?;
             let endpoint = if price { Endpoint::Price(op) } else { Endpoint::Submit(op) };
-            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op.sync))
+            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op, params))
         })();
         self.promise(move |t| async move {
-            let (req, files, ctx, sync) = prep?;
+            let (req, files, ctx, op, params) = prep?;
+            if t.cfg.validate {
+                check_params(&t, op, price, &params, &files, None, &ctx).await?;
+            }
+            let sync = op.sync;
             let reply = t.send(&req, &files, &ctx).await?;
             Ok(match (price, sync) {
                 (true, _) => to_js(&decode::price(reply.status, &reply.body)?),

@@ -25,6 +25,7 @@ const DATA_OPTIONS: &[&str] = &[
     "retrySubmissions",
     "headers",
     "dangerouslyAllowBrowser",
+    "validate",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,8 @@ pub struct Config {
     pub timeout_ms: f64,
     pub retry: RetryPolicy,
     pub headers: Vec<(String, String)>,
+    /// Check params client-side before every submit and price request.
+    pub validate: bool,
 }
 
 /// Where the client runs, for the browser key guard.
@@ -133,6 +136,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     };
     let retry_submissions = boolean("retrySubmissions", true)?;
     let allow_browser = boolean("dangerouslyAllowBrowser", false)?;
+    let validate = boolean("validate", false)?;
 
     let mut headers = Vec::new();
     match get("headers") {
@@ -183,6 +187,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         timeout_ms,
         retry: RetryPolicy { max_retries, base_delay_ms, max_retry_after_ms, retry_submissions },
         headers,
+        validate,
     })
 }
 
@@ -224,7 +229,7 @@ mod tests {
         let c = opts(
             r#"{"apiKey":" 1|abc ","baseUrl":"http://127.0.0.1:9/","apiVersion":"v1","timeoutMs":500,"maxRetries":5,
                "retryBaseDelayMs":10,"maxRetryAfterMs":0,"retrySubmissions":false,"headers":{"X-App":"demo"},
-               "dangerouslyAllowBrowser":false}"#,
+               "dangerouslyAllowBrowser":false,"validate":true}"#,
         )
         .unwrap();
         assert_eq!(c.api_key.as_deref(), Some("1|abc"));
@@ -233,6 +238,7 @@ mod tests {
         assert_eq!(c.timeout_ms, 500.0);
         assert_eq!(c.retry, RetryPolicy { max_retries: 5, base_delay_ms: 10.0, max_retry_after_ms: 0.0, retry_submissions: false });
         assert_eq!(c.headers, [("X-App".to_owned(), "demo".to_owned())]);
+        assert!(c.validate);
     }
 
     #[test]
@@ -251,6 +257,7 @@ mod tests {
         assert!(err(r#"{"apiKey":"k","retryBaseDelayMs":-1}"#).contains("`retryBaseDelayMs`"));
         assert!(err(r#"{"apiKey":"k","maxRetryAfterMs":true}"#).contains("`maxRetryAfterMs`"));
         assert!(err(r#"{"apiKey":"k","retrySubmissions":"no"}"#).contains("`retrySubmissions`: must be true or false"));
+        assert!(err(r#"{"apiKey":"k","validate":1}"#).contains("`validate`"));
         assert!(err(r#"{"apiKey":"k","headers":[]}"#).contains("`headers`"));
         assert!(err(r#"{"apiKey":"k","headers":{"X-A":1}}"#).contains("`X-A` must be a single-line string"));
         assert!(err(r#"{"apiKey":"k","headers":{"X-A":"a\r\nb"}}"#).contains("`headers`"));

@@ -8,6 +8,7 @@
 //! - [`error`]    errors as data; the decoder of HTTP error responses
 //! - [`decode`]   success envelopes (submit, price, balance, models)
 //! - [`jobs`]     job status, terminal states, polling schedule
+//! - [`validate`] client-side checks with the server's messages
 //! - [`json`]     the JSON value the pure modules work on
 //! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
@@ -25,6 +26,7 @@ pub mod jobs;
 pub mod json;
 pub mod request;
 pub mod retry;
+pub mod validate;
 pub mod webhook;
 
 pub mod client;

@@ -34,6 +34,8 @@ pub struct Transport {
     /// The `fetch` option; the global `fetch` when absent.
     pub fetch: Option<Function>,
     pub hooks: Hooks,
+    /// The model catalogue, fetched once for client-side validation.
+    pub models: std::cell::RefCell<Option<Rc<Vec<Json>>>>,
 }
 
 /// Per-call settings: `{ signal, timeoutMs }`.

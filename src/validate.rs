@@ -1,0 +1,475 @@
+//! Client-side validation (pure): the checks deAPI makes, run before any request, producing the
+//! same `ValidationError` as a server 422 (`status` undefined) in the server's wording
+//! ("The width field must be at least 256.").
+//!
+//! What is checked: required fields (and "one of" pairs), types, enumerations, and the chosen
+//! model's `info.limits` (`min_<field>`/`max_<field>`, `resolution_step`, `max_input_images`,
+//! `timestamp_levels`), text lengths, file size caps (deapi-api.md §2.3, §2.7). Anything the
+//! server might accept is let through: the server stays the judge.
+//!
+//! Rules are written per operation in a compact form (the same as the mock deAPI's):
+//! `name` required, `name?` optional, `name?2` optional and v2 only, `@name` a file,
+//! `a|b` a is required when b is not present.
+
+use crate::api::{ApiVersion, Op};
+use crate::error::{ApiError, FieldError, Kind};
+use crate::json::{parse_number, Json};
+
+/// The validation rules of one operation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub submit: &'static str,
+    pub price: &'static str,
+    /// Inference types a model must support (`txt2img`, …).
+    pub types: &'static [&'static str],
+    /// How deAPI names the operation in "The selected model does not support …".
+    pub label: &'static str,
+    /// Fields with a closed list of values.
+    pub enums: &'static [(&'static str, &'static [&'static str])],
+}
+
+const INT: &[&str] = &["width", "height", "steps", "seed", "frames", "fps", "inference_steps", "timesignature", "bpm", "count_text", "scale"];
+const NUM: &[&str] = &["guidance", "speed", "guidance_scale", "duration", "duration_seconds", "sample_rate"];
+const BOOL: &[&str] = &["enhance_prompt", "include_ts", "return_result_in_response", "diarize", "include_metadata"];
+/// Upload caps in KiB (deapi-api.md §2.7): video 50 MB, audio 20 MB, everything else 10 MB.
+fn file_cap_kb(field: &str) -> f64 {
+    match field {
+        "video" | "source_file" => 51_200.0,
+        "audio" => 20_480.0,
+        _ => 10_240.0,
+    }
+}
+
+/// How the chosen model was found.
+pub enum ModelInfo<'a> {
+    /// No catalogue at hand: model checks are skipped.
+    Unknown,
+    /// The catalogue has no model of this slug.
+    Missing,
+    Found(&'a Json),
+}
+
+/// Sizes of the uploads that `Json::File(i)` points at, in bytes.
+pub type FileSizes<'a> = &'a dyn Fn(u32) -> Option<f64>;
+
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn add(&mut self, field: &str, message: String) {
+        self.0.push(FieldError { field: field.to_owned(), message });
+    }
+}
+
+fn attr(field: &str) -> String {
+    field.replace('_', " ")
+}
+
+/// A number as deAPI writes it in messages (`256`, `0.5`), without the float formatter.
+pub fn fmt_num(n: f64) -> String {
+    if !n.is_finite() {
+        return "0".to_owned();
+    }
+    let neg = n < 0.0;
+    let scaled = (n.abs() * 1e6).round();
+    let (int, frac) = ((scaled / 1e6).trunc(), (scaled % 1e6) as u64);
+    let mut s = if neg && scaled > 0.0 { "-".to_owned() } else { String::new() };
+    s.push_str(&(int as u64).to_string());
+    if frac > 0 {
+        let digits = format!("{frac:06}");
+        s.push('.');
+        s.push_str(digits.trim_end_matches('0'));
+    }
+    s
+}
+
+fn filled(v: Option<&Json>) -> bool {
+    match v {
+        None | Some(Json::Null) => false,
+        Some(Json::Str(s)) => !s.trim().is_empty(),
+        Some(Json::Obj(p)) => !p.is_empty(),
+        Some(_) => true,
+    }
+}
+
+fn number(v: &Json) -> Option<f64> {
+    match v {
+        Json::Num(n) if n.is_finite() => Some(*n),
+        Json::Str(s) => parse_number(s),
+        _ => None,
+    }
+}
+
+fn limit(model: Option<&Json>, key: &str) -> Option<f64> {
+    model?.get("info")?.get("limits")?.get(key).and_then(number)
+}
+
+/// Does the model support one of the operation's inference types (list or object form)?
+fn supports(model: &Json, types: &[&str]) -> bool {
+    match model.get("inference_types") {
+        Some(Json::Arr(items)) => items.iter().any(|t| t.as_str().is_some_and(|t| types.contains(&t))),
+        Some(Json::Obj(pairs)) => pairs.iter().any(|(k, _)| types.contains(&k.as_str())),
+        _ => false,
+    }
+}
+
+struct Ctx<'a> {
+    rules: &'a Rules,
+    model: Option<&'a Json>,
+    sizes: FileSizes<'a>,
+}
+
+/// Check `params` for `op` (its price call when `price`); `Err` is the `ValidationError`.
+pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: ModelInfo, sizes: FileSizes) -> Result<(), ApiError> {
+    let rules = op.rules_for(version, params);
+    let mut errors = Errors(Vec::new());
+    if !matches!(params, Json::Obj(_)) {
+        return Ok(()); // the request builder reports non-object params
+    }
+    let usable = match model {
+        ModelInfo::Found(m) if supports(m, rules.types) => Some(m),
+        _ => None,
+    };
+    let ctx = Ctx { rules, model: usable, sizes };
+    let spec = if price { rules.price } else { rules.submit };
+    let webhooks = if price || op.sync { "" } else { " webhook_url? webhook_secret?2" };
+    for token in spec.split(' ').chain(webhooks.split(' ')).filter(|t| !t.is_empty()) {
+        let v2_only = token.ends_with("?2");
+        let optional = v2_only || token.ends_with('?');
+        if v2_only && version != ApiVersion::V2 {
+            continue;
+        }
+        let body = token.trim_end_matches('2').trim_end_matches('?');
+        let file = body.starts_with('@');
+        let mut names = body.trim_start_matches('@').split('|');
+        let Some(name) = names.next() else { continue };
+        let without: Vec<&str> = names.collect();
+        let value = params.get(name);
+        if !filled(value) {
+            if !optional && !without.iter().any(|w| filled(params.get(w))) {
+                let msg = match without.as_slice() {
+                    [] => format!("The {} field is required.", attr(name)),
+                    [w] => format!("The {} field is required when {} is not present.", attr(name), attr(w)),
+                    ws => format!("The {} field is required when none of {} are present.", attr(name), ws.iter().map(|w| attr(w)).collect::<Vec<_>>().join(" / ")),
+                };
+                errors.add(name, msg);
+            } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
+                errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
+            }
+            continue;
+        }
+        if let Some(v) = value {
+            check_value(&ctx, name, file, v, &model, &mut errors);
+        }
+    }
+    if let Some(t @ ("images.edits" | "videos.animations")) = params.get("type").and_then(Json::as_str) {
+        if op.sync && !filled(params.get("image")) {
+            errors.add("image", format!("The image field is required when type is {t}."));
+        }
+    }
+    let Some(first) = errors.0.first() else { return Ok(()) };
+    let more = errors.0.len() - 1;
+    let mut message = first.message.clone();
+    if more > 0 {
+        message.push_str(&format!(" (and {more} more error{})", if more > 1 { "s" } else { "" }));
+    }
+    let mut e = ApiError::new(Kind::Validation, message);
+    e.errors = errors.0;
+    Err(e)
+}
+
+fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, errors: &mut Errors) {
+    let a = attr(name);
+    let lim = |k: &str| limit(ctx.model, k);
+    let file_ok = |key: &str, f: &Json, errors: &mut Errors| match f {
+        Json::File(i) => {
+            let kb = file_cap_kb(name);
+            if (ctx.sizes)(*i).is_some_and(|size| size > kb * 1024.0) {
+                errors.add(key, format!("The {} field must not be greater than {} kilobytes.", attr(key), fmt_num(kb)));
+            }
+        }
+        _ => errors.add(key, format!("The {} field must be a file.", attr(key))),
+    };
+    if file && name == "images" {
+        let Json::Arr(items) = v else {
+            return errors.add(name, "The images field must be an array.".to_owned());
+        };
+        let max = lim("max_input_images").unwrap_or(1.0);
+        if ctx.model.is_some() && items.len() as f64 > max {
+            errors.add(name, format!("The images field must not have more than {} items.", fmt_num(max)));
+        }
+        for (i, f) in items.iter().enumerate() {
+            file_ok(&format!("images.{i}"), f, errors);
+        }
+        return;
+    }
+    if file {
+        return file_ok(name, v, errors);
+    }
+    if name == "model" || name == "model_slug" {
+        let Json::Str(_) = v else {
+            return errors.add(name, format!("The {a} field must be a string."));
+        };
+        if name == "model" {
+            match model {
+                ModelInfo::Missing => errors.add(name, "The selected model does not exist.".to_owned()),
+                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, format!("The selected model does not support {}.", ctx.rules.label)),
+                _ => {}
+            }
+        }
+        return;
+    }
+    if name == "loras" {
+        let Json::Arr(items) = v else {
+            return errors.add(name, "The loras field must be an array.".to_owned());
+        };
+        for (i, l) in items.iter().enumerate() {
+            let k = format!("loras.{i}.name");
+            match l.get("name") {
+                Some(Json::Str(s)) if !s.trim().is_empty() => {}
+                Some(n) if filled(Some(n)) => errors.add(&k, format!("The {k} field must be a string.")),
+                _ => errors.add(&k, format!("The {k} field is required.")),
+            }
+        }
+        for (i, l) in items.iter().enumerate() {
+            let k = format!("loras.{i}.weight");
+            match l.get("weight") {
+                w if !filled(w) => errors.add(&k, format!("The {k} field is required.")),
+                Some(w) => match number(w) {
+                    None => errors.add(&k, format!("The {k} field must be a number.")),
+                    Some(n) if n < 0.0 => errors.add(&k, format!("The {k} field must be at least 0.")),
+                    Some(_) => {}
+                },
+                None => {}
+            }
+        }
+        return;
+    }
+    let int = INT.contains(&name);
+    if int || NUM.contains(&name) {
+        let n = match number(v) {
+            Some(n) if !int || n.fract() == 0.0 => n,
+            _ => return errors.add(name, format!("The {a} field must be {}.", if int { "an integer" } else { "a number" })),
+        };
+        let key = match name {
+            "inference_steps" => "steps",
+            "guidance_scale" => "guidance",
+            other => other,
+        };
+        let min = lim(&format!("min_{key}")).or(if key == "steps" { Some(1.0) } else { None });
+        if let Some(min) = min.filter(|m| n < *m) {
+            errors.add(name, format!("The {a} field must be at least {}.", fmt_num(min)));
+        }
+        if let Some(max) = lim(&format!("max_{key}")).filter(|m| n > *m) {
+            errors.add(name, format!("The {a} field must not be greater than {}.", fmt_num(max)));
+        }
+        if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
+            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && n % s != 0.0) {
+                errors.add(name, format!("The {a} field must be a multiple of {}.", fmt_num(step)));
+            }
+        }
+        return;
+    }
+    if BOOL.contains(&name) {
+        let ok = matches!(v, Json::Bool(_)) || matches!(v, Json::Num(n) if *n == 0.0 || *n == 1.0) || matches!(v, Json::Str(s) if s == "0" || s == "1");
+        if !ok {
+            errors.add(name, format!("The {a} field must be true or false."));
+        }
+        return;
+    }
+    if name == "input" {
+        let ok = match v {
+            Json::Str(_) => true,
+            Json::Arr(items) => items.iter().all(|s| matches!(s, Json::Str(_))),
+            _ => false,
+        };
+        if !ok {
+            errors.add(name, "The input field must be a string or an array of strings.".to_owned());
+        }
+        return;
+    }
+    let Json::Str(s) = v else {
+        return errors.add(name, format!("The {a} field must be a string."));
+    };
+    if let Some((_, allowed)) = ctx.rules.enums.iter().find(|(f, _)| *f == name) {
+        if !allowed.contains(&s.as_str()) {
+            return errors.add(name, format!("The selected {a} is invalid."));
+        }
+    }
+    let chars = s.chars().count() as f64;
+    match name {
+        "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
+            errors.add(name, format!("The {a} field must be at least 3 characters."));
+        }
+        "text" => {
+            if let Some(min) = lim("min_text").filter(|m| chars < *m) {
+                errors.add(name, format!("The text field must be at least {} characters.", fmt_num(min)));
+            }
+            if let Some(max) = lim("max_text").filter(|m| chars > *m) {
+                errors.add(name, format!("The text field must not be greater than {} characters.", fmt_num(max)));
+            }
+        }
+        "ts_level" => {
+            if let Some(m) = ctx.model {
+                let levels: Vec<&str> = match m.get("info").and_then(|i| i.get("limits")).and_then(|l| l.get("timestamp_levels")) {
+                    Some(Json::Arr(items)) => items.iter().filter_map(Json::as_str).collect(),
+                    _ => vec!["segment"],
+                };
+                if !levels.contains(&s.as_str()) {
+                    let slug = m.get("slug").and_then(Json::as_str).unwrap_or_default();
+                    errors.add(name, format!("Model '{slug}' does not support ts_level '{s}'. Supported levels: {}.", levels.join(", ")));
+                }
+            }
+        }
+        "webhook_url" => {
+            if !(s.starts_with("https://") || s.starts_with("http://")) || s.len() < 9 {
+                errors.add(name, "The webhook url field must be a valid URL.".to_owned());
+            } else if !s.starts_with("https://") {
+                errors.add(name, "The webhook url field must start with one of the following: https://.".to_owned());
+            }
+            if s.len() > 2048 {
+                errors.add(name, "The webhook url field must not be greater than 2048 characters.".to_owned());
+            }
+        }
+        "webhook_secret" => {
+            if s.len() < 32 {
+                errors.add(name, "The webhook secret field must be at least 32 characters.".to_owned());
+            }
+            if s.len() > 255 {
+                errors.add(name, "The webhook secret field must not be greater than 255 characters.".to_owned());
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::find_op;
+    use crate::json::parse;
+
+    fn j(s: &str) -> Json {
+        parse(s).unwrap()
+    }
+    fn flux() -> Json {
+        j(r#"{"slug":"Flux1schnell","inference_types":["txt2img"],"info":{"limits":{"min_width":256,"max_width":2048,"min_height":256,"max_height":2048,"resolution_step":16,"min_steps":1,"max_steps":10,"min_guidance":0,"max_guidance":10}}}"#)
+    }
+    fn no_files(_: u32) -> Option<f64> {
+        None
+    }
+    fn run(op: &str, price: bool, params: &str, model: ModelInfo) -> Result<(), ApiError> {
+        check(find_op(op).unwrap(), price, ApiVersion::V2, &j(params), model, &no_files)
+    }
+    fn pairs(e: &ApiError) -> Vec<(&str, &str)> {
+        e.errors.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect()
+    }
+
+    #[test]
+    fn valid_params_pass() {
+        let m = flux();
+        let ok = r#"{"prompt":"a fox","model":"Flux1schnell","width":512,"height":768,"guidance":3.5,"steps":4,"seed":-1,"negative_prompt":null,"loras":[{"name":"a","weight":0.5}]}"#;
+        assert!(run("images.generate", false, ok, ModelInfo::Found(&m)).is_ok());
+        assert!(run("images.generate", true, ok, ModelInfo::Found(&m)).is_ok());
+        assert!(run("images.generate", false, ok, ModelInfo::Unknown).is_ok());
+    }
+
+    #[test]
+    fn messages_in_the_servers_wording_and_order() {
+        let m = flux();
+        let e = run("images.generate", false, r#"{"prompt":"a fox","model":"Flux1schnell","width":100,"height":5000,"guidance":3.5,"seed":1}"#, ModelInfo::Found(&m)).unwrap_err();
+        assert_eq!(e.kind, Kind::Validation);
+        assert_eq!(e.status, None);
+        assert_eq!(
+            pairs(&e),
+            [
+                ("width", "The width field must be at least 256."),
+                ("width", "The width field must be a multiple of 16."),
+                ("height", "The height field must not be greater than 2048."),
+                ("height", "The height field must be a multiple of 16."),
+                ("steps", "The steps field is required."),
+            ]
+        );
+        assert_eq!(e.message, "The width field must be at least 256. (and 4 more errors)");
+    }
+
+    #[test]
+    fn types_enums_and_models() {
+        let m = flux();
+        let e = run("images.generate", false, r#"{"prompt":7,"model":"Nope","width":"wide","height":512.5,"guidance":"x","steps":4,"seed":1,"enhance_prompt":"yes"}"#, ModelInfo::Missing).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [
+                ("prompt", "The prompt field must be a string."),
+                ("model", "The selected model does not exist."),
+                ("width", "The width field must be an integer."),
+                ("height", "The height field must be an integer."),
+                ("guidance", "The guidance field must be a number."),
+                ("enhance_prompt", "The enhance prompt field must be true or false."),
+            ]
+        );
+        let e = run("images.upscale", false, r#"{"image":"not a file","model":"Flux1schnell"}"#, ModelInfo::Found(&m)).unwrap_err();
+        assert_eq!(pairs(&e), [("image", "The image field must be a file."), ("model", "The selected model does not support Image Upscale.")]);
+        let e = run("audio.speech", false, r#"{"text":"hi","model":"Kokoro","lang":"en-us","speed":1,"format":"ogg","sample_rate":24000}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(pairs(&e), [("format", "The selected format is invalid.")]);
+    }
+
+    #[test]
+    fn one_of_and_files() {
+        let big = |i: u32| Some(if i == 1 { 11.0 * 1024.0 * 1024.0 } else { 10.0 });
+        let op = find_op("images.edit").unwrap();
+        let e = check(op, false, ApiVersion::V2, &j(r#"{"prompt":"x","model":"m","steps":4,"seed":1}"#), ModelInfo::Unknown, &big).unwrap_err();
+        assert_eq!(pairs(&e)[0], ("image", "The image field is required when images is not present."));
+        let params = Json::Obj(vec![
+            ("images".into(), Json::Arr(vec![Json::File(0), Json::File(1)])),
+            ("prompt".into(), Json::str("x")),
+            ("model".into(), Json::str("QwenImageEdit_Plus_NF4")),
+            ("steps".into(), Json::Num(4.0)),
+            ("seed".into(), Json::Num(1.0)),
+        ]);
+        let m = j(r#"{"slug":"QwenImageEdit_Plus_NF4","inference_types":{"img2img":{}},"info":{"limits":{"max_input_images":1}}}"#);
+        let e = check(op, false, ApiVersion::V2, &params, ModelInfo::Found(&m), &big).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [("images", "The images field must not have more than 1 items."), ("images.1", "The images.1 field must not be greater than 10240 kilobytes.")]
+        );
+    }
+
+    #[test]
+    fn version_webhooks_and_transcription_levels() {
+        // v2-only fields are not checked on v1; webhook rules
+        let e = run("images.generate", false, r#"{"prompt":"a","model":"m","width":512,"height":512,"guidance":1,"steps":1,"seed":1,"webhook_url":"http://x.test/h","webhook_secret":"short"}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [
+                ("webhook_url", "The webhook url field must start with one of the following: https://."),
+                ("webhook_secret", "The webhook secret field must be at least 32 characters.")
+            ]
+        );
+        let w = j(r#"{"slug":"WhisperLargeV3","inference_types":["video2text"],"info":{"limits":{"timestamp_levels":["segment"]}}}"#);
+        let e = run("audio.transcribe", false, r#"{"source_url":"https://youtu.be/x","include_ts":true,"model":"WhisperLargeV3","ts_level":"word"}"#, ModelInfo::Found(&w)).unwrap_err();
+        assert_eq!(pairs(&e), [("ts_level", "Model 'WhisperLargeV3' does not support ts_level 'word'. Supported levels: segment.")]);
+        // v1 legacy route rules
+        let op = find_op("audio.transcribe").unwrap();
+        let e = check(op, false, ApiVersion::V1, &j(r#"{"video_url":"https://youtu.be/x"}"#), ModelInfo::Unknown, &no_files).unwrap_err();
+        assert_eq!(pairs(&e), [("include_ts", "The include ts field is required."), ("model", "The model field is required.")]);
+    }
+
+    #[test]
+    fn the_booster() {
+        let e = run("prompts.enhance", false, r#"{"prompt":"ab","type":"images.edits","model_slug":"Flux1schnell"}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [("prompt", "The prompt field must be at least 3 characters."), ("image", "The image field is required when type is images.edits.")]
+        );
+    }
+
+    #[test]
+    fn numbers_in_messages() {
+        assert_eq!(fmt_num(256.0), "256");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(-1.25), "-1.25");
+        assert_eq!(fmt_num(10240.0), "10240");
+        assert_eq!(fmt_num(0.0000004), "0");
+        assert_eq!(fmt_num(f64::NAN), "0");
+    }
+}
