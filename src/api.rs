@@ -24,7 +24,7 @@ impl ApiVersion {
 }
 
 /// A v1 endpoint chosen by the presence of a field (v1's legacy transcription endpoints).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Route {
     pub field: &'static str,
     pub path: &'static str,
@@ -33,7 +33,7 @@ pub struct Route {
 }
 
 /// One operation and its price companion.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Op {
     /// `namespace.method` as seen from JS; the price method is `namespace.methodPrice`.
     pub name: &'static str,
@@ -75,7 +75,7 @@ const fn op(name: &'static str, v2: &'static str, v1: &'static str, rules: Rules
 }
 
 const fn rules(types: &'static [&'static str], label: &'static str, submit: &'static str, price: &'static str) -> Rules {
-    Rules { submit, price, types, label, enums: &[] }
+    Rules::new(types, label, submit, price)
 }
 
 const FORMATS: &[&str] = &["mp3", "wav", "flac"];
@@ -89,9 +89,9 @@ pub const OPS: &[Op] = &[
     op("images.generate", "images/generations", "txt2img", rules(&["txt2img"], "Text To Image",
         "prompt model width height guidance steps seed negative_prompt? loras? quality?2 enhance_prompt?2",
         "prompt model width height guidance steps seed negative_prompt? loras? quality?2")),
-    op("images.edit", "images/edits", "img2img", rules(&["img2img"], "Image To Image",
+    op("images.edit", "images/edits", "img2img", Rules { exclusive: &[&["image", "images"]], ..rules(&["img2img"], "Image To Image",
         "@image|images @images? prompt model steps seed negative_prompt? width? height? loras? guidance? quality?2 enhance_prompt?2",
-        "prompt model steps seed negative_prompt? loras? guidance? quality?2")),
+        "prompt model steps seed negative_prompt? loras? guidance? quality?2") }),
     op("images.upscale", "images/upscales", "img-upscale", rules(&["img-upscale"], "Image Upscale",
         "@image model", "model width|image height|image @image?")),
     op("images.removeBackground", "images/background-removals", "img-rmbg", rules(&["img-rmbg"], "Image Background Removal",
@@ -107,21 +107,25 @@ pub const OPS: &[Op] = &[
     op("videos.audioSync", "videos/audio-syncs", "aud2video", rules(&["audio2video"], "Audio To Video",
         "prompt @audio model width height seed frames fps negative_prompt? @first_frame_image? @last_frame_image? guidance? steps?",
         "model width height frames fps steps?")),
-    op("videos.upscale", "videos/upscales", "vid-upscale", rules(&["vid-upscale"], "Video Upscale",
-        "@video model scale?", "model width|video height|video @video? duration? scale?")),
+    op("videos.upscale", "videos/upscales", "vid-upscale", Rules {
+        prohibited_unless: &[("scale", "supports_scale")],
+        min: &[("duration", 0.1)],
+        ..rules(&["vid-upscale"], "Video Upscale", "@video model scale?", "model width|video height|video @video? duration? scale?")
+    }),
     op("videos.removeBackground", "videos/background-removals", "vid-rmbg", rules(&["vid-rmbg"], "Video Background Removal",
         "@video model", "model width|video height|video @video?")),
     Op {
         v1_price: Some("videos/replace/price"),
-        ..op("videos.replace", "videos/replacements", "videos/replace", rules(&["video-replace"], "Video Replace",
-            "@video @ref_image model prompt? width? height? steps? seed?", "model duration|video @video? width? height?"))
+        ..op("videos.replace", "videos/replacements", "videos/replace", Rules { together: &[&["width", "height"]], ..rules(&["video-replace"], "Video Replace",
+            "@video @ref_image model prompt? width? height? steps? seed?", "model duration|video @video? width? height?") })
     },
     op("audio.speech", "audio/speech", "txt2audio", Rules {
         enums: &[("format", FORMATS), ("mode", &["custom_voice", "voice_clone", "voice_design"])],
+        required_if: &[("voice", "mode", "custom_voice"), ("instruct", "mode", "voice_design"), ("ref_audio", "mode", "voice_clone")],
         ..rules(&["txt2audio"], "Text To Audio", "text model lang speed format sample_rate mode? voice? instruct? @ref_audio? ref_text?",
             "model lang speed format sample_rate text|count_text count_text? mode? voice? instruct?")
     }),
-    op("audio.music", "audio/music", "txt2music", Rules { enums: &[("format", FORMATS)], ..rules(&["txt2music"], "Text To Music",
+    op("audio.music", "audio/music", "txt2music", Rules { enums: &[("format", FORMATS)], int_in: &[("timesignature", &[2.0, 3.0, 4.0, 6.0])], ..rules(&["txt2music"], "Text To Music",
         "caption model lyrics duration inference_steps guidance_scale seed format bpm? keyscale? timesignature? vocal_language? @reference_audio?",
         "model duration inference_steps") }),
     Op {
@@ -137,13 +141,15 @@ pub const OPS: &[Op] = &[
         ],
         ..op("audio.transcribe", "audio/transcriptions", "transcribe", Rules {
             enums: &[("ts_level", &["segment", "word", "char"]), ("platform", &["youtube", "twitter", "twitch", "kick", "tiktok"])],
+            exclusive: &[&["source_url", "source_file"]],
+            max_len: &[("lang", 16)],
             ..rules(TRANSCRIBE_TYPES, "Transcription",
                 "source_url|source_file @source_file? include_ts model return_result_in_response? ts_level?2 diarize?2 lang?2 include_metadata?2",
                 "duration_seconds|source_url|source_file source_url? @source_file? include_ts model ts_level?2 diarize?2 lang?2 include_metadata?2 platform?2")
         })
     },
-    op("embeddings.create", "embeddings", "txt2embedding", rules(&["txt2embedding"], "Text To Embedding",
-        "input model return_result_in_response?", "input model")),
+    op("embeddings.create", "embeddings", "txt2embedding", Rules { max_items: &[("input", 2048)], ..rules(&["txt2embedding"], "Text To Embedding",
+        "input model return_result_in_response?", "input model") }),
     Op {
         v1: None,
         sync: true,
@@ -160,7 +166,7 @@ pub fn find_op(name: &str) -> Option<&'static Op> {
 }
 
 /// Every request the client makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Endpoint<'a> {
     Submit(&'static Op),
     Price(&'static Op),

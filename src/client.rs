@@ -6,7 +6,7 @@ use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION
 use crate::decode;
 use crate::error::{ApiError, Kind};
 use crate::jobs::{self, Phase, WaitOptions};
-use crate::js::{call_hook, get, is_file_wrapper, keys, string_array, to_js, to_json, to_params};
+use crate::js::{byte_head, call_hook, get, is_file_wrapper, keys, string_array, to_js, to_json, to_params};
 use crate::json::Json;
 use crate::request::build;
 use crate::validate::{self, ModelInfo};
@@ -176,14 +176,21 @@ async fn check_params(t: &Transport, op: &Op, price: bool, params: &Json, files:
         (None, Some(_), None) => ModelInfo::Missing,
         _ => ModelInfo::Unknown,
     };
-    let sizes = |i: u32| files.get(i as usize).and_then(file_size);
+    let sizes = |i: u32| files.get(i as usize).and_then(file_info);
     Ok(validate::check(op, price, t.cfg.version, params, info, &sizes)?)
 }
 
-/// Bytes in an upload (Blob `size`, `byteLength`, or the wrapper's `data`).
-fn file_size(v: &JsValue) -> Option<f64> {
-    let data = if is_file_wrapper(v) { get(v, "data") } else { v.clone() };
-    get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())
+/// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
+fn file_info(v: &JsValue) -> Option<(f64, String)> {
+    let wrapper = is_file_wrapper(v);
+    let data = if wrapper { get(v, "data") } else { v.clone() };
+    let size = get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())?;
+    let given = if wrapper { get(v, "type").as_string() } else { None };
+    let mime = given.or_else(|| get(&data, "type").as_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| {
+        let head = byte_head(&data).unwrap_or_default();
+        crate::request::sniff_mime(&head).unwrap_or_default().to_owned()
+    });
+    Some((size, mime))
 }
 
 async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {

@@ -38,6 +38,19 @@ pub fn is_binary(v: &JsValue) -> bool {
         || (v.is_object() && get(v, "arrayBuffer").is_function() && get(v, "size").as_f64().is_some() && get(v, "type").is_string())
 }
 
+/// The first 16 bytes of a typed array, DataView or ArrayBuffer (`None` for anything else).
+pub fn byte_head(data: &JsValue) -> Option<Vec<u8>> {
+    let n = |v: JsValue| v.as_f64().unwrap_or(0.0);
+    let view = if js_sys::ArrayBuffer::is_view(data) {
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&get(data, "buffer"), n(get(data, "byteOffset")) as u32, n(get(data, "byteLength")).min(16.0) as u32)
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new_with_byte_offset_and_length(data, 0, n(get(data, "byteLength")).min(16.0) as u32)
+    } else {
+        return None;
+    };
+    Some(view.to_vec())
+}
+
 /// `{ data, filename?, type? }` (or `name`): bytes with their metadata.
 pub fn is_file_wrapper(v: &JsValue) -> bool {
     v.is_object()

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{decode_http_error, ApiError, Body, Kind, ResponseMeta};
-use crate::js::{call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js, to_json};
+use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js, to_json};
 use crate::json::Json;
 use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
 use crate::retry::{Decision, Outcome, Reason};
@@ -294,17 +294,12 @@ async fn upload(v: &JsValue, field: &str) -> Result<(Blob, String), JsValue> {
 
 /// The first 16 bytes of a typed array, ArrayBuffer or Blob.
 async fn head(data: &JsValue) -> Result<Vec<u8>, JsValue> {
-    let n = |v: JsValue| v.as_f64().unwrap_or(0.0);
-    let view = if js_sys::ArrayBuffer::is_view(data) {
-        js_sys::Uint8Array::new_with_byte_offset_and_length(&get(data, "buffer"), n(get(data, "byteOffset")) as u32, n(get(data, "byteLength")).min(16.0) as u32)
-    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
-        js_sys::Uint8Array::new_with_byte_offset_and_length(data, 0, n(get(data, "byteLength")).min(16.0) as u32)
-    } else {
-        let blob: &Blob = data.unchecked_ref();
-        let slice = blob.slice_with_i32_and_i32(0, 16)?;
-        js_sys::Uint8Array::new(&JsFuture::from(slice.array_buffer()).await?)
-    };
-    Ok(view.to_vec())
+    if let Some(bytes) = byte_head(data) {
+        return Ok(bytes);
+    }
+    let blob: &Blob = data.unchecked_ref();
+    let slice = blob.slice_with_i32_and_i32(0, 16)?;
+    Ok(js_sys::Uint8Array::new(&JsFuture::from(slice.array_buffer()).await?).to_vec())
 }
 
 fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {

@@ -16,7 +16,7 @@ use crate::error::{ApiError, FieldError, Kind};
 use crate::json::{parse_number, Json};
 
 /// The validation rules of one operation.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Rules {
     pub submit: &'static str,
     pub price: &'static str,
@@ -26,6 +26,46 @@ pub struct Rules {
     pub label: &'static str,
     /// Fields with a closed list of values.
     pub enums: &'static [(&'static str, &'static [&'static str])],
+    /// Groups of which at most one may be present (Laravel `prohibits`; submit only).
+    pub exclusive: &'static [&'static [&'static str]],
+    /// Groups that come together (`required_with`).
+    pub together: &'static [&'static [&'static str]],
+    /// `(field, other, value)`: field required when other is value (`required_if`; submit only).
+    pub required_if: &'static [(&'static str, &'static str, &'static str)],
+    /// Integer fields with a closed list of values.
+    pub int_in: &'static [(&'static str, &'static [f64])],
+    /// Fixed lower bounds.
+    pub min: &'static [(&'static str, f64)],
+    /// Longest strings, in characters.
+    pub max_len: &'static [(&'static str, usize)],
+    /// Longest lists.
+    pub max_items: &'static [(&'static str, usize)],
+    /// `(field, feature)`: the field is refused when the model lacks the feature flag.
+    pub prohibited_unless: &'static [(&'static str, &'static str)],
+}
+
+impl Rules {
+    pub const fn new(types: &'static [&'static str], label: &'static str, submit: &'static str, price: &'static str) -> Rules {
+        Rules {
+            submit,
+            price,
+            types,
+            label,
+            enums: &[],
+            exclusive: &[],
+            together: &[],
+            required_if: &[],
+            int_in: &[],
+            min: &[],
+            max_len: &[],
+            max_items: &[],
+            prohibited_unless: &[],
+        }
+    }
+}
+
+fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 const INT: &[&str] = &["width", "height", "steps", "seed", "frames", "fps", "inference_steps", "timesignature", "bpm", "count_text", "scale"];
@@ -49,8 +89,8 @@ pub enum ModelInfo<'a> {
     Found(&'a Json),
 }
 
-/// Sizes of the uploads that `Json::File(i)` points at, in bytes.
-pub type FileSizes<'a> = &'a dyn Fn(u32) -> Option<f64>;
+/// Size in bytes and MIME type (empty when unknown) of the upload `Json::File(i)` points at.
+pub type FileSizes<'a> = &'a dyn Fn(u32) -> Option<(f64, String)>;
 
 struct Errors(Vec<FieldError>);
 
@@ -145,6 +185,8 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
         let without: Vec<&str> = names.collect();
         let value = params.get(name);
         if !filled(value) {
+            let with_other = rules.together.iter().find(|g| g.contains(&name)).and_then(|g| g.iter().find(|o| **o != name && filled(params.get(o))));
+            let required_if = rules.required_if.iter().find(|(f, other, value)| !price && *f == name && params.get(other).and_then(Json::as_str) == Some(*value));
             if !optional && !without.iter().any(|w| filled(params.get(w))) {
                 let msg = match without.as_slice() {
                     [] => format!("The {} field is required.", attr(name)),
@@ -154,8 +196,27 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
                 errors.add(name, msg);
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
+            } else if let Some(other) = with_other {
+                errors.add(name, format!("The {} field is required when {} is present.", attr(name), attr(other)));
+            } else if let Some((_, other, value)) = required_if {
+                errors.add(name, format!("The {} field is required when {} is {value}.", attr(name), attr(other)));
             }
             continue;
+        }
+        // Laravel `prohibits` runs before the field's type rules and does not stop them.
+        for group in rules.exclusive.iter().filter(|g| !price && g.contains(&name)) {
+            let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
+            if others.iter().any(|o| filled(params.get(o))) {
+                let list = others.iter().map(|o| attr(o)).collect::<Vec<_>>().join(" / ");
+                errors.add(name, format!("The {} field prohibits {list} from being present.", attr(name)));
+            }
+        }
+        if let (Some(feature), Some(m)) = (lookup(rules.prohibited_unless, name), usable) {
+            let has = m.get("info").and_then(|i| i.get("features")).and_then(|f| f.get(feature)).and_then(Json::as_bool_lenient) == Some(true);
+            if !has {
+                errors.add(name, format!("The {} field is prohibited.", attr(name)));
+                continue;
+            }
         }
         if let Some(v) = value {
             check_value(&ctx, name, file, v, &model, &mut errors);
@@ -182,8 +243,11 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     let lim = |k: &str| limit(ctx.model, k);
     let file_ok = |key: &str, f: &Json, errors: &mut Errors| match f {
         Json::File(i) => {
-            let kb = file_cap_kb(name);
-            if (ctx.sizes)(*i).is_some_and(|size| size > kb * 1024.0) {
+            let info = (ctx.sizes)(*i);
+            // an audio source_file is capped like audio (20 MB), a video one like video (50 MB)
+            let audio = info.as_ref().is_some_and(|(_, mime)| mime.starts_with("audio/"));
+            let kb = if name == "source_file" && audio { file_cap_kb("audio") } else { file_cap_kb(name) };
+            if info.is_some_and(|(size, _)| size > kb * 1024.0) {
                 errors.add(key, format!("The {} field must not be greater than {} kilobytes.", attr(key), fmt_num(kb)));
             }
         }
@@ -250,6 +314,12 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             Some(n) if !int || n.fract() == 0.0 => n,
             _ => return errors.add(name, format!("The {a} field must be {}.", if int { "an integer" } else { "a number" })),
         };
+        if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
+            return errors.add(name, format!("The selected {a} is invalid."));
+        }
+        if let Some(min) = lookup(ctx.rules.min, name).filter(|m| n < **m) {
+            errors.add(name, format!("The {a} field must be at least {}.", fmt_num(*min)));
+        }
         let key = match name {
             "inference_steps" => "steps",
             "guidance_scale" => "guidance",
@@ -277,13 +347,22 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         return;
     }
     if name == "input" {
-        let ok = match v {
-            Json::Str(_) => true,
-            Json::Arr(items) => items.iter().all(|s| matches!(s, Json::Str(_))),
-            _ => false,
-        };
-        if !ok {
-            errors.add(name, "The input field must be a string or an array of strings.".to_owned());
+        match v {
+            Json::Str(_) => {}
+            Json::Arr(items) => {
+                if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
+                    errors.add(name, format!("The {a} field must not have more than {max} items."));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let k = format!("{name}.{i}");
+                    if !filled(Some(item)) {
+                        errors.add(&k, format!("The {k} field is required."));
+                    } else if !matches!(item, Json::Str(_)) {
+                        errors.add(&k, format!("The {k} field must be a string."));
+                    }
+                }
+            }
+            _ => errors.add(name, "The input field must be a string or an array of strings.".to_owned()),
         }
         return;
     }
@@ -296,6 +375,9 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         }
     }
     let chars = s.chars().count() as f64;
+    if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
+        errors.add(name, format!("The {a} field must not be greater than {max} characters."));
+    }
     match name {
         "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
             errors.add(name, format!("The {a} field must be at least 3 characters."));
@@ -354,7 +436,7 @@ mod tests {
     fn flux() -> Json {
         j(r#"{"slug":"Flux1schnell","inference_types":["txt2img"],"info":{"limits":{"min_width":256,"max_width":2048,"min_height":256,"max_height":2048,"resolution_step":16,"min_steps":1,"max_steps":10,"min_guidance":0,"max_guidance":10}}}"#)
     }
-    fn no_files(_: u32) -> Option<f64> {
+    fn no_files(_: u32) -> Option<(f64, String)> {
         None
     }
     fn run(op: &str, price: bool, params: &str, model: ModelInfo) -> Result<(), ApiError> {
@@ -415,7 +497,7 @@ mod tests {
 
     #[test]
     fn one_of_and_files() {
-        let big = |i: u32| Some(if i == 1 { 11.0 * 1024.0 * 1024.0 } else { 10.0 });
+        let big = |i: u32| Some((if i == 1 { 11.0 * 1024.0 * 1024.0 } else { 10.0 }, "image/png".to_owned()));
         let op = find_op("images.edit").unwrap();
         let e = check(op, false, ApiVersion::V2, &j(r#"{"prompt":"x","model":"m","steps":4,"seed":1}"#), ModelInfo::Unknown, &big).unwrap_err();
         assert_eq!(pairs(&e)[0], ("image", "The image field is required when images is not present."));
@@ -452,6 +534,35 @@ mod tests {
         let op = find_op("audio.transcribe").unwrap();
         let e = check(op, false, ApiVersion::V1, &j(r#"{"video_url":"https://youtu.be/x"}"#), ModelInfo::Unknown, &no_files).unwrap_err();
         assert_eq!(pairs(&e), [("include_ts", "The include ts field is required."), ("model", "The model field is required.")]);
+    }
+
+    #[test]
+    fn exclusive_together_required_if_and_lists() {
+        let op = find_op("images.edit").unwrap();
+        let params = Json::Obj(vec![
+            ("image".into(), Json::File(0)),
+            ("images".into(), Json::Arr(vec![Json::File(1)])),
+            ("prompt".into(), Json::str("x")),
+            ("model".into(), Json::str("m")),
+            ("steps".into(), Json::Num(4.0)),
+            ("seed".into(), Json::Num(1.0)),
+        ]);
+        let e = check(op, false, ApiVersion::V2, &params, ModelInfo::Unknown, &no_files).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [("image", "The image field prohibits images from being present."), ("images", "The images field prohibits image from being present.")]
+        );
+        let e = run("audio.speech", false, r#"{"text":"hi","model":"Kokoro","lang":"en-us","speed":1,"format":"mp3","sample_rate":24000,"mode":"voice_design"}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(pairs(&e), [("instruct", "The instruct field is required when mode is voice_design.")]);
+        let e = run("audio.music", false, r#"{"caption":"c","model":"m","lyrics":"l","duration":30,"inference_steps":8,"guidance_scale":1,"seed":1,"format":"mp3","timesignature":5}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(pairs(&e), [("timesignature", "The selected timesignature is invalid.")]);
+        let e = run("videos.replacePrice".trim_end_matches("Price"), true, r#"{"model":"m","duration":3,"width":512}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(pairs(&e), [("height", "The height field is required when width is present.")]);
+        let e = run("embeddings.create", false, r#"{"input":["a",5,""],"model":"m"}"#, ModelInfo::Unknown).unwrap_err();
+        assert_eq!(pairs(&e), [("input.1", "The input.1 field must be a string."), ("input.2", "The input.2 field is required.")]);
+        let m = j(r#"{"slug":"RealESRGAN_Vid_x2","inference_types":["vid-upscale"],"info":{"features":{"supports_scale":false}}}"#);
+        let e = check(find_op("videos.upscale").unwrap(), false, ApiVersion::V2, &Json::Obj(vec![("video".into(), Json::File(0)), ("model".into(), Json::str("RealESRGAN_Vid_x2")), ("scale".into(), Json::Num(2.0))]), ModelInfo::Found(&m), &no_files).unwrap_err();
+        assert_eq!(pairs(&e), [("scale", "The scale field is prohibited.")]);
     }
 
     #[test]

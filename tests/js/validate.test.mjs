@@ -32,6 +32,12 @@ const CASES = [
   ["embeddings.create", { input: 42, model: "Bge_M3_FP16" }],
   ["videos.generate", { prompt: "a fox", model: "Ltxv_13B_0_9_8_Distilled_FP8", width: 512, height: 512, guidance: 1, steps: 1, seed: 1 }],
   ["prompts.enhance", { prompt: "ab", type: "images.edits", model_slug: "Flux1schnell" }],
+  ["images.edit", { image: PNG, images: [PNG], prompt: "x", model: "QwenImageEdit_Plus_NF4", steps: 4, seed: 1 }],
+  ["audio.speech", { text: "hi", model: "Kokoro", lang: "en-us", speed: 1, format: "mp3", sample_rate: 24000, mode: "voice_design" }],
+  ["audio.music", { caption: "calm", model: "AceStep_1_5_Turbo", lyrics: "[Instrumental]", duration: 30, inference_steps: 8, guidance_scale: 1, seed: -1, format: "mp3", timesignature: 5 }],
+  ["audio.transcribe", { source_url: "https://youtube.com/watch?v=x", source_file: PNG, include_ts: true, model: "WhisperLargeV3", lang: "a-very-long-language-tag" }],
+  ["videos.replacePrice", { model: "Wan2_2_Animate_14B_INT8", duration: 3, width: 512 }],
+  ["embeddings.create", { input: ["a", 5, ""], model: "Bge_M3_FP16" }],
 ];
 
 const method = (c, name) => {

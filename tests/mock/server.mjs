@@ -29,6 +29,11 @@ const DEFAULTS = {
 // ───────────────────────────── operations (deapi-api.md §2.1, §2.3) ─────────────────────────────
 // Field spec tokens, in rule order: `name` required · `name?` optional · `name?2` optional, v2 only ·
 // `@name` a file · `a|b|c` a is required when none of b, c is present.
+// Extra per-op rules (Laravel equivalents): `exclusive` groups — each present member `prohibits` the others (submit
+// only; with `a|b` this makes "exactly one of"); `together` pairs — `required_with` each other; `requiredIf`
+// {field: [other, value]} — `required_if` (submit only); `intIn` — `in` on integers; `min` — a fixed `min`;
+// `maxLen` — `max` on strings; `maxItems` — `max` on arrays; `prohibitedUnless` {field: feature} — `prohibited`
+// when the model lacks that feature flag. `cost(input, version)` is the USD price of a request.
 const n = (inp, k, d) => (isNum(inp[k]) ? Number(inp[k]) : d);
 const OPS = [
   { v2: 'images/generations', v1: 'txt2img', types: ['txt2img'], label: 'Text To Image', kind: 'image', multipleOf: true,
@@ -37,6 +42,7 @@ const OPS = [
     cost: (i) => n(i, 'width', 0) * n(i, 'height', 0) * n(i, 'steps', 0) * 1e-9 },
   { v2: 'images/edits', v1: 'img2img', types: ['img2img'], label: 'Image To Image', kind: 'image',
     submit: '@image|images @images? prompt model steps seed negative_prompt? width? height? loras? guidance? quality?2 enhance_prompt?2',
+    exclusive: [['image', 'images']],
     price: 'prompt model steps seed negative_prompt? loras? guidance? quality?2',
     cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * n(i, 'steps', 1) * 1e-9 },
   { v2: 'images/upscales', v1: 'img-upscale', types: ['img-upscale'], label: 'Image Upscale', kind: 'image',
@@ -49,9 +55,11 @@ const OPS = [
   { v2: 'audio/speech', v1: 'txt2audio', types: ['txt2audio'], label: 'Text To Audio', kind: 'audio',
     enums: { format: ['mp3', 'wav', 'flac'], mode: ['custom_voice', 'voice_clone', 'voice_design'] },
     submit: 'text model lang speed format sample_rate mode? voice? instruct? @ref_audio? ref_text?',
+    requiredIf: { voice: ['mode', 'custom_voice'], instruct: ['mode', 'voice_design'], ref_audio: ['mode', 'voice_clone'] },
     price: 'model lang speed format sample_rate text|count_text count_text? mode? voice? instruct?',
     cost: (i) => n(i, 'count_text', String(i.text ?? '').length) * 7.7e-7 / n(i, 'speed', 1) },
   { v2: 'audio/music', v1: 'txt2music', types: ['txt2music'], label: 'Text To Music', kind: 'audio', enums: { format: ['mp3', 'wav', 'flac'] },
+    intIn: { timesignature: [2, 3, 4, 6] },
     submit: 'caption model lyrics duration inference_steps guidance_scale seed format bpm? keyscale? timesignature? vocal_language? @reference_audio?',
     price: 'model duration inference_steps', cost: (i) => n(i, 'duration', 0) * 5e-4 },
   { v2: 'videos/generations', v1: 'txt2video', types: ['txt2video'], label: 'Text To Video', kind: 'video',
@@ -65,17 +73,22 @@ const OPS = [
     price: 'model width height frames fps steps?', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * 1e-10 },
   { v2: 'videos/upscales', v1: 'vid-upscale', types: ['vid-upscale'], label: 'Video Upscale', kind: 'video',
     submit: '@video model scale?', price: 'model width|video height|video @video? duration? scale?',
+    prohibitedUnless: { scale: 'supports_scale' }, min: { duration: 0.1 },
     cost: (i) => n(i, 'width', 1280) * n(i, 'height', 720) * n(i, 'duration', 0) * 1e-8 },
   { v2: 'videos/background-removals', v1: 'vid-rmbg', types: ['vid-rmbg'], label: 'Video Background Removal', kind: 'video',
     submit: '@video model', price: 'model width|video height|video @video?', cost: () => 0.01 },
   { v2: 'videos/replacements', v1: 'videos/replace', v1price: 'videos/replace/price', types: ['video-replace'], label: 'Video Replace', kind: 'video',
     submit: '@video @ref_image model prompt? width? height? steps? seed?', price: 'model duration|video @video? width? height?',
+    together: [['width', 'height']],
     cost: (i) => n(i, 'duration', 8) * 0.004 },
   { v2: 'audio/transcriptions', v1: 'transcribe', types: ['video2text', 'audio2text', 'video_file2text', 'audio_file2text'], label: 'Transcription', kind: 'text',
     enums: { ts_level: ['segment', 'word', 'char'], platform: ['youtube', 'twitter', 'twitch', 'kick', 'tiktok'] },
     submit: 'source_url|source_file @source_file? include_ts model return_result_in_response? ts_level?2 diarize?2 lang?2 include_metadata?2',
     price: 'duration_seconds|source_url|source_file source_url? @source_file? include_ts model ts_level?2 diarize?2 lang?2 include_metadata?2 platform?2',
-    cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
+    exclusive: [['source_url', 'source_file']], maxLen: { lang: 16 },
+    // Segment timestamps are free; ts_level=word or diarize ×1.5; include_metadata +0.005 after the multiplier (URL sources; v2 fields).
+    cost: (i, v) => n(i, 'duration_seconds', 60) * 1e-4 * (v === 'v2' && (i.ts_level === 'word' || truthy(i.diarize)) ? 1.5 : 1)
+      + (v === 'v2' && truthy(i.include_metadata) && !filled(i.source_file) ? 0.005 : 0) },
   { v1: 'vid2txt', bucket: 'audio/transcriptions', types: ['video2text'], label: 'Video To Text', kind: 'text',
     submit: 'video_url include_ts model return_result_in_response?', price: 'video_url|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
   { v1: 'aud2txt', bucket: 'audio/transcriptions', types: ['audio2text'], label: 'Audio To Text', kind: 'text',
@@ -85,7 +98,7 @@ const OPS = [
   { v1: 'videofile2txt', bucket: 'audio/transcriptions', types: ['video_file2text'], label: 'Video File To Text', kind: 'text',
     submit: '@video include_ts model return_result_in_response?', price: '@video|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
   { v2: 'embeddings', v1: 'txt2embedding', types: ['txt2embedding'], label: 'Text To Embedding', kind: 'embedding',
-    submit: 'input model return_result_in_response?', price: 'input model', cost: (i) => JSON.stringify(i.input ?? '').length * 1e-7 },
+    submit: 'input model return_result_in_response?', price: 'input model', maxItems: { input: 2048 }, cost: (i) => JSON.stringify(i.input ?? '').length * 1e-7 },
 ];
 const BOOSTER = { enums: { type: ['images.generations', 'images.edits', 'videos.generations', 'videos.animations', 'audio.speech', 'audio.music'] },
   minLen: { prompt: 3, negative_prompt: 3 }, submit: 'prompt type model_slug negative_prompt?', webhooks: false }; // `image`: file or URL/data URI
@@ -96,6 +109,9 @@ const BOOL = new Set('enhance_prompt include_ts return_result_in_response diariz
 const FILE_KB = { video: 51200, source_file: 51200, audio: 20480 }; // everything else 10240 (images, ref audio)
 const LIMIT_ALIAS = { inference_steps: 'steps', guidance_scale: 'guidance' };
 const RESULT_EXT = { image: 'png', text: 'txt', audio: 'mp3', video: 'mp4', embedding: 'json' };
+const TRANSCRIPTION_TYPES = new Set(['video2text', 'audio2text', 'video_file2text', 'audio_file2text']);
+const EMBEDDING_DIM = 1024; // Bge_M3_FP16 (deapi-api.md §2.3); every embedding model in the mock uses it
+const MIN_BALANCE = 0.49; // below this "new jobs are rejected until you top up" (deapi-api.md §2.5)
 
 // ───────────────────────────── request bodies ─────────────────────────────
 class UploadedFile {
@@ -216,6 +232,8 @@ function validate(op, input, { version, price }) {
     const { name } = f;
     const v = input[name];
     if (!filled(v)) {
+      const withOther = op.together?.find((g) => g.includes(name))?.find((o) => o !== name && filled(input[o]));
+      const [ifField, ifValue] = (!price && op.requiredIf?.[name]) || [];
       if (f.required && !f.without.some((w) => filled(input[w]))) {
         const w = f.without.map(attr);
         add(name, !w.length ? `The ${attr(name)} field is required.`
@@ -223,7 +241,20 @@ function validate(op, input, { version, price }) {
             : `The ${attr(name)} field is required when none of ${w.join(' / ')} are present.`);
       } else if (name === 'webhook_url' && version === 'v2' && filled(input.webhook_secret)) {
         add(name, 'The webhook url field is required when webhook secret is present.');
+      } else if (withOther) {
+        add(name, `The ${attr(name)} field is required when ${attr(withOther)} is present.`);
+      } else if (ifField && input[ifField] === ifValue) {
+        add(name, `The ${attr(name)} field is required when ${attr(ifField)} is ${ifValue}.`);
       }
+      continue;
+    }
+    // Laravel `prohibits:other` (runs before the type rules of the same field, and does not stop them).
+    for (const group of (price ? [] : op.exclusive ?? []).filter((g) => g.includes(name))) {
+      const others = group.filter((o) => o !== name);
+      if (others.some((o) => filled(input[o]))) add(name, `The ${attr(name)} field prohibits ${others.map(attr).join(' / ')} from being present.`);
+    }
+    if (op.prohibitedUnless?.[name] && usable && !feature(usable, op.prohibitedUnless[name])) {
+      add(name, `The ${attr(name)} field is prohibited.`);
       continue;
     }
     checkValue(op, name, f.file, v, { add, input, model, usable, lim });
@@ -241,7 +272,8 @@ function checkValue(op, name, file, v, { add, input, model, usable, lim }) {
   };
   const fileOk = (key, f) => {
     if (!isFile(f)) return add(key, `The ${attr(key)} field must be a file.`);
-    const kb = FILE_KB[name] ?? 10240;
+    // source_file: audio ≤ 20 MB, video ≤ 50 MB (deapi-api.md §2.3)
+    const kb = name === 'source_file' && /^audio\//i.test(f.contentType ?? '') ? FILE_KB.audio : FILE_KB[name] ?? 10240;
     if (f.size > kb * 1024) add(key, `The ${attr(key)} field must not be greater than ${kb} kilobytes.`);
   };
   if (file && name === 'images') {
@@ -276,7 +308,10 @@ function checkValue(op, name, file, v, { add, input, model, usable, lim }) {
   }
   if (INT.has(name) || NUM.has(name)) {
     if (INT.has(name) ? !isInt(v) : !isNum(v)) return add(name, `The ${a} field must be ${INT.has(name) ? 'an integer' : 'a number'}.`);
+    if (op.intIn?.[name] && !op.intIn[name].includes(Number(v))) return add(name, `The selected ${a} is invalid.`);
+    if (op.min?.[name] !== undefined && Number(v) < op.min[name]) add(name, `The ${a} field must be at least ${fmt(op.min[name])}.`);
     range(name, Number(v));
+    // NB deapi-api.md §2.3 says off-step sizes "may" be adjusted by the API; the mock (and the SDK's validator) reject them.
     const step = lim.resolution_step;
     if (op.multipleOf && (name === 'width' || name === 'height') && typeof step === 'number' && step > 0 && Number(v) % step !== 0) {
       add(name, `The ${a} field must be a multiple of ${fmt(step)}.`);
@@ -291,12 +326,20 @@ function checkValue(op, name, file, v, { add, input, model, usable, lim }) {
     return;
   }
   if (name === 'input') {
-    if (typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'))) return;
-    return add(name, 'The input field must be a string or an array of strings.');
+    if (typeof v === 'string') return;
+    if (!Array.isArray(v)) return add(name, 'The input field must be a string or an array of strings.');
+    const max = op.maxItems?.[name];
+    if (max !== undefined && v.length > max) add(name, `The ${a} field must not have more than ${max} items.`);
+    v.forEach((s, i) => {
+      if (!filled(s)) add(`${name}.${i}`, `The ${name}.${i} field is required.`);
+      else if (typeof s !== 'string') add(`${name}.${i}`, `The ${name}.${i} field must be a string.`);
+    });
+    return;
   }
   if (typeof v !== 'string') return add(name, `The ${a} field must be a string.`);
   if (op.enums?.[name] && !op.enums[name].includes(v)) return add(name, `The selected ${a} is invalid.`);
   if (op.minLen?.[name] && v.length < op.minLen[name]) add(name, `The ${a} field must be at least ${op.minLen[name]} characters.`);
+  if (op.maxLen?.[name] && v.length > op.maxLen[name]) add(name, `The ${a} field must not be greater than ${op.maxLen[name]} characters.`);
   if (name === 'ts_level' && usable) {
     const levels = Array.isArray(lim.timestamp_levels) ? lim.timestamp_levels : ['segment'];
     if (!levels.includes(v)) add(name, `Model '${usable.slug}' does not support ts_level '${v}'. Supported levels: ${levels.join(', ')}.`);
@@ -322,6 +365,35 @@ function mentions(v, marker) {
 const round8 = (x) => Math.round(x * 1e8) / 1e8;
 const iso = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 const BALANCE_422 = { status: 422, body: { message: 'Not enough balance.', errors: { balance: ['Not enough balance.'] } } };
+/** Partner ("external") models: status test_model / tag experimental (deapi-api.md §2.5); their prices are estimates. */
+const isPartner = (m) => !!m && (m.status === 'test_model' || (Array.isArray(m.tags) && m.tags.includes('experimental')));
+/** A deterministic unit vector for `text` (same model + text → same vector). */
+function embedVector(model, text) {
+  let s = crc32(Buffer.from(`${model}\n${text}`)) >>> 0;
+  const v = new Array(EMBEDDING_DIM);
+  let sq = 0;
+  for (let i = 0; i < EMBEDDING_DIM; i++) { // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    v[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+    sq += v[i] * v[i];
+  }
+  const norm = Math.sqrt(sq) || 1;
+  for (let i = 0; i < EMBEDDING_DIM; i++) v[i] = round8(v[i] / norm);
+  return v;
+}
+/** What include_metadata returns for a URL source (the YouTube field set of deapi-api.md §3.2). */
+function sourceMetadata(url) {
+  let u = null;
+  try { u = new URL(url); } catch { /* not a URL */ }
+  const host = u?.hostname.replace(/^www\./, '') ?? '';
+  const extractor = /youtu\.?be/.test(host) ? 'youtube' : /(^|\.)(x|twitter)\.com$/.test(host) ? 'twitter'
+    : /twitch\.tv$/.test(host) ? 'twitch' : /kick\.com$/.test(host) ? 'kick' : /tiktok\.com$/.test(host) ? 'tiktok' : 'generic';
+  const id = u?.searchParams.get('v') ?? u?.pathname.split('/').filter(Boolean).at(-1) ?? null;
+  return { id, title: 'Mock source title', description: 'Mock source description.', channel: 'Mock Channel', duration_seconds: 60, extractor,
+    view_count: 12345, like_count: 678 };
+}
 
 // ───────────────────────────── static files ─────────────────────────────
 const MIME = {
@@ -403,6 +475,7 @@ export async function startMock(opts = {}) {
   const sockets = new Set();
   const timers = new Set();
   const pngCache = new Map();
+  const embedCache = new Map();
 
   // ── routes ──
   const routes = new Map(); // exact path → { methods: {GET|POST: handler}, bucket, version }
@@ -450,9 +523,10 @@ export async function startMock(opts = {}) {
   function submit(op, ctx) {
     const errors = validate(op, ctx.input, { version: ctx.version, price: false });
     if (Object.keys(errors).length) return laravel422(errors);
-    if (mentions(ctx.input, '[balance]')) return BALANCE_422;
+    if (mentions(ctx.input, '[balance]') || state.config.balance < MIN_BALANCE) return BALANCE_422;
     const inp = ctx.input;
     const id = randomUUID();
+    const model = findModel(inp.model);
     const type = op.types.length === 1 ? op.types[0]
       : filled(inp.source_file) ? (/^video\//.test(inp.source_file.contentType ?? '') ? 'video_file2text' : 'audio_file2text')
         : /spaces/i.test(inp.source_url ?? '') ? 'audio2text' : 'video2text';
@@ -460,8 +534,16 @@ export async function startMock(opts = {}) {
       id, operation: op.v2 ?? op.v1, type, kind: op.kind, version: ctx.version, key: ctx.key, model: inp.model,
       status: 'pending', progress: 0, polls: 0,
       fail: mentions(inp, '[fail]'), enhance: ctx.version === 'v2' && truthy(inp.enhance_prompt), returnResult: truthy(inp.return_result_in_response),
-      price: round8(op.cost(inp)), width: n(inp, 'width', 1024), height: n(inp, 'height', 1024),
+      price: round8(op.cost(inp, ctx.version)), partner: isPartner(model), settled: false,
+      width: n(inp, 'width', 1024), height: n(inp, 'height', 1024),
       prompt: typeof inp.prompt === 'string' ? inp.prompt : null,
+      embedInputs: op.kind === 'embedding' ? (Array.isArray(inp.input) ? inp.input : [inp.input]) : null,
+      transcription: TRANSCRIPTION_TYPES.has(type) ? {
+        tsLevel: ctx.version === 'v2' && typeof inp.ts_level === 'string' ? inp.ts_level : 'segment',
+        diarize: ctx.version === 'v2' && truthy(inp.diarize),
+        metadata: ctx.version === 'v2' && truthy(inp.include_metadata),
+        sourceUrl: [inp.source_url, inp.video_url, inp.audio_url].find((x) => typeof x === 'string') ?? null,
+      } : null,
       createdAt: iso(), updatedAt: iso(), failedAt: null,
       input: JSON.parse(JSON.stringify(inp)), // files appear as { filename, contentType, size }
     });
@@ -471,7 +553,9 @@ export async function startMock(opts = {}) {
   function priceOf(op, ctx) {
     const errors = validate(op, ctx.input, { version: ctx.version, price: true });
     if (Object.keys(errors).length) return laravel422(errors);
-    return { body: { data: { price: round8(op.cost(ctx.input)) } } };
+    const data = { price: round8(op.cost(ctx.input, ctx.version)) };
+    if (isPartner(findModel(ctx.input.model))) data.is_estimated = true; // deapi-api.md §2.2
+    return { body: { data } };
   }
 
   function enhance(ctx, price) {
@@ -480,7 +564,7 @@ export async function startMock(opts = {}) {
     if (['images.edits', 'videos.animations'].includes(inp.type) && !filled(inp.image)) (errors.image ??= []).push(`The image field is required when type is ${inp.type}.`);
     if (Object.keys(errors).length) return laravel422(errors);
     if (price) return { body: { price: round8(inp.prompt.length * 1e-6) } };
-    if (mentions(inp, '[balance]')) return BALANCE_422;
+    if (mentions(inp, '[balance]') || state.config.balance < MIN_BALANCE) return BALANCE_422;
     return { body: { prompt: `${inp.prompt}, highly detailed, soft cinematic lighting`, negative_prompt: filled(inp.negative_prompt) ? `${inp.negative_prompt}, blurry, low quality` : null } };
   }
 
@@ -505,7 +589,7 @@ export async function startMock(opts = {}) {
     const file = `${ctx.base}/results/${job.id}`;
     const ext = RESULT_EXT[job.kind];
     const preview = job.status === 'processing' && job.kind === 'image' ? `${file}-preview.png` : null;
-    const result = done && job.returnResult ? (job.kind === 'embedding' ? [embedding(job.id)] : transcript(job)) : null;
+    const result = done && job.returnResult ? (job.kind === 'embedding' ? embeddings(job) : transcript(job)) : null;
     const resultUrl = done ? `${file}.${ext}` : null;
     if (ctx.version === 'v1') {
       const data = { status: job.status, progress: job.progress, preview, result_url: resultUrl, result };
@@ -519,8 +603,15 @@ export async function startMock(opts = {}) {
       error_code: err ? 'PROCESSING_ERROR' : null, error_message: err ? 'The worker failed to process the job.' : null,
       error_reason: err ? 'PROCESSING_FAILED' : null, retryable: err ? true : null, refunded: err ? true : null,
       failed_at: err ? job.failedAt : null,
-      price: done ? { amount: job.price, is_estimated: false } : err ? { amount: 0, is_estimated: false } : null,
+      // Partner models: the first `done` answer shows an estimate, later ones the settled price (deapi-api.md §3.2).
+      price: done ? { amount: job.price, is_estimated: job.partner && !job.settled } : err ? { amount: 0, is_estimated: false } : null,
     };
+    if (done) job.settled = true;
+    if (job.transcription) {
+      const t = job.transcription;
+      data.transcription = done ? { language: 'en', ts_level: t.tsLevel, diarization_available: t.diarize, structured: false } : null;
+      if (t.metadata) data.metadata = done && t.sourceUrl ? sourceMetadata(t.sourceUrl) : null;
+    }
     if (job.enhance) {
       data.prompt_boosted = true;
       data.prompt_boost = job.status === 'pending' ? null
@@ -530,7 +621,11 @@ export async function startMock(opts = {}) {
   }
 
   const transcript = (job) => (job.kind === 'text' ? `Mock transcript for job ${job.id}.` : null);
-  const embedding = (id) => Array.from({ length: 8 }, (_, i) => round8(((crc32(Buffer.from(`${id}:${i}`)) % 2000) - 1000) / 1000));
+  /** One vector per input item (a string input is one item). */
+  function embeddings(job) {
+    if (!embedCache.has(job.id)) embedCache.set(job.id, job.embedInputs.map((text) => embedVector(job.model, text)));
+    return embedCache.get(job.id);
+  }
 
   function listModels(ctx) {
     const q = ctx.url.searchParams;
@@ -580,7 +675,7 @@ export async function startMock(opts = {}) {
       }
       [body, type] = [pngCache.get(key), 'image/png']; // jpg/webp alternates are served as PNG bytes
     } else if (job.kind === 'text') [body, type] = [Buffer.from(transcript(job)), 'text/plain; charset=utf-8'];
-    else if (job.kind === 'embedding') [body, type] = [Buffer.from(JSON.stringify([embedding(job.id)])), 'application/json'];
+    else if (job.kind === 'embedding') [body, type] = [Buffer.from(JSON.stringify(embeddings(job))), 'application/json'];
     else if (job.kind === 'audio') [body, type] = [Buffer.from('ID3\u0004\u0000\u0000\u0000\u0000\u0000\u0000mock-audio', 'latin1'), 'audio/mpeg'];
     else [body, type] = [Buffer.from('\u0000\u0000\u0000\u0018ftypmp42\u0000\u0000\u0000\u0000mp42isom', 'latin1'), 'video/mp4'];
     ctx.res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length });
@@ -696,6 +791,7 @@ export async function startMock(opts = {}) {
     Object.assign(state, { config: structuredClone(initial), faults: [], log: [], preflights: [], rates: new Map() });
     state.jobs.clear();
     pngCache.clear();
+    embedCache.clear();
   }
 
   // ── /__mock/ control API ──

@@ -729,3 +729,241 @@ describe('CLI', () => {
     assert.equal(out.split('\n').filter(Boolean).length, 1);
   });
 });
+
+// ───────────── fidelity to deapi-api.md §2–§4 (exactly-one-of rules, embeddings, and the rest) ─────────────
+describe('exactly one of (deapi-api.md §2.3)', () => {
+  const png = () => new Blob([solidPng(4, 4, [1, 2, 3])], { type: 'image/png' });
+  const editForm = (fields) => {
+    const fd = new FormData();
+    for (const [k, v] of fields) v instanceof Blob ? fd.append(k, v, `${k.replace(/\W/g, '')}.png`) : fd.append(k, String(v));
+    return fd;
+  };
+  const EDIT = [['prompt', 'make it blue'], ['model', 'QwenImageEdit_Plus_NF4'], ['steps', '20'], ['seed', '7']];
+
+  for (const p of ['/api/v2/images/edits', '/api/v1/client/img2img']) {
+    it(`${p}: image and images[] together → 422 prohibits on both; either alone is fine`, async () => {
+      const both = await call(p, { method: 'POST', body: editForm([['image', png()], ['images[]', png()], ...EDIT]) });
+      assert.equal(both.status, 422);
+      assert.deepEqual(await both.json(), {
+        message: 'The image field prohibits images from being present. (and 1 more error)',
+        errors: { image: ['The image field prohibits images from being present.'], images: ['The images field prohibits image from being present.'] },
+      });
+      assert.equal((await call(p, { method: 'POST', body: editForm([['image', png()], ...EDIT]) })).status, 200);
+      assert.equal((await call(p, { method: 'POST', body: editForm([['images[]', png()], ['images[]', png()], ...EDIT]) })).status, 200);
+      const none = await call(p, { method: 'POST', body: editForm(EDIT) });
+      assert.deepEqual((await none.json()).errors, { image: ['The image field is required when images is not present.'] });
+    });
+  }
+
+  for (const p of ['/api/v2/audio/transcriptions', '/api/v1/client/transcribe']) {
+    it(`${p}: source_url and source_file together → 422 prohibits on both; neither keeps required_without`, async () => {
+      const fd = new FormData();
+      fd.append('source_url', 'https://www.youtube.com/watch?v=abc');
+      fd.append('source_file', new Blob([new Uint8Array(100)], { type: 'audio/mpeg' }), 'talk.mp3');
+      fd.append('include_ts', '1');
+      fd.append('model', 'WhisperLargeV3');
+      const both = await call(p, { method: 'POST', body: fd });
+      assert.equal(both.status, 422);
+      assert.deepEqual(await both.json(), {
+        message: 'The source url field prohibits source file from being present. (and 1 more error)',
+        errors: { source_url: ['The source url field prohibits source file from being present.'],
+          source_file: ['The source file field prohibits source url from being present.'] },
+      });
+      const none = await call(p, { method: 'POST', json: { include_ts: true, model: 'WhisperLargeV3' } });
+      assert.deepEqual((await none.json()).errors, { source_url: ['The source url field is required when source file is not present.'] });
+      assert.equal((await call(p, { method: 'POST', json: { source_url: 'https://www.youtube.com/watch?v=abc', include_ts: true, model: 'WhisperLargeV3' } })).status, 200);
+    });
+  }
+});
+
+describe('embeddings: one vector per input item (deapi-api.md §2.3)', () => {
+  const embed = async (input, v = 'v2', extra = { return_result_in_response: true }) => {
+    const r = await call(v === 'v2' ? '/api/v2/embeddings' : '/api/v1/client/txt2embedding', { method: 'POST', json: { input, model: 'Bge_M3_FP16', ...extra } });
+    assert.equal(r.status, 200, await r.clone().text());
+    const id = (await r.json()).data.request_id;
+    let s;
+    for (let i = 0; i < 5; i++) s = await poll(id, v);
+    assert.equal(s.status, 'done');
+    return { id, s };
+  };
+  const isUnitVector = (vec) => {
+    assert.ok(Array.isArray(vec) && vec.length === 1024, `length ${vec?.length}`);
+    assert.ok(vec.every((x) => typeof x === 'number' && Number.isFinite(x)));
+    assert.ok(Math.abs(Math.hypot(...vec) - 1) < 1e-4);
+  };
+
+  it('a string gives one 1024-dim vector; an array gives one per item, in order; same text → same vector', async () => {
+    const one = (await embed('the quick brown fox')).s.result;
+    assert.equal(one.length, 1);
+    isUnitVector(one[0]);
+    const { id, s } = await embed(['alpha', 'the quick brown fox', 'gamma']);
+    assert.equal(s.result.length, 3);
+    s.result.forEach(isUnitVector);
+    assert.deepEqual(s.result[1], one[0], 'deterministic per text');
+    assert.notDeepEqual(s.result[0], s.result[2]);
+    assert.equal(s.result_url, `${mock.url}/results/${id}.json`);
+    const file = await fetch(s.result_url);
+    assert.equal(file.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await file.json(), s.result, 'result_url holds the same vectors');
+    const v1 = (await embed(['alpha', 'beta'], 'v1')).s.result;
+    assert.equal(v1.length, 2);
+    assert.deepEqual(v1[0], s.result[0]);
+  });
+
+  it('without return_result_in_response the vectors are only in result_url', async () => {
+    const { s } = await embed(['a', 'b'], 'v2', {});
+    assert.equal(s.result, null);
+    const vecs = await (await fetch(s.result_url)).json();
+    assert.equal(vecs.length, 2);
+    vecs.forEach(isUnitVector);
+  });
+
+  it('input: at most 2048 items, each a string', async () => {
+    const post = (input) => call('/api/v2/embeddings', { method: 'POST', json: { input, model: 'Bge_M3_FP16' } });
+    assert.equal((await post(Array.from({ length: 2048 }, (_, i) => `t${i}`))).status, 200);
+    const over = await post(Array.from({ length: 2049 }, (_, i) => `t${i}`));
+    assert.equal(over.status, 422);
+    assert.deepEqual((await over.json()).errors, { input: ['The input field must not have more than 2048 items.'] });
+    assert.deepEqual((await (await post(['ok', 5, ''])).json()).errors, { 'input.1': ['The input.1 field must be a string.'], 'input.2': ['The input.2 field is required.'] });
+    assert.deepEqual((await (await post([])).json()).errors, { input: ['The input field is required.'] });
+    assert.deepEqual((await (await post({ a: 'b' })).json()).errors, { input: ['The input field must be a string or an array of strings.'] });
+    const price = await call('/api/v2/embeddings/price', { method: 'POST', json: { input: Array(2049).fill('x'), model: 'Bge_M3_FP16' } });
+    assert.equal(price.status, 422);
+  });
+});
+
+describe('other fidelity rules (deapi-api.md §2–§4)', () => {
+  const post = async (p, json) => {
+    const r = await call(p, { method: 'POST', json });
+    return { status: r.status, body: await r.json() };
+  };
+
+  it('balance below $0.49 rejects new jobs (422 errors.balance) but still prices them', async () => {
+    await control('/__mock/config', 'POST', { balance: 0.48 });
+    const r = await post('/api/v2/images/generations', FLUX);
+    assert.deepEqual(r, { status: 422, body: { message: 'Not enough balance.', errors: { balance: ['Not enough balance.'] } } });
+    assert.equal((await post('/api/v1/client/txt2img', FLUX)).status, 422);
+    assert.equal((await post('/api/v2/prompts/enhancements', { prompt: 'a fox', type: 'images.generations', model_slug: 'Flux1schnell' })).status, 422);
+    assert.equal((await post('/api/v2/images/generations/price', FLUX)).status, 200);
+    assert.equal((await post('/api/v2/images/generations', {})).body.errors.prompt[0], 'The prompt field is required.', 'validation comes first');
+    await control('/__mock/config', 'POST', { balance: 0.49 });
+    assert.equal((await post('/api/v2/images/generations', FLUX)).status, 200);
+  });
+
+  it('text to speech: the field each mode needs', async () => {
+    const TTS = { text: 'hi', model: 'Kokoro', lang: 'en-us', speed: 1, format: 'mp3', sample_rate: 24000 };
+    assert.deepEqual((await post('/api/v2/audio/speech', { ...TTS, mode: 'custom_voice' })).body.errors, { voice: ['The voice field is required when mode is custom_voice.'] });
+    assert.deepEqual((await post('/api/v2/audio/speech', { ...TTS, mode: 'voice_design' })).body.errors, { instruct: ['The instruct field is required when mode is voice_design.'] });
+    assert.deepEqual((await post('/api/v1/client/txt2audio', { ...TTS, mode: 'voice_clone' })).body.errors, { ref_audio: ['The ref audio field is required when mode is voice_clone.'] });
+    assert.equal((await post('/api/v2/audio/speech', { ...TTS, mode: 'custom_voice', voice: 'af_sky' })).status, 200);
+    assert.equal((await post('/api/v2/audio/speech/price', { ...TTS, mode: 'custom_voice' })).status, 200, 'price does not need the voice');
+  });
+
+  it('text to music: timesignature is one of 2, 3, 4, 6', async () => {
+    const M = { caption: 'c', model: 'AceStep_1_5_Turbo', lyrics: '[Instrumental]', duration: 30, inference_steps: 8, guidance_scale: 1, seed: -1, format: 'mp3' };
+    assert.deepEqual((await post('/api/v2/audio/music', { ...M, timesignature: 5 })).body.errors, { timesignature: ['The selected timesignature is invalid.'] });
+    assert.deepEqual((await post('/api/v2/audio/music', { ...M, timesignature: '4/4' })).body.errors, { timesignature: ['The timesignature field must be an integer.'] });
+    assert.equal((await post('/api/v2/audio/music', { ...M, timesignature: 6 })).status, 200);
+  });
+
+  it('video upscale: fixed-scale models reject scale; price duration is at least 0.1', async () => {
+    const fd = (model) => {
+      const f = new FormData();
+      f.append('video', new Blob([new Uint8Array(64)], { type: 'video/mp4' }), 'v.mp4');
+      f.append('model', model);
+      f.append('scale', '2');
+      return f;
+    };
+    const fixed = await call('/api/v2/videos/upscales', { method: 'POST', body: fd('RealESRGAN_Vid_x2') });
+    assert.deepEqual((await fixed.json()).errors, { scale: ['The scale field is prohibited.'] });
+    assert.equal((await call('/api/v2/videos/upscales', { method: 'POST', body: fd('FlashVSR_Tiny') })).status, 200);
+    const price = { model: 'RealESRGAN_Vid_x2', width: 1280, height: 720 };
+    assert.deepEqual((await post('/api/v2/videos/upscales/price', { ...price, duration: 0.05 })).body.errors, { duration: ['The duration field must be at least 0.1.'] });
+    assert.deepEqual((await post('/api/v2/videos/upscales/price', price)).body, { data: { price: 0 } }, 'no duration → price 0');
+  });
+
+  it('video replace: width and height come together', async () => {
+    const fd = (extra) => {
+      const f = new FormData();
+      f.append('video', new Blob([new Uint8Array(64)], { type: 'video/mp4' }), 'v.mp4');
+      f.append('ref_image', new Blob([solidPng(2, 2, [0, 0, 0])], { type: 'image/png' }), 'r.png');
+      f.append('model', 'Wan2_2_Animate_14B_INT8');
+      for (const [k, v] of Object.entries(extra)) f.append(k, v);
+      return f;
+    };
+    assert.deepEqual((await (await call('/api/v2/videos/replacements', { method: 'POST', body: fd({ width: '832' }) })).json()).errors,
+      { height: ['The height field is required when width is present.'] });
+    assert.deepEqual((await (await call('/api/v1/client/videos/replace', { method: 'POST', body: fd({ height: '480' }) })).json()).errors,
+      { width: ['The width field is required when height is present.'] });
+    assert.equal((await call('/api/v2/videos/replacements', { method: 'POST', body: fd({ width: '832', height: '480' }) })).status, 200);
+  });
+
+  it('transcription: lang ≤ 16 chars; an audio source_file ≤ 20 MB (video 50 MB)', async () => {
+    const T = { source_url: 'https://www.youtube.com/watch?v=abc', include_ts: true, model: 'WhisperLargeV3' };
+    assert.deepEqual((await post('/api/v2/audio/transcriptions', { ...T, lang: 'x'.repeat(17) })).body.errors, { lang: ['The lang field must not be greater than 16 characters.'] });
+    assert.equal((await post('/api/v2/audio/transcriptions', { ...T, lang: 'en' })).status, 200);
+    const big = new Uint8Array(20480 * 1024 + 1);
+    for (const [type, status] of [['audio/mpeg', 422], ['video/mp4', 200]]) {
+      const f = new FormData();
+      f.append('source_file', new Blob([big], { type }), 'big');
+      f.append('include_ts', '0');
+      f.append('model', 'WhisperLargeV3');
+      const r = await call('/api/v2/audio/transcriptions', { method: 'POST', body: f });
+      assert.equal(r.status, status, type);
+      if (status === 422) assert.deepEqual((await r.json()).errors, { source_file: ['The source file field must not be greater than 20480 kilobytes.'] });
+    }
+  });
+
+  it('transcription price: word timestamps or diarize ×1.5, metadata +0.005 after the multiplier (v2 only)', async () => {
+    const P = { duration_seconds: 100, include_ts: true, model: 'WhisperLargeV3Ct2' };
+    const price = async (extra, p = '/api/v2/audio/transcriptions/price') => (await post(p, { ...P, ...extra })).body.data.price;
+    assert.equal(await price({}), 0.01);
+    assert.equal(await price({ ts_level: 'segment' }), 0.01);
+    assert.equal(await price({ ts_level: 'word' }), 0.015);
+    assert.equal(await price({ diarize: true }), 0.015);
+    assert.equal(await price({ ts_level: 'word', include_metadata: true }), 0.02);
+    assert.equal(await price({ ts_level: 'word', include_metadata: true }, '/api/v1/client/transcribe/price-calculation'), 0.01, 'v1 ignores v2-only fields');
+  });
+
+  it('v2 transcription jobs carry `transcription` and, with include_metadata, `metadata` (null for uploads)', async () => {
+    const r = await post('/api/v2/audio/transcriptions', { source_url: 'https://www.youtube.com/watch?v=abc123', include_ts: true, model: 'WhisperLargeV3Ct2',
+      ts_level: 'word', diarize: true, include_metadata: true, return_result_in_response: true });
+    const id = r.body.data.request_id;
+    const first = await poll(id);
+    assert.equal(first.transcription, null);
+    assert.equal(first.metadata, null);
+    let s;
+    for (let i = 0; i < 4; i++) s = await poll(id);
+    assert.equal(s.status, 'done');
+    assert.deepEqual(s.transcription, { language: 'en', ts_level: 'word', diarization_available: true, structured: false });
+    assert.deepEqual(Object.keys(s.metadata), ['id', 'title', 'description', 'channel', 'duration_seconds', 'extractor', 'view_count', 'like_count']);
+    assert.equal(s.metadata.id, 'abc123');
+    assert.equal(s.metadata.extractor, 'youtube');
+    assert.equal(s.price.amount, 0.014, '60 s default × 1e-4 × 1.5 + 0.005');
+    const v1 = await poll(id, 'v1');
+    assert.ok(!('transcription' in v1) && !('metadata' in v1), 'v1 has the core subset only');
+
+    const f = new FormData();
+    f.append('source_file', new Blob([new Uint8Array(10)], { type: 'audio/mpeg' }), 'a.mp3');
+    f.append('include_ts', '1');
+    f.append('model', 'WhisperLargeV3');
+    f.append('include_metadata', '1');
+    const up = (await (await call('/api/v2/audio/transcriptions', { method: 'POST', body: f })).json()).data.request_id;
+    for (let i = 0; i < 5; i++) s = await poll(up);
+    assert.equal(s.metadata, null);
+    assert.deepEqual(s.transcription, { language: 'en', ts_level: 'segment', diarization_available: false, structured: false });
+    const img = await submit();
+    for (let i = 0; i < 5; i++) s = await poll(img);
+    assert.ok(!('transcription' in s) && !('metadata' in s), 'only transcription jobs');
+  });
+
+  it('partner models: price adds is_estimated: true; the job price is estimated first, then settled', async () => {
+    const GPT = { prompt: 'a fox', model: 'GptImage1', width: 1024, height: 1024, guidance: 0, steps: 1, seed: -1 };
+    assert.deepEqual((await post('/api/v2/images/generations/price', GPT)).body, { data: { price: 0.00104858, is_estimated: true } });
+    const id = await submit(GPT);
+    let s;
+    for (let i = 0; i < 5; i++) s = await poll(id);
+    assert.deepEqual([s.status, s.price], ['done', { amount: 0.00104858, is_estimated: true }]);
+    assert.deepEqual((await poll(id)).price, { amount: 0.00104858, is_estimated: false });
+  });
+});
