@@ -48,6 +48,106 @@ function createApi(wasm, isReady) {
   }
   Object.defineProperty(DeapiError.prototype, "name", { value: "DeapiError", writable: true, configurable: true });
   const ValidationError = define("ValidationError", DeapiError);
+
+  // ---- Form adapters (pure JS over fieldErrors / errors / message; inherited by InsufficientBalanceError).
+  // Field names are Laravel's dotted paths (`loras.0.weight`, `images.1`). Keys come from the server,
+  // so the nested objects are written with own-property checks and defineProperty: a field named
+  // `__proto__.x` or `constructor.name` becomes plain data, never a prototype write.
+  const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+  const put = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  /** A canonical non-negative integer segment ("0", "12"; not "007", "-1", "1.5"): an array index. */
+  const isIndex = (s) => /^(0|[1-9]\d{0,15})$/.test(s) && Number.isSafeInteger(Number(s));
+  const pathOf = (field) => field.split(".").map((s) => (isIndex(s) ? Number(s) : s));
+  /** [[field, message]], one per message in server order: from `fieldErrors` when it has entries, else
+   * from `errors` as given (a ValidationError built by hand may carry only `errors`). Entries without a
+   * field name or a message are left out. */
+  function messagePairs(err) {
+    const fe = err && err.fieldErrors;
+    if (fe && typeof fe === "object" && Object.keys(fe).length > 0) {
+      return Object.keys(fe).flatMap((field) => (Array.isArray(fe[field]) ? fe[field] : [fe[field]])
+        .filter((m) => m !== undefined && m !== null).map((m) => [field, String(m)]));
+    }
+    return (Array.isArray(err && err.errors) ? err.errors : [])
+      .filter((e) => e && typeof e.field === "string" && e.message !== undefined && e.message !== null)
+      .map((e) => [e.field, String(e.message)]);
+  }
+  /** [[field, [messages]]]: the pairs grouped by field, fields in order of first appearance. */
+  function fieldEntries(err) {
+    const byField = new Map();
+    for (const [field, message] of messagePairs(err)) {
+      if (!byField.has(field)) byField.set(field, []);
+      byField.get(field).push(message);
+    }
+    return [...byField];
+  }
+  const method = (fn) => ({ value: fn, writable: true, configurable: true });
+  Object.defineProperties(ValidationError.prototype, {
+    /** react-hook-form: `e.applyTo(setError)`. Per field (server order): `setError(field, { type: "server",
+     * message: first message, types: { server: the message, or all of them as an array when several } })`;
+     * then `setError("root.server", { type: "server", message })` unless `{ root: false }`.
+     * `{ shouldFocus: true }` is passed as the third argument for the first field only.
+     * Returns the field names set (not "root.server"). */
+    applyTo: method(function applyTo(setError, options) {
+      if (typeof setError !== "function") {
+        throw new TypeError("applyTo(setError): pass react-hook-form's `setError` function (from useForm())");
+      }
+      const o = options && typeof options === "object" ? options : {};
+      const set = [];
+      for (const [field, msgs] of fieldEntries(this)) {
+        const error = { type: "server", message: msgs[0], types: { server: msgs.length === 1 ? msgs[0] : msgs.slice() } };
+        if (o.shouldFocus === true && set.length === 0) setError(field, error, { shouldFocus: true });
+        else setError(field, error);
+        set.push(field);
+      }
+      if (o.root !== false) setError("root.server", { type: "server", message: this.message });
+      return set;
+    }),
+    /** Formik: `setErrors(e.toFormikErrors())`. Dotted paths become nesting, canonical integer segments
+     * make (sparse) arrays — `loras.0.weight` → `{ loras: [{ weight }] }` — and a leaf is all its messages
+     * joined with a space. A path that is both a leaf and a parent (`images` and `images.1`) keeps the
+     * nested structure and puts its own message under `_error` (on the object or array), whatever the order. */
+    toFormikErrors: method(function toFormikErrors() {
+      const root = {};
+      const container = (seg) => (typeof seg === "number" ? [] : {});
+      for (const [field, msgs] of fieldEntries(this)) {
+        const text = msgs.join(" ");
+        const path = pathOf(field);
+        let node = root;
+        for (let i = 0; i < path.length - 1; i++) {
+          const seg = path[i];
+          let next = hasOwn(node, seg) ? node[seg] : undefined;
+          if (next === null || typeof next !== "object") {
+            const made = container(path[i + 1]);
+            if (typeof next === "string") put(made, "_error", next); // a leaf seen first becomes a parent
+            put(node, seg, (next = made));
+          }
+          node = next;
+        }
+        const last = path[path.length - 1];
+        const here = hasOwn(node, last) ? node[last] : undefined;
+        if (here !== null && typeof here === "object") put(here, "_error", text); // a parent seen first
+        else put(node, last, text);
+      }
+      return root;
+    }),
+    /** Like zod's `flatten()`: `fieldErrors` is a copy of the Laravel map; `formErrors` holds the
+     * top-level message only when no field has an error (with field errors it only summarises the first). */
+    flatten: method(function flatten() {
+      const entries = fieldEntries(this);
+      const fieldErrors = {};
+      for (const [field, msgs] of entries) put(fieldErrors, field, msgs);
+      return { formErrors: entries.length === 0 && typeof this.message === "string" ? [this.message] : [], fieldErrors };
+    }),
+    /** Standard Schema issues: one `{ message, path }` per message in server order (a hand-built error
+     * without `fieldErrors`: the order of its `errors`); path segments
+     * split on dots, canonical integers as numbers (`["loras", 0, "weight"]`). */
+    issues: {
+      get() {
+        return messagePairs(this).map(([field, message]) => ({ message, path: pathOf(field) }));
+      },
+      configurable: true,
+    },
+  });
   define("InsufficientBalanceError", ValidationError);
   for (const n of ["AuthenticationError", "PermissionDeniedError", "NotFoundError", "PayloadTooLargeError",
     "RateLimitError", "ServerError", "ConnectionError", "RequestTimeoutError", "AbortError",
@@ -100,6 +200,13 @@ function createApi(wasm, isReady) {
       this.models = { list: (query, opts) => core.modelsList(query, opts), all: (query, opts) => core.modelsAll(query, opts) };
       this.account = { balance: (opts) => core.balance(opts) };
     }
+    /**
+     * Check params client-side with deAPI's rules and the model's limits, without a request
+     * (except fetching the model catalogue once). Resolves when valid; rejects with the same
+     * ValidationError a server 422 gives (`status` undefined). `operation` is a method's dotted
+     * name: "images.generate", "images.generatePrice", …
+     */
+    validate(operation, params, options) { return this.#core.validate(String(operation), params, options); }
     /** Rebuild a Job handle from a request id (after a reload, or one handed over by a server). */
     job(requestId) {
       if (typeof requestId !== "string" || requestId.trim() === "") {

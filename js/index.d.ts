@@ -29,6 +29,12 @@ export interface DeapiClientOptions {
   retrySubmissions?: boolean;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * Check params client-side before every submit and price request (required fields, types, the
+   * model's limits, file sizes), rejecting with the same `ValidationError` a 422 gives, with
+   * `status` undefined and no request made. The model catalogue is fetched once. Default false.
+   */
+  validate?: boolean;
   /** A fetch implementation to use instead of the global one. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Allow `apiKey` in a browser, where anyone can read it. Prefer a proxy. */
@@ -649,6 +655,48 @@ export interface AccountApi {
   balance(options?: CallOptions): Promise<BalanceResult>;
 }
 
+/** Every operation by its dotted method name, with its params type (for `validate`). */
+export interface OperationParams {
+  "images.generate": ImageGenerateParams;
+  "images.generatePrice": ImageGeneratePriceParams;
+  "images.edit": ImageEditParams;
+  "images.editPrice": ImageEditPriceParams;
+  "images.upscale": ImageUpscaleParams;
+  "images.upscalePrice": ImageUpscalePriceParams;
+  "images.removeBackground": ImageRemoveBackgroundParams;
+  "images.removeBackgroundPrice": ImageRemoveBackgroundPriceParams;
+  "images.ocr": ImageOcrParams;
+  "images.ocrPrice": ImageOcrPriceParams;
+  "videos.generate": VideoGenerateParams;
+  "videos.generatePrice": VideoGeneratePriceParams;
+  "videos.animate": VideoAnimateParams;
+  "videos.animatePrice": VideoAnimatePriceParams;
+  "videos.audioSync": VideoAudioSyncParams;
+  "videos.audioSyncPrice": VideoAudioSyncPriceParams;
+  "videos.upscale": VideoUpscaleParams;
+  "videos.upscalePrice": VideoUpscalePriceParams;
+  "videos.removeBackground": VideoRemoveBackgroundParams;
+  "videos.removeBackgroundPrice": VideoRemoveBackgroundPriceParams;
+  "videos.replace": VideoReplaceParams;
+  "videos.replacePrice": VideoReplacePriceParams;
+  "audio.speech": AudioSpeechParams;
+  "audio.speechPrice": AudioSpeechPriceParams;
+  "audio.music": AudioMusicParams;
+  "audio.musicPrice": AudioMusicPriceParams;
+  "audio.transcribe": AudioTranscribeParams;
+  "audio.transcribePrice": AudioTranscribePriceParams;
+  "embeddings.create": EmbeddingCreateParams;
+  "embeddings.createPrice": EmbeddingCreatePriceParams;
+  "prompts.enhance": PromptEnhanceParams;
+  "prompts.enhancePrice": PromptEnhancePriceParams;
+}
+export type OperationName = keyof OperationParams;
+
+export interface ValidateOptions extends CallOptions {
+  /** The model to check against (from `models.list()`/`models.all()`); otherwise the catalogue is fetched once and cached. */
+  model?: Model;
+}
+
 export declare class DeapiClient {
   constructor(options: DeapiClientOptions);
   readonly images: ImagesApi;
@@ -661,6 +709,12 @@ export declare class DeapiClient {
   readonly account: AccountApi;
   /** Rebuild a `Job` handle from a request id (after a reload, or one handed over by a server). */
   job(requestId: string): Job;
+  /**
+   * Check params client-side (deAPI's rules, the model's limits, file sizes) without sending them.
+   * Resolves when valid; rejects with the `ValidationError` a 422 would give (`status` undefined).
+   * Params may be incomplete form values, hence the loose type.
+   */
+  validate<K extends OperationName>(operation: K, params: Partial<OperationParams[K]> | Record<string, unknown>, options?: ValidateOptions): Promise<void>;
 }
 
 export type ErrorCode =
@@ -703,7 +757,66 @@ export declare class AuthenticationError extends DeapiError {}
 export declare class PermissionDeniedError extends DeapiError {}
 export declare class NotFoundError extends DeapiError {}
 export declare class PayloadTooLargeError extends DeapiError {}
-export declare class ValidationError extends DeapiError {}
+/** The second argument `ValidationError.applyTo` passes to `setError` (react-hook-form's `ErrorOption`). */
+export interface FormFieldError {
+  type: string;
+  message: string;
+  /** `{ server: message }`, or `{ server: [messages] }` when the field has several. */
+  types?: Record<string, string | string[]>;
+}
+/** A react-hook-form `setError`. Declared as a method so that the `setError` of a typed form
+ * (`UseFormSetError<MyValues>`, whose `name` is narrower than `string`) is accepted. */
+export type SetErrorFunction = {
+  setError(name: string, error: FormFieldError, options?: { shouldFocus?: boolean }): void;
+}["setError"];
+export interface ApplyToOptions {
+  /** Pass `{ shouldFocus: true }` with the first field's error (react-hook-form focuses it). Default false. */
+  shouldFocus?: boolean;
+  /** Set `root.server` to the top-level message. Default true. */
+  root?: boolean;
+}
+/** `toFormikErrors()`'s result: dotted paths nested, integer segments as (sparse) arrays, each leaf
+ * the field's messages joined with a space; `_error` holds the message of a path that is also a parent. */
+export interface FormErrorTree {
+  [key: string]: string | FormErrorTree | FormErrorArray | undefined;
+}
+export type FormErrorArray = Array<string | FormErrorTree | FormErrorArray | undefined> & { _error?: string };
+/** `toFormikErrors<Values>()`: the same result typed like Formik's `FormikErrors<Values>`. */
+export type FormErrorsOf<Values> = {
+  [K in keyof Values]?: Values[K] extends readonly unknown[]
+    ? Values[K][number] extends object ? FormErrorsOf<Values[K][number]>[] | string | string[] : string | string[]
+    : Values[K] extends object ? FormErrorsOf<Values[K]> : string;
+};
+/** `flatten()`'s result (zod's shape). */
+export interface FlattenedErrors {
+  /** The top-level message when no field has an error, else empty. */
+  formErrors: string[];
+  /** field → messages (the Laravel map, a copy). */
+  fieldErrors: Record<string, string[]>;
+}
+/** A Standard Schema issue. */
+export interface ValidationIssue {
+  message: string;
+  /** The dotted field split, integer segments as numbers: `["loras", 0, "weight"]`. */
+  path: (string | number)[];
+}
+
+export declare class ValidationError extends DeapiError {
+  /**
+   * react-hook-form: `catch (e) { if (isValidationError(e)) e.applyTo(setError) }`. For each field, in
+   * server order: `setError(field, { type: "server", message: <first message>, types: { server } })`
+   * (dotted names as they are); then `setError("root.server", { type: "server", message })` unless
+   * `root: false`. Returns the field names set.
+   */
+  applyTo(setError: SetErrorFunction, options?: ApplyToOptions): string[];
+  /** Formik: `setErrors(e.toFormikErrors())`. `loras.0.weight` → `{ loras: [{ weight: "…" }] }`. */
+  toFormikErrors(): FormErrorTree;
+  toFormikErrors<Values>(): FormErrorsOf<Values>;
+  /** zod-style `{ formErrors, fieldErrors }`. */
+  flatten(): FlattenedErrors;
+  /** Standard Schema issues, one per message in server order. */
+  readonly issues: ValidationIssue[];
+}
 export declare class InsufficientBalanceError extends ValidationError {}
 export declare class RateLimitError extends DeapiError {}
 export declare class ServerError extends DeapiError {}
