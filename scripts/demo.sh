@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The demo: build the package, start the mock deAPI on 127.0.0.1 serving www/ and the package, and
-# print the URL. The page calls the mock in keyless proxy mode (the browser never holds a key).
+# The demo: build the package, then serve the demo page (www/) and the package on 127.0.0.1 with a
+# keyless proxy at /api/* (scripts/demo-server.mjs). The browser never holds a key.
 #   PORT=8787 (default)
+#   upstream: an embedded mock deAPI by default; with DEAPI_API_KEY set, the real deAPI
+#   (https://api.deapi.ai, or DEAPI_BASE_URL), the key added on the server side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_BROWSER=0 bash scripts/setup.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 node scripts/build.mjs
-echo "deapi-wasm demo: open http://127.0.0.1:${PORT:-8787}/  (mock deAPI on the same origin; Ctrl-C stops it)"
-exec node tests/mock/server.mjs --port "${PORT:-8787}" --allow-keyless --static /=www --static /pkg/=pkg/dist
+exec node scripts/demo-server.mjs

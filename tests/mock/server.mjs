@@ -183,7 +183,7 @@ function parseInput(headers, buf, url) {
       if (j && typeof j === 'object' && !Array.isArray(j)) for (const k of Object.keys(j)) if (k !== '__proto__') input[k] = j[k];
     } catch { /* Laravel treats an undecodable JSON body as empty input */ }
   } else if (ct.startsWith('multipart/form-data')) {
-    parts = parseMultipart(buf, ct);
+    parts = parseMultipart(buf, String(headers['content-type'] ?? '')); // the boundary is case-sensitive (Chromium's has capitals)
     for (const p of parts) {
       if (p.filename === null) setPath(input, p.name, p.data.toString('utf8'));
       else setPath(input, p.name, p.filename === '' && !p.data.length ? null : new UploadedFile(p.filename, p.contentType, p.data));

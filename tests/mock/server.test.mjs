@@ -967,3 +967,22 @@ describe('other fidelity rules (deapi-api.md §2–§4)', () => {
     assert.deepEqual((await poll(id)).price, { amount: 0.00104858, is_estimated: false });
   });
 });
+
+describe("multipart boundaries keep their case", () => {
+  it("parses a body whose boundary has capitals, as Chromium sends", async () => {
+    const m = await startMock({ quiet: true });
+    try {
+      const b = "----WebKitFormBoundaryqBC70B0E5Irg0qTP";
+      const body = `--${b}\r\nContent-Disposition: form-data; name="model"\r\n\r\nRealESRGAN_x4\r\n--${b}--\r\n`;
+      const r = await fetch(`${m.url}/api/v2/images/upscales`, {
+        method: "POST", body,
+        headers: { authorization: "Bearer 1|abcdef123", accept: "application/json", "content-type": `multipart/form-data; boundary=${b}` },
+      });
+      const j = await r.json();
+      assert.equal(r.status, 422);
+      assert.deepEqual(Object.keys(j.errors), ["image"], "model was read; only the file is missing");
+    } finally {
+      await m.close();
+    }
+  });
+});
