@@ -47,6 +47,7 @@ function createApi(wasm, isReady) {
     return C;
   }
   Object.defineProperty(DeapiError.prototype, "name", { value: "DeapiError", writable: true, configurable: true });
+  Object.defineProperty(DeapiError, "name", { value: "DeapiError" });
   const ValidationError = define("ValidationError", DeapiError);
 
   // ---- Form adapters (pure JS over fieldErrors / errors / message; inherited by InsufficientBalanceError).
@@ -161,10 +162,7 @@ function createApi(wasm, isReady) {
   let operations = null;
   function setup() {
     if (operations) return operations;
-    if (isReady && !isReady()) {
-      throw new Error("deapi-wasm is not initialised: in a browser, `await init()` (exported by the package) " +
-        "once before `new DeapiClient(...)`; it loads the .wasm file");
-    }
+    if (isReady) isReady(); // the browser entry throws here when its .wasm could not be loaded
     wasm.__setErrorFactory(makeError);
     return (operations = wasm.operations());
   }

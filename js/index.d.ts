@@ -890,5 +890,9 @@ export declare function isValidationError(e: unknown): e is ValidationError;
 
 /** `WebAssembly.Module` where the compilation's lib declares it (the DOM lib), `never` otherwise. */
 export type WasmModuleLike = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
-/** Browsers (with or without a bundler): `await init()` once before creating a client; it loads the .wasm. Not needed in Node. */
+/**
+ * Optional: importing the package loads the .wasm (Node: at require time; browsers and bundlers:
+ * top-level await). Resolves once loaded; `input` (a URL, a Response, bytes or a compiled module) is
+ * used only if that automatic load failed, and is ignored once loaded.
+ */
 export declare function init(input?: string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModuleLike): Promise<void>;

@@ -4,7 +4,9 @@
 #   2. wasm     wasm-bindgen tests of the JS boundary in Node, headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
 #               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
-#   4. browser  the built package and the demo page in headless Chromium (playwright-core)
+#   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
+#   5. package  npm pack → npm install in fresh temp projects: Node CJS/ESM, Vite build + plain page in Chromium,
+#               tsc --strict consumers; two installed copies; and the size budget in README.md
 # Each level prints its count; a level that runs no test fails the whole run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,9 +73,17 @@ step "3. types: tsc --strict over a consumer of every method, and a file that mu
 run "$logs/types.log" node tests/types/check.mjs
 level "types (tsc --strict)" cargo "$logs/types.log"
 
+step "3. size: the gzip total a browser downloads against the README's size budget"
+run "$logs/size.log" node tests/size/check.mjs
+level "size budget" cargo "$logs/size.log"
+
 step "4. browser: the package and the demo in headless Chromium"
 run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
 level "browser (Chromium)" node "$logs/browser.log"
+
+step "5. package: npm pack, then install in fresh projects (Node CJS/ESM, Vite + plain page in Chromium, tsc --strict)"
+run "$logs/package.log" node --test --test-reporter=tap tests/package/
+level "package matrix" node "$logs/package.log"
 
 step "summary"
 cat pkg/dist/size.json | node -e 'const s=JSON.parse(require("fs").readFileSync(0));console.log(`package size: wasm ${(s.wasm.gzip/1024).toFixed(1)} KiB + JS glue ${(s.glueWeb.gzip/1024).toFixed(1)} KiB = ${(s.totalWeb.gzip/1024).toFixed(1)} KiB gzip -9`)'

@@ -1,21 +1,18 @@
-// The built package (pkg/dist/browser.js + .wasm) in real Chromium against the mock deAPI:
-//  1. scenarios run in tests/browser/page.html through page.evaluate (errors come back as plain data,
-//     with the instanceof checks done in the page);
-//  2. the demo page www/ driven like a user, with screenshots in tests/out/.
+// The built package (pkg/dist/browser.js + .wasm) in real Chromium against the mock deAPI: scenarios
+// run in tests/browser/page.html through page.evaluate (errors come back as plain data, with the
+// instanceof checks done in the page). The demo page (www/) is tested in demo.test.mjs.
 // Every scenario uses the keyless proxy key, so they run one after another and reset the mock first.
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startMock } from "../mock/server.mjs";
-import { MODELS, supportsType } from "../mock/models.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dist = join(root, "pkg", "dist");
-const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -24,10 +21,9 @@ let mock, browser, context;
 
 before(async () => {
   if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
-  mkdirSync(out, { recursive: true });
   mock = await startMock({
     quiet: true, allowKeyless: true,
-    staticDirs: { "/": join(root, "www"), "/pkg/": dist, "/test/": join(root, "tests", "browser") },
+    staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") },
   });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
@@ -243,140 +239,43 @@ describe("the package in Chromium (tests/browser/page.html)", () => {
     assert.equal(api("/api/v2/account/balance", "GET").length, 1, "an abort is not retried");
   });
 
-  it("a client created before init() throws a clear error; after init() it works", async () => {
+  it("importing /pkg/browser.js is enough: a client works without init(), and init() stays a harmless no-op", async () => {
     const p = await context.newPage();
     const pageProblems = watch(p);
     await p.goto(`${mock.url}/test/page.html?noinit`);
     await p.waitForFunction(() => window.testReady === true);
+    const r = await p.evaluate(async () => {
+      const before = await capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance());
+      await sdk.init();
+      await sdk.init("/nowhere.wasm"); // ignored once loaded
+      const after = await capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance());
+      return { before, after };
+    });
+    assert.deepEqual(r, { before: { ok: true, value: { balance: 19.72 } }, after: { ok: true, value: { balance: 19.72 } } });
+    await p.close();
+    assert.deepEqual(pageProblems, []);
+  });
+
+  it("when the .wasm cannot be loaded, new DeapiClient throws an error naming its URL; init() then loads it", async () => {
+    const p = await context.newPage();
+    await p.route("**/deapi_wasm_bg.wasm", (route) => route.abort());
+    await p.goto(`${mock.url}/test/page.html?noinit`);
+    await p.waitForFunction(() => window.testReady === true);
     const early = await p.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin })));
     assert.equal(early.ok, false);
-    assert.match(early.error.message, /`await init\(\)` .*once before `new DeapiClient/);
+    assert.match(early.error.message, new RegExp(`could not load its WebAssembly module from ${mock.url}/pkg/web/deapi_wasm_bg\\.wasm`));
+    assert.match(early.error.message, /await init\(urlOrBytes\)/);
+    await p.unroute("**/deapi_wasm_bg.wasm");
     const late = await p.evaluate(async () => {
       await sdk.init();
       return capture(() => new sdk.DeapiClient({ baseUrl: location.origin }).account.balance());
     });
     assert.deepEqual(late, { ok: true, value: { balance: 19.72 } });
     await p.close();
-    assert.deepEqual(pageProblems, []);
   });
 
   it("the test page logged no uncaught errors", () => {
     // 4xx/5xx responses are logged by Chromium as "Failed to load resource"; anything else is a bug.
     assert.deepEqual(problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|404|422|429|500)|net::ERR_/.test(p)), []);
   });
-});
-
-describe("the demo page (www/)", () => {
-  let page, problems;
-  const shot = (name) => page.screenshot({ path: join(out, `demo-${name}.png`), fullPage: true });
-  const text = (sel) => page.locator(sel).textContent();
-  const fieldState = () => page.evaluate(() => Object.fromEntries(
-    ["prompt", "model", "width", "height", "steps", "guidance", "seed", "negative_prompt"].map((f) => {
-      const el = document.getElementById(f);
-      return [f, { error: document.getElementById(`${f}-error`).textContent, invalid: el.getAttribute("aria-invalid"), describedBy: el.getAttribute("aria-describedby") }];
-    })));
-  // Chromium logs the 4xx answers the tests provoke on purpose; anything else is a real problem.
-  const unexpected = (allowed) => problems.filter((p) => !new RegExp(`Failed to load resource: the server responded with a status of (${allowed})`).test(p));
-
-  before(async () => {
-    mock.reset();
-    page = await context.newPage();
-    problems = watch(page);
-  });
-  after(() => page.close());
-
-  it("loads without errors, shows the balance, the txt2img models and a live price", async () => {
-    await page.goto(`${mock.url}/`);
-    await page.locator("#balance", { hasText: "$19.72" }).waitFor();
-    await page.waitForFunction(() => !document.getElementById("model").disabled);
-    const options = await page.locator("#model option").evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(options, MODELS.filter((m) => supportsType(m, "txt2img")).map((m) => m.slug));
-    assert.equal(await page.locator("#model").inputValue(), "Flux1schnell");
-    // 512 × 512 × 4 steps × 1e-9 $/px/step in the mock
-    await page.locator("#price", { hasText: "Estimated price: $0.001049" }).waitFor();
-    assert.equal(await text("#banner"), "");
-    assert.equal(await page.locator("#job").isHidden(), true);
-    await page.fill("#width", "1024");
-    await page.locator("#price", { hasText: "Estimated price: $0.002097" }).waitFor();
-    await page.fill("#width", "512");
-    await page.locator("#price", { hasText: "Estimated price: $0.001049" }).waitFor();
-    await shot("1-loaded");
-    assert.deepEqual(problems, []);
-  });
-
-  it("width 100: the server's messages appear under the width field only, with aria-invalid and a form alert", async () => {
-    await page.fill("#width", "100");
-    await page.locator("#price", { hasText: "check the fields" }).waitFor();
-    await page.getByRole("button", { name: "Generate" }).click();
-    await page.locator("#width-error", { hasText: "The width field must be at least 256." }).waitFor();
-    const fields = await fieldState();
-    assert.deepEqual(fields.width, {
-      error: "The width field must be at least 256. The width field must be a multiple of 16.", invalid: "true", describedBy: "width-error",
-    });
-    for (const [f, s] of Object.entries(fields)) if (f !== "width") assert.deepEqual(s, { error: "", invalid: null, describedBy: null }, f);
-    assert.equal(await text("#form-alert"), "The width field must be at least 256. (and 1 more error)");
-    assert.equal(await page.locator("#form-alert").getAttribute("role"), "alert");
-    assert.equal(await page.evaluate(() => document.activeElement.id), "width", "focus moves to the first invalid field");
-    assert.equal(await text("#banner"), "");
-    assert.equal(await page.locator("#job").isHidden(), true);
-    assert.equal(await page.getByRole("button", { name: "Generate" }).isEnabled(), true);
-    await shot("2-validation");
-    assert.deepEqual(unexpected("422"), []);
-  });
-
-  it("fixing the width and submitting clears the errors, drives the progress bar and shows the image", async () => {
-    await page.fill("#width", "512");
-    await page.getByRole("button", { name: "Generate" }).click();
-    const fields = await fieldState();
-    for (const [f, s] of Object.entries(fields)) assert.deepEqual(s, { error: "", invalid: null, describedBy: null }, f);
-    assert.equal(await text("#form-alert"), "");
-    await page.locator("#progress").waitFor({ state: "visible" });
-    await page.waitForFunction(() => document.getElementById("progress").position > 0 && document.getElementById("progress").value < 100);
-    assert.match(await text("#job-status"), /^Processing… \d+%$/);
-    await shot("3-progress");
-    await page.waitForFunction(() => {
-      const img = document.getElementById("result");
-      return !img.hidden && img.complete && img.naturalWidth > 0;
-    }, null, { timeout: TIMEOUT });
-    assert.equal(await page.locator("#progress").evaluate((p) => p.value), 100);
-    assert.equal(await text("#job-status"), "Done");
-    const img = await page.locator("#result").evaluate((i) => ({ src: i.src, alt: i.alt, w: i.naturalWidth, h: i.naturalHeight }));
-    assert.match(img.src, new RegExp(`^${mock.url}/results/[0-9a-f-]{36}\\.png$`));
-    assert.deepEqual([img.w, img.h], [512, 512]);
-    assert.equal(img.alt, "Generated image: a red fox in the snow, watercolor");
-    const subs = api("/api/v2/images/generations", "POST");
-    assert.deepEqual(JSON.parse(subs.at(-1).body), {
-      prompt: "a red fox in the snow, watercolor", model: "Flux1schnell", width: 512, height: 512, steps: 4, guidance: 0, seed: -1,
-    }, "numbers as numbers, the empty negative prompt left out");
-    await shot("4-result");
-    assert.deepEqual(unexpected("422"), []);
-  });
-
-  it("a 429 on submit shows a role=alert banner with the Retry-After", async () => {
-    mock.addFaults({ key: "keyless", path: "/api/v2/images/generations", method: "POST", responses: [{ preset: "rate429", retryAfter: 86400 }] });
-    await page.getByRole("button", { name: "Generate" }).click();
-    await page.locator("#banner", { hasText: "Rate limit reached" }).waitFor();
-    assert.equal(await text("#banner"), "Rate limit reached (daily limit): try again in 24 h.");
-    assert.equal(await page.locator("#banner").getAttribute("role"), "alert");
-    assert.equal(await text("#form-alert"), "");
-    assert.equal(await page.locator("#job").isHidden(), true);
-    await shot("5-rate-limit");
-    mock.clearFaults("keyless");
-    assert.deepEqual(unexpected("422|429"), []);
-  });
-
-  it("a failed job shows in the banner, and the next submit clears it", async () => {
-    await page.fill("#prompt", "a fox [fail]");
-    await page.getByRole("button", { name: "Generate" }).click();
-    assert.equal(await text("#banner"), "", "cleared on submit");
-    await page.locator("#banner", { hasText: "The job failed" }).waitFor();
-    assert.equal(await text("#banner"), "The job failed (you can try again): The worker failed to process the job.");
-    assert.equal(await text("#job-status"), "Failed");
-    await shot("6-job-failed");
-    assert.deepEqual(unexpected("422|429"), []);
-  });
-
-  async function jobId() {
-    return [...mock.requests({ key: "keyless", path: "/api/v2/jobs/" })].at(-1).path.split("/").at(-1);
-  }
 });
