@@ -33,6 +33,12 @@ pub fn operations() -> JsValue {
     string_array(OPS.iter().map(|op| op.name))
 }
 
+/// Bytes of wasm linear memory (for the leak check; not part of the public API).
+#[wasm_bindgen(js_name = "__memoryBytes")]
+pub fn memory_bytes() -> f64 {
+    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+}
+
 fn runtime() -> Runtime {
     let g: JsValue = js_sys::global().into();
     let browser = !get(&g, "document").is_undefined() || get(&g, "importScripts").is_function();
