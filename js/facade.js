@@ -9,15 +9,33 @@ function createApi(wasm, isReady) {
   // Copied when present: a failed job's details (JobFailedError), a rejected webhook's `reason`.
   const EXTRA_FIELDS = ["errorCode", "errorMessage", "errorReason", "retryable", "refunded", "reason"];
 
+  /** `{ field: [messages] }` in first-seen order; own properties only (a field named `__proto__` stays a field). */
+  function groupByField(errors) {
+    const out = {};
+    for (const e of errors) {
+      if (!e || typeof e.field !== "string") continue;
+      if (Object.prototype.hasOwnProperty.call(out, e.field)) out[e.field].push(e.message);
+      else Object.defineProperty(out, e.field, { value: [e.message], enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+
   class DeapiError extends Error {
     constructor(props) {
       const p = props && typeof props === "object" ? props : { message: String(props) };
       super(typeof p.message === "string" ? p.message : "deAPI request failed", p.cause === undefined ? undefined : { cause: p.cause });
       this.code = p.code || "http";
       this.status = typeof p.status === "number" ? p.status : undefined;
-      this.errors = Array.isArray(p.errors) ? p.errors : [];
-      this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? p.fieldErrors : {};
+      // The core sends field errors as one JSON text ([[field, message], …]) and a JSON body as its
+      // text: one boundary crossing each instead of one per property.
+      this.errors = typeof p.errorsJson === "string"
+        ? JSON.parse(p.errorsJson).map(([field, message]) => ({ field, message }))
+        : Array.isArray(p.errors) ? p.errors : [];
+      this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? p.fieldErrors : groupByField(this.errors);
       this.body = p.body;
+      if (typeof p.bodyText === "string") {
+        try { this.body = JSON.parse(p.bodyText); } catch { this.body = p.bodyText; }
+      }
       this.requestId = p.requestId;
       this.retryAfter = p.retryAfter;
       this.rateLimit = p.rateLimit;
@@ -59,23 +77,31 @@ function createApi(wasm, isReady) {
   /** A canonical non-negative integer segment ("0", "12"; not "007", "-1", "1.5"): an array index. */
   const isIndex = (s) => /^(0|[1-9]\d{0,15})$/.test(s) && Number.isSafeInteger(Number(s));
   const pathOf = (field) => field.split(".").map((s) => (isIndex(s) ? Number(s) : s));
-  /** [[field, message]], one per message in server order: from `fieldErrors` when it has entries, else
-   * from `errors` as given (a ValidationError built by hand may carry only `errors`). Entries without a
-   * field name or a message are left out. */
+  /** [[field, message]], one per message in server order: from `errors` (always filled by the core,
+   * in server order), else from `fieldErrors` (a ValidationError built by hand may carry only that).
+   * Entries without a field name or a message are left out. */
   function messagePairs(err) {
-    const fe = err && err.fieldErrors;
-    if (fe && typeof fe === "object" && Object.keys(fe).length > 0) {
-      return Object.keys(fe).flatMap((field) => (Array.isArray(fe[field]) ? fe[field] : [fe[field]])
-        .filter((m) => m !== undefined && m !== null).map((m) => [field, String(m)]));
+    const list = Array.isArray(err && err.errors) ? err.errors : [];
+    if (list.length > 0) {
+      return list.filter((e) => e && typeof e.field === "string" && e.message !== undefined && e.message !== null)
+        .map((e) => [e.field, String(e.message)]);
     }
-    return (Array.isArray(err && err.errors) ? err.errors : [])
-      .filter((e) => e && typeof e.field === "string" && e.message !== undefined && e.message !== null)
-      .map((e) => [e.field, String(e.message)]);
+    const fe = err && err.fieldErrors;
+    if (!fe || typeof fe !== "object") return [];
+    return Object.keys(fe).flatMap((field) => (Array.isArray(fe[field]) ? fe[field] : [fe[field]])
+      .filter((m) => m !== undefined && m !== null).map((m) => [field, String(m)]));
   }
-  /** [[field, [messages]]]: the pairs grouped by field, fields in order of first appearance. */
+  /** [[field, [messages]]] for the grouping adapters: the Laravel map `fieldErrors` when it has
+   * entries (the constructor derives it from `errors` when not given), else `errors` grouped by field
+   * in order of first appearance. */
   function fieldEntries(err) {
+    const fe = err && err.fieldErrors;
+    const pairs = fe && typeof fe === "object" && Object.keys(fe).length > 0
+      ? Object.keys(fe).flatMap((field) => (Array.isArray(fe[field]) ? fe[field] : [fe[field]])
+        .filter((m) => m !== undefined && m !== null).map((m) => [field, String(m)]))
+      : messagePairs(err);
     const byField = new Map();
-    for (const [field, message] of messagePairs(err)) {
+    for (const [field, message] of pairs) {
       if (!byField.has(field)) byField.set(field, []);
       byField.get(field).push(message);
     }
@@ -139,8 +165,7 @@ function createApi(wasm, isReady) {
       for (const [field, msgs] of entries) put(fieldErrors, field, msgs);
       return { formErrors: entries.length === 0 && typeof this.message === "string" ? [this.message] : [], fieldErrors };
     }),
-    /** Standard Schema issues: one `{ message, path }` per message in server order (a hand-built error
-     * without `fieldErrors`: the order of its `errors`); path segments
+    /** Standard Schema issues: one `{ message, path }` per message in the order of `errors`; path segments
      * split on dots, canonical integers as numbers (`["loras", 0, "weight"]`). */
     issues: {
       get() {

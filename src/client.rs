@@ -232,7 +232,7 @@ async fn wait(t: &Transport, id: &str, ctx: &CallCtx, w: WaitOptions, on_progres
         if let Err(reason) = sleep(delay, ctx.signal.as_ref()).await {
             let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
             err.request_id = Some(id.to_owned());
-            return Err(Failure { err, cause: (!reason.is_undefined()).then_some(reason) });
+            return Err(Failure { err, cause: (!reason.is_undefined()).then_some(reason), body_text: None });
         }
     }
 }
@@ -281,7 +281,7 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
 impl Core {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Core, JsValue> {
-        Core::create(&options).map_err(|e| crate::js::error_to_js(&e, None))
+        Core::create(&options).map_err(|e| crate::js::error_to_js(&e, None, None))
     }
 
     /// Submit a job; resolves to its request id.

@@ -142,77 +142,98 @@ pub fn set_error_factory(factory: Function) {
     ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
 }
 
-/// The plain properties of an error, as the JS classes receive them.
-pub fn error_props(e: &ApiError) -> Json {
-    let s = |v: &str| Json::str(v);
-    let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
-    let mut p: Vec<(String, Json)> = vec![
-        ("name".into(), s(e.kind.class_name())),
-        ("code".into(), s(e.kind.code())),
-        ("message".into(), s(&e.message)),
-        ("status".into(), num(e.status.map(f64::from))),
-        (
-            "errors".into(),
-            Json::Arr(
-                e.errors
-                    .iter()
-                    .map(|f| Json::Obj(vec![("field".into(), s(&f.field)), ("message".into(), s(&f.message))]))
-                    .collect(),
-            ),
-        ),
-        (
-            "fieldErrors".into(),
-            Json::Obj(
-                e.field_errors()
-                    .into_iter()
-                    .map(|(f, msgs)| (f.to_owned(), Json::Arr(msgs.into_iter().map(s).collect())))
-                    .collect(),
-            ),
-        ),
-        ("attempts".into(), Json::Num(f64::from(e.attempts))),
-    ];
-    if let Some(body) = &e.body {
-        p.push(("body".into(), match body {
-            Body::Json(j) => j.clone(),
-            Body::Text(t) => s(t),
-        }));
+/// `s` as a JSON string literal.
+pub fn write_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                for nibble in [(c as u32) >> 4, (c as u32) & 15] {
+                    out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The properties of an error, as the JS classes receive them. Crossing into JS costs per
+/// property, so field errors travel as one JSON text (`errorsJson`: `[[field, message], …]`) and a
+/// JSON body as its original text (`bodyText`), parsed on the JS side.
+pub fn error_props(e: &ApiError, body_text: Option<&str>) -> JsValue {
+    let o = object(&[
+        ("name", e.kind.class_name().into()),
+        ("code", e.kind.code().into()),
+        ("message", e.message.as_str().into()),
+        ("attempts", e.attempts.into()),
+    ]);
+    let opt_num = |k: &str, n: Option<f64>| {
+        if let Some(n) = n {
+            set(&o, k, &n.into());
+        }
+    };
+    opt_num("status", e.status.map(f64::from));
+    opt_num("retryAfter", e.retry_after);
+    if !e.errors.is_empty() {
+        let mut json = String::from("[");
+        for (i, f) in e.errors.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push('[');
+            write_json_str(&mut json, &f.field);
+            json.push(',');
+            write_json_str(&mut json, &f.message);
+            json.push(']');
+        }
+        json.push(']');
+        set(&o, "errorsJson", &json.into());
+    }
+    match (&e.body, body_text) {
+        (Some(Body::Json(_)), Some(text)) => set(&o, "bodyText", &text.into()),
+        (Some(Body::Json(j)), None) => set(&o, "body", &to_js(j)),
+        (Some(Body::Text(t)), _) => set(&o, "body", &t.as_str().into()),
+        (None, _) => {}
     }
     if let Some(id) = &e.request_id {
-        p.push(("requestId".into(), s(id)));
+        set(&o, "requestId", &id.as_str().into());
     }
-    if let Some(secs) = e.retry_after {
-        p.push(("retryAfter".into(), Json::Num(secs)));
-    }
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
     if let Some(rl) = &e.rate_limit {
-        let text = |v: &Option<String>| v.as_deref().map_or(Json::Null, s);
-        p.push((
-            "rateLimit".into(),
-            Json::Obj(vec![
-                ("limit".into(), num(rl.limit)),
-                ("remaining".into(), num(rl.remaining)),
-                ("dailyLimit".into(), num(rl.daily_limit)),
-                ("dailyRemaining".into(), num(rl.daily_remaining)),
-                ("type".into(), text(&rl.kind)),
-                ("source".into(), text(&rl.source)),
-            ]),
-        ));
+        let r = object(&[
+            ("limit", num(rl.limit)),
+            ("remaining", num(rl.remaining)),
+            ("dailyLimit", num(rl.daily_limit)),
+            ("dailyRemaining", num(rl.daily_remaining)),
+            ("type", text(&rl.kind)),
+            ("source", text(&rl.source)),
+        ]);
+        set(&o, "rateLimit", &r);
     }
     if let Some(job) = &e.job {
-        let text = |v: &Option<String>| v.as_deref().map_or(Json::Null, s);
-        let flag = |v: Option<bool>| v.map_or(Json::Null, Json::Bool);
-        p.push(("errorCode".into(), text(&job.error_code)));
-        p.push(("errorMessage".into(), text(&job.error_message)));
-        p.push(("errorReason".into(), text(&job.error_reason)));
-        p.push(("retryable".into(), flag(job.retryable)));
-        p.push(("refunded".into(), flag(job.refunded)));
+        let flag = |v: Option<bool>| v.map_or(JsValue::NULL, JsValue::from_bool);
+        set(&o, "errorCode", &text(&job.error_code));
+        set(&o, "errorMessage", &text(&job.error_message));
+        set(&o, "errorReason", &text(&job.error_reason));
+        set(&o, "retryable", &flag(job.retryable));
+        set(&o, "refunded", &flag(job.refunded));
     }
-    Json::Obj(p)
+    o
 }
 
 /// The JS error object for `e`: an instance of the facade's class for `e.kind`, or a plain
-/// `Error` with the same properties when the core is used without the facade.
-pub fn error_to_js(e: &ApiError, cause: Option<&JsValue>) -> JsValue {
-    let props = to_js(&error_props(e));
+/// `Error` with the same properties when the core is used without the facade. `body_text` is the
+/// response's JSON text when it may be handed to JS as is (it holds no secret).
+pub fn error_to_js(e: &ApiError, cause: Option<&JsValue>, body_text: Option<&str>) -> JsValue {
+    let props = error_props(e, body_text);
     if let Some(c) = cause {
         set(&props, "cause", c);
     }
@@ -220,8 +241,23 @@ pub fn error_to_js(e: &ApiError, cause: Option<&JsValue>) -> JsValue {
     match made {
         Some(Ok(err)) => err,
         _ => {
+            // Without the facade: a plain Error with the decoded fields.
             let err = js_sys::Error::new(&e.message);
             let _ = Object::assign(&err, props.unchecked_ref());
+            let errors: Array = e
+                .errors
+                .iter()
+                .map(|f| object(&[("field", f.field.as_str().into()), ("message", f.message.as_str().into())]))
+                .collect();
+            set(&err, "errors", &errors);
+            let field_errors = Object::new();
+            for (field, msgs) in e.field_errors() {
+                let list: Array = msgs.into_iter().map(JsValue::from_str).collect();
+                // an own data property even for a field named `__proto__`
+                let desc = object(&[("value", list.into()), ("enumerable", true.into()), ("writable", true.into()), ("configurable", true.into())]);
+                Object::define_property(&field_errors, &field.into(), desc.unchecked_ref());
+            }
+            set(&err, "fieldErrors", &field_errors);
             err.into()
         }
     }

@@ -77,6 +77,15 @@ impl Json {
             Json::File(_) => "file",
         }
     }
+    /// Does any string (keys too) contain `needle`?
+    pub fn contains_str(&self, needle: &str) -> bool {
+        match self {
+            Json::Str(s) => s.contains(needle),
+            Json::Arr(items) => items.iter().any(|v| v.contains_str(needle)),
+            Json::Obj(pairs) => pairs.iter().any(|(k, v)| k.contains(needle) || v.contains_str(needle)),
+            _ => false,
+        }
+    }
     /// Replace every occurrence of `secret` in every string (keys too) with `[REDACTED]`.
     pub fn redact(&mut self, secret: &str) {
         match self {
@@ -87,6 +96,235 @@ impl Json {
                 v.redact(secret);
             }),
             _ => {}
+        }
+    }
+}
+
+/// Parse JSON text (RFC 8259; what `JSON.parse` accepts). `None` for anything that is not exactly
+/// one JSON value. Nesting deeper than [`MAX_DEPTH`] is read but kept as `null`. Response bodies
+/// are parsed here rather than with the runtime's `JSON.parse`, because walking a JS object from
+/// wasm costs a boundary crossing per key and value.
+pub fn parse_json(text: &str) -> Option<Json> {
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let v = p.value(0)?;
+    p.ws();
+    (p.i == p.s.len()).then_some(v)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+        (self.s.get(self.i..self.i + lit.len()) == Some(lit)).then(|| self.i += lit.len())
+    }
+    /// Skip one value without recursion (nesting past `MAX_DEPTH`): brackets are counted and
+    /// strings read; scalars are not checked.
+    fn skip(&mut self) -> Option<Json> {
+        let mut open = 0usize;
+        loop {
+            self.ws();
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'[' | b'{' => {
+                    open += 1;
+                    self.i += 1;
+                    continue;
+                }
+                b']' | b'}' => {
+                    open = open.checked_sub(1)?;
+                    self.i += 1;
+                }
+                b',' | b':' if open > 0 => {
+                    self.i += 1;
+                    continue;
+                }
+                b',' | b':' => return None,
+                _ => {
+                    while !matches!(self.peek(), None | Some(b',' | b']' | b'}' | b':' | b' ' | b'\t' | b'\n' | b'\r')) {
+                        self.i += 1;
+                    }
+                }
+            }
+            if open == 0 {
+                return Some(Json::Null);
+            }
+        }
+    }
+    fn value(&mut self, depth: u32) -> Option<Json> {
+        self.ws();
+        if depth > MAX_DEPTH {
+            return self.skip();
+        }
+        let keep = true;
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                let mut pairs: Vec<(String, Json)> = Vec::new();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        let k = self.string()?;
+                        self.ws();
+                        self.eat(b":")?;
+                        let v = self.value(depth + 1)?;
+                        if keep {
+                            match pairs.iter_mut().find(|(key, _)| *key == k) {
+                                Some(slot) => slot.1 = v,
+                                None => pairs.push((k, v)),
+                            }
+                        }
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            b'}' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(if keep { Json::Obj(pairs) } else { Json::Null })
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        let v = self.value(depth + 1)?;
+                        if keep {
+                            items.push(v);
+                        }
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(if keep { Json::Arr(items) } else { Json::Null })
+            }
+            b'"' => self.string().map(Json::Str),
+            b't' => self.eat(b"true").map(|_| Json::Bool(true)),
+            b'f' => self.eat(b"false").map(|_| Json::Bool(false)),
+            b'n' => self.eat(b"null").map(|_| Json::Null),
+            _ => self.number(),
+        }
+    }
+    fn number(&mut self) -> Option<Json> {
+        let start = self.i;
+        let digits = |p: &mut Self| {
+            let from = p.i;
+            while matches!(p.peek(), Some(b'0'..=b'9')) {
+                p.i += 1;
+            }
+            p.i > from
+        };
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        if self.peek() == Some(b'0') {
+            self.i += 1;
+        } else if !digits(self) {
+            return None;
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !digits(self) {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                return None;
+            }
+        }
+        let lexeme = std::str::from_utf8(self.s.get(start..self.i)?).ok()?;
+        // JSON.parse turns 1e999 into Infinity; a JSON value cannot hold it, so it becomes null.
+        Some(parse_number(lexeme).map_or(Json::Null, Json::Num))
+    }
+    fn hex4(&mut self) -> Option<u32> {
+        let h = std::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok()?;
+        self.i += 4;
+        u32::from_str_radix(h, 16).ok()
+    }
+    fn string(&mut self) -> Option<String> {
+        self.eat(b"\"")?;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while !matches!(self.peek()?, b'"' | b'\\' | 0..=0x1f) {
+                self.i += 1;
+            }
+            out.push_str(std::str::from_utf8(self.s.get(start..self.i)?).ok()?);
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let c = self.peek()?;
+                    self.i += 1;
+                    match c {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) && self.s.get(self.i..self.i + 2) == Some(b"\\u") {
+                                let save = self.i;
+                                self.i += 2;
+                                match self.hex4()? {
+                                    lo @ 0xDC00..=0xDFFF => 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
+                                    _ => {
+                                        self.i = save;
+                                        0xFFFD
+                                    }
+                                }
+                            } else {
+                                hi
+                            };
+                            // lone surrogates (valid in JSON text, not in a Rust string) become U+FFFD
+                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None, // a raw control character
+            }
         }
     }
 }
@@ -298,6 +536,48 @@ mod tests {
         assert_eq!(Json::str("1").as_bool_lenient(), Some(true));
         assert_eq!(Json::Num(0.0).as_bool_lenient(), Some(false));
         assert_eq!(Json::str("maybe").as_bool_lenient(), None);
+    }
+
+    #[test]
+    fn parse_json_agrees_with_serde_json() {
+        let cases = [
+            r#"{"b":1,"a":[true,null,"x"],"c":{"d":2.5e-3,"e":-0}}"#,
+            r#"  [ 1 , 2 ]  "#,
+            r#""esc \" \\ \/ \b \f \n \r \t \u00e9 \ud83d\ude00""#,
+            r#"{"message":"The width field must be at least 512.","errors":{"width":["a","b"]}}"#,
+            r#"{"k":1,"k":2}"#,
+            r#"-12.5E+2"#,
+            "[]",
+            "{}",
+            r#"{"a":[[[[]]]]}"#,
+        ];
+        for c in cases {
+            assert_eq!(parse_json(c), parse(c), "{c}");
+        }
+        assert_eq!(parse_json(r#"{"k":1,"k":2}"#), Some(Json::Obj(vec![("k".into(), Json::Num(2.0))])));
+        for bad in ["", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "tru", "nul", r#""\u12""#, "\"\x01\"", "[1] 2", "{'a':1}", "NaN", "\"unterminated"] {
+            assert_eq!(parse_json(bad), None, "{bad:?}");
+        }
+        // a lone surrogate becomes U+FFFD; a control character inside a string is refused
+        assert_eq!(parse_json(r#""\ud800x""#), Some(Json::str("\u{FFFD}x")));
+        assert_eq!(parse_json("\"a\nb\""), None);
+        assert_eq!(parse_json("1e999"), Some(Json::Null));
+    }
+
+    #[test]
+    fn parse_json_cuts_deep_nesting() {
+        let text = "[".repeat(5000) + "123, \"x]\", {\"a\": [1, 2]}" + &"]".repeat(5000);
+        let mut v = &parse_json(&text).unwrap();
+        assert_eq!(parse_json(&("[".repeat(100) + "]")), None, "unbalanced");
+        let mut depth = 0;
+        while let Json::Arr(items) = v {
+            depth += 1;
+            match items.first() {
+                Some(next) => v = next,
+                None => break,
+            }
+        }
+        assert_eq!(depth, MAX_DEPTH + 1);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::error::{decode_http_error, ApiError, Body, Kind, ResponseMeta};
-use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js, to_json};
-use crate::json::Json;
+use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js};
+use crate::json::{parse_json, Json};
 use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
 use crate::retry::{Decision, Outcome, Reason};
 use gloo_timers::callback::Timeout;
@@ -45,15 +45,17 @@ pub struct CallCtx {
     pub timeout_ms: f64,
 }
 
-/// A failure on its way to JS: the error value and the underlying JS error, if any.
+/// A failure on its way to JS: the error value, the underlying JS error if any, and the
+/// response's JSON text (handed to JS as is unless it holds the key).
 pub struct Failure {
     pub err: ApiError,
     pub cause: Option<JsValue>,
+    pub body_text: Option<String>,
 }
 
 impl From<ApiError> for Failure {
     fn from(err: ApiError) -> Failure {
-        Failure { err, cause: None }
+        Failure { err, cause: None, body_text: None }
     }
 }
 
@@ -76,13 +78,21 @@ pub fn now_ms() -> f64 {
 impl Transport {
     /// The JS error for a failure: redacted, reported to `onError`.
     pub fn reject(&self, f: Failure) -> JsValue {
-        let mut err = f.err;
-        if let Some(key) = &self.cfg.api_key {
-            err.redact(key);
-        }
-        let js = error_to_js(&err, f.cause.as_ref());
+        let (err, text) = self.redacted(f.err, f.body_text.as_deref());
+        let js = error_to_js(&err, f.cause.as_ref(), text);
         call_hook(self.hooks.on_error.as_ref(), &js);
         js
+    }
+
+    /// The error without the API key anywhere, and the body text when it may go to JS as is.
+    fn redacted<'t>(&self, mut err: ApiError, text: Option<&'t str>) -> (ApiError, Option<&'t str>) {
+        let Some(key) = &self.cfg.api_key else { return (err, text) };
+        let leaked = match &err.body {
+            Some(Body::Json(j)) => j.contains_str(key),
+            _ => false,
+        };
+        err.redact(key);
+        (err, if leaked { None } else { text })
     }
 
     /// Send `req`, retrying as the policy says, until a 2xx (parsed) or a final failure.
@@ -91,7 +101,7 @@ impl Transport {
         let body: Option<JsValue> = match &req.body {
             Some(ReqBody::Json(b)) => Some(
                 js_sys::JSON::stringify(&to_js(b))
-                    .map_err(|e| Failure { err: ApiError::invalid_option("params", "could not be serialised to JSON"), cause: Some(e) })?
+                    .map_err(|e| Failure { err: ApiError::invalid_option("params", "could not be serialised to JSON"), cause: Some(e), body_text: None })?
                     .into(),
             ),
             Some(ReqBody::Multipart(parts)) => Some(form_data(parts, files).await?.into()),
@@ -99,6 +109,7 @@ impl Transport {
         };
         let headers = headers_object(&req.headers);
         let mut attempts: u32 = 0;
+        let mut last_text = String::new();
         loop {
             attempts += 1;
             if let Some(reason) = aborted(ctx.signal.as_ref()) {
@@ -132,6 +143,7 @@ impl Transport {
                         return success(status, &text, attempts);
                     }
                     let err = decode_http_error(&meta, parse_body(&text), now_ms());
+                    last_text = text;
                     let outcome = Outcome::Status { status, retry_after: err.retry_after };
                     (err, outcome, None)
                 }
@@ -146,21 +158,19 @@ impl Transport {
                     (err, Outcome::ConnectionFailure, Some(cause))
                 }
             };
+            let body_text = if matches!(err.body, Some(Body::Json(_))) { Some(last_text.clone()) } else { None };
             err.attempts = attempts;
             match self.cfg.retry.decide(attempts, outcome, req.is_submission) {
                 Decision::Retry { delay_ms, reason } => {
                     if self.hooks.on_retry.is_some() {
-                        let mut shown = err.clone();
-                        if let Some(key) = &self.cfg.api_key {
-                            shown.redact(key);
-                        }
+                        let (shown, text) = self.redacted(err.clone(), body_text.as_deref());
                         let ev = object(&[
                             ("method", method),
                             ("url", url),
                             ("attempt", attempts.into()),
                             ("delayMs", delay_ms.into()),
                             ("reason", reason.as_str().into()),
-                            ("error", error_to_js(&shown, cause.as_ref())),
+                            ("error", error_to_js(&shown, cause.as_ref(), text)),
                         ]);
                         call_hook(self.hooks.on_retry.as_ref(), &ev);
                     }
@@ -174,7 +184,7 @@ impl Transport {
                             err.message = format!("{} Retry after {} s.", err.message.trim_end(), secs.ceil() as u64);
                         }
                     }
-                    return Err(Failure { err, cause });
+                    return Err(Failure { err, cause, body_text });
                 }
             }
         }
@@ -246,7 +256,7 @@ impl Transport {
 /// The `FormData` of a multipart body: text fields, numbers as the runtime writes them, and
 /// uploads as Blobs with a file name (given, or made from the field and the sniffed type).
 async fn form_data(parts: &[(String, Part)], files: &[JsValue]) -> Result<FormData, Failure> {
-    let fail = |e: JsValue| Failure { err: ApiError::invalid_option("params", "could not be encoded as multipart/form-data"), cause: Some(e) };
+    let fail = |e: JsValue| Failure { err: ApiError::invalid_option("params", "could not be encoded as multipart/form-data"), cause: Some(e), body_text: None };
     let fd = FormData::new().map_err(fail)?;
     for (name, part) in parts {
         match part {
@@ -316,16 +326,12 @@ fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {
     }
 }
 
-/// Parse a body as JSON with the runtime's `JSON.parse`; keep the text when it is not JSON.
+/// Parse a body as JSON; keep the text when it is not JSON.
 fn parse_body(text: &str) -> Body {
-    if !text.trim().is_empty() {
-        if let Ok(v) = js_sys::JSON::parse(text) {
-            if let Ok(j) = to_json(&v) {
-                return Body::Json(j);
-            }
-        }
+    match parse_json(text) {
+        Some(j) => Body::Json(j),
+        None => Body::Text(text.to_owned()),
     }
-    Body::Text(text.to_owned())
 }
 
 fn connection_message(base_url: &str, cause: &JsValue) -> String {
@@ -352,7 +358,7 @@ fn abort_failure(attempts: u32, reason: JsValue) -> Failure {
     let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
     err.attempts = attempts;
     let cause = if reason.is_undefined() { None } else { Some(reason) };
-    Failure { err, cause }
+    Failure { err, cause, body_text: None }
 }
 
 /// Aborts `controller` when the caller's signal aborts; removes its listener when dropped.

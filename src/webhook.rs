@@ -243,7 +243,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook_js(options: &JsValue) -> Result<JsValue, JsValue> {
     verify_options(options).map_err(|e| {
-        let err = error_to_js(&e, None);
+        let err = error_to_js(&e, None, None);
         if let Some(reason) = reason_of(&e) {
             set(&err, "reason", &JsValue::from_str(reason));
         }

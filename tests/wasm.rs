@@ -80,7 +80,7 @@ fn errors_become_js_errors_with_every_property() {
     let mut e = ApiError::new(Kind::Validation, "The width field must be at least 256.");
     e.status = Some(422);
     e.errors = vec![deapi_wasm::error::FieldError { field: "width".into(), message: "The width field must be at least 256.".into() }];
-    let v = error_to_js(&e, None);
+    let v = error_to_js(&e, None, None);
     assert!(v.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&v, "name").as_string().unwrap(), "ValidationError");
     assert_eq!(get(&v, "code").as_string().unwrap(), "validation");

@@ -223,7 +223,7 @@ describe("errors built by users and subclasses", () => {
       { field: "width", message: "Too small." }, { field: "loras.0.weight", message: "Negative." },
       { field: "width", message: "Not a multiple of 16." },
     ] });
-    assert.deepEqual(e.fieldErrors, {}, "the constructor does not derive it");
+    assert.deepEqual(e.fieldErrors, { width: ["Too small.", "Not a multiple of 16."], "loras.0.weight": ["Negative."] }, "the constructor derives it, in first-appearance order");
     const { calls, setError } = recorder();
     assert.deepEqual(e.applyTo(setError), ["width", "loras.0.weight"], "first-appearance order");
     assert.deepEqual(calls, [

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// deapi-wasm benchmark: prints numbers, asserts nothing. Every measure runs the SDK and its
+// baseline side by side in the same run, on loopback, against the mock deAPI in a child process.
+//   node bench/run.mjs            (the README's bench command: bash scripts/bench.sh)
+//   BENCH_QUICK=1 node bench/run.mjs   fewer repetitions
+import { spawn, execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const require = createRequire(import.meta.url);
+const sdkPath = join(root, "pkg");
+const quick = process.env.BENCH_QUICK === "1";
+const KEY = "1|benchKey123";
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+const f = (n, d = 1) => n.toFixed(d);
+const rows = [];
+const row = (measure, ours, theirs, unit, goal, note = "") => {
+  const ratio = theirs ? ours.median / theirs.median : null;
+  rows.push({ measure, ours, theirs, unit, ratio, goal, note });
+  const t = theirs ? `  baseline median ${f(theirs.median, 2)} (min ${f(theirs.min, 2)}, max ${f(theirs.max, 2)})` : "";
+  console.log(`${measure}: deapi-wasm median ${f(ours.median, 2)} ${unit} (min ${f(ours.min, 2)}, max ${f(ours.max, 2)})${t}${ratio ? `  ratio ${f(ratio, 3)}` : ""}  goal ${goal}${note ? `  ${note}` : ""}`);
+};
+
+async function startMockProcess(args = []) {
+  const child = spawn(process.execPath, [join(root, "tests", "mock", "server.mjs"), "--quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => { buf += d; const m = /MOCK_URL=(\S+)/.exec(buf); if (m) resolve(m[1]); });
+    child.on("exit", (c) => reject(new Error(`mock exited ${c}`)));
+  });
+  // deAPI's real per-minute limits would throttle a benchmark; lift them on the mock.
+  await fetch(`${url}/__mock/config`, { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ rateLimit: { perMinute: 1e9, perDay: 1e9 } }) });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+// 1. per-call overhead: sequential balance calls, SDK vs raw fetch, interleaved in rounds.
+async function perCall(mockUrl) {
+  const { DeapiClient } = require(sdkPath);
+  const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
+  const url = `${mockUrl}/api/v2/account/balance`;
+  const raw = async () => {
+    const r = await fetch(url, { headers: { Authorization: `Bearer ${KEY}`, Accept: "application/json" } });
+    const j = await r.json();
+    if (!r.ok || typeof j.data.balance !== "number") throw new Error("bad response");
+  };
+  const sdk = () => deapi.account.balance();
+  const n = quick ? 400 : 2000;
+  for (let i = 0; i < 300; i++) { await raw(); await sdk(); } // warm-up
+  const rounds = quick ? 5 : 9;
+  const ours = [], theirs = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [fn, out] of r % 2 ? [[sdk, ours], [raw, theirs]] : [[raw, theirs], [sdk, ours]]) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      out.push(((performance.now() - t0) * 1000) / n);
+    }
+  }
+  row(`per-call, ${n} sequential calls × ${rounds} rounds`, stats(ours), stats(theirs), "µs/call", "ratio ≤ 1.05");
+}
+
+// 2. cold start: a fresh Node process imports the package and makes a client, vs import("openai").
+function coldStart() {
+  const benchModules = join(here, "node_modules");
+  if (!existsSync(join(benchModules, "openai"))) {
+    console.log("cold start: installing openai from npm into bench/node_modules (once)");
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", here, "openai@5"], { stdio: "inherit" });
+  }
+  const runs = quick ? 5 : 15;
+  const time = (code) => {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: here, encoding: "utf8" });
+    return Number(out.trim());
+  };
+  const ours = [], theirs = [];
+  const oursCode = `const t0 = performance.now(); const m = await import(${JSON.stringify(join(sdkPath, "dist", "index.mjs"))}); new m.DeapiClient({ apiKey: "1|x" }); console.log(performance.now() - t0);`;
+  const theirCode = `const t0 = performance.now(); const m = await import("openai"); new m.default({ apiKey: "x" }); console.log(performance.now() - t0);`;
+  time(oursCode); time(theirCode); // warm the file cache
+  for (let i = 0; i < runs; i++) { ours.push(time(oursCode)); theirs.push(time(theirCode)); }
+  const version = JSON.parse(readFileSync(join(benchModules, "openai", "package.json"), "utf8")).version;
+  row(`cold start (import + new client), ${runs} fresh processes`, stats(ours), stats(theirs), "ms", "ratio ≤ 0.5", `(openai ${version})`);
+}
+
+// 3. 1000 jobs submitted and waited at concurrency 64, vs a raw-fetch script doing the same.
+async function jobs(mockUrl) {
+  const { DeapiClient } = require(sdkPath);
+  const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
+  const params = { prompt: "a fox", model: "Flux1schnell", width: 512, height: 512, guidance: 1, steps: 4, seed: -1 };
+  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json", "Content-Type": "application/json" };
+  const total = quick ? 300 : 1000, concurrency = 64, poll = 5;
+  const sdkJob = async () => {
+    const job = await deapi.images.generate(params);
+    const done = await job.wait({ pollIntervalMs: poll, maxPollIntervalMs: poll });
+    if (done.status !== "done") throw new Error(done.status);
+  };
+  const rawJob = async () => {
+    const r = await fetch(`${mockUrl}/api/v2/images/generations`, { method: "POST", headers, body: JSON.stringify(params) });
+    const { data } = await r.json();
+    for (;;) {
+      const s = await (await fetch(`${mockUrl}/api/v2/jobs/${data.request_id}`, { headers })).json();
+      if (s.data.status === "done") return;
+      if (s.data.status === "error") throw new Error("job failed");
+      await new Promise((res) => setTimeout(res, poll));
+    }
+  };
+  const runAll = async (fn) => {
+    let next = 0, errors = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < total) { next++; await fn().catch(() => errors++); }
+    }));
+    return { ms: performance.now() - t0, errors };
+  };
+  await runAll(sdkJob); await runAll(rawJob); // warm-up
+  const ours = [], theirs = [];
+  let errors = 0;
+  const rounds = quick ? 2 : 5;
+  for (let r = 0; r < rounds; r++) {
+    const a = await runAll(r % 2 ? rawJob : sdkJob), b = await runAll(r % 2 ? sdkJob : rawJob);
+    const [s, w] = r % 2 ? [b, a] : [a, b];
+    ours.push(s.ms); theirs.push(w.ms); errors += s.errors + w.errors;
+  }
+  row(`${total} jobs submitted + waited, concurrency ${concurrency}, ${rounds} rounds`, stats(ours), stats(theirs), "ms", "ratio ≤ 1.10, 0 errors", `errors: ${errors}`);
+}
+
+// 4. decoding a 422 with 100 field errors into a ValidationError.
+async function decode422() {
+  const { DeapiClient } = require(sdkPath);
+  const errors = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field_${i}`, [`The field ${i} field is invalid.`]]));
+  const body = JSON.stringify({ message: "The field 0 field is invalid. (and 99 more errors)", errors });
+  const fetch = async () => new Response(body, { status: 422, headers: { "content-type": "application/json" } });
+  const deapi = new DeapiClient({ apiKey: KEY, baseUrl: "https://deapi.test", fetch, maxRetries: 0 });
+  const n = quick ? 500 : 3000;
+  const baselineFetch = async () => { const r = await fetch(); const j = await r.json(); return j; };
+  for (let i = 0; i < 200; i++) { await deapi.account.balance().catch(() => {}); await baselineFetch(); }
+  const ours = [], theirs = [];
+  for (let r = 0; r < 5; r++) {
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) await deapi.account.balance().catch((e) => { if (e.errors.length !== 100) throw e; });
+    ours.push(((performance.now() - t0) * 1000) / n);
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) await baselineFetch();
+    theirs.push(((performance.now() - t0) * 1000) / n);
+  }
+  row("422 with 100 field errors → ValidationError (injected fetch, no network)", stats(ours), stats(theirs), "µs/error", "report", "(baseline: Response + res.json() only)");
+}
+
+function size() {
+  const s = JSON.parse(readFileSync(join(root, "pkg", "dist", "size.json"), "utf8"));
+  const kib = (n) => n / 1024;
+  const v = kib(s.totalWeb.gzip);
+  row("package size, wasm + JS glue, gzip -9", { median: v, min: v, max: v }, null, "KiB", "≤ 35 KiB",
+    `(wasm ${f(kib(s.wasm.gzip))} + glue ${f(kib(s.glueWeb.gzip))})`);
+}
+
+console.log(`deapi-wasm bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}${quick ? ", quick" : ""}`);
+size();
+const mock = await startMockProcess();
+const jobsMock = await startMockProcess(["--job-steps", "1,2"]);
+try {
+  await perCall(mock.url);
+  coldStart();
+  await jobs(jobsMock.url);
+  await decode422();
+} finally {
+  mock.stop();
+  jobsMock.stop();
+}
+console.log("\n| Measure | deapi-wasm (median) | baseline (median) | ratio | goal |\n|---|---:|---:|---:|---|");
+for (const r of rows) {
+  console.log(`| ${r.measure} | ${f(r.ours.median, 2)} ${r.unit} | ${r.theirs ? `${f(r.theirs.median, 2)} ${r.unit}` : "—"} | ${r.ratio ? f(r.ratio, 3) : "—"} | ${r.goal} ${r.note} |`);
+}
