@@ -6,7 +6,7 @@ export interface RequestEvent { method: string; url: string; headers: Record<str
 export interface ResponseEvent { method: string; url: string; status: number; attempt: number; durationMs: number }
 export interface RetryEvent {
   method: string; url: string; attempt: number; delayMs: number;
-  reason: "server_error" | "rate_limited" | "connection_failure" | "timeout";
+  reason: "server_error" | "rate_limited" | "connection_failure" | "timeout" | "interrupted";
   error: DeapiError;
 }
 

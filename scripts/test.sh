@@ -73,6 +73,10 @@ step "3. types: tsc --strict over a consumer of every method, and a file that mu
 run "$logs/types.log" node tests/types/check.mjs
 level "types (tsc --strict)" cargo "$logs/types.log"
 
+step "3. reliability: hostile-response corpus, network faults, cancellation, key safety (Node and Chromium)"
+run "$logs/reliability.log" node --test --test-reporter=tap tests/reliability/
+level "reliability" node "$logs/reliability.log"
+
 step "3. leak: 100 000 calls leave the wasm memory within 1 MiB of its size after the first 1 000"
 run "$logs/leak.log" node tests/leak/leak.mjs 100000
 level "leak check" cargo "$logs/leak.log"

@@ -141,7 +141,7 @@ async fn all_models(t: &Transport, q: &Json, ctx: &CallCtx) -> Result<Vec<Json>,
     loop {
         let query = models_query(q, Some(page))?;
         let reply = fetch_json(t, Endpoint::Models, None, &query, ctx).await?;
-        let p = decode::models_page(reply.status, &reply.body)?;
+        let p = reply.decode(decode::models_page)?;
         if let Some(Json::Arr(items)) = p.get("data") {
             all.extend(items.iter().cloned());
         }
@@ -209,7 +209,7 @@ async fn job_status(t: &Transport, id: &str, ctx: &CallCtx) -> Result<Json, Fail
         f.err.request_id.get_or_insert_with(|| id.to_owned());
         f
     })?;
-    Ok(jobs::decode_status(reply.status, &reply.body, id)?)
+    reply.decode(|status, body| jobs::decode_status(status, body, id))
 }
 
 async fn wait(t: &Transport, id: &str, ctx: &CallCtx, w: WaitOptions, on_progress: Option<&Function>) -> Result<Json, Failure> {
@@ -328,7 +328,7 @@ impl Core {
         self.promise(move |t| async move {
             let (query, ctx) = prep?;
             let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
-            Ok(to_js(&decode::models_page(reply.status, &reply.body)?))
+            Ok(to_js(&reply.decode(decode::models_page)?))
         })
     }
 
@@ -378,7 +378,7 @@ impl Core {
         self.promise(move |t| async move {
             let ctx = prep?;
             let reply = fetch_json(&t, Endpoint::Balance, None, &[], &ctx).await?;
-            Ok(to_js(&decode::balance(reply.status, &reply.body)?))
+            Ok(to_js(&reply.decode(decode::balance)?))
         })
     }
 }
@@ -435,9 +435,9 @@ impl Core {
             let sync = op.sync;
             let reply = t.send(&req, &files, &ctx).await?;
             Ok(match (price, sync) {
-                (true, _) => to_js(&decode::price(reply.status, &reply.body)?),
-                (false, true) => to_js(&decode::enhanced(reply.status, &reply.body)?),
-                (false, false) => JsValue::from_str(&decode::submit(reply.status, &reply.body)?),
+                (true, _) => to_js(&reply.decode(decode::price)?),
+                (false, true) => to_js(&reply.decode(decode::enhanced)?),
+                (false, false) => JsValue::from_str(&reply.decode(decode::submit)?),
             })
         })
     }

@@ -211,7 +211,26 @@ impl ApiError {
         out
     }
 
-    /// Remove every trace of `secret` (the API key) from the error.
+    /// Make the error safe to hand out: every trace of the API key removed (the whole key and its
+    /// secret half, which alone is as good as the key), then long texts cut (a JSON `message` or
+    /// a text body of megabytes would otherwise end up in every log line). Redaction comes first,
+    /// so a key that straddles a cut cannot survive in part.
+    pub fn finish(&mut self, api_key: Option<&str>) {
+        if let Some(key) = api_key {
+            for part in key_parts(key) {
+                self.redact(part);
+            }
+        }
+        self.message = truncate(std::mem::take(&mut self.message), MAX_TEXT);
+        for e in &mut self.errors {
+            e.message = truncate(std::mem::take(&mut e.message), MAX_TEXT);
+        }
+        if let Some(Body::Text(t)) = &mut self.body {
+            *t = truncate(std::mem::take(t), MAX_TEXT);
+        }
+    }
+
+    /// Remove every occurrence of `secret` from the error.
     pub fn redact(&mut self, secret: &str) {
         redact_str(&mut self.message, secret);
         for e in &mut self.errors {
@@ -234,8 +253,14 @@ impl ApiError {
     }
 }
 
-/// Longest raw (non-JSON) body text kept on an error.
-const MAX_TEXT_BODY: usize = 4096;
+/// Longest message or raw (non-JSON) body text kept on an error, in bytes.
+pub const MAX_TEXT: usize = 4096;
+
+/// The strings to redact for an API key: the key, and its secret half (`<id>|<secret>`).
+pub fn key_parts(key: &str) -> impl Iterator<Item = &str> {
+    let secret = key.split_once('|').map(|(_, s)| s).filter(|s| s.len() >= 8);
+    std::iter::once(key).chain(secret)
+}
 
 /// Decode an HTTP error response. `now_ms` resolves an HTTP-date `Retry-After`.
 pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiError {
@@ -251,7 +276,7 @@ pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiErr
             }
             Body::Json(json)
         }
-        Body::Text(text) => Body::Text(truncate(text, MAX_TEXT_BODY)),
+        Body::Text(text) => Body::Text(text),
     };
     err.message = server_message.unwrap_or_else(|| default_message(status, &body, meta));
     if err.kind == Kind::Validation && err.errors.iter().any(|e| e.field == "balance") {
@@ -553,11 +578,30 @@ mod tests {
     }
 
     #[test]
-    fn long_text_bodies_are_truncated_on_a_char_boundary() {
+    fn long_texts_are_cut_on_a_char_boundary_after_redaction() {
         let text = "é".repeat(5000);
-        let e = decode(502, &text);
+        let mut e = decode(502, &text);
+        e.finish(None);
         let Some(Body::Text(t)) = &e.body else { panic!() };
-        assert!(t.len() <= MAX_TEXT_BODY + 3 && t.ends_with('…'));
+        assert!(t.len() <= MAX_TEXT + 3 && t.ends_with('…'));
+        // a key straddling the cut does not survive in part
+        let key = "424242|CanaryKeyNeverLeaks";
+        let mut e = decode(502, &("x".repeat(4080) + key));
+        e.finish(Some(key));
+        assert!(!format!("{e:?}").contains("Canary"), "{:?}", e.body);
+        // a huge JSON message is cut too
+        let mut e = decode(500, &format!(r#"{{"message":"{}"}}"#, "m".repeat(100_000)));
+        e.finish(None);
+        assert!(e.message.len() <= MAX_TEXT + 3);
+    }
+
+    #[test]
+    fn the_secret_half_of_the_key_is_redacted_alone() {
+        let key = "424242|CanaryKeyNeverLeaks";
+        let mut e = decode(401, r#"{"message":"Token CanaryKeyNeverLeaks (424242&#124;CanaryKeyNeverLeaks) has been revoked."}"#);
+        e.finish(Some(key));
+        assert_eq!(e.message, "Token [REDACTED] (424242&#124;[REDACTED]) has been revoked.");
+        assert_eq!(key_parts("1|short").collect::<Vec<_>>(), ["1|short"], "a short secret half would match noise");
     }
 
     #[test]

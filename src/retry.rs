@@ -14,6 +14,9 @@ pub enum Outcome {
     ConnectionFailure,
     /// The per-attempt timeout fired.
     Timeout,
+    /// The response started (status and headers came) but its body was cut off: the server got
+    /// the request, so this is as ambiguous as a timeout.
+    Interrupted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,6 +41,7 @@ pub enum Reason {
     RateLimited,
     ConnectionFailure,
     Timeout,
+    Interrupted,
 }
 
 impl Reason {
@@ -51,6 +55,7 @@ impl Reason {
             Reason::RateLimited => "rate_limited",
             Reason::ConnectionFailure => "connection_failure",
             Reason::Timeout => "timeout",
+            Reason::Interrupted => "interrupted",
         }
     }
 }
@@ -87,6 +92,7 @@ impl RetryPolicy {
             Outcome::Status { .. } => return Decision::GiveUp { reason: Reason::NotRetryable },
             Outcome::ConnectionFailure => (Reason::ConnectionFailure, None),
             Outcome::Timeout => (Reason::Timeout, None),
+            Outcome::Interrupted => (Reason::Interrupted, None),
         };
         // A wait the caller would not accept is reported at once, whatever retries are left.
         if let Some(ms) = server_asks_ms {
@@ -94,7 +100,7 @@ impl RetryPolicy {
                 return Decision::GiveUp { reason: Reason::RetryAfterTooLong };
             }
         }
-        let ambiguous = matches!(reason, Reason::ServerError | Reason::Timeout);
+        let ambiguous = matches!(reason, Reason::ServerError | Reason::Timeout | Reason::Interrupted);
         if is_submission && ambiguous && !self.retry_submissions {
             return Decision::GiveUp { reason: Reason::SubmissionNotRetried };
         }
@@ -178,6 +184,8 @@ mod tests {
         let p = RetryPolicy { retry_submissions: false, ..Default::default() };
         assert_eq!(p.decide(1, status(500), true), Decision::GiveUp { reason: Reason::SubmissionNotRetried });
         assert_eq!(p.decide(1, Outcome::Timeout, true), Decision::GiveUp { reason: Reason::SubmissionNotRetried });
+        assert_eq!(p.decide(1, Outcome::Interrupted, true), Decision::GiveUp { reason: Reason::SubmissionNotRetried });
+        assert!(matches!(p.decide(1, Outcome::Interrupted, false), Decision::Retry { reason: Reason::Interrupted, .. }));
         assert!(matches!(p.decide(1, Outcome::ConnectionFailure, true), Decision::Retry { .. }));
         assert!(matches!(p.decide(1, status(429), true), Decision::Retry { .. }));
         // reads are unaffected

@@ -2,7 +2,7 @@
 //! timeout, the caller's `AbortSignal`, and the retry loop driven by [`crate::retry`].
 
 use crate::config::Config;
-use crate::error::{decode_http_error, ApiError, Body, Kind, ResponseMeta};
+use crate::error::{decode_http_error, key_parts, ApiError, Body, Kind, ResponseMeta};
 use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js};
 use crate::json::{parse_json, Json};
 use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
@@ -63,12 +63,26 @@ impl From<ApiError> for Failure {
 pub struct Reply {
     pub status: u16,
     pub body: Json,
+    pub attempts: u32,
+}
+
+impl Reply {
+    /// Decode the body with `f`; a body that is not the expected envelope becomes an
+    /// `InvalidResponseError` that counts the attempts made.
+    pub fn decode<T>(&self, f: impl FnOnce(u16, &Json) -> Result<T, ApiError>) -> Result<T, Failure> {
+        f(self.status, &self.body).map_err(|mut e| {
+            e.attempts = self.attempts;
+            e.into()
+        })
+    }
 }
 
 enum AttemptError {
     Aborted(JsValue),
     Timeout,
     Network(JsValue),
+    /// Status and headers came, then reading the body failed.
+    BodyCut(JsValue),
 }
 
 pub fn now_ms() -> f64 {
@@ -86,12 +100,12 @@ impl Transport {
 
     /// The error without the API key anywhere, and the body text when it may go to JS as is.
     fn redacted<'t>(&self, mut err: ApiError, text: Option<&'t str>) -> (ApiError, Option<&'t str>) {
-        let Some(key) = &self.cfg.api_key else { return (err, text) };
-        let leaked = match &err.body {
-            Some(Body::Json(j)) => j.contains_str(key),
+        let key = self.cfg.api_key.as_deref();
+        let leaked = match (&err.body, key) {
+            (Some(Body::Json(j)), Some(k)) => key_parts(k).any(|part| j.contains_str(part)),
             _ => false,
         };
-        err.redact(key);
+        err.finish(key);
         (err, if leaked { None } else { text })
     }
 
@@ -156,6 +170,15 @@ impl Transport {
                 Err(AttemptError::Network(cause)) => {
                     let err = ApiError::new(Kind::Connection, connection_message(&self.cfg.base_url, &cause));
                     (err, Outcome::ConnectionFailure, Some(cause))
+                }
+                Err(AttemptError::BodyCut(cause)) => {
+                    let mut msg = String::from("deAPI's response was cut off before its body was complete");
+                    if let Some(m) = get(&cause, "message").as_string() {
+                        msg.push_str(" (");
+                        msg.push_str(&m);
+                        msg.push(')');
+                    }
+                    (ApiError::new(Kind::Connection, msg), Outcome::Interrupted, Some(cause))
                 }
             };
             let body_text = if matches!(err.body, Some(Body::Json(_))) { Some(last_text.clone()) } else { None };
@@ -231,8 +254,12 @@ impl Transport {
         let status = resp.status();
         let h = resp.headers();
         let meta = ResponseMeta::from_headers(status, |name| h.get(name).ok().flatten());
-        let text = resp.text().map_err(classify)?;
-        let text = JsFuture::from(text).await.map_err(classify)?;
+        let body_failed = |e: JsValue| match classify(e) {
+            AttemptError::Network(e) => AttemptError::BodyCut(e),
+            other => other,
+        };
+        let text = resp.text().map_err(body_failed)?;
+        let text = JsFuture::from(text).await.map_err(body_failed)?;
         Ok((status, meta, text.as_string().unwrap_or_default()))
     }
 
@@ -314,7 +341,7 @@ async fn head(data: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {
     match parse_body(text) {
-        Body::Json(body) => Ok(Reply { status, body }),
+        Body::Json(body) => Ok(Reply { status, body, attempts }),
         Body::Text(t) => {
             let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
             let mut err = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} with {what}"));

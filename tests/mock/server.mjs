@@ -440,7 +440,9 @@ async function serveStatic(staticDirs, pathname, req, res) {
 }
 
 // ───────────────────────────── faults ─────────────────────────────
-const PRESETS = new Set(['html502', 'empty503', 'stale422', 'stale401', 'rate429', 'hang', 'reset', 'delay']);
+const PRESETS = new Set(['html502', 'empty503', 'stale422', 'stale401', 'rate429', 'hang', 'reset', 'delay', 'resetMidBody', 'slowBody']);
+/** What `resetMidBody` and `slowBody` send when the fault gives no body: a valid balance envelope. */
+const DEFAULT_STREAM_BODY = { data: { balance: 19.72 } };
 const SAMPLE_422 = { message: 'The prompt field is required. (and 1 more error)',
   errors: { prompt: ['The prompt field is required.'], width: ['The width field must be at least 256.'] } };
 const FAULT_BODIES = {
@@ -456,6 +458,18 @@ function checkFault(f, where) {
   if (f.preset !== undefined && !PRESETS.has(f.preset)) throw new Error(`${where}: unknown preset ${JSON.stringify(f.preset)}`);
   if (f.preset === undefined && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) throw new Error(`${where}: needs "preset" or an integer "status"`);
   if (f.then !== undefined) checkFault(f.then, `${where}.then`);
+  if (f.bodyBase64 !== undefined && !(typeof f.bodyBase64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(f.bodyBase64))) throw new Error(`${where}: "bodyBase64" must be a base64 string`);
+  if ([f.body, f.rawBody, f.bodyBase64].filter((b) => b !== undefined).length > 1) throw new Error(`${where}: give only one of "body", "rawBody", "bodyBase64"`);
+  if (f.chunkBytes !== undefined && !(Number.isInteger(f.chunkBytes) && f.chunkBytes >= 1)) throw new Error(`${where}: "chunkBytes" must be a positive integer`);
+  if (f.intervalMs !== undefined && !(Number.isFinite(f.intervalMs) && f.intervalMs >= 0)) throw new Error(`${where}: "intervalMs" must be a number ≥ 0`);
+}
+
+/** The bytes and Content-Type of a fault's body: `bodyBase64` (raw bytes, e.g. invalid UTF-8), `rawBody` (text),
+ * `body` (JSON, PHP-encoded), else `fallback` (JSON). `contentType` overrides the type. */
+function payloadOf(f, fallback) {
+  if (f.bodyBase64 !== undefined) return { buf: Buffer.from(f.bodyBase64, 'base64'), type: f.contentType ?? 'application/json' };
+  if (f.rawBody !== undefined) return { buf: Buffer.from(String(f.rawBody), 'utf8'), type: f.contentType ?? 'text/plain' };
+  return { buf: Buffer.from(phpJson(f.body !== undefined ? f.body : fallback), 'utf8'), type: f.contentType ?? 'application/json' };
 }
 
 // ───────────────────────────── the server ─────────────────────────────
@@ -463,6 +477,15 @@ function checkFault(f, where) {
 const phpJson = (v) => JSON.stringify(v).replace(/\//g, '\\/').replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 const safeDecode = (s) => { try { return decodeURIComponent(s); } catch { return s; } };
 const sleep = (ms, timers) => new Promise((resolve) => { const t = setTimeout(() => { timers.delete(t); resolve(); }, ms); timers.add(t); });
+/** slowBody's pause between chunks: unref'd (a test counting its own pending timers does not see the mock's),
+ * and cut short when the client goes away. */
+const drip = (ms, res, timers) => new Promise((resolve) => {
+  const done = () => { clearTimeout(t); timers.delete(t); res.off('close', done); resolve(); };
+  const t = setTimeout(done, ms);
+  t.unref();
+  timers.add(t);
+  res.once('close', done);
+});
 
 export async function startMock(opts = {}) {
   const initial = {
@@ -745,6 +768,29 @@ export async function startMock(opts = {}) {
         if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy(); else s.destroy();
         return true;
       }
+      case 'resetMidBody': {
+        // Headers (with the full Content-Length) and the first half of the body, then the connection is closed.
+        const { buf, type } = payloadOf(f, DEFAULT_STREAM_BODY);
+        res.writeHead(f.status ?? 200, { 'Content-Type': type, 'Content-Length': buf.length, ...f.headers });
+        res.write(buf.subarray(0, Math.max(1, Math.floor(buf.length / 2))));
+        await sleep(20, timers); // let the half reach the client before the close
+        ctx.req.socket.destroy();
+        return true;
+      }
+      case 'slowBody': {
+        // Headers at once, then the body `chunkBytes` at a time every `intervalMs`.
+        const { buf, type } = payloadOf(f, DEFAULT_STREAM_BODY);
+        const chunk = f.chunkBytes ?? 1, every = f.intervalMs ?? 50;
+        res.writeHead(f.status ?? 200, { 'Content-Type': type, 'Content-Length': buf.length, ...f.headers });
+        res.flushHeaders();
+        for (let i = 0; i < buf.length; i += chunk) {
+          await drip(every, res, timers);
+          if (res.destroyed || ctx.req.socket.destroyed) return true;
+          res.write(buf.subarray(i, i + chunk));
+        }
+        res.end();
+        return true;
+      }
       case 'html502':
         res.writeHead(502, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(HTML_502), ...f.headers }).end(HTML_502);
         return true;
@@ -770,9 +816,9 @@ export async function startMock(opts = {}) {
         return true;
       }
       default:
-        if (f.rawBody !== undefined) {
-          const raw = String(f.rawBody);
-          res.writeHead(f.status, { 'Content-Type': f.contentType ?? 'text/plain', 'Content-Length': Buffer.byteLength(raw), ...f.headers }).end(raw);
+        if (f.rawBody !== undefined || f.bodyBase64 !== undefined) {
+          const { buf, type } = payloadOf(f);
+          res.writeHead(f.status, { 'Content-Type': type, 'Content-Length': buf.length, ...f.headers }).end(buf);
         } else {
           sendApi(ctx, f.status, f.body !== undefined ? f.body : FAULT_BODIES[f.status] ?? { message: http.STATUS_CODES[f.status] ?? 'Error' }, f.headers);
         }

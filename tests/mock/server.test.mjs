@@ -638,6 +638,64 @@ describe('faults', () => {
     assert.equal(await pending, 'failed');
   });
 
+  it('bodyBase64 sends raw bytes (invalid UTF-8 survives), JSON by default', async () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]); // {"m":"<ff fe c3 28>"}
+    await addFault({ responses: [{ status: 500, bodyBase64: bytes.toString('base64') }, { status: 200, bodyBase64: '', contentType: 'text/x-empty' }] });
+    const r = await call('/api/v2/account/balance');
+    assert.equal(r.status, 500);
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    assert.equal(r.headers.get('content-length'), String(bytes.length));
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), bytes);
+    const e = await call('/api/v2/account/balance');
+    assert.deepEqual([e.status, e.headers.get('content-type'), await e.text()], [200, 'text/x-empty', '']);
+    for (const bad of [{ status: 500, bodyBase64: 'not base64!' }, { status: 500, bodyBase64: 'AA==', rawBody: 'x' }, { preset: 'slowBody', chunkBytes: 0 }, { preset: 'slowBody', intervalMs: -1 }]) {
+      assert.equal((await control('/__mock/faults', 'POST', { responses: [bad] })).status, 400, JSON.stringify(bad));
+    }
+  });
+
+  it('resetMidBody sends the headers and half the body, then closes the connection', async () => {
+    const body = { data: { balance: 1, pad: 'x'.repeat(200) } };
+    await addFault({ responses: [{ preset: 'resetMidBody' }, { preset: 'resetMidBody', status: 503, body }] });
+    const r = await call('/api/v2/account/balance');
+    assert.equal(r.status, 200, 'the headers arrive');
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    const full = Number(r.headers.get('content-length'));
+    assert.equal(full, Buffer.byteLength('{"data":{"balance":19.72}}'));
+    await assert.rejects(r.text(), TypeError, 'the body never completes');
+    // read the raw bytes that did arrive: exactly half
+    const got = await new Promise((resolve) => {
+      const u = new URL(mock.url);
+      http.get({ host: u.hostname, port: u.port, path: '/api/v2/account/balance', headers: { Authorization: `Bearer ${KEY}` } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', () => {});
+        res.on('close', () => resolve({ status: res.statusCode, complete: res.complete, text: Buffer.concat(chunks).toString() }));
+      });
+    });
+    const text = JSON.stringify(body);
+    assert.deepEqual(got, { status: 503, complete: false, text: text.slice(0, Math.floor(text.length / 2)) });
+    assert.equal((await call('/api/v2/account/balance')).status, 200, 'normal handling afterwards');
+  });
+
+  it('slowBody drips the body chunkBytes every intervalMs; a reader that gives up does not break the mock', async () => {
+    await addFault({ responses: [{ preset: 'slowBody', chunkBytes: 5, intervalMs: 20 }, { preset: 'slowBody', intervalMs: 1000, rawBody: 'abcdefgh' }] });
+    const t = Date.now();
+    const r = await call('/api/v2/account/balance');
+    assert.equal(r.status, 200);
+    const headersAfter = Date.now() - t;
+    assert.deepEqual(await r.json(), { data: { balance: 19.72 } });
+    const total = Date.now() - t;
+    // 26 bytes in 6 chunks of 5: six sleeps of 20 ms before the last byte
+    assert.ok(total >= 110, `body took ${total} ms`);
+    assert.ok(headersAfter < total - 50, `headers came first (${headersAfter} ms of ${total} ms)`);
+    const ac = new AbortController();
+    const slow = await call('/api/v2/account/balance', { signal: ac.signal });
+    assert.equal(slow.headers.get('content-type'), 'text/plain');
+    ac.abort();
+    await assert.rejects(slow.text());
+    assert.equal((await call('/api/v2/account/balance')).status, 200);
+  });
+
   it('DELETE /__mock/faults clears all or one key; bad specs are 400', async () => {
     await addFault({ key: '1|testkey123', responses: [{ status: 500 }] });
     await addFault({ key: '2|otherkey99', responses: [{ status: 500 }] });
