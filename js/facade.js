@@ -15,7 +15,8 @@ function createApi(wasm, isReady) {
     for (const e of errors) {
       if (!e || typeof e.field !== "string") continue;
       if (Object.prototype.hasOwnProperty.call(out, e.field)) out[e.field].push(e.message);
-      else Object.defineProperty(out, e.field, { value: [e.message], enumerable: true, writable: true, configurable: true });
+      else if (e.field === "__proto__") Object.defineProperty(out, e.field, { value: [e.message], enumerable: true, writable: true, configurable: true });
+      else out[e.field] = [e.message];
     }
     return out;
   }
