@@ -252,8 +252,13 @@ impl Transport {
             .or_else(|v| if get(&v, "status").as_f64().is_some() { Ok(v.unchecked_into()) } else { Err(v) })
             .map_err(|_| AttemptError::Network(js_sys::Error::new("fetch resolved with something that is not a Response").into()))?;
         let status = resp.status();
-        let h = resp.headers();
-        let meta = ResponseMeta::from_headers(status, |name| h.get(name).ok().flatten());
+        // Headers are read only for errors (each read crosses into JS); a 2xx needs none of them.
+        let meta = if (200..300).contains(&status) {
+            ResponseMeta { status, ..Default::default() }
+        } else {
+            let h = resp.headers();
+            ResponseMeta::from_headers(status, |name| h.get(name).ok().flatten())
+        };
         let body_failed = |e: JsValue| match classify(e) {
             AttemptError::Network(e) => AttemptError::BodyCut(e),
             other => other,

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmark: build the package, then measure it against raw fetch and openai-node side by side
+# (bench/run.mjs prints every row with median, min, max and the ratios). BENCH_QUICK=1 for a short run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_BROWSER=0 bash scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+node scripts/build.mjs
+exec node bench/run.mjs
