@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, at every level, after installing what they need (scripts/setup.sh):
-#   1. native   cargo test (pure modules) + clippy (native and wasm32, lints deny unwrap/expect/panic/indexing)
+#   1. native   cargo test (pure modules), a time-boxed fuzzer (FUZZ_SECS, default 20), clippy (native and
+#               wasm32, lints deny unwrap/expect/panic/indexing)
 #   2. wasm     wasm-bindgen tests of the JS boundary in Node, headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
 #               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
@@ -44,18 +45,21 @@ run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit
 step "1. native: cargo test"
 run "$logs/native.log" cargo test
 level "native (cargo test)" cargo "$logs/native.log"
+step "1. native: fuzzing the decoders, parser, webhook verifier, validation and request building (time-boxed)"
+FUZZ_SECS=${FUZZ_SECS:-20} run "$logs/fuzz.log" cargo test --release --test fuzz -- --nocapture
+level "fuzz (${FUZZ_SECS:-20} s)" cargo "$logs/fuzz.log"
 step "1. native: clippy (native and wasm32)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "2. wasm: wasm-bindgen tests in Node"
-run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm
+run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in Node" cargo "$logs/wasm-node.log"
 step "2. wasm: wasm-bindgen tests in headless Chromium"
-WASM_BINDGEN_USE_BROWSER=1 run "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm
+WASM_BINDGEN_USE_BROWSER=1 run "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in Chromium" cargo "$logs/wasm-chrome.log"
 step "2. wasm: wasm-bindgen tests in a dedicated worker"
-WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm
+WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in a worker" cargo "$logs/wasm-worker.log"
 
 step "build the npm package"

@@ -245,6 +245,11 @@ impl ApiError {
         if let Some(id) = &mut self.request_id {
             redact_str(id, secret);
         }
+        if let Some(job) = &mut self.job {
+            for s in [&mut job.error_code, &mut job.error_message, &mut job.error_reason].into_iter().flatten() {
+                redact_str(s, secret);
+            }
+        }
         if let Some(rl) = &mut self.rate_limit {
             for s in [&mut rl.kind, &mut rl.source].into_iter().flatten() {
                 redact_str(s, secret);
@@ -297,7 +302,7 @@ fn message_of(body: &Json) -> Option<String> {
         .find_map(|m| match m {
             Json::Str(s) if !s.trim().is_empty() => Some(s.clone()),
             // `{"error": {"message": "..."}}` (gateway / OpenAI style)
-            Json::Obj(_) => m.get("message").and_then(Json::as_str).map(str::to_owned),
+            Json::Obj(_) => m.get("message").and_then(Json::as_str).filter(|s| !s.trim().is_empty()).map(str::to_owned),
             _ => None,
         })
 }
@@ -431,7 +436,7 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
     let (day, month, year, time) = (day?, month?, year?, time?);
     let mut hms = time.split(':').map(|t| t.parse::<i64>().ok());
     let (h, mi, se) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || h > 23 || mi > 59 || se > 60 {
+    if !(1..=31).contains(&day) || !(1..=9999).contains(&year) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
     let days = days_from_civil(year, month, day);

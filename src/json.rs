@@ -111,6 +111,43 @@ pub fn parse_json(text: &str) -> Option<Json> {
     (p.i == p.s.len()).then_some(v)
 }
 
+/// Duplicate keys as `JSON.parse` treats them: the key keeps its first position and takes its
+/// last value. Sorting indices keeps this O(n log n) for objects with many keys.
+fn dedup_keys(mut pairs: Vec<(String, Json)>) -> Vec<(String, Json)> {
+    let key = |pairs: &[(String, Json)], i: usize| pairs.get(i).map(|p| p.0.clone());
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_unstable_by(|&a, &b| pairs.get(a).map(|p| &p.0).cmp(&pairs.get(b).map(|p| &p.0)).then(a.cmp(&b)));
+    let mut drop = vec![false; pairs.len()];
+    let mut any = false;
+    let mut g = 0;
+    while let Some(&first) = order.get(g) {
+        // the group of equal keys is contiguous in `order`, by position
+        let k = key(&pairs, first);
+        let mut end = g + 1;
+        while order.get(end).is_some_and(|&i| pairs.get(i).map(|p| &p.0) == k.as_ref()) {
+            end += 1;
+        }
+        if end - g > 1 {
+            any = true;
+            let last = order.get(end - 1).copied().unwrap_or(first);
+            let value = pairs.get_mut(last).map(|p| std::mem::take(&mut p.1)).unwrap_or_default();
+            if let Some(slot) = pairs.get_mut(first) {
+                slot.1 = value;
+            }
+            for &i in order.get(g + 1..end).unwrap_or_default() {
+                if let Some(d) = drop.get_mut(i) {
+                    *d = true;
+                }
+            }
+        }
+        g = end;
+    }
+    if !any {
+        return pairs;
+    }
+    pairs.into_iter().zip(drop).filter(|(_, d)| !d).map(|(p, _)| p).collect()
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -184,10 +221,7 @@ impl Parser<'_> {
                         self.eat(b":")?;
                         let v = self.value(depth + 1)?;
                         if keep {
-                            match pairs.iter_mut().find(|(key, _)| *key == k) {
-                                Some(slot) => slot.1 = v,
-                                None => pairs.push((k, v)),
-                            }
+                            pairs.push((k, v));
                         }
                         self.ws();
                         match self.peek()? {
@@ -200,7 +234,7 @@ impl Parser<'_> {
                         }
                     }
                 }
-                Some(if keep { Json::Obj(pairs) } else { Json::Null })
+                Some(if keep { Json::Obj(dedup_keys(pairs)) } else { Json::Null })
             }
             b'[' => {
                 self.i += 1;
@@ -271,7 +305,7 @@ impl Parser<'_> {
         Some(parse_number(lexeme).map_or(Json::Null, Json::Num))
     }
     fn hex4(&mut self) -> Option<u32> {
-        let h = std::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok()?;
+        let h = std::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok().filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
         self.i += 4;
         u32::from_str_radix(h, 16).ok()
     }
@@ -354,9 +388,12 @@ pub fn parse_number(s: &str) -> Option<f64> {
             if !b.is_ascii_digit() {
                 return None;
             }
-            mantissa = mantissa * 10.0 + f64::from(b - b'0');
-            if is_frac {
-                scale -= 1;
+            // 19 significant digits are plenty for an f64; later ones only move the point
+            if mantissa < 1e18 {
+                mantissa = mantissa * 10.0 + f64::from(b - b'0');
+                scale -= i32::from(is_frac);
+            } else {
+                scale += i32::from(!is_frac);
             }
         }
     }
@@ -366,13 +403,21 @@ pub fn parse_number(s: &str) -> Option<f64> {
             Some(b'+') => (false, e.get(1..)?),
             _ => (false, e),
         };
-        if edigits.is_empty() || edigits.len() > 4 || !edigits.bytes().all(|b| b.is_ascii_digit()) {
+        if edigits.is_empty() || !edigits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let ev = edigits.bytes().fold(0i32, |acc, b| acc * 10 + i32::from(b - b'0'));
+        let ev = edigits.bytes().fold(0i32, |acc, b| (acc * 10 + i32::from(b - b'0')).min(99_999));
         scale += if eneg { -ev } else { ev };
     }
-    let value = if scale < 0 { mantissa / 10f64.powi(-scale) } else { mantissa * 10f64.powi(scale) };
+    let value = if mantissa == 0.0 {
+        0.0
+    } else if scale < -300 {
+        mantissa / 1e300 / 10f64.powi(-scale - 300)
+    } else if scale < 0 {
+        mantissa / 10f64.powi(-scale)
+    } else {
+        mantissa * 10f64.powi(scale)
+    };
     let value = if neg { -value } else { value };
     value.is_finite().then_some(value)
 }
@@ -555,6 +600,12 @@ mod tests {
             assert_eq!(parse_json(c), parse(c), "{c}");
         }
         assert_eq!(parse_json(r#"{"k":1,"k":2}"#), Some(Json::Obj(vec![("k".into(), Json::Num(2.0))])));
+        // JSON.parse: a repeated key keeps its first position and takes its last value
+        assert_eq!(parse_json(r#"{"k":1,"a":2,"k":3,"b":4,"a":5}"#), parse(r#"{"k":3,"a":5,"b":4}"#));
+        // many keys stay fast (the duplicate check is not quadratic)
+        let big = format!("{{{}}}", (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        let Some(Json::Obj(p)) = parse_json(&big) else { panic!() };
+        assert_eq!(p.len(), 100_000);
         for bad in ["", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "tru", "nul", r#""\u12""#, "\"\x01\"", "[1] 2", "{'a':1}", "NaN", "\"unterminated"] {
             assert_eq!(parse_json(bad), None, "{bad:?}");
         }

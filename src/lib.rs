@@ -13,7 +13,8 @@
 //! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
 //! Only [`transport`] (fetch, timers, abort) and [`js`] (JS values and error objects) touch JS;
-//! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps.
+//! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps;
+//! [`panic`] is the module's start function: a panic hook that writes one readable `console.error` line.
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -31,4 +32,5 @@ pub mod webhook;
 
 pub mod client;
 pub mod js;
+pub mod panic;
 pub mod transport;

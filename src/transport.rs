@@ -101,8 +101,9 @@ impl Transport {
     /// The error without the API key anywhere, and the body text when it may go to JS as is.
     fn redacted<'t>(&self, mut err: ApiError, text: Option<&'t str>) -> (ApiError, Option<&'t str>) {
         let key = self.cfg.api_key.as_deref();
+        // The raw text is checked too: values nested past the parser's depth limit are not in `j`.
         let leaked = match (&err.body, key) {
-            (Some(Body::Json(j)), Some(k)) => key_parts(k).any(|part| j.contains_str(part)),
+            (Some(Body::Json(j)), Some(k)) => key_parts(k).any(|part| j.contains_str(part) || text.is_some_and(|t| t.contains(part))),
             _ => false,
         };
         err.finish(key);
