@@ -97,22 +97,80 @@ fn walk(v: &JsValue, depth: u32, mut files: Option<&mut Vec<JsValue>>) -> Result
     Ok(Json::Obj(pairs))
 }
 
-/// [`Json`] → plain JS value.
+/// [`Json`] → plain JS value: written as JSON text here and parsed once by the runtime, which is
+/// much cheaper than creating every property through the boundary.
 pub fn to_js(j: &Json) -> JsValue {
+    let mut text = String::new();
+    write_json(&mut text, j);
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+}
+
+/// `j` as JSON text (files and non-finite numbers as `null`).
+pub fn write_json(out: &mut String, j: &Json) {
     match j {
-        Json::Null | Json::File(_) => JsValue::NULL,
-        Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Num(n) => JsValue::from_f64(*n),
-        Json::Str(s) => JsValue::from_str(s),
-        Json::Arr(items) => items.iter().map(to_js).collect::<Array>().into(),
-        Json::Obj(pairs) => {
-            let o: JsValue = Object::new().into();
-            for (k, v) in pairs {
-                set(&o, k, &to_js(v));
+        Json::Null | Json::File(_) => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Num(n) => write_num(out, *n),
+        Json::Str(s) => write_json_str(out, s),
+        Json::Arr(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, v);
             }
-            o
+            out.push(']');
+        }
+        Json::Obj(pairs) => {
+            out.push('{');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_str(out, k);
+                out.push(':');
+                write_json(out, v);
+            }
+            out.push('}');
         }
     }
+}
+
+/// A number as JSON that parses back to the same double. Decimals with up to 17 digits after
+/// the point are written exactly with integer arithmetic (m / 10^k, both exact, is one correctly
+/// rounded division, as is the runtime's reading of "m e-k"); anything else — rare — is written by
+/// the runtime's own `Number#toString`, so no float formatter is compiled in.
+fn write_num(out: &mut String, n: f64) {
+    if !n.is_finite() {
+        return out.push_str("null");
+    }
+    let mut scale = 1.0f64;
+    for k in 0..=17usize {
+        let m = (n * scale).round();
+        if m.abs() < 9_007_199_254_740_992.0 && m / scale == n {
+            let digits = (m.abs() as u64).to_string();
+            if n < 0.0 || (n == 0.0 && n.is_sign_negative()) {
+                out.push('-');
+            }
+            if k == 0 {
+                out.push_str(&digits);
+            } else if digits.len() > k {
+                let (int, frac) = digits.split_at(digits.len() - k);
+                out.push_str(int);
+                out.push('.');
+                out.push_str(frac);
+            } else {
+                out.push_str("0.");
+                out.push_str(&"0".repeat(k - digits.len()));
+                out.push_str(&digits);
+            }
+            return;
+        }
+        scale *= 10.0;
+    }
+    let text: String = js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_else(|_| "null".to_owned());
+    out.push_str(&text);
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {

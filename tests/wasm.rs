@@ -184,3 +184,17 @@ async fn core_rejects_with_error_objects() {
     assert_eq!(get(&err, "status").as_f64(), Some(401.0));
     assert_eq!(get(&err, "message").as_string().unwrap(), "Unauthenticated.");
 }
+
+#[wasm_bindgen_test]
+fn numbers_survive_the_trip_to_js_exactly() {
+    let nums = [
+        0.0, -0.0, 1.0, -1.0, 0.1, 0.0123, 19.72, 45.5, 1e-7, 123_456.789, 1e21, -0.5, 5e-324, 1.797_693_134_862_315_7e308,
+        0.300_000_000_000_000_04, 2048.0, 9_007_199_254_740_993.0, 1.0 / 3.0, 2.0f64.sqrt(), 1e-300,
+    ];
+    for n in nums {
+        let v = to_js(&Json::Num(n));
+        let back = v.as_f64().unwrap();
+        assert!(back == n && back.is_sign_negative() == n.is_sign_negative(), "{n:e} came back as {back:e}");
+    }
+    assert!(to_js(&Json::Num(f64::NAN)).is_null());
+}
