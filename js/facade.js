@@ -40,6 +40,7 @@ function createApi(wasm, isReady) {
       this.requestId = p.requestId;
       this.retryAfter = p.retryAfter;
       this.rateLimit = p.rateLimit;
+      if (this.rateLimit && typeof this.rateLimit.resetAt === "number") this.rateLimit.resetAt = new Date(this.rateLimit.resetAt);
       this.attempts = typeof p.attempts === "number" ? p.attempts : 0;
       for (const k of EXTRA_FIELDS) if (k in p) this[k] = p[k];
     }
@@ -231,6 +232,22 @@ function createApi(wasm, isReady) {
      * name: "images.generate", "images.generatePrice", …
      */
     validate(operation, params, options) { return this.#core.validate(String(operation), params, options); }
+    /**
+     * What the last response of each rate-limited bucket said (`images/generations`, `price`,
+     * `jobs`, …): `{ limit, remaining, dailyLimit, dailyRemaining, type, source, resetAt,
+     * dailyResetAt, updatedAt }`, times as Dates (`resetAt`: when the minute window is over at the
+     * latest; `dailyResetAt`: the next midnight UTC).
+     */
+    rateLimits() {
+      const out = this.#core.rateLimits();
+      const date = (ms) => (typeof ms === "number" ? new Date(ms) : null);
+      for (const q of Object.values(out)) {
+        q.resetAt = date(q.resetAt);
+        q.dailyResetAt = date(q.dailyResetAt);
+        q.updatedAt = date(q.updatedAt);
+      }
+      return out;
+    }
     /** Rebuild a Job handle from a request id (after a reload, or one handed over by a server). */
     job(requestId) {
       if (typeof requestId !== "string" || requestId.trim() === "") {

@@ -714,6 +714,8 @@ export declare class DeapiClient {
    * Resolves when valid; rejects with the `ValidationError` a 422 would give (`status` undefined).
    * Params may be incomplete form values, hence the loose type.
    */
+  /** Rate-limit quota per bucket (`images/generations`, `price`, `jobs`, …), from the last response of each. */
+  rateLimits(): Record<string, BucketQuota>;
   validate<K extends OperationName>(operation: K, params: Partial<OperationParams[K]> | Record<string, unknown>, options?: ValidateOptions): Promise<void>;
 }
 
@@ -726,6 +728,24 @@ export interface FieldError { field: string; message: string }
 export interface RateLimitInfo {
   limit: number | null; remaining: number | null; dailyLimit: number | null; dailyRemaining: number | null;
   type: "minute" | "daily" | string | null; source: string | null;
+  /** On a 429: when the limit that was hit resets (daily: the next midnight UTC). */
+  resetAt?: Date | null;
+}
+
+/** What the last response of one bucket said about its rate limits (`deapi.rateLimits()`). */
+export interface BucketQuota {
+  bucket: string;
+  limit: number | null;
+  remaining: number | null;
+  dailyLimit: number | null;
+  dailyRemaining: number | null;
+  type: "minute" | "daily" | string | null;
+  source: string | null;
+  /** When the minute window is over at the latest. */
+  resetAt: Date | null;
+  /** When the daily quota comes back: the next midnight UTC. */
+  dailyResetAt: Date;
+  updatedAt: Date;
 }
 
 export interface DeapiErrorProps {

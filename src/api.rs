@@ -182,6 +182,17 @@ impl Endpoint<'_> {
             _ => "GET",
         }
     }
+    /// The rate-limit bucket (deapi-api.md §4.3): each submit resource has its own, every price
+    /// endpoint shares one, job status has one; models and balance are not limited.
+    pub fn bucket(&self) -> &'static str {
+        match self {
+            Endpoint::Submit(op) => op.v2,
+            Endpoint::Price(_) => "price",
+            Endpoint::Job(_) => "jobs",
+            Endpoint::Models => "models",
+            Endpoint::Balance => "balance",
+        }
+    }
     /// Submissions create billed work; the retry policy treats them with care.
     pub fn is_submission(&self) -> bool {
         matches!(self, Endpoint::Submit(_))

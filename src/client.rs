@@ -372,6 +372,32 @@ impl Core {
         })
     }
 
+    /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
+    /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (times in ms;
+    /// the facade makes them Dates).
+    #[wasm_bindgen(js_name = "rateLimits")]
+    pub fn rate_limits(&self) -> JsValue {
+        let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
+        let text = |s: &Option<String>| s.as_deref().map_or(Json::Null, Json::str);
+        let quotas = self.t.quotas.borrow();
+        let buckets = quotas.buckets.iter().map(|q| {
+            let v = Json::Obj(vec![
+                ("bucket".into(), Json::str(&q.bucket)),
+                ("limit".into(), num(q.info.limit)),
+                ("remaining".into(), num(q.info.remaining)),
+                ("dailyLimit".into(), num(q.info.daily_limit)),
+                ("dailyRemaining".into(), num(q.info.daily_remaining)),
+                ("type".into(), text(&q.info.kind)),
+                ("source".into(), text(&q.info.source)),
+                ("resetAt".into(), num(q.reset_at_ms)),
+                ("dailyResetAt".into(), Json::Num(q.daily_reset_at_ms)),
+                ("updatedAt".into(), Json::Num(q.updated_at_ms)),
+            ]);
+            (q.bucket.clone(), v)
+        });
+        to_js(&Json::Obj(buckets.collect()))
+    }
+
     /// The account balance: `{ balance }` (USD).
     pub fn balance(&self, opts: JsValue) -> Promise {
         let prep = call_options(&opts, CALL_KEYS).and_then(|o| self.ctx(&o));
@@ -414,7 +440,7 @@ impl Core {
                 _ => {}
             }
         }
-        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default() }) })
+        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default() }) })
     }
 
     fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {

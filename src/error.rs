@@ -106,6 +106,8 @@ pub struct RateLimit {
     pub kind: Option<String>,
     /// `X-RateLimit-Source`: which bucket applied.
     pub source: Option<String>,
+    /// When the limit that was hit resets (a 429; daily: the next midnight UTC), ms since 1970.
+    pub reset_at_ms: Option<f64>,
 }
 
 impl RateLimit {
@@ -138,6 +140,7 @@ impl ResponseMeta {
                 daily_remaining: num("x-ratelimit-daily-remaining"),
                 kind: get("x-ratelimit-type"),
                 source: get("x-ratelimit-source"),
+                reset_at_ms: None,
             },
         }
     }

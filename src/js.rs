@@ -273,6 +273,7 @@ pub fn error_props(e: &ApiError, body_text: Option<&str>) -> JsValue {
             ("dailyRemaining", num(rl.daily_remaining)),
             ("type", text(&rl.kind)),
             ("source", text(&rl.source)),
+            ("resetAt", num(rl.reset_at_ms)),
         ]);
         set(&o, "rateLimit", &r);
     }

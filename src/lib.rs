@@ -5,6 +5,7 @@
 //! - [`api`]      the operations as data: one row per operation, paths for v2 and v1
 //! - [`request`]  URL, headers and body of a request
 //! - [`retry`]    which outcomes are retried and after what delay
+//! - [`ratelimit`] quota per bucket from the `X-RateLimit-*` headers, reset times
 //! - [`error`]    errors as data; the decoder of HTTP error responses
 //! - [`decode`]   success envelopes (submit, price, balance, models)
 //! - [`jobs`]     job status, terminal states, polling schedule
@@ -26,6 +27,7 @@ pub mod error;
 pub mod jobs;
 pub mod json;
 pub mod request;
+pub mod ratelimit;
 pub mod retry;
 pub mod validate;
 pub mod webhook;

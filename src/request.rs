@@ -12,6 +12,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub is_submission: bool,
+    /// The rate-limit bucket: the v2 resource (`images/generations`), `price`, `jobs`, …
+    pub bucket: &'static str,
 }
 
 /// A request body: JSON when there is no file, multipart when there is one (deapi-api.md §2.2).
@@ -90,7 +92,7 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
             None => headers.push((k.clone(), v.clone())),
         }
     }
-    Ok(HttpRequest { method: endpoint.method(), url, headers, body, is_submission: endpoint.is_submission() })
+    Ok(HttpRequest { method: endpoint.method(), url, headers, body, is_submission: endpoint.is_submission(), bucket: endpoint.bucket() })
 }
 
 /// The JSON body of a POST: the params object with `null`/`undefined` fields left out.

@@ -6,6 +6,7 @@ use crate::error::{decode_http_error, key_parts, ApiError, Body, Kind, ResponseM
 use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js};
 use crate::json::{parse_json, Json};
 use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
+use crate::ratelimit::{describe_429, Quotas};
 use crate::retry::{Decision, Outcome, Reason};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
@@ -36,6 +37,8 @@ pub struct Transport {
     pub hooks: Hooks,
     /// The model catalogue, fetched once for client-side validation.
     pub models: std::cell::RefCell<Option<Rc<Vec<Json>>>>,
+    /// What the last response of each bucket said about its rate limits.
+    pub quotas: std::cell::RefCell<Quotas>,
 }
 
 /// Per-call settings: `{ signal, timeoutMs }`.
@@ -155,9 +158,14 @@ impl Transport {
                         call_hook(self.hooks.on_response.as_ref(), &ev);
                     }
                     if (200..300).contains(&status) {
+                        self.quotas.borrow_mut().record(req.bucket, &meta, None, now_ms());
                         return success(status, &text, attempts);
                     }
-                    let err = decode_http_error(&meta, parse_body(&text), now_ms());
+                    let mut err = decode_http_error(&meta, parse_body(&text), now_ms());
+                    self.quotas.borrow_mut().record(req.bucket, &meta, err.retry_after, now_ms());
+                    if status == 429 {
+                        describe_429(&mut err, now_ms());
+                    }
                     last_text = text;
                     let outcome = Outcome::Status { status, retry_after: err.retry_after };
                     (err, outcome, None)
@@ -253,11 +261,12 @@ impl Transport {
             .or_else(|v| if get(&v, "status").as_f64().is_some() { Ok(v.unchecked_into()) } else { Err(v) })
             .map_err(|_| AttemptError::Network(js_sys::Error::new("fetch resolved with something that is not a Response").into()))?;
         let status = resp.status();
-        // Headers are read only for errors (each read crosses into JS); a 2xx needs none of them.
-        let meta = if (200..300).contains(&status) {
+        // Each header read crosses into JS: a 2xx is read in full only when it carries rate-limit
+        // headers (models and balance have none).
+        let h = resp.headers();
+        let meta = if (200..300).contains(&status) && h.get("x-ratelimit-remaining").ok().flatten().is_none() {
             ResponseMeta { status, ..Default::default() }
         } else {
-            let h = resp.headers();
             ResponseMeta::from_headers(status, |name| h.get(name).ok().flatten())
         };
         let body_failed = |e: JsValue| match classify(e) {
