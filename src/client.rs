@@ -440,7 +440,8 @@ impl Core {
                 _ => {}
             }
         }
-        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default() }) })
+        let scheduler = cfg.max_concurrency.map(|n| std::cell::RefCell::new(crate::ratelimit::Scheduler::new(n)));
+        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default(), scheduler, waiting: Default::default() }) })
     }
 
     fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {

@@ -26,6 +26,9 @@ const DATA_OPTIONS: &[&str] = &[
     "headers",
     "dangerouslyAllowBrowser",
     "validate",
+    "schedule",
+    "maxConcurrency",
+    "rateLimitWindowMs",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +42,14 @@ pub struct Config {
     pub headers: Vec<(String, String)>,
     /// Check params client-side before every submit and price request.
     pub validate: bool,
+    /// The client-side scheduler's concurrency cap (`schedule: true` / `maxConcurrency`), if on.
+    pub max_concurrency: Option<u32>,
+    /// Length of deAPI's rate-limit window (a minute; other values for tests or a proxy).
+    pub window_ms: f64,
 }
+
+/// Concurrency cap of `schedule: true` without `maxConcurrency`.
+pub const DEFAULT_CONCURRENCY: u32 = 6;
 
 /// Where the client runs, for the browser key guard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +147,12 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let retry_submissions = boolean("retrySubmissions", true)?;
     let allow_browser = boolean("dangerouslyAllowBrowser", false)?;
     let validate = boolean("validate", false)?;
+    let window_ms = number("rateLimitWindowMs", 60_000.0, 1.0, MAX_TIMER_MS, false)?;
+    let schedule = boolean("schedule", false)?;
+    let max_concurrency = match get("maxConcurrency") {
+        None => schedule.then_some(DEFAULT_CONCURRENCY),
+        Some(_) => Some(number("maxConcurrency", 0.0, 1.0, 256.0, true)? as u32),
+    };
 
     let mut headers = Vec::new();
     match get("headers") {
@@ -188,6 +204,8 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         retry: RetryPolicy { max_retries, base_delay_ms, max_retry_after_ms, retry_submissions },
         headers,
         validate,
+        max_concurrency,
+        window_ms,
     })
 }
 
@@ -239,6 +257,11 @@ mod tests {
         assert_eq!(c.retry, RetryPolicy { max_retries: 5, base_delay_ms: 10.0, max_retry_after_ms: 0.0, retry_submissions: false });
         assert_eq!(c.headers, [("X-App".to_owned(), "demo".to_owned())]);
         assert!(c.validate);
+        assert_eq!(c.max_concurrency, None);
+        assert_eq!(opts(r#"{"apiKey":"k","schedule":true}"#).unwrap().max_concurrency, Some(DEFAULT_CONCURRENCY));
+        assert_eq!(opts(r#"{"apiKey":"k","maxConcurrency":3}"#).unwrap().max_concurrency, Some(3));
+        assert!(err(r#"{"apiKey":"k","maxConcurrency":0}"#).contains("`maxConcurrency`"));
+        assert!(err(r#"{"apiKey":"k","schedule":"yes"}"#).contains("`schedule`"));
     }
 
     #[test]

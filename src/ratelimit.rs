@@ -5,7 +5,8 @@
 use crate::error::{ApiError, RateLimit, ResponseMeta};
 
 const DAY_MS: f64 = 86_400_000.0;
-const MINUTE_MS: f64 = 60_000.0;
+/// deAPI's rate-limit window: a minute.
+pub const MINUTE_MS: f64 = 60_000.0;
 
 /// The start of the next day, UTC, after `now_ms` (when a daily limit resets).
 pub fn next_midnight_utc(now_ms: f64) -> f64 {
@@ -43,15 +44,18 @@ pub struct Quotas {
 }
 
 impl Quotas {
-    /// Record a response of `bucket` (nothing when it carried no rate-limit header).
-    pub fn record(&mut self, bucket: &str, meta: &ResponseMeta, retry_after_secs: Option<f64>, now_ms: f64) {
+    /// Record a response of `bucket` (nothing when it carried no rate-limit header). deAPI does
+    /// not say when a window started, so a window is taken to end `window_ms` after the first
+    /// response seen in it (an upper bound), unless a 429's `Retry-After` says exactly.
+    pub fn record(&mut self, bucket: &str, meta: &ResponseMeta, retry_after_secs: Option<f64>, now_ms: f64, window_ms: f64) {
         if meta.rate_limit.is_empty() && meta.status != 429 {
             return;
         }
+        let current = self.get(bucket).and_then(|q| q.reset_at_ms).filter(|t| *t > now_ms);
         let minute_reset = match retry_after_secs {
             Some(s) if meta.status == 429 && limit_type(&meta.rate_limit, Some(s)) == "minute" => Some(now_ms + s * 1000.0),
-            _ if meta.rate_limit.remaining.is_some() => Some(now_ms + MINUTE_MS),
-            _ => None,
+            _ if meta.rate_limit.remaining.is_some() => Some(current.unwrap_or(now_ms + window_ms)),
+            _ => current,
         };
         let q = Quota {
             bucket: bucket.to_owned(),
@@ -108,14 +112,14 @@ mod tests {
     #[test]
     fn records_per_bucket() {
         let mut q = Quotas::default();
-        q.record("balance", &meta(200, &[]), None, 0.0);
+        q.record("balance", &meta(200, &[]), None, 0.0, MINUTE_MS);
         assert!(q.buckets.is_empty(), "no headers, nothing recorded");
-        q.record("images/generations", &meta(200, &[("x-ratelimit-limit", "3"), ("x-ratelimit-remaining", "2"), ("x-ratelimit-source", "images/generations")]), None, 1000.0);
-        q.record("jobs", &meta(200, &[("x-ratelimit-limit", "50"), ("x-ratelimit-remaining", "49")]), None, 2000.0);
-        q.record("images/generations", &meta(200, &[("x-ratelimit-limit", "3"), ("x-ratelimit-remaining", "1")]), None, 3000.0);
+        q.record("images/generations", &meta(200, &[("x-ratelimit-limit", "3"), ("x-ratelimit-remaining", "2"), ("x-ratelimit-source", "images/generations")]), None, 1000.0, MINUTE_MS);
+        q.record("jobs", &meta(200, &[("x-ratelimit-limit", "50"), ("x-ratelimit-remaining", "49")]), None, 2000.0, MINUTE_MS);
+        q.record("images/generations", &meta(200, &[("x-ratelimit-limit", "3"), ("x-ratelimit-remaining", "1")]), None, 3000.0, MINUTE_MS);
         assert_eq!(q.buckets.len(), 2);
         let g = q.get("images/generations").unwrap();
-        assert_eq!((g.info.limit, g.info.remaining, g.reset_at_ms, g.updated_at_ms), (Some(3.0), Some(1.0), Some(63_000.0), 3000.0));
+        assert_eq!((g.info.limit, g.info.remaining, g.reset_at_ms, g.updated_at_ms), (Some(3.0), Some(1.0), Some(61_000.0), 3000.0), "the window ends a minute after its first response");
         assert_eq!(g.daily_reset_at_ms, DAY_MS);
     }
 
@@ -123,7 +127,7 @@ mod tests {
     fn a_429_says_minute_or_daily_and_when_it_resets() {
         let mut q = Quotas::default();
         let m = meta(429, &[("retry-after", "42"), ("x-ratelimit-type", "minute"), ("x-ratelimit-remaining", "0")]);
-        q.record("images/generations", &m, Some(42.0), 10_000.0);
+        q.record("images/generations", &m, Some(42.0), 10_000.0, MINUTE_MS);
         assert_eq!(q.get("images/generations").unwrap().reset_at_ms, Some(52_000.0));
 
         let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
@@ -136,5 +140,158 @@ mod tests {
         e.body = Some(Body::Json(Json::Null));
         assert_eq!(describe_429(&mut e, 1_795_690_800_000.0), Some(("daily", 1_795_737_600_000.0)));
         assert_eq!(e.rate_limit.unwrap().kind.as_deref(), Some("daily"));
+    }
+}
+
+/// What the scheduler says about sending one more request of a bucket now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Gate {
+    Go,
+    /// The concurrency cap is reached: wait for a request to finish.
+    WaitForSlot,
+    /// The bucket's minute quota is used up: wait until then (ms since 1970).
+    WaitUntil(f64),
+    /// The bucket's daily quota is used up until then: fail now rather than wait for hours.
+    DailyExhausted(f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct BucketState {
+    bucket: String,
+    in_flight: u32,
+    /// Requests the window still allows, as far as the client knows (`None`: no response yet,
+    /// so one request at a time until the first answer tells the limits).
+    left: Option<f64>,
+    reset_at_ms: Option<f64>,
+    daily_until_ms: Option<f64>,
+}
+
+/// The opt-in client-side scheduler (`schedule: true` / `maxConcurrency`): a concurrency cap over
+/// all requests, and per bucket the last known quota, so that a batch stays within the limits
+/// instead of running into 429s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scheduler {
+    pub max_concurrency: u32,
+    in_flight: u32,
+    buckets: Vec<BucketState>,
+}
+
+impl Scheduler {
+    pub fn new(max_concurrency: u32) -> Scheduler {
+        Scheduler { max_concurrency: max_concurrency.max(1), in_flight: 0, buckets: Vec::new() }
+    }
+
+    fn state(&mut self, bucket: &str) -> Option<&mut BucketState> {
+        if !self.buckets.iter().any(|b| b.bucket == bucket) {
+            self.buckets.push(BucketState { bucket: bucket.to_owned(), in_flight: 0, left: None, reset_at_ms: None, daily_until_ms: None });
+        }
+        self.buckets.iter_mut().find(|b| b.bucket == bucket)
+    }
+
+    /// May a request of `bucket` go now? (Models and balance are not limited: only the cap.)
+    pub fn gate(&mut self, bucket: &str, limited: bool, now_ms: f64) -> Gate {
+        if self.in_flight >= self.max_concurrency {
+            return Gate::WaitForSlot;
+        }
+        if !limited {
+            return Gate::Go;
+        }
+        let Some(b) = self.state(bucket) else { return Gate::Go };
+        if let Some(until) = b.daily_until_ms.filter(|u| *u > now_ms) {
+            return Gate::DailyExhausted(until);
+        }
+        match b.left {
+            None if b.in_flight > 0 => Gate::WaitForSlot, // the first answer tells the limits
+            Some(left) if left - f64::from(b.in_flight) < 1.0 => match b.reset_at_ms {
+                Some(t) if t > now_ms => Gate::WaitUntil(t),
+                _ if b.in_flight > 0 => Gate::WaitForSlot,
+                _ => {
+                    b.left = None; // the window is over: learn the limits again
+                    Gate::Go
+                }
+            },
+            _ => Gate::Go,
+        }
+    }
+
+    pub fn start(&mut self, bucket: &str, limited: bool) {
+        self.in_flight += 1;
+        if let Some(b) = self.state(bucket).filter(|_| limited) {
+            b.in_flight += 1;
+        }
+    }
+
+    /// A request of `bucket` finished; `quota` is what its response said (if anything).
+    pub fn finish(&mut self, bucket: &str, limited: bool, quota: Option<&Quota>) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if !limited {
+            return;
+        }
+        let Some(b) = self.state(bucket) else { return };
+        b.in_flight = b.in_flight.saturating_sub(1);
+        if let Some(q) = quota {
+            let daily_out = q.info.daily_remaining == Some(0.0) || q.info.kind.as_deref() == Some("daily");
+            if daily_out {
+                b.daily_until_ms = Some(q.daily_reset_at_ms);
+            }
+            if let Some(r) = q.info.remaining {
+                b.left = Some(r);
+                b.reset_at_ms = q.reset_at_ms;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod scheduler_tests {
+    use super::*;
+
+    fn quota(remaining: f64, reset: f64, now: f64) -> Quota {
+        Quota {
+            bucket: "b".into(),
+            info: RateLimit { limit: Some(5.0), remaining: Some(remaining), ..Default::default() },
+            reset_at_ms: Some(reset),
+            daily_reset_at_ms: next_midnight_utc(now),
+            updated_at_ms: now,
+        }
+    }
+
+    #[test]
+    fn first_request_probes_then_the_quota_is_spent_and_waited_for() {
+        let mut s = Scheduler::new(10);
+        assert_eq!(s.gate("b", true, 0.0), Gate::Go);
+        s.start("b", true);
+        assert_eq!(s.gate("b", true, 0.0), Gate::WaitForSlot, "one at a time until the limits are known");
+        s.finish("b", true, Some(&quota(4.0, 60_000.0, 10.0)));
+        for _ in 0..4 {
+            assert_eq!(s.gate("b", true, 20.0), Gate::Go);
+            s.start("b", true);
+        }
+        assert_eq!(s.gate("b", true, 20.0), Gate::WaitUntil(60_000.0));
+        // answers come back; the server says 0 left
+        for _ in 0..4 {
+            s.finish("b", true, Some(&quota(0.0, 60_000.0, 30.0)));
+        }
+        assert_eq!(s.gate("b", true, 59_999.0), Gate::WaitUntil(60_000.0));
+        assert_eq!(s.gate("b", true, 60_000.0), Gate::Go, "the window is over");
+        // other buckets are independent; unlimited ones only see the cap
+        assert_eq!(s.gate("c", true, 30.0), Gate::Go);
+        assert_eq!(s.gate("models", false, 30.0), Gate::Go);
+    }
+
+    #[test]
+    fn concurrency_cap_and_daily_exhaustion() {
+        let mut s = Scheduler::new(2);
+        s.start("x", false);
+        s.start("y", false);
+        assert_eq!(s.gate("z", false, 0.0), Gate::WaitForSlot);
+        s.finish("x", false, None);
+        assert_eq!(s.gate("z", false, 0.0), Gate::Go);
+        let mut q = quota(0.0, 1000.0, 5.0);
+        q.info.kind = Some("daily".into());
+        q.info.daily_remaining = Some(0.0);
+        s.start("b", true);
+        s.finish("b", true, Some(&q));
+        assert_eq!(s.gate("b", true, 6.0), Gate::DailyExhausted(next_midnight_utc(5.0)));
     }
 }

@@ -2,11 +2,11 @@
 //! timeout, the caller's `AbortSignal`, and the retry loop driven by [`crate::retry`].
 
 use crate::config::Config;
-use crate::error::{decode_http_error, key_parts, ApiError, Body, Kind, ResponseMeta};
+use crate::error::{decode_http_error, key_parts, parse_retry_after, ApiError, Body, Kind, ResponseMeta};
 use crate::js::{byte_head, call_hook, error_to_js, get, headers_object, is_file_wrapper, object, set, to_js};
 use crate::json::{parse_json, Json};
 use crate::request::{default_filename, sniff_mime, Body as ReqBody, HttpRequest, Part};
-use crate::ratelimit::{describe_429, Quotas};
+use crate::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::retry::{Decision, Outcome, Reason};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
@@ -39,6 +39,14 @@ pub struct Transport {
     pub models: std::cell::RefCell<Option<Rc<Vec<Json>>>>,
     /// What the last response of each bucket said about its rate limits.
     pub quotas: std::cell::RefCell<Quotas>,
+    /// The opt-in scheduler and the requests waiting for it (their promise resolvers).
+    pub scheduler: Option<std::cell::RefCell<Scheduler>>,
+    pub waiting: std::cell::RefCell<Vec<Function>>,
+}
+
+/// A request the scheduler let go; handed back when its attempt ends.
+struct Permit {
+    limited: bool,
 }
 
 /// Per-call settings: `{ signal, timeoutMs }`.
@@ -144,8 +152,19 @@ impl Transport {
                 ]);
                 call_hook(self.hooks.on_request.as_ref(), &ev);
             }
+            let permit = self.acquire(req, ctx, attempts - 1).await?;
             let started = now_ms();
-            let (mut err, outcome, cause) = match self.attempt(req, &headers, body.as_ref(), ctx).await {
+            let result = self.attempt(req, &headers, body.as_ref(), ctx).await;
+            let mut learned = false;
+            if let Ok((_, meta, _)) = &result {
+                let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms()));
+                self.quotas.borrow_mut().record(req.bucket, meta, retry_after, now_ms(), self.cfg.window_ms);
+                learned = !meta.rate_limit.is_empty() || meta.status == 429;
+            }
+            if let Some(p) = permit {
+                self.release(req, p, learned);
+            }
+            let (mut err, outcome, cause) = match result {
                 Ok((status, meta, text)) => {
                     if self.hooks.on_response.is_some() {
                         let ev = object(&[
@@ -158,11 +177,9 @@ impl Transport {
                         call_hook(self.hooks.on_response.as_ref(), &ev);
                     }
                     if (200..300).contains(&status) {
-                        self.quotas.borrow_mut().record(req.bucket, &meta, None, now_ms());
                         return success(status, &text, attempts);
                     }
                     let mut err = decode_http_error(&meta, parse_body(&text), now_ms());
-                    self.quotas.borrow_mut().record(req.bucket, &meta, err.retry_after, now_ms());
                     if status == 429 {
                         describe_429(&mut err, now_ms());
                     }
@@ -219,6 +236,83 @@ impl Transport {
                     return Err(Failure { err, cause, body_text });
                 }
             }
+        }
+    }
+
+    /// Wait until the scheduler lets a request of this bucket go (no-op without a scheduler).
+    async fn acquire(&self, req: &HttpRequest, ctx: &CallCtx, attempts: u32) -> Result<Option<Permit>, Failure> {
+        let Some(s) = &self.scheduler else { return Ok(None) };
+        let limited = !matches!(req.bucket, "models" | "balance");
+        loop {
+            let now = now_ms();
+            let gate = s.borrow_mut().gate(req.bucket, limited, now);
+            let waited = match gate {
+                Gate::Go => {
+                    s.borrow_mut().start(req.bucket, limited);
+                    return Ok(Some(Permit { limited }));
+                }
+                Gate::DailyExhausted(until) => {
+                    let mut err = ApiError::new(Kind::RateLimit, format!(
+                        "The daily rate limit of {} is used up until midnight UTC; the request was not sent (schedule)",
+                        req.bucket
+                    ));
+                    err.retry_after = Some(((until - now) / 1000.0).ceil());
+                    err.rate_limit = self.quotas.borrow().get(req.bucket).map(|q| {
+                        let mut rl = q.info.clone();
+                        rl.kind = Some("daily".into());
+                        rl.reset_at_ms = Some(until);
+                        rl
+                    });
+                    err.attempts = attempts;
+                    return Err(err.into());
+                }
+                Gate::WaitUntil(t) => sleep(t - now, ctx.signal.as_ref()).await,
+                Gate::WaitForSlot => self.wait_turn(ctx.signal.as_ref()).await,
+            };
+            if let Err(reason) = waited {
+                return Err(abort_failure(attempts, reason));
+            }
+        }
+    }
+
+    /// Wait until a scheduled request finishes (or the caller aborts).
+    async fn wait_turn(&self, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
+        if let Some(reason) = aborted(signal) {
+            return Err(reason);
+        }
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res: Function, _rej: Function| resolve = Some(res));
+        if let Some(r) = resolve {
+            self.waiting.borrow_mut().push(r);
+        }
+        let mut turn = JsFuture::from(promise);
+        let Some(signal) = signal else {
+            let _ = turn.await;
+            return Ok(());
+        };
+        let mut abort = AbortWait::new(signal);
+        poll_fn(|cx| {
+            if Pin::new(&mut turn).poll(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            if Pin::new(&mut abort.future).poll(cx).is_ready() {
+                return Poll::Ready(Err(get(signal, "reason")));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// An attempt ended: give its place back and wake the waiting requests to look again.
+    fn release(&self, req: &HttpRequest, p: Permit, learned: bool) {
+        if let Some(s) = &self.scheduler {
+            let quotas = self.quotas.borrow();
+            let quota = if learned { quotas.get(req.bucket) } else { None };
+            s.borrow_mut().finish(req.bucket, p.limited, quota);
+        }
+        let waiting = std::mem::take(&mut *self.waiting.borrow_mut());
+        for resolve in waiting {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
 

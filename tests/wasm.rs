@@ -40,7 +40,7 @@ fn scripted_fetch(script: &str) -> (Function, Array) {
 fn transport(fetch: Function, extra: &str) -> Transport {
     let opts = format!(r#"{{"apiKey":"1|wasmtestkey","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#);
     let cfg = parse_options(&to_json(&js(&opts)).unwrap(), &[], Runtime::Server).unwrap();
-    Transport { cfg, fetch: Some(fetch), hooks: Hooks::default(), models: Default::default(), quotas: Default::default() }
+    Transport { cfg, fetch: Some(fetch), hooks: Hooks::default(), models: Default::default(), quotas: Default::default(), scheduler: None, waiting: Default::default() }
 }
 
 fn ctx() -> CallCtx {

@@ -65,3 +65,106 @@ describe("quota on every response", () => {
     }
   });
 });
+
+describe("the client-side scheduler (schedule: true / maxConcurrency)", () => {
+  const windowed = () => withMock({ rateLimit: { perMinute: 5, perDay: 100_000, windowMs: 300 } });
+
+  it("50 submissions against a limit of 5 per window: 0 errors and no 429 seen", async () => {
+    const m = await windowed();
+    try {
+      const statuses = [];
+      const { c, key } = client(m, { schedule: true, maxConcurrency: 8, rateLimitWindowMs: 300, onResponse: (ev) => statuses.push(ev.status) });
+      const jobs = await Promise.all(Array.from({ length: 50 }, () => c.images.generate(validImage())));
+      assert.equal(jobs.length, 50);
+      assert.ok(jobs.every((j) => /^[0-9a-f-]{36}$/.test(j.requestId)));
+      assert.equal(statuses.filter((s) => s === 429).length, 0, "no 429 reached the client");
+      assert.equal(m.requests({ key, path: "/images/generations" }).length, 50, "one request per submission");
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("the same batch without the scheduler runs into 429s, surfaced as minute RateLimitErrors", async () => {
+    const m = await windowed();
+    try {
+      const { c } = client(m, { maxRetryAfterMs: 0 });
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => c.images.generate(validImage())));
+      const rejected = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+      assert.ok(rejected.length >= 10, `${rejected.length} rejected`);
+      for (const e of rejected) {
+        assert.ok(e instanceof RateLimitError);
+        assert.equal(e.rateLimit.type, "minute");
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("maxConcurrency caps the requests in flight", async () => {
+    const m = await withMock({ rateLimit: { perMinute: 1000, perDay: 100_000 } });
+    try {
+      let inFlight = 0, most = 0;
+      const slow = async (url, init) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 5));
+          return await fetch(url, init);
+        } finally {
+          inFlight--;
+        }
+      };
+      const { c } = client(m, { maxConcurrency: 3, fetch: slow });
+      await Promise.all(Array.from({ length: 12 }, () => c.account.balance()));
+      assert.equal(most, 3);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("an abort while queued rejects at once, without a request", async () => {
+    const m = await withMock();
+    try {
+      const { c, key } = client(m, { maxConcurrency: 1 });
+      m.addFaults({ key, path: "/account/balance", responses: [{ preset: "hang" }] });
+      const ac1 = new AbortController();
+      const first = c.account.balance({ signal: ac1.signal });
+      while (m.requests({ key }).length < 1) await new Promise((r) => setTimeout(r, 2));
+      const ac2 = new AbortController();
+      const queued = c.images.generatePrice(validImage(), { signal: ac2.signal });
+      ac2.abort(new Error("never mind"));
+      const e = await rejection(queued);
+      assert.ok(e instanceof sdk.AbortError);
+      assert.equal(e.attempts, 0);
+      assert.equal(e.cause.message, "never mind");
+      assert.equal(m.requests({ key, path: "/price" }).length, 0, "the queued request was never sent");
+      ac1.abort();
+      await rejection(first);
+      // the slot is free again
+      assert.equal(typeof (await c.images.generatePrice(validImage())).price, "number");
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("once the daily limit is known to be used up, the scheduler fails fast without sending", async () => {
+    const m = await withMock({ rateLimit: { perMinute: 100, perDay: 2 } });
+    try {
+      const { c, key } = client(m, { schedule: true });
+      await c.images.generate(validImage());
+      await c.images.generate(validImage());
+      const first = await rejection(c.images.generate(validImage()));
+      assert.equal(first.rateLimit.type, "daily");
+      const sent = m.requests({ key, path: "/images/generations" }).length;
+      const e = await rejection(c.images.generate(validImage()));
+      assert.ok(e instanceof RateLimitError);
+      assert.equal(e.rateLimit.type, "daily");
+      assert.equal(e.attempts, 0);
+      assert.equal(e.rateLimit.resetAt.getTime(), nextMidnightUtc(Date.now()));
+      assert.match(e.message, /daily rate limit of images\/generations is used up/);
+      assert.equal(m.requests({ key, path: "/images/generations" }).length, sent, "not sent");
+    } finally {
+      await m.close();
+    }
+  });
+});
