@@ -35,6 +35,16 @@ export interface DeapiClientOptions {
    * `status` undefined and no request made. The model catalogue is fetched once. Default false.
    */
   validate?: boolean;
+  /**
+   * Turn on the client-side scheduler: requests wait (cancellably) instead of running into 429s —
+   * a concurrency cap over all requests, and per bucket the quota the last response reported; an
+   * exhausted daily quota fails fast with `RateLimitError`. Every `wait()` then shares one poller.
+   */
+  schedule?: boolean;
+  /** The scheduler's cap on requests in flight (1–256; default 6 with `schedule: true`). Setting it turns the scheduler on. */
+  maxConcurrency?: number;
+  /** Length of deAPI's rate-limit window in ms (default 60 000); change only for tests or a proxy with other limits. */
+  rateLimitWindowMs?: number;
   /** A fetch implementation to use instead of the global one. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Allow `apiKey` in a browser, where anyone can read it. Prefer a proxy. */

@@ -10,9 +10,11 @@ use crate::js::{byte_head, call_hook, get, is_file_wrapper, keys, string_array, 
 use crate::json::Json;
 use crate::request::build;
 use crate::validate::{self, ModelInfo};
-use crate::transport::{now_ms, sleep, CallCtx, Failure, Hooks, Reply, Transport};
+use crate::transport::{now_ms, sleep, AbortWait, CallCtx, Failure, Hooks, Reply, Transport};
 use js_sys::{Function, Promise};
-use std::future::Future;
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::task::{Poll, Waker};
 use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -24,6 +26,151 @@ use web_sys::AbortSignal;
 #[wasm_bindgen]
 pub struct Core {
     t: Rc<Transport>,
+    poller: Rc<Poller>,
+}
+
+/// One `wait()` served by the shared poller.
+struct Waiter {
+    id: String,
+    w: WaitOptions,
+    started: f64,
+    polls: u32,
+    next_at: f64,
+    on_progress: Option<Function>,
+    /// Where the poller puts the outcome, and the task to wake then.
+    slot: Rc<RefCell<Option<Result<Json, Failure>>>>,
+    waker: Rc<RefCell<Option<Waker>>>,
+}
+
+/// With the scheduler on, every `wait()` of a client shares one poller: one status request at a
+/// time, spaced by the shortest poll interval, round robin over the waiting jobs — so N waits
+/// cost the status bucket what one does.
+#[derive(Default)]
+struct Poller {
+    waiters: RefCell<Vec<Waiter>>,
+    running: Cell<bool>,
+}
+
+impl Poller {
+    /// Hand a waiter its outcome and wake it.
+    fn finish(&self, slot: &Rc<RefCell<Option<Result<Json, Failure>>>>, outcome: Result<Json, Failure>) {
+        let mut waiters = self.waiters.borrow_mut();
+        if let Some(pos) = waiters.iter().position(|w| Rc::ptr_eq(&w.slot, slot)) {
+            let w = waiters.remove(pos);
+            *w.slot.borrow_mut() = Some(outcome);
+            let waker = w.waker.borrow_mut().take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}
+
+async fn poll_loop(t: Rc<Transport>, poller: Rc<Poller>) {
+    loop {
+        let next = {
+            let waiters = poller.waiters.borrow();
+            let tick = waiters.iter().map(|w| w.w.poll_interval_ms).fold(f64::INFINITY, f64::min);
+            waiters
+                .iter()
+                .min_by(|a, b| a.next_at.total_cmp(&b.next_at))
+                .map(|w| (w.id.clone(), w.next_at, Rc::clone(&w.slot), w.on_progress.clone(), tick))
+        };
+        let Some((id, at, slot, on_progress, tick)) = next else {
+            poller.running.set(false);
+            return;
+        };
+        let now = now_ms();
+        if at > now {
+            let _ = sleep(at - now, None).await;
+            continue;
+        }
+        let ctx = CallCtx { signal: None, timeout_ms: t.cfg.timeout_ms };
+        let result = job_status(&t, &id, &ctx).await;
+        let now = now_ms();
+        match result {
+            Err(f) => poller.finish(&slot, Err(f)),
+            Ok(status) => {
+                call_hook(on_progress.as_ref(), &to_js(&status));
+                match jobs::phase(&status) {
+                    Phase::Done => poller.finish(&slot, Ok(status)),
+                    Phase::Failed => poller.finish(&slot, Err(jobs::failure(&id, &status).into())),
+                    Phase::Running => {
+                        let timed_out = {
+                            let mut waiters = poller.waiters.borrow_mut();
+                            match waiters.iter_mut().find(|w| Rc::ptr_eq(&w.slot, &slot)) {
+                                Some(w) if now - w.started >= w.w.max_wait_ms => Some(now - w.started),
+                                Some(w) => {
+                                    w.polls += 1;
+                                    w.next_at = now + w.w.delay_after(w.polls).min(w.w.max_wait_ms - (now - w.started));
+                                    None
+                                }
+                                None => None,
+                            }
+                        };
+                        if let Some(waited) = timed_out {
+                            poller.finish(&slot, Err(jobs::timeout(&id, waited, &status).into()));
+                        }
+                    }
+                }
+            }
+        }
+        // one status request per tick, whoever asked
+        if tick.is_finite() && tick > 0.0 {
+            let _ = sleep(tick, None).await;
+        }
+    }
+}
+
+/// `wait()` through the shared poller.
+async fn shared_wait(t: Rc<Transport>, poller: Rc<Poller>, id: String, signal: Option<AbortSignal>, w: WaitOptions, on_progress: Option<Function>) -> Result<Json, Failure> {
+    let aborted = |id: String, signal: Option<AbortSignal>| {
+        let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
+        err.request_id = Some(id);
+        let reason = signal.map(|s| get(&s, "reason")).filter(|r| !r.is_undefined());
+        Failure { err, cause: reason, body_text: None }
+    };
+    if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(aborted(id, signal));
+    }
+    let slot = Rc::new(RefCell::new(None));
+    let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
+    let now = now_ms();
+    poller.waiters.borrow_mut().push(Waiter {
+        id: id.clone(),
+        w,
+        started: now,
+        polls: 0,
+        next_at: now,
+        on_progress,
+        slot: Rc::clone(&slot),
+        waker: Rc::clone(&waker),
+    });
+    if !poller.running.get() {
+        poller.running.set(true);
+        wasm_bindgen_futures::spawn_local(poll_loop(Rc::clone(&t), Rc::clone(&poller)));
+    }
+    let mut abort = signal.as_ref().map(AbortWait::new);
+    let outcome = poll_fn(|cx| {
+        if let Some(r) = slot.borrow_mut().take() {
+            return Poll::Ready(Some(r));
+        }
+        *waker.borrow_mut() = Some(cx.waker().clone());
+        if let Some(a) = abort.as_mut() {
+            if a.poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+        }
+        Poll::Pending
+    })
+    .await;
+    match outcome {
+        Some(r) => r,
+        None => {
+            poller.waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.slot, &slot));
+            Err(aborted(id, signal))
+        }
+    }
 }
 
 /// Names of the operations (`images.generate`, …); each also has a `…Price` method. `submit`
@@ -312,9 +459,15 @@ impl Core {
             let w = WaitOptions::parse(&o.data)?;
             Ok::<_, ApiError>((request_id(&id)?, self.ctx(&o)?, w, o.on_progress))
         })();
+        let poller = Rc::clone(&self.poller);
         self.promise(move |t| async move {
             let (id, ctx, w, on_progress) = prep?;
-            Ok(to_js(&wait(&t, &id, &ctx, w, on_progress.as_ref()).await?))
+            let status = if t.scheduler.is_some() {
+                shared_wait(Rc::clone(&t), poller, id, ctx.signal.clone(), w, on_progress).await?
+            } else {
+                wait(&t, &id, &ctx, w, on_progress.as_ref()).await?
+            };
+            Ok(to_js(&status))
         })
     }
 
@@ -441,7 +594,10 @@ impl Core {
             }
         }
         let scheduler = cfg.max_concurrency.map(|n| std::cell::RefCell::new(crate::ratelimit::Scheduler::new(n)));
-        Ok(Core { t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default(), scheduler, waiting: Default::default() }) })
+        Ok(Core {
+            t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default(), scheduler, waiting: Default::default() }),
+            poller: Rc::default(),
+        })
     }
 
     fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {

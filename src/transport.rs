@@ -519,20 +519,27 @@ impl Drop for AbortLink {
 }
 
 /// Resolves when the signal aborts; removes its listener when dropped.
-struct AbortWait {
+pub struct AbortWait {
     future: JsFuture,
     signal: AbortSignal,
     resolve: Option<Function>,
 }
 
 impl AbortWait {
-    fn new(signal: &AbortSignal) -> AbortWait {
+    pub fn new(signal: &AbortSignal) -> AbortWait {
         let mut resolve = None;
         let promise = Promise::new(&mut |res: Function, _rej: Function| {
             let _ = signal.add_event_listener_with_callback("abort", &res);
             resolve = Some(res);
         });
         AbortWait { future: JsFuture::from(promise), signal: signal.clone(), resolve }
+    }
+}
+
+impl AbortWait {
+    /// Has the signal aborted (registering the task to be woken when it does)?
+    pub fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.future).poll(cx).map(|_| ())
     }
 }
 

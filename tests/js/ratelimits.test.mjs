@@ -168,3 +168,73 @@ describe("the client-side scheduler (schedule: true / maxConcurrency)", () => {
     }
   });
 });
+
+describe("one poller for every wait() of a scheduled client", () => {
+  // Counts the status requests in flight at once, through an injected fetch.
+  const counting = () => {
+    const stats = { inFlight: 0, most: 0, total: 0 };
+    const f = async (url, init) => {
+      const status = url.includes("/jobs/");
+      if (status) { stats.inFlight++; stats.total++; stats.most = Math.max(stats.most, stats.inFlight); }
+      try {
+        return await fetch(url, init);
+      } finally {
+        if (status) stats.inFlight--;
+      }
+    };
+    return { stats, f };
+  };
+
+  it("20 concurrent wait()s share one poller: one status request at a time, every job done", async () => {
+    const m = await withMock({ jobSteps: { pending: 1, processing: 2 } });
+    try {
+      const { stats, f } = counting();
+      const { c } = client(m, { schedule: true, maxConcurrency: 8, fetch: f });
+      const jobs = await Promise.all(Array.from({ length: 20 }, () => c.images.generate(validImage())));
+      const progress = new Map();
+      const done = await Promise.all(jobs.map((j) => j.wait({ pollIntervalMs: 2, onProgress: (s) => progress.set(s.request_id, s.status) })));
+      assert.ok(done.every((s) => s.status === "done"));
+      assert.deepEqual(new Set(done.map((s) => s.request_id)), new Set(jobs.map((j) => j.requestId)));
+      assert.equal(stats.most, 1, "never two status requests at once");
+      assert.equal(stats.total, 20 * 4, "each job polled until done (pending, processing ×2, done), no more");
+      assert.equal(progress.size, 20);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("without the scheduler each wait() polls on its own (for contrast)", async () => {
+    const m = await withMock({ jobSteps: { pending: 1, processing: 2 } });
+    try {
+      const { stats, f } = counting();
+      const { c } = client(m, { fetch: f });
+      const jobs = await Promise.all(Array.from({ length: 20 }, () => c.images.generate(validImage())));
+      await Promise.all(jobs.map((j) => j.wait({ pollIntervalMs: 2 })));
+      assert.ok(stats.most > 1, `${stats.most} at once`);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("a shared wait() can be aborted, a failed job rejects its own wait only", async () => {
+    const m = await withMock({ jobSteps: { pending: 1, processing: 2 } });
+    try {
+      const { c } = client(m, { schedule: true });
+      const ok = await c.images.generate(validImage());
+      const bad = await c.images.generate(validImage({ prompt: "a fox [fail]" }));
+      const gone = await c.images.generate(validImage());
+      const ac = new AbortController();
+      const waits = [ok.wait({ pollIntervalMs: 2 }), bad.wait({ pollIntervalMs: 2 }), gone.wait({ pollIntervalMs: 60_000, signal: ac.signal })];
+      ac.abort();
+      const [a, b, g] = await Promise.allSettled(waits);
+      assert.equal(a.status, "fulfilled");
+      assert.equal(a.value.status, "done");
+      assert.ok(b.reason instanceof sdk.JobFailedError);
+      assert.equal(b.reason.requestId, bad.requestId);
+      assert.ok(g.reason instanceof sdk.AbortError);
+      assert.equal(g.reason.requestId, gone.requestId);
+    } finally {
+      await m.close();
+    }
+  });
+});
