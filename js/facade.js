@@ -218,12 +218,19 @@ function createApi(wasm, isReady) {
         const [ns, method] = name.split(".");
         const target = this[ns] || (this[ns] = {});
         // A job id becomes a Job handle; a synchronous operation (prompts.enhance) resolves to its result.
-        target[method] = (params, opts) => core.submit(name, params, opts).then((r) => (typeof r === "string" ? new Job(core, r) : r));
+        const asJob = (r) => (typeof r === "string" ? new Job(core, r) : r);
+        target[method] = (params, opts) => core.submit(name, params, opts).then(asJob);
         target[method + "Price"] = (params, opts) => core.price(name, params, opts);
+        // `.withResponse(…)`: `{ data, status, rateLimit }` — the result and what the response said.
+        target[method].withResponse = (params, opts) =>
+          core.submit(name, params, { ...opts, withResponse: true }).then((r) => ({ ...r, data: asJob(r.data) }));
+        target[method + "Price"].withResponse = (params, opts) => core.price(name, params, { ...opts, withResponse: true });
       }
       this.jobs = { get: (id, opts) => core.jobStatus(id, opts), wait: (id, opts) => core.jobWait(id, opts) };
       this.models = { list: (query, opts) => core.modelsList(query, opts), all: (query, opts) => core.modelsAll(query, opts) };
+      this.models.list.withResponse = (query, opts) => core.modelsList(query, { ...opts, withResponse: true });
       this.account = { balance: (opts) => core.balance(opts) };
+      this.account.balance.withResponse = (opts) => core.balance({ ...opts, withResponse: true });
     }
     /**
      * Check params client-side with deAPI's rules and the model's limits, without a request

@@ -608,48 +608,61 @@ export interface ModelsQuery {
 }
 export interface ModelsPage { data: Model[]; currentPage: number; lastPage: number; perPage?: number; total?: number }
 
+/** A result with what its response said (`.withResponse(…)` on every single-request method). */
+export interface ApiResponse<T> {
+  data: T;
+  status: number;
+  /** The response's rate-limit headers; null when it had none (models, balance). */
+  rateLimit: Omit<RateLimitInfo, "resetAt"> | null;
+}
+/** An operation method: call it for the result, or `.withResponse(…)` for `{ data, status, rateLimit }`. */
+export interface Method<P, R> {
+  (params: P, options?: CallOptions): Promise<R>;
+  withResponse(params: P, options?: CallOptions): Promise<ApiResponse<R>>;
+}
+
 export interface ImagesApi {
-  generate(params: ImageGenerateParams, options?: CallOptions): Promise<Job>;
-  generatePrice(params: ImageGeneratePriceParams, options?: CallOptions): Promise<PriceResult>;
-  edit(params: ImageEditParams, options?: CallOptions): Promise<Job>;
-  editPrice(params: ImageEditPriceParams, options?: CallOptions): Promise<PriceResult>;
-  upscale(params: ImageUpscaleParams, options?: CallOptions): Promise<Job>;
-  upscalePrice(params: ImageUpscalePriceParams, options?: CallOptions): Promise<PriceResult>;
-  removeBackground(params: ImageRemoveBackgroundParams, options?: CallOptions): Promise<Job>;
-  removeBackgroundPrice(params: ImageRemoveBackgroundPriceParams, options?: CallOptions): Promise<PriceResult>;
-  ocr(params: ImageOcrParams, options?: CallOptions): Promise<Job>;
-  ocrPrice(params: ImageOcrPriceParams, options?: CallOptions): Promise<PriceResult>;
+  generate: Method<ImageGenerateParams, Job>;
+  generatePrice: Method<ImageGeneratePriceParams, PriceResult>;
+  edit: Method<ImageEditParams, Job>;
+  editPrice: Method<ImageEditPriceParams, PriceResult>;
+  upscale: Method<ImageUpscaleParams, Job>;
+  upscalePrice: Method<ImageUpscalePriceParams, PriceResult>;
+  removeBackground: Method<ImageRemoveBackgroundParams, Job>;
+  removeBackgroundPrice: Method<ImageRemoveBackgroundPriceParams, PriceResult>;
+  ocr: Method<ImageOcrParams, Job>;
+  ocrPrice: Method<ImageOcrPriceParams, PriceResult>;
 }
 export interface VideosApi {
-  generate(params: VideoGenerateParams, options?: CallOptions): Promise<Job>;
-  generatePrice(params: VideoGeneratePriceParams, options?: CallOptions): Promise<PriceResult>;
-  animate(params: VideoAnimateParams, options?: CallOptions): Promise<Job>;
-  animatePrice(params: VideoAnimatePriceParams, options?: CallOptions): Promise<PriceResult>;
-  audioSync(params: VideoAudioSyncParams, options?: CallOptions): Promise<Job>;
-  audioSyncPrice(params: VideoAudioSyncPriceParams, options?: CallOptions): Promise<PriceResult>;
-  upscale(params: VideoUpscaleParams, options?: CallOptions): Promise<Job>;
-  upscalePrice(params: VideoUpscalePriceParams, options?: CallOptions): Promise<PriceResult>;
-  removeBackground(params: VideoRemoveBackgroundParams, options?: CallOptions): Promise<Job>;
-  removeBackgroundPrice(params: VideoRemoveBackgroundPriceParams, options?: CallOptions): Promise<PriceResult>;
-  replace(params: VideoReplaceParams, options?: CallOptions): Promise<Job>;
-  replacePrice(params: VideoReplacePriceParams, options?: CallOptions): Promise<PriceResult>;
+  generate: Method<VideoGenerateParams, Job>;
+  generatePrice: Method<VideoGeneratePriceParams, PriceResult>;
+  animate: Method<VideoAnimateParams, Job>;
+  animatePrice: Method<VideoAnimatePriceParams, PriceResult>;
+  audioSync: Method<VideoAudioSyncParams, Job>;
+  audioSyncPrice: Method<VideoAudioSyncPriceParams, PriceResult>;
+  upscale: Method<VideoUpscaleParams, Job>;
+  upscalePrice: Method<VideoUpscalePriceParams, PriceResult>;
+  removeBackground: Method<VideoRemoveBackgroundParams, Job>;
+  removeBackgroundPrice: Method<VideoRemoveBackgroundPriceParams, PriceResult>;
+  replace: Method<VideoReplaceParams, Job>;
+  replacePrice: Method<VideoReplacePriceParams, PriceResult>;
 }
 export interface AudioApi {
-  speech(params: AudioSpeechParams, options?: CallOptions): Promise<Job>;
-  speechPrice(params: AudioSpeechPriceParams, options?: CallOptions): Promise<PriceResult>;
-  music(params: AudioMusicParams, options?: CallOptions): Promise<Job>;
-  musicPrice(params: AudioMusicPriceParams, options?: CallOptions): Promise<PriceResult>;
-  transcribe(params: AudioTranscribeParams, options?: CallOptions): Promise<Job>;
-  transcribePrice(params: AudioTranscribePriceParams, options?: CallOptions): Promise<PriceResult>;
+  speech: Method<AudioSpeechParams, Job>;
+  speechPrice: Method<AudioSpeechPriceParams, PriceResult>;
+  music: Method<AudioMusicParams, Job>;
+  musicPrice: Method<AudioMusicPriceParams, PriceResult>;
+  transcribe: Method<AudioTranscribeParams, Job>;
+  transcribePrice: Method<AudioTranscribePriceParams, PriceResult>;
 }
 export interface EmbeddingsApi {
-  create(params: EmbeddingCreateParams, options?: CallOptions): Promise<Job>;
-  createPrice(params: EmbeddingCreatePriceParams, options?: CallOptions): Promise<PriceResult>;
+  create: Method<EmbeddingCreateParams, Job>;
+  createPrice: Method<EmbeddingCreatePriceParams, PriceResult>;
 }
 export interface PromptsApi {
   /** v2's prompt booster; answers at once (no job). Uses the v2 path even with `apiVersion: "v1"`. */
-  enhance(params: PromptEnhanceParams, options?: CallOptions): Promise<EnhanceResult>;
-  enhancePrice(params: PromptEnhancePriceParams, options?: CallOptions): Promise<PriceResult>;
+  enhance: Method<PromptEnhanceParams, EnhanceResult>;
+  enhancePrice: Method<PromptEnhancePriceParams, PriceResult>;
 }
 export interface JobsApi {
   /** One status poll. */
@@ -658,11 +671,18 @@ export interface JobsApi {
   wait(requestId: string, options?: WaitOptions): Promise<JobStatus>;
 }
 export interface ModelsApi {
-  list(query?: ModelsQuery, options?: CallOptions): Promise<ModelsPage>;
+  list: {
+    (query?: ModelsQuery, options?: CallOptions): Promise<ModelsPage>;
+    /** The page and what the response said: status and rate-limit headers. */
+    withResponse(query?: ModelsQuery, options?: CallOptions): Promise<ApiResponse<ModelsPage>>;
+  };
   all(query?: Omit<ModelsQuery, "page" | "limit">, options?: CallOptions): Promise<Model[]>;
 }
 export interface AccountApi {
-  balance(options?: CallOptions): Promise<BalanceResult>;
+  balance: {
+    (options?: CallOptions): Promise<BalanceResult>;
+    withResponse(options?: CallOptions): Promise<ApiResponse<BalanceResult>>;
+  };
 }
 
 /** Every operation by its dotted method name, with its params type (for `validate`). */

@@ -249,7 +249,9 @@ fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<CallOptions, ApiErro
     Ok(CallOptions { data: Json::Obj(data), signal, on_progress })
 }
 
-const CALL_KEYS: &[&str] = &["signal", "timeoutMs"];
+const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
+/// Calls that make several requests (or none of their own) have no single response to show.
+const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
 const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
 
 fn request_id(id: &JsValue) -> Result<String, ApiError> {
@@ -344,6 +346,35 @@ fn file_info(v: &JsValue) -> Option<(f64, String)> {
         crate::request::sniff_mime(&head).unwrap_or_default().to_owned()
     });
     Some((size, mime))
+}
+
+/// With `{ withResponse: true }`: `{ data, status, rateLimit }` instead of the data alone.
+fn with_response(data: JsValue, reply: &Reply, wanted: bool) -> JsValue {
+    if !wanted {
+        return data;
+    }
+    let rl = &reply.rate_limit;
+    let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
+    let text = |s: &Option<String>| s.as_deref().map_or(Json::Null, Json::str);
+    let rate = if rl.is_empty() {
+        Json::Null
+    } else {
+        Json::Obj(vec![
+            ("limit".into(), num(rl.limit)),
+            ("remaining".into(), num(rl.remaining)),
+            ("dailyLimit".into(), num(rl.daily_limit)),
+            ("dailyRemaining".into(), num(rl.daily_remaining)),
+            ("type".into(), text(&rl.kind)),
+            ("source".into(), text(&rl.source)),
+        ])
+    };
+    let out = to_js(&Json::Obj(vec![("status".into(), Json::Num(f64::from(reply.status))), ("rateLimit".into(), rate)]));
+    crate::js::set(&out, "data", &data);
+    out
+}
+
+fn wants_response(o: &CallOptions) -> bool {
+    matches!(o.data.get("withResponse"), Some(Json::Bool(true)))
 }
 
 async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {
@@ -444,7 +475,7 @@ impl Core {
     /// One job status poll.
     #[wasm_bindgen(js_name = "jobStatus")]
     pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| Ok::<_, ApiError>((request_id(&id)?, self.ctx(&call_options(&opts, CALL_KEYS)?)?)))();
+        let prep = (|| Ok::<_, ApiError>((request_id(&id)?, self.ctx(&call_options(&opts, PLAIN_KEYS)?)?)))();
         self.promise(move |t| async move {
             let (id, ctx) = prep?;
             Ok(to_js(&job_status(&t, &id, &ctx).await?))
@@ -476,12 +507,13 @@ impl Core {
     pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
         let prep = (|| {
             let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
-            Ok::<_, ApiError>((models_query(&q, None)?, self.ctx(&call_options(&opts, CALL_KEYS)?)?))
+            let o = call_options(&opts, CALL_KEYS)?;
+            Ok::<_, ApiError>((models_query(&q, None)?, self.ctx(&o)?, wants_response(&o)))
         })();
         self.promise(move |t| async move {
-            let (query, ctx) = prep?;
+            let (query, ctx, want) = prep?;
             let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
-            Ok(to_js(&reply.decode(decode::models_page)?))
+            Ok(with_response(to_js(&reply.decode(decode::models_page)?), &reply, want))
         })
     }
 
@@ -491,7 +523,7 @@ impl Core {
         let prep = (|| {
             let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
             models_query(&q, None)?;
-            Ok::<_, ApiError>((q, self.ctx(&call_options(&opts, CALL_KEYS)?)?))
+            Ok::<_, ApiError>((q, self.ctx(&call_options(&opts, PLAIN_KEYS)?)?))
         })();
         self.promise(move |t| async move {
             let (q, ctx) = prep?;
@@ -553,11 +585,11 @@ impl Core {
 
     /// The account balance: `{ balance }` (USD).
     pub fn balance(&self, opts: JsValue) -> Promise {
-        let prep = call_options(&opts, CALL_KEYS).and_then(|o| self.ctx(&o));
+        let prep = call_options(&opts, CALL_KEYS).and_then(|o| Ok((self.ctx(&o)?, wants_response(&o))));
         self.promise(move |t| async move {
-            let ctx = prep?;
+            let (ctx, want) = prep?;
             let reply = fetch_json(&t, Endpoint::Balance, None, &[], &ctx).await?;
-            Ok(to_js(&reply.decode(decode::balance)?))
+            Ok(with_response(to_js(&reply.decode(decode::balance)?), &reply, want))
         })
     }
 }
@@ -606,22 +638,24 @@ impl Core {
             let (params, files) = to_params(&params).map_err(|_| {
                 ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
             })?;
-            let ctx = self.ctx(&call_options(&opts, CALL_KEYS)?)?;
+            let o = call_options(&opts, CALL_KEYS)?;
+            let ctx = self.ctx(&o)?;
             let endpoint = if price { Endpoint::Price(op) } else { Endpoint::Submit(op) };
-            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op, params))
+            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op, params, wants_response(&o)))
         })();
         self.promise(move |t| async move {
-            let (req, files, ctx, op, params) = prep?;
+            let (req, files, ctx, op, params, want) = prep?;
             if t.cfg.validate {
                 check_params(&t, op, price, &params, &files, None, &ctx).await?;
             }
             let sync = op.sync;
             let reply = t.send(&req, &files, &ctx).await?;
-            Ok(match (price, sync) {
+            let data = match (price, sync) {
                 (true, _) => to_js(&reply.decode(decode::price)?),
                 (false, true) => to_js(&reply.decode(decode::enhanced)?),
                 (false, false) => JsValue::from_str(&reply.decode(decode::submit)?),
-            })
+            };
+            Ok(with_response(data, &reply, want))
         })
     }
 }

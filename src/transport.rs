@@ -75,6 +75,8 @@ pub struct Reply {
     pub status: u16,
     pub body: Json,
     pub attempts: u32,
+    /// The response's rate-limit headers (empty when it had none).
+    pub rate_limit: crate::error::RateLimit,
 }
 
 impl Reply {
@@ -177,7 +179,7 @@ impl Transport {
                         call_hook(self.hooks.on_response.as_ref(), &ev);
                     }
                     if (200..300).contains(&status) {
-                        return success(status, &text, attempts);
+                        return success(meta, &text, attempts);
                     }
                     let mut err = decode_http_error(&meta, parse_body(&text), now_ms());
                     if status == 429 {
@@ -448,9 +450,10 @@ async fn head(data: &JsValue) -> Result<Vec<u8>, JsValue> {
     Ok(js_sys::Uint8Array::new(&JsFuture::from(slice.array_buffer()).await?).to_vec())
 }
 
-fn success(status: u16, text: &str, attempts: u32) -> Result<Reply, Failure> {
+fn success(meta: ResponseMeta, text: &str, attempts: u32) -> Result<Reply, Failure> {
+    let status = meta.status;
     match parse_body(text) {
-        Body::Json(body) => Ok(Reply { status, body, attempts }),
+        Body::Json(body) => Ok(Reply { status, body, attempts, rate_limit: meta.rate_limit }),
         Body::Text(t) => {
             let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
             let mut err = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} with {what}"));

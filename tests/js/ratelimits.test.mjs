@@ -238,3 +238,27 @@ describe("one poller for every wait() of a scheduled client", () => {
     }
   });
 });
+
+describe("withResponse(): the result and what its response said", () => {
+  it("submit, price, models.list and balance", async () => {
+    const { c } = client(mock);
+    const r = await c.images.generate.withResponse(validImage());
+    assert.ok(r.data instanceof sdk.Job, "the data is still a Job");
+    assert.equal(r.status, 200);
+    assert.equal(r.rateLimit.limit, 3);
+    assert.equal(r.rateLimit.remaining, 2);
+    assert.equal(r.rateLimit.source, "images/generations");
+    const done = await r.data.wait({ pollIntervalMs: 1 });
+    assert.equal(done.status, "done");
+    const p = await c.images.generatePrice.withResponse(validImage());
+    assert.equal(typeof p.data.price, "number");
+    assert.equal(p.rateLimit.source, "price");
+    const b = await c.account.balance.withResponse();
+    assert.deepEqual(b, { status: 200, rateLimit: null, data: { balance: 19.72 } });
+    const page = await c.models.list.withResponse({ limit: 2 });
+    assert.equal(page.data.data.length, 2);
+    assert.equal(page.rateLimit, null, "models are not rate limited");
+    const e = await rejection(c.jobs.get(r.data.requestId, { withResponse: true }));
+    assert.ok(e instanceof sdk.InvalidOptionsError, "only single-request calls have a response to show");
+  });
+});

@@ -242,3 +242,16 @@ const classes: (typeof DeapiError)[] = [
 ];
 const made = new ValidationError({ message: "The width field is required.", code: "validation", fieldErrors: { width: ["The width field is required."] } });
 console.log(classes.length, made instanceof DeapiError, files.length);
+
+// Rate limits: the quota per bucket, withResponse(), the scheduler options.
+async function rateLimited(): Promise<void> {
+  const scheduled = new DeapiClient({ apiKey: "1|abc", schedule: true, maxConcurrency: 4, rateLimitWindowMs: 60_000 });
+  const r = await scheduled.images.generate.withResponse({ prompt: "p", model: "m", width: 512, height: 512, guidance: 1, steps: 4, seed: -1 });
+  const job: Job = r.data;
+  const remaining: number | null | undefined = r.rateLimit?.remaining;
+  const quota = scheduled.rateLimits()["images/generations"];
+  const reset: Date | null | undefined = quota?.resetAt;
+  const b = await scheduled.account.balance.withResponse();
+  console.log(job.requestId, remaining, reset, b.data.balance, b.status);
+}
+void rateLimited;

@@ -96,3 +96,12 @@ await deapi.jobs.get({ requestId: "x" });
 new Job();
 // @ts-expect-error progress may be null
 (await deapi.jobs.get("x")).progress.toFixed(0);
+
+async function rateLimitMisuse(c: DeapiClient): Promise<void> {
+  // @ts-expect-error maxConcurrency is a number
+  new DeapiClient({ apiKey: "1|abc", maxConcurrency: "4" });
+  // @ts-expect-error withResponse's data of a submit is a Job, not a string
+  const id: string = (await c.images.generate.withResponse({ prompt: "p", model: "m", width: 1, height: 1, guidance: 1, steps: 1, seed: 1 })).data;
+  console.log(id);
+}
+void rateLimitMisuse;
