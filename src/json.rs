@@ -77,6 +77,15 @@ impl Json {
             Json::File(_) => "file",
         }
     }
+    /// How deeply arrays and objects nest (a scalar is 0). Decoded values are capped at
+    /// `MAX_DEPTH + 1`, so this recursion is bounded.
+    pub fn depth(&self) -> u32 {
+        match self {
+            Json::Arr(items) => 1 + items.iter().map(Json::depth).max().unwrap_or(0),
+            Json::Obj(pairs) => 1 + pairs.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
     /// Does any string (keys too) contain `needle`?
     pub fn contains_str(&self, needle: &str) -> bool {
         match self {
@@ -562,16 +571,7 @@ mod tests {
     fn deep_nesting_is_cut_not_overflowed() {
         let text = "[".repeat(100) + &"]".repeat(100);
         // serde_json's own recursion limit is 128; ours cuts at 64.
-        let mut v = &parse(&text).unwrap();
-        let mut depth = 0;
-        while let Json::Arr(items) = v {
-            depth += 1;
-            match items.first() {
-                Some(next) => v = next,
-                None => break,
-            }
-        }
-        assert_eq!(depth, MAX_DEPTH + 1);
+        assert_eq!(parse(&text).unwrap().depth(), MAX_DEPTH + 1);
     }
 
     #[test]
@@ -618,17 +618,8 @@ mod tests {
     #[test]
     fn parse_json_cuts_deep_nesting() {
         let text = "[".repeat(5000) + "123, \"x]\", {\"a\": [1, 2]}" + &"]".repeat(5000);
-        let mut v = &parse_json(&text).unwrap();
         assert_eq!(parse_json(&("[".repeat(100) + "]")), None, "unbalanced");
-        let mut depth = 0;
-        while let Json::Arr(items) = v {
-            depth += 1;
-            match items.first() {
-                Some(next) => v = next,
-                None => break,
-            }
-        }
-        assert_eq!(depth, MAX_DEPTH + 1);
+        assert_eq!(parse_json(&text).unwrap().depth(), MAX_DEPTH + 1);
     }
 
     #[test]
