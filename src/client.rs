@@ -5,7 +5,7 @@ use crate::api::{find_op, Endpoint, Op, OPS};
 use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::decode;
 use crate::error::{ApiError, Kind};
-use crate::jobs::{self, Phase, WaitOptions};
+use crate::jobs::{self, Next, WaitOptions};
 use crate::js::{byte_head, call_hook, get, is_file_wrapper, keys, string_array, to_js, to_json, to_params};
 use crate::json::Json;
 use crate::request::build;
@@ -92,26 +92,19 @@ async fn poll_loop(t: Rc<Transport>, poller: Rc<Poller>) {
             Err(f) => poller.finish(&slot, Err(f)),
             Ok(status) => {
                 call_hook(on_progress.as_ref(), &to_js(&status));
-                match jobs::phase(&status) {
-                    Phase::Done => poller.finish(&slot, Ok(status)),
-                    Phase::Failed => poller.finish(&slot, Err(jobs::failure(&id, &status).into())),
-                    Phase::Running => {
-                        let timed_out = {
-                            let mut waiters = poller.waiters.borrow_mut();
-                            match waiters.iter_mut().find(|w| Rc::ptr_eq(&w.slot, &slot)) {
-                                Some(w) if now - w.started >= w.w.max_wait_ms => Some(now - w.started),
-                                Some(w) => {
-                                    w.polls += 1;
-                                    w.next_at = now + w.w.delay_after(w.polls).min(w.w.max_wait_ms - (now - w.started));
-                                    None
-                                }
-                                None => None,
-                            }
-                        };
-                        if let Some(waited) = timed_out {
-                            poller.finish(&slot, Err(jobs::timeout(&id, waited, &status).into()));
+                let next = {
+                    let mut waiters = poller.waiters.borrow_mut();
+                    waiters.iter_mut().find(|w| Rc::ptr_eq(&w.slot, &slot)).map(|w| {
+                        w.polls += 1;
+                        let next = w.w.next(&id, status, w.polls, now - w.started);
+                        if let Next::PollIn(delay) = next {
+                            w.next_at = now + delay;
                         }
-                    }
+                        next
+                    })
+                };
+                if let Some(Next::Finished(outcome)) = next {
+                    poller.finish(&slot, outcome.map_err(Failure::from));
                 }
             }
         }
@@ -124,14 +117,9 @@ async fn poll_loop(t: Rc<Transport>, poller: Rc<Poller>) {
 
 /// `wait()` through the shared poller.
 async fn shared_wait(t: Rc<Transport>, poller: Rc<Poller>, id: String, signal: Option<AbortSignal>, w: WaitOptions, on_progress: Option<Function>) -> Result<Json, Failure> {
-    let aborted = |id: String, signal: Option<AbortSignal>| {
-        let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
-        err.request_id = Some(id);
-        let reason = signal.map(|s| get(&s, "reason")).filter(|r| !r.is_undefined());
-        Failure { err, cause: reason, body_text: None }
-    };
+    let reason = |signal: &Option<AbortSignal>| signal.as_ref().map(|s| get(s, "reason"));
     if signal.as_ref().is_some_and(AbortSignal::aborted) {
-        return Err(aborted(id, signal));
+        return Err(aborted_wait(&id, reason(&signal)));
     }
     let slot = Rc::new(RefCell::new(None));
     let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
@@ -168,7 +156,7 @@ async fn shared_wait(t: Rc<Transport>, poller: Rc<Poller>, id: String, signal: O
         Some(r) => r,
         None => {
             poller.waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.slot, &slot));
-            Err(aborted(id, signal))
+            Err(aborted_wait(&id, reason(&signal)))
         }
     }
 }
@@ -397,22 +385,22 @@ async fn wait(t: &Transport, id: &str, ctx: &CallCtx, w: WaitOptions, on_progres
         let status = job_status(t, id, ctx).await?;
         polls += 1;
         call_hook(on_progress, &to_js(&status));
-        match jobs::phase(&status) {
-            Phase::Done => return Ok(status),
-            Phase::Failed => return Err(jobs::failure(id, &status).into()),
-            Phase::Running => {}
-        }
-        let waited = now_ms() - started;
-        if waited >= w.max_wait_ms {
-            return Err(jobs::timeout(id, waited, &status).into());
-        }
-        let delay = w.delay_after(polls).min(w.max_wait_ms - waited);
-        if let Err(reason) = sleep(delay, ctx.signal.as_ref()).await {
-            let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
-            err.request_id = Some(id.to_owned());
-            return Err(Failure { err, cause: (!reason.is_undefined()).then_some(reason), body_text: None });
+        match w.next(id, status, polls, now_ms() - started) {
+            Next::Finished(outcome) => return Ok(outcome?),
+            Next::PollIn(delay) => {
+                if let Err(reason) = sleep(delay, ctx.signal.as_ref()).await {
+                    return Err(aborted_wait(id, Some(reason)));
+                }
+            }
         }
     }
+}
+
+/// The `AbortError` of a `wait()`.
+fn aborted_wait(id: &str, reason: Option<JsValue>) -> Failure {
+    let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
+    err.request_id = Some(id.to_owned());
+    Failure { err, cause: reason.filter(|r| !r.is_undefined()), body_text: None }
 }
 
 /// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the

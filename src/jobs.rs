@@ -107,6 +107,15 @@ impl Default for WaitOptions {
 
 pub const POLL_FACTOR: f64 = 1.5;
 
+/// What a wait does after a poll. (Made once per poll and matched at once; boxing the large
+/// variant would only add an allocation.)
+#[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Next {
+    Finished(Result<Json, ApiError>),
+    PollIn(f64),
+}
+
 impl WaitOptions {
     pub fn parse(options: &Json) -> Result<WaitOptions, ApiError> {
         let d = WaitOptions::default();
@@ -119,6 +128,17 @@ impl WaitOptions {
         let max_poll_interval_ms = num("maxPollIntervalMs", d.max_poll_interval_ms.max(poll_interval_ms), 0.0)?;
         let max_wait_ms = num("maxWaitMs", d.max_wait_ms, 0.0)?;
         Ok(WaitOptions { poll_interval_ms, max_poll_interval_ms: max_poll_interval_ms.max(poll_interval_ms), max_wait_ms })
+    }
+
+    /// After poll number `polls` returned `status`, `waited_ms` after the wait began: the outcome
+    /// when the wait is over (done, failed, or out of time), else the delay before the next poll.
+    pub fn next(&self, id: &str, status: Json, polls: u32, waited_ms: f64) -> Next {
+        match phase(&status) {
+            Phase::Done => Next::Finished(Ok(status)),
+            Phase::Failed => Next::Finished(Err(failure(id, &status))),
+            Phase::Running if waited_ms >= self.max_wait_ms => Next::Finished(Err(timeout(id, waited_ms, &status))),
+            Phase::Running => Next::PollIn(self.delay_after(polls).min(self.max_wait_ms - waited_ms)),
+        }
     }
 
     /// Delay before poll number `n + 1` (n ≥ 1 polls made).
@@ -183,6 +203,16 @@ mod tests {
         let v1 = failure("a", &j(r#"{"status":"error","error":"boom"}"#));
         assert_eq!((v1.message.as_str(), v1.job.unwrap().error_message.as_deref()), ("Job a failed: boom", Some("boom")));
         assert_eq!(failure("a", &j(r#"{"status":"error"}"#)).message, "Job a failed");
+    }
+
+    #[test]
+    fn after_each_poll() {
+        let w = WaitOptions::parse(&j(r#"{"pollIntervalMs":10,"maxWaitMs":100}"#)).unwrap();
+        assert_eq!(w.next("id", j(r#"{"status":"processing"}"#), 1, 5.0), Next::PollIn(10.0));
+        assert_eq!(w.next("id", j(r#"{"status":"processing"}"#), 3, 95.0), Next::PollIn(5.0), "never past maxWaitMs");
+        assert!(matches!(w.next("id", j(r#"{"status":"done"}"#), 2, 5.0), Next::Finished(Ok(_))));
+        assert!(matches!(w.next("id", j(r#"{"status":"error"}"#), 2, 5.0), Next::Finished(Err(ApiError { kind: Kind::JobFailed, .. }))));
+        assert!(matches!(w.next("id", j(r#"{"status":"pending"}"#), 9, 100.0), Next::Finished(Err(ApiError { kind: Kind::JobTimeout, .. }))));
     }
 
     #[test]
