@@ -121,35 +121,43 @@ pub fn parse_json(text: &str) -> Option<Json> {
 }
 
 /// Duplicate keys as `JSON.parse` treats them: the key keeps its first position and takes its
-/// last value. Sorting indices keeps this O(n log n) for objects with many keys.
+/// last value. A small open-addressing table keeps this linear for objects with many keys.
 fn dedup_keys(mut pairs: Vec<(String, Json)>) -> Vec<(String, Json)> {
-    let key = |pairs: &[(String, Json)], i: usize| pairs.get(i).map(|p| p.0.clone());
-    let mut order: Vec<usize> = (0..pairs.len()).collect();
-    order.sort_unstable_by(|&a, &b| pairs.get(a).map(|p| &p.0).cmp(&pairs.get(b).map(|p| &p.0)).then(a.cmp(&b)));
+    if pairs.len() < 2 {
+        return pairs;
+    }
+    let fnv = |k: &str| k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let size = (pairs.len() * 2).next_power_of_two();
+    let mask = size - 1;
+    // slot → 1 + index of the first pair with that key (0: empty)
+    let mut table = vec![0usize; size];
     let mut drop = vec![false; pairs.len()];
     let mut any = false;
-    let mut g = 0;
-    while let Some(&first) = order.get(g) {
-        // the group of equal keys is contiguous in `order`, by position
-        let k = key(&pairs, first);
-        let mut end = g + 1;
-        while order.get(end).is_some_and(|&i| pairs.get(i).map(|p| &p.0) == k.as_ref()) {
-            end += 1;
-        }
-        if end - g > 1 {
-            any = true;
-            let last = order.get(end - 1).copied().unwrap_or(first);
-            let value = pairs.get_mut(last).map(|p| std::mem::take(&mut p.1)).unwrap_or_default();
-            if let Some(slot) = pairs.get_mut(first) {
-                slot.1 = value;
-            }
-            for &i in order.get(g + 1..end).unwrap_or_default() {
-                if let Some(d) = drop.get_mut(i) {
-                    *d = true;
+    for i in 0..pairs.len() {
+        let Some(key) = pairs.get(i).map(|p| p.0.as_str()) else { continue };
+        let mut slot = (fnv(key) as usize) & mask;
+        loop {
+            match table.get(slot).copied() {
+                Some(0) | None => {
+                    if let Some(t) = table.get_mut(slot) {
+                        *t = i + 1;
+                    }
+                    break;
                 }
+                Some(first) if pairs.get(first - 1).map(|p| p.0.as_str()) == Some(key) => {
+                    let value = pairs.get_mut(i).map(|p| std::mem::take(&mut p.1)).unwrap_or_default();
+                    if let Some(p) = pairs.get_mut(first - 1) {
+                        p.1 = value;
+                    }
+                    if let Some(d) = drop.get_mut(i) {
+                        *d = true;
+                    }
+                    any = true;
+                    break;
+                }
+                Some(_) => slot = (slot + 1) & mask,
             }
         }
-        g = end;
     }
     if !any {
         return pairs;
