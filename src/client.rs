@@ -10,7 +10,7 @@ use crate::js::{byte_head, call_hook, get, is_file_wrapper, keys, string_array, 
 use crate::json::Json;
 use crate::request::build;
 use crate::validate::{self, ModelInfo};
-use crate::transport::{now_ms, sleep, AbortWait, CallCtx, Failure, Hooks, Reply, Transport};
+use crate::transport::{now_ms, sleep, until_aborted, CallCtx, Failure, Hooks, Reply, Transport};
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -138,25 +138,18 @@ async fn shared_wait(t: Rc<Transport>, poller: Rc<Poller>, id: String, signal: O
         poller.running.set(true);
         wasm_bindgen_futures::spawn_local(poll_loop(Rc::clone(&t), Rc::clone(&poller)));
     }
-    let mut abort = signal.as_ref().map(AbortWait::new);
-    let outcome = poll_fn(|cx| {
-        if let Some(r) = slot.borrow_mut().take() {
-            return Poll::Ready(Some(r));
-        }
-        *waker.borrow_mut() = Some(cx.waker().clone());
-        if let Some(a) = abort.as_mut() {
-            if a.poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
-        }
-        Poll::Pending
-    })
-    .await;
-    match outcome {
-        Some(r) => r,
+    let outcome = poll_fn(|cx| match slot.borrow_mut().take() {
+        Some(r) => Poll::Ready(r),
         None => {
+            *waker.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    });
+    match until_aborted(outcome, signal.as_ref()).await {
+        Ok(r) => r,
+        Err(why) => {
             poller.waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.slot, &slot));
-            Err(aborted_wait(&id, reason(&signal)))
+            Err(aborted_wait(&id, Some(why)))
         }
     }
 }

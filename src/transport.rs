@@ -287,22 +287,7 @@ impl Transport {
         if let Some(r) = resolve {
             self.waiting.borrow_mut().push(r);
         }
-        let mut turn = JsFuture::from(promise);
-        let Some(signal) = signal else {
-            let _ = turn.await;
-            return Ok(());
-        };
-        let mut abort = AbortWait::new(signal);
-        poll_fn(|cx| {
-            if Pin::new(&mut turn).poll(cx).is_ready() {
-                return Poll::Ready(Ok(()));
-            }
-            if Pin::new(&mut abort.future).poll(cx).is_ready() {
-                return Poll::Ready(Err(get(signal, "reason")));
-            }
-            Poll::Pending
-        })
-        .await
+        until_aborted(JsFuture::from(promise), signal).await.map(|_| ())
     }
 
     /// An attempt ended: give its place back and wake the waiting requests to look again.
@@ -522,14 +507,14 @@ impl Drop for AbortLink {
 }
 
 /// Resolves when the signal aborts; removes its listener when dropped.
-pub struct AbortWait {
+struct AbortWait {
     future: JsFuture,
     signal: AbortSignal,
     resolve: Option<Function>,
 }
 
 impl AbortWait {
-    pub fn new(signal: &AbortSignal) -> AbortWait {
+    fn new(signal: &AbortSignal) -> AbortWait {
         let mut resolve = None;
         let promise = Promise::new(&mut |res: Function, _rej: Function| {
             let _ = signal.add_event_listener_with_callback("abort", &res);
@@ -541,7 +526,7 @@ impl AbortWait {
 
 impl AbortWait {
     /// Has the signal aborted (registering the task to be woken when it does)?
-    pub fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+    fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
         Pin::new(&mut self.future).poll(cx).map(|_| ())
     }
 }
@@ -557,20 +542,24 @@ impl Drop for AbortWait {
 /// Sleep `ms`, or stop early with the abort reason when the caller's signal aborts. The timer is
 /// cleared either way.
 pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
-    let mut timer = TimeoutFuture::new(ms.clamp(0.0, u32::MAX as f64) as u32);
+    until_aborted(TimeoutFuture::new(ms.clamp(0.0, u32::MAX as f64) as u32), signal).await
+}
+
+/// Run `fut`, or stop early with the abort reason when the caller's signal aborts (at once if it
+/// already has). Whatever does not finish is dropped, which clears its timer or listener.
+pub async fn until_aborted<F: Future + Unpin>(mut fut: F, signal: Option<&AbortSignal>) -> Result<F::Output, JsValue> {
     let Some(signal) = signal else {
-        timer.await;
-        return Ok(());
+        return Ok(fut.await);
     };
     if let Some(reason) = aborted(Some(signal)) {
         return Err(reason);
     }
     let mut abort = AbortWait::new(signal);
     poll_fn(|cx| {
-        if Pin::new(&mut timer).poll(cx).is_ready() {
-            return Poll::Ready(Ok(()));
+        if let Poll::Ready(out) = Pin::new(&mut fut).poll(cx) {
+            return Poll::Ready(Ok(out));
         }
-        if Pin::new(&mut abort.future).poll(cx).is_ready() {
+        if abort.poll(cx).is_ready() {
             return Poll::Ready(Err(get(signal, "reason")));
         }
         Poll::Pending
