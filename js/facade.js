@@ -1,7 +1,10 @@
 // The JS face of deapi-wasm, shared by every entry point (scripts/build.mjs wraps it as CommonJS
-// for Node and as an ES module for browsers). Everything with logic (options, retries, decoding,
-// polling) lives in the Rust core; this file only gives it idiomatic JS shapes: Error subclasses,
-// resource namespaces built from the core's operation table, and Job handles.
+// for Node and as an ES module for browsers). Every decision (options, validation, request building,
+// retry policy, error decoding, quotas, scheduling, the polling schedule) is made by the Rust core,
+// which is sans-I/O: its calls are synchronous and answer with one JSON text. This file runs the I/O
+// the core asks for — fetch, timers, AbortSignals, FormData, user hooks — and gives the results
+// idiomatic JS shapes: Error subclasses, resource namespaces built from the core's operation table,
+// and Job handles. (Why: no futures or closures in wasm keeps the module small and a call cheap.)
 function createApi(wasm, isReady) {
   "use strict";
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
@@ -27,16 +30,11 @@ function createApi(wasm, isReady) {
       super(typeof p.message === "string" ? p.message : "deAPI request failed", p.cause === undefined ? undefined : { cause: p.cause });
       this.code = p.code || "http";
       this.status = typeof p.status === "number" ? p.status : undefined;
-      // The core sends field errors as one JSON text ([[field, message], …]) and a JSON body as its
-      // text: one boundary crossing each instead of one per property.
-      this.errors = typeof p.errorsJson === "string"
-        ? JSON.parse(p.errorsJson).map(([field, message]) => ({ field, message }))
+      // The core sends field errors as pairs: [[field, message], …].
+      this.errors = Array.isArray(p.pairs) ? p.pairs.map(([field, message]) => ({ field, message }))
         : Array.isArray(p.errors) ? p.errors : [];
       this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? p.fieldErrors : groupByField(this.errors);
       this.body = p.body;
-      if (typeof p.bodyText === "string") {
-        try { this.body = JSON.parse(p.bodyText); } catch { this.body = p.bodyText; }
-      }
       this.requestId = p.requestId;
       this.retryAfter = p.retryAfter;
       this.rateLimit = p.rateLimit;
@@ -187,13 +185,296 @@ function createApi(wasm, isReady) {
   const isValidationError = (e) => isDeapiError(e) && (e.code === "validation" || e.code === "insufficient_balance");
 
   let operations = null;
+  let headerNames = null;
   function setup() {
     if (operations) return operations;
     if (isReady) isReady(); // the browser entry throws here when its .wasm could not be loaded
-    wasm.__setErrorFactory(makeError);
-    return (operations = wasm.operations());
+    headerNames = wasm.headerNames().split(",");
+    return (operations = wasm.operations().split(","));
   }
   if (!isReady) setup();
+
+  const parse = JSON.parse;
+  /** A core answer: the value, or the error it carries thrown. */
+  function answer(text) {
+    const a = parse(text);
+    if (a.e) throw makeError(a.e);
+    return a;
+  }
+  const str = (v) => (typeof v === "string" ? v : "");
+  /** Hooks observe; what they throw or return is ignored, so a faulty logger cannot break a call. */
+  function notify(hook, event) {
+    if (typeof hook === "function") {
+      try { hook(event); } catch { /* ignored */ }
+    }
+  }
+  const abortError = (attempts, reason, requestId) => makeError({ name: "AbortError", code: "aborted",
+    message: "The request was aborted", attempts, requestId: requestId || undefined, cause: reason });
+  /** Resolves after `ms`; rejects (with nothing) as soon as `signal` aborts. The timer and the
+   * listener are gone either way. */
+  function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+      if (signal && signal.aborted) return reject();
+      const stop = () => { clearTimeout(timer); reject(); };
+      const timer = setTimeout(() => {
+        if (signal) signal.removeEventListener("abort", stop);
+        resolve();
+      }, Math.min(Math.max(ms, 0), 2147483647));
+      if (signal) signal.addEventListener("abort", stop, { once: true });
+    });
+  }
+  /** The multipart body of a plan: text parts, numbers as the runtime writes them, uploads as Blobs
+   * with a file name (the core says which type and name; a Blob without a type is sniffed here). */
+  async function formData(parts, files) {
+    try {
+      const fd = new FormData();
+      for (const [name, v] of parts) {
+        if (v === null || typeof v !== "object") {
+          fd.append(name, String(v));
+          continue;
+        }
+        const data = v.w ? files[v.f].data : files[v.f];
+        const type = v.t !== null ? v.t : wasm.sniffMime(new Uint8Array(await data.slice(0, 16).arrayBuffer()));
+        fd.append(name, v.o ? data : new Blob([data], { type }), v.n !== null ? v.n : wasm.defaultFilename(name, type));
+      }
+      return fd;
+    } catch (cause) {
+      throw makeError({ name: "InvalidOptionsError", code: "invalid_options",
+        message: "Invalid option `params`: could not be encoded as multipart/form-data", cause });
+    }
+  }
+
+  /** The I/O of one client: runs the core's plans. */
+  function engine(core, options) {
+    const o = options !== null && typeof options === "object" ? options : {};
+    const userFetch = o.fetch;
+    const { onRequest, onResponse, onRetry, onError } = o;
+    const scheduled = core.scheduled;
+    const turns = []; // requests waiting for the scheduler's concurrency cap: their wake-ups
+
+    function plan(what, name, params, opts, n) {
+      const p = answer(core.plan(what, name, params, opts, n));
+      if (p.f) p.files = core.files();
+      return p;
+    }
+    const signalOf = (opts) => (opts && opts.signal) || undefined;
+    const plain = (opts) => ({ signal: signalOf(opts), timeoutMs: opts ? opts.timeoutMs : undefined });
+    function wake() {
+      for (const go of turns.splice(0)) go();
+    }
+    /** Wait until a scheduled request finishes (rejects when `signal` aborts). */
+    function turn(signal) {
+      return new Promise((resolve, reject) => {
+        if (signal && signal.aborted) return reject();
+        const go = () => {
+          if (signal) signal.removeEventListener("abort", stop);
+          resolve();
+        };
+        const stop = () => {
+          const at = turns.indexOf(go);
+          if (at >= 0) turns.splice(at, 1);
+          reject();
+        };
+        turns.push(go);
+        if (signal) signal.addEventListener("abort", stop, { once: true });
+      });
+    }
+    /** Wait until the scheduler lets a request of this plan go. */
+    async function acquire(p, attempts, signal) {
+      for (;;) {
+        const g = answer(core.gate(p.k, p.l, attempts));
+        if (g.g) return true;
+        try {
+          await (g.u ? sleep(g.u - Date.now(), signal) : turn(signal));
+        } catch {
+          throw abortError(attempts, signal.reason, p.i);
+        }
+      }
+    }
+
+    /** Send a plan, retrying as the core says, until a 2xx (`{ ok, st, rl }`) or the final error. */
+    async function send(p, signal) {
+      const init = { method: p.m, headers: p.h, body: p.p ? await formData(p.p, p.files) : p.b, signal: undefined };
+      for (let attempts = 1; ; attempts++) {
+        if (signal && signal.aborted) throw abortError(attempts - 1, signal.reason, p.i);
+        notify(onRequest, { method: p.m, url: p.u, headers: { ...p.rh }, attempt: attempts });
+        const permit = scheduled ? await acquire(p, attempts - 1, signal) : false;
+        const started = Date.now();
+        const controller = new AbortController();
+        let timedOut = false, stage = 0, verdict, cause;
+        const timer = setTimeout(() => { timedOut = true; controller.abort(); }, p.t);
+        const relay = () => controller.abort();
+        if (signal) signal.addEventListener("abort", relay);
+        init.signal = controller.signal;
+        try {
+          let res;
+          if (userFetch) res = await userFetch(p.u, init);
+          else if (typeof globalThis.fetch === "function") res = await globalThis.fetch(p.u, init);
+          else throw new TypeError("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option");
+          if (res === null || typeof res !== "object" || typeof res.status !== "number") {
+            throw new TypeError("fetch resolved with something that is not a Response");
+          }
+          stage = 1;
+          const status = res.status, h = res.headers;
+          const get = (name) => { const v = h && typeof h.get === "function" ? h.get(name) : null; return typeof v === "string" ? v : ""; };
+          // A 2xx without rate-limit headers (models, balance) needs no other header.
+          const headers = status >= 200 && status < 300 && get("x-ratelimit-remaining") === "" ? "" : headerNames.map(get).join("\n");
+          const text = await res.text();
+          notify(onResponse, { method: p.m, url: p.u, status, attempt: attempts, durationMs: Date.now() - started });
+          verdict = core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, typeof text === "string" ? text : "", permit);
+        } catch (e) {
+          if (signal && signal.aborted) {
+            if (permit) { core.release(p.k, p.l); wake(); }
+            throw abortError(attempts, signal.reason, p.i);
+          }
+          const inner = e !== null && typeof e === "object" ? e.cause : undefined;
+          const detail = inner !== null && typeof inner === "object" ? str(inner.code) || str(inner.message) : "";
+          verdict = core.fail(p.d, p.s, p.k, p.l, p.i, attempts, timedOut ? 0 : stage ? 2 : 1, p.t,
+            e !== null && typeof e === "object" ? str(e.message) : "", detail, permit);
+          if (!timedOut) cause = e;
+        } finally {
+          clearTimeout(timer);
+          if (signal) signal.removeEventListener("abort", relay);
+        }
+        if (permit) wake();
+        const v = parse(verdict);
+        if (!v.e) return v;
+        const error = makeError(cause === undefined ? v.e : { ...v.e, cause });
+        if (v.r === undefined) throw error;
+        notify(onRetry, { method: p.m, url: p.u, attempt: attempts, delayMs: v.r, reason: v.why, error });
+        try {
+          await sleep(v.r, signal);
+        } catch {
+          throw abortError(attempts, signal.reason, p.i);
+        }
+      }
+    }
+
+    /** Plan (fetching the model catalogue first when validation needs it), send, and shape. */
+    async function request(what, name, params, opts) {
+      let p = plan(what, name, params, opts, 0);
+      if (p.c) p = plan(what, name, params, opts, (await catalogue(opts)) ? 0 : 1);
+      const r = await send(p, signalOf(opts));
+      return p.w ? { data: r.ok, status: r.st, rateLimit: r.rl } : r.ok;
+    }
+    /** The model catalogue for validation, fetched with the call's signal and timeout: true when
+     * the core has it. A failure other than an abort skips the model checks (the server decides). */
+    async function catalogue(opts) {
+      try {
+        core.setCatalogue(JSON.stringify(await allModels(null, plain(opts))));
+        return true;
+      } catch (e) {
+        if (e && e.code === "aborted") throw e;
+        return false;
+      }
+    }
+    /** Every model: page by page, at most 100 pages. */
+    async function allModels(query, opts) {
+      const all = [];
+      for (let page = 1; ; page++) {
+        const r = (await send(plan(5, "", query, opts, page), signalOf(opts))).ok;
+        if (Array.isArray(r.data)) for (const m of r.data) all.push(m);
+        if (page >= (typeof r.lastPage === "number" ? r.lastPage : page) || page >= 100) return all;
+      }
+    }
+    const status = async (id, opts) => (await send(plan(2, "", id, opts, 0), signalOf(opts))).ok;
+
+    /** Poll until done (resolves with the status), failed or out of time (rejects). */
+    async function wait(id, opts) {
+      const w = answer(core.waitPlan(id, opts));
+      const signal = signalOf(opts), onProgress = opts ? opts.onProgress : undefined;
+      if (scheduled) return sharedWait(w, signal, onProgress);
+      const started = Date.now(), pollOpts = { signal, timeoutMs: w.t };
+      for (let polls = 1; ; polls++) {
+        const s = await status(w.i, pollOpts);
+        const text = JSON.stringify(s);
+        notify(onProgress, s);
+        const next = answer(core.waitNext(w.i, text, polls, Date.now() - started, w.pi, w.mp, w.mw));
+        if (next.n === undefined) return next.ok;
+        try {
+          await sleep(next.n, signal);
+        } catch {
+          throw abortError(0, signal.reason, w.i);
+        }
+      }
+    }
+
+    // With the scheduler on, every wait() of a client shares one poller: one status request at a
+    // time, spaced by the shortest poll interval, soonest due first — so N waits cost the status
+    // bucket what one does.
+    const waiters = [];
+    let polling = false;
+    function sharedWait(w, signal, onProgress) {
+      return new Promise((resolve, reject) => {
+        if (signal && signal.aborted) return reject(abortError(0, signal.reason, w.i));
+        const now = Date.now();
+        const me = { w, started: now, polls: 0, nextAt: now, onProgress, resolve, reject, signal, stop: null };
+        if (signal) {
+          me.stop = () => settle(me, false, abortError(0, signal.reason, w.i));
+          signal.addEventListener("abort", me.stop, { once: true });
+        }
+        waiters.push(me);
+        if (!polling) {
+          polling = true;
+          poll().catch(() => {}).finally(() => { polling = false; });
+        }
+      });
+    }
+    function settle(me, ok, value) {
+      const at = waiters.indexOf(me);
+      if (at < 0) return;
+      waiters.splice(at, 1);
+      if (me.stop) me.signal.removeEventListener("abort", me.stop);
+      (ok ? me.resolve : me.reject)(value);
+    }
+    async function poll() {
+      while (waiters.length > 0) {
+        const tick = Math.min(...waiters.map((x) => x.w.pi));
+        const me = waiters.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
+        const now = Date.now();
+        if (me.nextAt > now) {
+          await sleep(me.nextAt - now);
+          continue;
+        }
+        try {
+          const s = await status(me.w.i, undefined);
+          const text = JSON.stringify(s);
+          notify(me.onProgress, s);
+          if (waiters.includes(me)) {
+            me.polls += 1;
+            const next = parse(core.waitNext(me.w.i, text, me.polls, Date.now() - me.started, me.w.pi, me.w.mp, me.w.mw));
+            if (next.e) settle(me, false, makeError(next.e));
+            else if (next.n === undefined) settle(me, true, next.ok);
+            else me.nextAt = Date.now() + next.n;
+          }
+        } catch (e) {
+          settle(me, false, e);
+        }
+        if (tick > 0 && Number.isFinite(tick)) await sleep(tick);
+      }
+    }
+
+    /** Every public call rejects (never throws) and reports its error to `onError`. */
+    const guard = (fn) => (...args) => {
+      let promise;
+      try { promise = fn(...args); } catch (e) { promise = Promise.reject(e); }
+      return onError ? promise.catch((e) => { notify(onError, e); throw e; }) : promise;
+    };
+    return {
+      submit: guard((name, params, opts) => request(0, name, params, opts)),
+      price: guard((name, params, opts) => request(1, name, params, opts)),
+      jobStatus: guard(status),
+      jobWait: guard(wait),
+      modelsList: guard((query, opts) => request(3, "", query, opts)),
+      modelsAll: guard((query, opts) => allModels(query, opts)),
+      balance: guard((opts) => request(4, "", undefined, opts)),
+      validate: guard(async (op, params, opts) => {
+        let v = answer(core.plan(6, op, params, opts, 0));
+        if (v.c) v = answer(core.plan(6, op, params, opts, (await catalogue(opts)) ? 0 : 1));
+      }),
+      rateLimits: () => parse(core.rateLimits()),
+    };
+  }
 
   /** A submitted job: `await job.wait()` resolves with the `done` status. */
   class Job {
@@ -213,7 +494,13 @@ function createApi(wasm, isReady) {
     #core;
     constructor(options) {
       const ops = setup();
-      const core = (this.#core = new wasm.Core(options));
+      let made;
+      try {
+        made = new wasm.Core(options);
+      } catch (e) {
+        throw typeof e === "string" ? makeError(parse(e)) : e;
+      }
+      const core = (this.#core = engine(made, options));
       for (const name of ops) {
         const [ns, method] = name.split(".");
         const target = this[ns] || (this[ns] = {});
@@ -269,7 +556,11 @@ function createApi(wasm, isReady) {
    * the event, rejects with WebhookVerificationError (`reason`) or InvalidOptionsError. */
   const verifyWebhook = (options) => Promise.resolve().then(() => {
     setup();
-    return wasm.verifyWebhook(options);
+    try {
+      return wasm.verifyWebhook(options);
+    } catch (e) {
+      throw typeof e === "string" ? makeError(parse(e)) : e;
+    }
   });
 
   return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, ...classes };

@@ -1,164 +1,217 @@
-//! The `#[wasm_bindgen]` surface: `Core`, which the JS facade (`js/facade.js`) wraps into
-//! `DeapiClient` with its namespaces and `Job` handles.
+//! The `#[wasm_bindgen]` surface: `Core`, the client's decisions as synchronous calls.
+//!
+//! The core is sans-I/O: it never awaits. The JS facade (`js/facade.js`) runs each call as a small
+//! loop — `plan` (options, params and the request, validated), `gate` (the scheduler), then for each
+//! attempt `fetch` and `decide` (status, headers and body → the result, a retry after a delay, or the
+//! error) or `fail` (timeout, network failure, cut body → retry or error). Retry policy, error
+//! decoding, quotas, scheduling, validation and the wait schedule stay here, pure and tested; the
+//! facade only moves bytes, sets timers and calls hooks. Keeping `fetch`, timers and promises in JS
+//! is what makes the module small (no futures, closures or web-sys classes in wasm) and a call cheap
+//! (two boundary crossings per attempt, no per-call wasm closures).
+//!
+//! Every answer is one JSON text (parsed once by the runtime), an object whose keys say what it is:
+//! `e` an error (the props of the facade's error classes, API key already removed), `ok` a result,
+//! `r` a retry delay, and so on (documented per method).
 
 use crate::api::{find_op, Endpoint, Op, OPS};
 use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::decode;
-use crate::error::{ApiError, Kind};
+use crate::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::jobs::{self, Next, WaitOptions};
-use crate::js::{byte_head, call_hook, get, is_file_wrapper, keys, string_array, to_js, to_json, to_params};
-use crate::json::Json;
-use crate::request::build;
+use crate::js::{byte_head, get, is_file_wrapper, keys, to_json, to_params, write_json, write_json_str, write_num};
+use crate::json::{parse_json, Json};
+use crate::ratelimit::{describe_429, Gate, Quotas, Scheduler};
+use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
+use crate::retry::{Decision, Outcome, Reason};
 use crate::validate::{self, ModelInfo};
-use crate::transport::{now_ms, sleep, until_aborted, CallCtx, Failure, Hooks, Reply, Transport};
-use js_sys::{Function, Promise};
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::task::{Poll, Waker};
-use std::pin::Pin;
-use std::rc::Rc;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
 
 /// The client core. Construct through the package's `DeapiClient`.
 #[wasm_bindgen]
 pub struct Core {
-    t: Rc<Transport>,
-    poller: Rc<Poller>,
+    cfg: Config,
+    /// What the last response of each bucket said about its rate limits.
+    quotas: RefCell<Quotas>,
+    /// The opt-in scheduler (`schedule` / `maxConcurrency`).
+    scheduler: Option<RefCell<Scheduler>>,
+    /// The model catalogue, fetched once (by the facade) for client-side validation.
+    models: RefCell<Option<Vec<Json>>>,
+    /// The uploads of the last `plan`, handed to the facade by `files()`.
+    files: RefCell<Vec<JsValue>>,
+    /// An `onRequest` hook is set: plans carry the headers with the key hidden.
+    show_headers: bool,
 }
 
-/// One `wait()` served by the shared poller.
-struct Waiter {
-    id: String,
-    w: WaitOptions,
-    started: f64,
-    polls: u32,
-    next_at: f64,
-    on_progress: Option<Function>,
-    /// Where the poller puts the outcome, and the task to wake then.
-    slot: Rc<RefCell<Option<Result<Json, Failure>>>>,
-    waker: Rc<RefCell<Option<Waker>>>,
+/// The response headers `decide` reads, in the order the facade passes their values.
+pub const HEADER_NAMES: [&str; 8] = [
+    "content-type",
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-daily-limit",
+    "x-ratelimit-daily-remaining",
+    "x-ratelimit-type",
+    "x-ratelimit-source",
+];
+
+/// A JSON object written key by key (the answers of the core).
+pub struct Out(String);
+
+impl Out {
+    pub fn new() -> Out {
+        Out(String::from("{"))
+    }
+    fn key(&mut self, k: &str) -> &mut String {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        write_json_str(&mut self.0, k);
+        self.0.push(':');
+        &mut self.0
+    }
+    pub fn num(&mut self, k: &str, n: f64) -> &mut Out {
+        write_num(self.key(k), n);
+        self
+    }
+    pub fn str(&mut self, k: &str, s: &str) -> &mut Out {
+        write_json_str(self.key(k), s);
+        self
+    }
+    pub fn json(&mut self, k: &str, j: &Json) -> &mut Out {
+        write_json(self.key(k), j);
+        self
+    }
+    /// `text` is already JSON.
+    pub fn raw(&mut self, k: &str, text: &str) -> &mut Out {
+        self.key(k).push_str(text);
+        self
+    }
+    pub fn opt_num(&mut self, k: &str, n: Option<f64>) -> &mut Out {
+        match n {
+            Some(n) => self.num(k, n),
+            None => self.raw(k, "null"),
+        }
+    }
+    pub fn opt_str(&mut self, k: &str, s: Option<&str>) -> &mut Out {
+        match s {
+            Some(s) => self.str(k, s),
+            None => self.raw(k, "null"),
+        }
+    }
+    pub fn done(&mut self) -> String {
+        let mut s = std::mem::take(&mut self.0);
+        s.push('}');
+        s
+    }
 }
 
-/// With the scheduler on, every `wait()` of a client shares one poller: one status request at a
-/// time, spaced by the shortest poll interval, round robin over the waiting jobs — so N waits
-/// cost the status bucket what one does.
-#[derive(Default)]
-struct Poller {
-    waiters: RefCell<Vec<Waiter>>,
-    running: Cell<bool>,
+impl Default for Out {
+    fn default() -> Self {
+        Out::new()
+    }
 }
 
-impl Poller {
-    /// Hand a waiter its outcome and wake it.
-    fn finish(&self, slot: &Rc<RefCell<Option<Result<Json, Failure>>>>, outcome: Result<Json, Failure>) {
-        let mut waiters = self.waiters.borrow_mut();
-        if let Some(pos) = waiters.iter().position(|w| Rc::ptr_eq(&w.slot, slot)) {
-            let w = waiters.remove(pos);
-            *w.slot.borrow_mut() = Some(outcome);
-            let waker = w.waker.borrow_mut().take();
-            if let Some(waker) = waker {
-                waker.wake();
+fn rate_limit_text(rl: &RateLimit, reset_at: bool) -> String {
+    let mut o = Out::new();
+    o.opt_num("limit", rl.limit)
+        .opt_num("remaining", rl.remaining)
+        .opt_num("dailyLimit", rl.daily_limit)
+        .opt_num("dailyRemaining", rl.daily_remaining)
+        .opt_str("type", rl.kind.as_deref())
+        .opt_str("source", rl.source.as_deref());
+    if reset_at {
+        o.opt_num("resetAt", rl.reset_at_ms);
+    }
+    o.done()
+}
+
+/// The props of the facade's error classes for `e` (which must be finished: redacted and cut).
+/// Field errors travel as `[[field, message], …]`.
+pub fn error_text(e: &ApiError) -> String {
+    let mut o = Out::new();
+    o.str("name", e.kind.class_name()).str("code", e.kind.code()).str("message", &e.message).num("attempts", f64::from(e.attempts));
+    if let Some(s) = e.status {
+        o.num("status", f64::from(s));
+    }
+    if let Some(r) = e.retry_after {
+        o.num("retryAfter", r);
+    }
+    if !e.errors.is_empty() {
+        let mut list = String::from("[");
+        for (i, f) in e.errors.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
             }
+            list.push('[');
+            write_json_str(&mut list, &f.field);
+            list.push(',');
+            write_json_str(&mut list, &f.message);
+            list.push(']');
         }
+        list.push(']');
+        o.raw("pairs", &list);
     }
-}
-
-async fn poll_loop(t: Rc<Transport>, poller: Rc<Poller>) {
-    loop {
-        let next = {
-            let waiters = poller.waiters.borrow();
-            let tick = waiters.iter().map(|w| w.w.poll_interval_ms).fold(f64::INFINITY, f64::min);
-            waiters
-                .iter()
-                .min_by(|a, b| a.next_at.total_cmp(&b.next_at))
-                .map(|w| (w.id.clone(), w.next_at, Rc::clone(&w.slot), w.on_progress.clone(), tick))
+    match &e.body {
+        Some(Body::Json(j)) => o.json("body", j),
+        Some(Body::Text(t)) => o.str("body", t),
+        None => &mut o,
+    };
+    if let Some(id) = &e.request_id {
+        o.str("requestId", id);
+    }
+    if let Some(rl) = &e.rate_limit {
+        o.raw("rateLimit", &rate_limit_text(rl, true));
+    }
+    if let Some(job) = &e.job {
+        let flag = |v: Option<bool>| match v {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "null",
         };
-        let Some((id, at, slot, on_progress, tick)) = next else {
-            poller.running.set(false);
-            return;
-        };
-        let now = now_ms();
-        if at > now {
-            let _ = sleep(at - now, None).await;
-            continue;
-        }
-        let ctx = CallCtx { signal: None, timeout_ms: t.cfg.timeout_ms };
-        let result = job_status(&t, &id, &ctx).await;
-        let now = now_ms();
-        match result {
-            Err(f) => poller.finish(&slot, Err(f)),
-            Ok(status) => {
-                call_hook(on_progress.as_ref(), &to_js(&status));
-                let next = {
-                    let mut waiters = poller.waiters.borrow_mut();
-                    waiters.iter_mut().find(|w| Rc::ptr_eq(&w.slot, &slot)).map(|w| {
-                        w.polls += 1;
-                        let next = w.w.next(&id, status, w.polls, now - w.started);
-                        if let Next::PollIn(delay) = next {
-                            w.next_at = now + delay;
-                        }
-                        next
-                    })
-                };
-                if let Some(Next::Finished(outcome)) = next {
-                    poller.finish(&slot, outcome.map_err(Failure::from));
-                }
-            }
-        }
-        // one status request per tick, whoever asked
-        if tick.is_finite() && tick > 0.0 {
-            let _ = sleep(tick, None).await;
-        }
+        o.opt_str("errorCode", job.error_code.as_deref())
+            .opt_str("errorMessage", job.error_message.as_deref())
+            .opt_str("errorReason", job.error_reason.as_deref())
+            .raw("retryable", flag(job.retryable))
+            .raw("refunded", flag(job.refunded));
     }
+    if let Some(reason) = crate::webhook::reason_of(e) {
+        o.str("reason", reason);
+    }
+    o.done()
 }
 
-/// `wait()` through the shared poller.
-async fn shared_wait(t: Rc<Transport>, poller: Rc<Poller>, id: String, signal: Option<AbortSignal>, w: WaitOptions, on_progress: Option<Function>) -> Result<Json, Failure> {
-    let reason = |signal: &Option<AbortSignal>| signal.as_ref().map(|s| get(s, "reason"));
-    if signal.as_ref().is_some_and(AbortSignal::aborted) {
-        return Err(aborted_wait(&id, reason(&signal)));
-    }
-    let slot = Rc::new(RefCell::new(None));
-    let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
-    let now = now_ms();
-    poller.waiters.borrow_mut().push(Waiter {
-        id: id.clone(),
-        w,
-        started: now,
-        polls: 0,
-        next_at: now,
-        on_progress,
-        slot: Rc::clone(&slot),
-        waker: Rc::clone(&waker),
-    });
-    if !poller.running.get() {
-        poller.running.set(true);
-        wasm_bindgen_futures::spawn_local(poll_loop(Rc::clone(&t), Rc::clone(&poller)));
-    }
-    let outcome = poll_fn(|cx| match slot.borrow_mut().take() {
-        Some(r) => Poll::Ready(r),
-        None => {
-            *waker.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    });
-    match until_aborted(outcome, signal.as_ref()).await {
-        Ok(r) => r,
-        Err(why) => {
-            poller.waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.slot, &slot));
-            Err(aborted_wait(&id, Some(why)))
-        }
-    }
+/// `{"e": props}`.
+fn err_answer(e: &ApiError) -> String {
+    let mut o = Out::new();
+    o.raw("e", &error_text(e));
+    o.done()
 }
 
-/// Names of the operations (`images.generate`, …); each also has a `…Price` method. `submit`
-/// resolves to a request id (a job), or to the result itself for synchronous operations.
+/// Names of the operations (`images.generate`, …), comma-separated; each also has a `…Price`
+/// method. A submit resolves to a request id (a job), or to the result itself for synchronous ones.
 #[wasm_bindgen]
-pub fn operations() -> JsValue {
-    string_array(OPS.iter().map(|op| op.name))
+pub fn operations() -> String {
+    OPS.iter().map(|op| op.name).collect::<Vec<_>>().join(",")
+}
+
+/// The response headers `decide` reads, comma-separated, in the order it wants their values.
+#[wasm_bindgen(js_name = "headerNames")]
+pub fn header_names() -> String {
+    HEADER_NAMES.join(",")
+}
+
+/// The MIME type the first bytes of an upload show (`application/octet-stream` when unknown).
+#[wasm_bindgen(js_name = "sniffMime")]
+pub fn sniff_mime_js(head: &[u8]) -> String {
+    sniff_mime(head).unwrap_or("application/octet-stream").to_owned()
+}
+
+/// The file name of an upload sent without one: the field and the type's extension.
+#[wasm_bindgen(js_name = "defaultFilename")]
+pub fn default_filename_js(field: &str, mime: &str) -> String {
+    default_filename(field, mime)
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).
@@ -177,35 +230,22 @@ fn runtime() -> Runtime {
     }
 }
 
-fn function_of(options: &JsValue, name: &str) -> Result<Option<Function>, ApiError> {
-    let v = get(options, name);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.dyn_into::<Function>().map(Some).map_err(|_| ApiError::invalid_option(name, "must be a function"))
-}
-
-/// Per-call options: the data keys as [`Json`], plus the signal and functions, checked against
-/// the keys this call accepts.
-struct CallOptions {
-    data: Json,
-    signal: Option<AbortSignal>,
-    on_progress: Option<Function>,
-}
-
-fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<CallOptions, ApiError> {
+/// Per-call options: the data keys as [`Json`] (the signal and functions are the facade's),
+/// checked against the keys this call accepts.
+fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<Json, ApiError> {
     if opts.is_undefined() || opts.is_null() {
-        return Ok(CallOptions { data: Json::Null, signal: None, on_progress: None });
+        return Ok(Json::Null);
     }
     if !opts.is_object() || opts.is_function() {
         return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }"));
     }
     let mut data = Vec::new();
-    let mut signal = None;
-    let mut on_progress = None;
     for k in keys(opts) {
         if !allowed.contains(&k.as_str()) {
-            return Err(ApiError::invalid_option(&k, &format!("unknown call option (accepted: {})", allowed.join(", "))));
+            let mut problem = String::from("unknown call option (accepted: ");
+            problem.push_str(&allowed.join(", "));
+            problem.push(')');
+            return Err(ApiError::invalid_option(&k, &problem));
         }
         let v = get(opts, &k);
         if v.is_undefined() || v.is_null() {
@@ -216,10 +256,11 @@ fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<CallOptions, ApiErro
                 if get(&v, "aborted").as_bool().is_none() || !get(&v, "addEventListener").is_function() {
                     return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)"));
                 }
-                signal = Some(v.unchecked_into());
             }
             "onProgress" => {
-                on_progress = Some(v.dyn_into().map_err(|_| ApiError::invalid_option("onProgress", "must be a function"))?);
+                if !v.is_function() {
+                    return Err(ApiError::invalid_option("onProgress", "must be a function"));
+                }
             }
             _ => {
                 let j = to_json(&v).map_err(|_| ApiError::invalid_option(&k, "must be a plain value"))?;
@@ -227,13 +268,14 @@ fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<CallOptions, ApiErro
             }
         }
     }
-    Ok(CallOptions { data: Json::Obj(data), signal, on_progress })
+    Ok(Json::Obj(data))
 }
 
 const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
 /// Calls that make several requests (or none of their own) have no single response to show.
 const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
 const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
+const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
 
 fn request_id(id: &JsValue) -> Result<String, ApiError> {
     match id.as_string() {
@@ -242,159 +284,24 @@ fn request_id(id: &JsValue) -> Result<String, ApiError> {
     }
 }
 
-impl Core {
-    /// Run `work` and turn its failure into the JS error (redacted, reported to `onError`).
-    /// Every method funnels through this one boxed future type, so `future_to_promise` is
-    /// instantiated once instead of once per method (a few KiB of wasm each).
-    fn promise<F>(&self, work: impl FnOnce(Rc<Transport>) -> F) -> Promise
-    where
-        F: Future<Output = Result<JsValue, Failure>> + 'static,
-    {
-        let t = self.t.clone();
-        let fut: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>> = Box::pin(work(t.clone()));
-        to_promise(t, fut)
-    }
+/// What `plan` is asked for.
+const SUBMIT: u32 = 0;
+const PRICE: u32 = 1;
+const STATUS: u32 = 2;
+const MODELS: u32 = 3;
+#[allow(dead_code)]
+const BALANCE: u32 = 4;
+/// One page of `models.all` (`n` is the page).
+const MODELS_PAGE: u32 = 5;
+const VALIDATE: u32 = 6;
 
-    fn ctx(&self, o: &CallOptions) -> Result<CallCtx, ApiError> {
-        Ok(CallCtx { signal: o.signal.clone(), timeout_ms: parse_call_timeout(&o.data, self.t.cfg.timeout_ms)? })
-    }
-}
-
-fn to_promise(t: Rc<Transport>, fut: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>) -> Promise {
-    future_to_promise(async move { fut.await.map_err(|f| t.reject(f)) })
-}
-
-/// Every model (`models.all`): page by page, at most 100 pages.
-async fn all_models(t: &Transport, q: &Json, ctx: &CallCtx) -> Result<Vec<Json>, Failure> {
-    let mut all = Vec::new();
-    let mut page = 1.0;
-    loop {
-        let query = models_query(q, Some(page))?;
-        let reply = fetch_json(t, Endpoint::Models, None, &query, ctx).await?;
-        let p = reply.decode(decode::models_page)?;
-        if let Some(Json::Arr(items)) = p.get("data") {
-            all.extend(items.iter().cloned());
-        }
-        let last = p.get("lastPage").and_then(Json::as_f64_lenient).unwrap_or(page);
-        if page >= last || page >= 100.0 {
-            return Ok(all);
-        }
-        page += 1.0;
-    }
-}
-
-/// Client-side validation of `params`, with the model given or looked up in the catalogue
-/// (fetched once; if it cannot be fetched, model checks are skipped and the server decides).
-async fn check_params(t: &Transport, op: &Op, price: bool, params: &Json, files: &[JsValue], model: Option<&Json>, ctx: &CallCtx) -> Result<(), Failure> {
-    let slug = params.get("model").and_then(Json::as_str);
-    let catalogue = match (model, slug) {
-        (None, Some(_)) if !op.sync => {
-            let cached = t.models.borrow().clone();
-            match cached {
-                Some(c) => Some(c),
-                None => match all_models(t, &Json::Null, ctx).await {
-                    Ok(list) => {
-                        let list = Rc::new(list);
-                        *t.models.borrow_mut() = Some(list.clone());
-                        Some(list)
-                    }
-                    Err(f) if f.err.kind == Kind::Aborted => return Err(f),
-                    Err(_) => None,
-                },
-            }
-        }
-        _ => None,
-    };
-    let found = catalogue.as_ref().and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
-    let info = match (model, &catalogue, found) {
-        (Some(m), _, _) => ModelInfo::Found(m),
-        (None, Some(_), Some(m)) => ModelInfo::Found(m),
-        (None, Some(_), None) => ModelInfo::Missing,
-        _ => ModelInfo::Unknown,
-    };
-    let sizes = |i: u32| files.get(i as usize).and_then(file_info);
-    Ok(validate::check(op, price, t.cfg.version, params, info, &sizes)?)
-}
-
-/// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
-fn file_info(v: &JsValue) -> Option<(f64, String)> {
-    let wrapper = is_file_wrapper(v);
-    let data = if wrapper { get(v, "data") } else { v.clone() };
-    let size = get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())?;
-    let given = if wrapper { get(v, "type").as_string() } else { None };
-    let mime = given.or_else(|| get(&data, "type").as_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| {
-        let head = byte_head(&data).unwrap_or_default();
-        crate::request::sniff_mime(&head).unwrap_or_default().to_owned()
-    });
-    Some((size, mime))
-}
-
-/// With `{ withResponse: true }`: `{ data, status, rateLimit }` instead of the data alone.
-fn with_response(data: JsValue, reply: &Reply, wanted: bool) -> JsValue {
-    if !wanted {
-        return data;
-    }
-    let rl = &reply.rate_limit;
-    let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
-    let text = |s: &Option<String>| s.as_deref().map_or(Json::Null, Json::str);
-    let rate = if rl.is_empty() {
-        Json::Null
-    } else {
-        Json::Obj(vec![
-            ("limit".into(), num(rl.limit)),
-            ("remaining".into(), num(rl.remaining)),
-            ("dailyLimit".into(), num(rl.daily_limit)),
-            ("dailyRemaining".into(), num(rl.daily_remaining)),
-            ("type".into(), text(&rl.kind)),
-            ("source".into(), text(&rl.source)),
-        ])
-    };
-    let out = to_js(&Json::Obj(vec![("status".into(), Json::Num(f64::from(reply.status))), ("rateLimit".into(), rate)]));
-    crate::js::set(&out, "data", &data);
-    out
-}
-
-fn wants_response(o: &CallOptions) -> bool {
-    matches!(o.data.get("withResponse"), Some(Json::Bool(true)))
-}
-
-async fn fetch_json(t: &Transport, endpoint: Endpoint<'_>, params: Option<&Json>, query: &[(String, String)], ctx: &CallCtx) -> Result<Reply, Failure> {
-    let req = build(&t.cfg, &endpoint, params, query)?;
-    t.send(&req, &[], ctx).await
-}
-
-async fn job_status(t: &Transport, id: &str, ctx: &CallCtx) -> Result<Json, Failure> {
-    let reply = fetch_json(t, Endpoint::Job(id), None, &[], ctx).await.map_err(|mut f| {
-        f.err.request_id.get_or_insert_with(|| id.to_owned());
-        f
-    })?;
-    reply.decode(|status, body| jobs::decode_status(status, body, id))
-}
-
-async fn wait(t: &Transport, id: &str, ctx: &CallCtx, w: WaitOptions, on_progress: Option<&Function>) -> Result<Json, Failure> {
-    let started = now_ms();
-    let mut polls = 0;
-    loop {
-        let status = job_status(t, id, ctx).await?;
-        polls += 1;
-        call_hook(on_progress, &to_js(&status));
-        match w.next(id, status, polls, now_ms() - started) {
-            Next::Finished(outcome) => return Ok(outcome?),
-            Next::PollIn(delay) => {
-                if let Err(reason) = sleep(delay, ctx.signal.as_ref()).await {
-                    return Err(aborted_wait(id, Some(reason)));
-                }
-            }
-        }
-    }
-}
-
-/// The `AbortError` of a `wait()`.
-fn aborted_wait(id: &str, reason: Option<JsValue>) -> Failure {
-    let mut err = ApiError::new(Kind::Aborted, "The request was aborted");
-    err.request_id = Some(id.to_owned());
-    Failure { err, cause: reason.filter(|r| !r.is_undefined()), body_text: None }
-}
+/// How `decide` reads a 2xx body (`plan` puts it in the plan as `d`).
+const D_SUBMIT: u32 = 0;
+const D_PRICE: u32 = 1;
+const D_ENHANCED: u32 = 2;
+const D_STATUS: u32 = 3;
+const D_MODELS: u32 = 4;
+const D_BALANCE: u32 = 5;
 
 /// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the
 /// API's maximum; without it deAPI silently returns only 25).
@@ -408,17 +315,17 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
     } else if !q.is_null() {
         return Err(ApiError::invalid_option("query", "must be an object such as { inference_types: [\"txt2img\"] }"));
     }
-    let int = |name: &str, min: f64, max: f64| -> Result<Option<u32>, ApiError> {
+    let int = |name: &str, max: f64, problem: &str| -> Result<Option<u32>, ApiError> {
         match q.get(name) {
             None | Some(Json::Null) => Ok(None),
-            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= min && *n <= max => Ok(Some(*n as u32)),
-            Some(_) => Err(ApiError::invalid_option(name, &format!("must be an integer from {} to {}", min as u32, max as u32))),
+            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= max => Ok(Some(*n as u32)),
+            Some(_) => Err(ApiError::invalid_option(name, problem)),
         }
     };
-    let limit = int("limit", 1.0, 50.0)?.unwrap_or(50);
+    let limit = int("limit", 50.0, "must be an integer from 1 to 50")?.unwrap_or(50);
     let page = match page {
         Some(p) => p as u32,
-        None => int("page", 1.0, 1_000_000.0)?.unwrap_or(1),
+        None => int("page", 1_000_000.0, "must be an integer from 1 to 1000000")?.unwrap_or(1),
     };
     let mut out = vec![("limit".to_owned(), limit.to_string()), ("page".to_owned(), page.to_string())];
     let types = match q.get("inference_types") {
@@ -436,142 +343,332 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
     Ok(out)
 }
 
+/// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
+fn file_info(v: &JsValue) -> Option<(f64, String)> {
+    let wrapper = is_file_wrapper(v);
+    let data = if wrapper { get(v, "data") } else { v.clone() };
+    let size = get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())?;
+    let given = if wrapper { get(v, "type").as_string() } else { None };
+    let mime = given.or_else(|| get(&data, "type").as_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| {
+        let head = byte_head(&data).unwrap_or_default();
+        sniff_mime(&head).unwrap_or_default().to_owned()
+    });
+    Some((size, mime))
+}
+
+/// How the facade sends one upload: `{f: index, w: 1 when a {data, filename, type} wrapper,
+/// t: MIME type (null: a Blob without one — the facade sniffs its first bytes), n: file name
+/// (null: made from the field and the type), o: 1 when the Blob already has that type}`.
+fn upload_text(v: &JsValue, index: usize, field: &str) -> String {
+    let wrapper = is_file_wrapper(v);
+    let (data, name, given_type) = if wrapper {
+        let name = get(v, "filename").as_string().or_else(|| get(v, "name").as_string());
+        (get(v, "data"), name, get(v, "type").as_string())
+    } else {
+        (v.clone(), None, None)
+    };
+    let bytes_like = js_sys::ArrayBuffer::is_view(&data) || data.is_instance_of::<js_sys::ArrayBuffer>();
+    let name = name.or_else(|| if bytes_like { None } else { get(&data, "name").as_string() }).filter(|n| !n.is_empty());
+    let own_type = if bytes_like { None } else { get(&data, "type").as_string().filter(|t| !t.is_empty()) };
+    let mime = match given_type.filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
+        Some(t) => Some(t),
+        None if bytes_like => Some(sniff_mime(&byte_head(&data).unwrap_or_default()).unwrap_or("application/octet-stream").to_owned()),
+        None => None,
+    };
+    let filename = name.or_else(|| mime.as_deref().map(|m| default_filename(field, m)));
+    let reuse = own_type.is_some() && own_type == mime;
+    let mut o = Out::new();
+    o.num("f", index as f64).num("w", if wrapper { 1.0 } else { 0.0 }).opt_str("t", mime.as_deref()).opt_str("n", filename.as_deref());
+    o.num("o", if reuse { 1.0 } else { 0.0 });
+    o.done()
+}
+
+fn want_response(o: &Json) -> bool {
+    matches!(o.get("withResponse"), Some(Json::Bool(true)))
+}
+
 #[wasm_bindgen]
 impl Core {
+    /// Throws the props (JSON text) of an `InvalidOptionsError` for bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Core, JsValue> {
-        Core::create(&options).map_err(|e| crate::js::error_to_js(&e, None, None))
-    }
-
-    /// Submit a job; resolves to its request id.
-    pub fn submit(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
-        self.post(op, params, opts, false)
-    }
-
-    /// The price of an operation; resolves to `{ price, is_estimated? }`.
-    pub fn price(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
-        self.post(op, params, opts, true)
-    }
-
-    /// One job status poll.
-    #[wasm_bindgen(js_name = "jobStatus")]
-    pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| Ok::<_, ApiError>((request_id(&id)?, self.ctx(&call_options(&opts, PLAIN_KEYS)?)?)))();
-        self.promise(move |t| async move {
-            let (id, ctx) = prep?;
-            Ok(to_js(&job_status(&t, &id, &ctx).await?))
+        Core::create(&options).map_err(|mut e| {
+            e.finish(None);
+            JsValue::from_str(&error_text(&e))
         })
     }
 
-    /// Poll until the job is done (resolves with the status) or failed (`JobFailedError`).
-    #[wasm_bindgen(js_name = "jobWait")]
-    pub fn job_wait(&self, id: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| {
+    /// The per-attempt timeout the client was made with (ms).
+    #[wasm_bindgen(getter, js_name = "timeoutMs")]
+    pub fn timeout_ms(&self) -> f64 {
+        self.cfg.timeout_ms
+    }
+
+    /// Is the scheduler on?
+    #[wasm_bindgen(getter)]
+    pub fn scheduled(&self) -> bool {
+        self.scheduler.is_some()
+    }
+
+    /// The base URL (for the facade's connection messages; holds no secret).
+    #[wasm_bindgen(getter, js_name = "baseUrl")]
+    pub fn base_url(&self) -> String {
+        self.cfg.base_url.clone()
+    }
+
+    /// Plan one call. `what`: 0 submit and 1 price (`name` the operation, `params` its fields),
+    /// 2 job status (`params` the request id), 3 a models page (`params` the query), 4 balance,
+    /// 5 page `n` of `models.all`, 6 validate only (`name` may end in `Price`). For 0, 1 and 6, `n`
+    /// = 1 says the model catalogue could not be had (model checks are then skipped).
+    ///
+    /// Answers: `{e}` an error; `{c: 1}` validation needs the model catalogue (the facade fetches
+    /// it, gives it to `setCatalogue`, and plans again); `{v: 1}` valid (6); else the request:
+    /// `{m: method, u: url, h: headers, rh: headers with the key hidden (with an onRequest hook),
+    /// b: JSON body text | p: multipart parts [[name, text | number | upload]], f: uploads (fetch
+    /// them with files()), t: timeout ms, w: withResponse, d: decoder, s: is a submission, k: rate
+    /// bucket, l: the bucket is rate limited, i: job id}`.
+    pub fn plan(&self, what: u32, name: &str, params: JsValue, opts: JsValue, n: f64) -> String {
+        match self.plan_inner(what, name, &params, &opts, n) {
+            Ok(text) => text,
+            Err(mut e) => {
+                e.finish(self.cfg.api_key.as_deref());
+                err_answer(&e)
+            }
+        }
+    }
+
+    /// The uploads of the last plan (in the order its parts point at).
+    pub fn files(&self) -> js_sys::Array {
+        std::mem::take(&mut *self.files.borrow_mut()).into_iter().collect()
+    }
+
+    /// The model catalogue for validation (the JSON text of `models.all()`'s list).
+    #[wasm_bindgen(js_name = "setCatalogue")]
+    pub fn set_catalogue(&self, text: &str) {
+        if let Some(Json::Arr(items)) = parse_json(text) {
+            *self.models.borrow_mut() = Some(items);
+        }
+    }
+
+    /// May a request of bucket `k` go now? `{g: 1}` yes (it is counted as started: pass `permit`
+    /// to `decide`/`fail`, or call `release`), `{u: time}` wait until then (ms since 1970), `{s: 1}`
+    /// wait until a request finishes, `{e}` the daily quota is used up. Always `{g: 1}` without
+    /// the scheduler.
+    pub fn gate(&self, k: &str, limited: bool, attempts: u32) -> String {
+        let Some(s) = &self.scheduler else { return "{\"g\":1}".to_owned() };
+        let now = js_sys::Date::now();
+        let gate = s.borrow_mut().gate(k, limited, now);
+        match gate {
+            Gate::Go => {
+                s.borrow_mut().start(k, limited);
+                "{\"g\":1}".to_owned()
+            }
+            Gate::WaitForSlot => "{\"s\":1}".to_owned(),
+            Gate::WaitUntil(t) => Out::new().num("u", t).done(),
+            Gate::DailyExhausted(until) => {
+                let mut msg = String::from("The daily rate limit of ");
+                msg.push_str(k);
+                msg.push_str(" is used up until midnight UTC; the request was not sent (schedule)");
+                let mut err = ApiError::new(Kind::RateLimit, msg);
+                err.retry_after = Some(((until - now) / 1000.0).ceil());
+                err.rate_limit = self.quotas.borrow().get(k).map(|q| {
+                    let mut rl = q.info.clone();
+                    rl.kind = Some("daily".into());
+                    rl.reset_at_ms = Some(until);
+                    rl
+                });
+                err.attempts = attempts;
+                err.finish(self.cfg.api_key.as_deref());
+                err_answer(&err)
+            }
+        }
+    }
+
+    /// A request that `gate` let go ended without a response (aborted).
+    pub fn release(&self, k: &str, limited: bool) {
+        self.release_inner(k, limited, false);
+    }
+
+    /// An attempt got a response: `status`, the values of [`HEADER_NAMES`] joined by newlines (""
+    /// for none read), and the body text. `d`, `s`, `k`, `l`, `i` come from the plan; `permit`: the
+    /// attempt went through `gate`. Answers `{ok: result, st: status, rl: rate limits | null}`,
+    /// `{r: delay ms, why: reason, e}` (retry after the delay; `e` is the error for `onRetry`), or
+    /// `{e}`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> String {
+        let mut values = headers.split('\n');
+        let got: Vec<&str> = HEADER_NAMES.iter().map(|_| values.next().unwrap_or("")).collect();
+        let meta = ResponseMeta::from_headers(status, |name| {
+            let at = HEADER_NAMES.iter().position(|h| *h == name)?;
+            got.get(at).filter(|v| !v.is_empty()).map(|v| (*v).to_owned())
+        });
+        let now = js_sys::Date::now();
+        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
+        if permit {
+            self.release_inner(k, l, !meta.rate_limit.is_empty() || status == 429);
+        }
+        let body = match parse_json(text) {
+            Some(j) => Body::Json(j),
+            None => Body::Text(text.to_owned()),
+        };
+        if (200..300).contains(&status) {
+            let decoded = match body {
+                Body::Json(j) => decode_ok(d, status, &j, i),
+                Body::Text(t) => {
+                    let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
+                    let mut msg = String::from("deAPI returned HTTP ");
+                    msg.push_str(&status.to_string());
+                    msg.push_str(" with ");
+                    msg.push_str(what);
+                    let mut err = ApiError::new(Kind::InvalidResponse, msg);
+                    err.status = Some(status);
+                    err.body = Some(Body::Text(t));
+                    Err(err)
+                }
+            };
+            return match decoded {
+                Ok(value) => {
+                    let rl = &meta.rate_limit;
+                    let mut o = Out::new();
+                    o.json("ok", &value).num("st", f64::from(status));
+                    if rl.is_empty() {
+                        o.raw("rl", "null");
+                    } else {
+                        o.raw("rl", &rate_limit_text(rl, false));
+                    }
+                    o.done()
+                }
+                Err(mut err) => {
+                    err.attempts = attempts;
+                    self.finish_for(&mut err, d, i);
+                    err_answer(&err)
+                }
+            };
+        }
+        let mut err = decode_http_error(&meta, body, now);
+        if status == 429 {
+            describe_429(&mut err, now);
+        }
+        let outcome = Outcome::Status { status, retry_after: err.retry_after };
+        self.after_failure(err, outcome, attempts, s, d, i)
+    }
+
+    /// An attempt got no (complete) response: `what` 0 timed out, 1 could not connect (`message`
+    /// and `detail` from the runtime's error), 2 the body was cut off. Answers `{r, why, e}` or `{e}`
+    /// like `decide`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fail(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, what: u32, timeout_ms: f64, message: &str, detail: &str, permit: bool) -> String {
+        if permit {
+            self.release_inner(k, l, false);
+        }
+        let (msg, outcome) = match what {
+            0 => {
+                let mut m = String::from("deAPI did not answer within ");
+                m.push_str(&(timeout_ms.round() as u64).to_string());
+                m.push_str(" ms (timeoutMs)");
+                (m, Outcome::Timeout)
+            }
+            2 => {
+                let mut m = String::from("deAPI's response was cut off before its body was complete");
+                if !message.is_empty() {
+                    m.push_str(" (");
+                    m.push_str(message);
+                    m.push(')');
+                }
+                (m, Outcome::Interrupted)
+            }
+            _ => {
+                let mut m = String::from("Could not reach deAPI at ");
+                m.push_str(&self.cfg.base_url);
+                if !message.is_empty() {
+                    m.push_str(": ");
+                    m.push_str(message);
+                }
+                // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause`.
+                if !detail.is_empty() {
+                    m.push_str(" (");
+                    m.push_str(detail);
+                    m.push(')');
+                }
+                (m, Outcome::ConnectionFailure)
+            }
+        };
+        let kind = if what == 0 { Kind::Timeout } else { Kind::Connection };
+        self.after_failure(ApiError::new(kind, msg), outcome, attempts, s, d, i)
+    }
+
+    /// `wait()`'s options: `{t: timeout ms, pi, mp, mw: poll interval, longest interval, longest
+    /// wait}` or `{e}`; `id` is checked (and trimmed: `i`).
+    #[wasm_bindgen(js_name = "waitPlan")]
+    pub fn wait_plan(&self, id: JsValue, opts: JsValue) -> String {
+        let planned = (|| {
             let o = call_options(&opts, WAIT_KEYS)?;
-            let w = WaitOptions::parse(&o.data)?;
-            Ok::<_, ApiError>((request_id(&id)?, self.ctx(&o)?, w, o.on_progress))
+            let w = WaitOptions::parse(&o)?;
+            let id = request_id(&id)?;
+            let t = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+            let mut out = Out::new();
+            out.str("i", &id).num("t", t).num("pi", w.poll_interval_ms).num("mp", w.max_poll_interval_ms).num("mw", w.max_wait_ms);
+            Ok::<_, ApiError>(out.done())
         })();
-        let poller = Rc::clone(&self.poller);
-        self.promise(move |t| async move {
-            let (id, ctx, w, on_progress) = prep?;
-            let status = if t.scheduler.is_some() {
-                shared_wait(Rc::clone(&t), poller, id, ctx.signal.clone(), w, on_progress).await?
-            } else {
-                wait(&t, &id, &ctx, w, on_progress.as_ref()).await?
-            };
-            Ok(to_js(&status))
+        planned.unwrap_or_else(|mut e| {
+            e.finish(self.cfg.api_key.as_deref());
+            err_answer(&e)
         })
     }
 
-    /// One page of models.
-    #[wasm_bindgen(js_name = "modelsList")]
-    pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| {
-            let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
-            let o = call_options(&opts, CALL_KEYS)?;
-            Ok::<_, ApiError>((models_query(&q, None)?, self.ctx(&o)?, wants_response(&o)))
-        })();
-        self.promise(move |t| async move {
-            let (query, ctx, want) = prep?;
-            let reply = fetch_json(&t, Endpoint::Models, None, &query, &ctx).await?;
-            Ok(with_response(to_js(&reply.decode(decode::models_page)?), &reply, want))
-        })
-    }
-
-    /// Every model, walking `meta.last_page` (at most 100 pages).
-    #[wasm_bindgen(js_name = "modelsAll")]
-    pub fn models_all(&self, query: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| {
-            let q = to_json(&query).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
-            models_query(&q, None)?;
-            Ok::<_, ApiError>((q, self.ctx(&call_options(&opts, PLAIN_KEYS)?)?))
-        })();
-        self.promise(move |t| async move {
-            let (q, ctx) = prep?;
-            Ok(to_js(&Json::Arr(all_models(&t, &q, &ctx).await?)))
-        })
-    }
-
-    /// Check params client-side (`op` is `images.generate` or `images.generatePrice`); resolves
-    /// when valid, rejects with the `ValidationError` the server would send. `{ model }` gives
-    /// the model object; otherwise the catalogue is fetched once and cached.
-    pub fn validate(&self, op: &str, params: JsValue, opts: JsValue) -> Promise {
-        let prep = (|| {
-            let (name, price) = match op.strip_suffix("Price") {
-                Some(base) => (base, true),
-                None => (op, false),
-            };
-            let op = find_op(name).ok_or_else(|| ApiError::invalid_option("operation", &format!("`{name}` is not a deAPI operation")))?;
-            let (params, files) = to_params(&params).map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
-            let o = call_options(&opts, &["signal", "timeoutMs", "model"])?;
-            let model = match o.data.get("model") {
-                Some(m @ Json::Obj(_)) => Some(decode::model(m)),
-                Some(Json::Null) | None => None,
-                Some(_) => return Err(ApiError::invalid_option("model", "must be a model object from models.list() or models.all()")),
-            };
-            Ok::<_, ApiError>((op, price, params, files, model, self.ctx(&o)?))
-        })();
-        self.promise(move |t| async move {
-            let (op, price, params, files, model, ctx) = prep?;
-            check_params(&t, op, price, &params, &files, model.as_ref(), &ctx).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+    /// After poll number `polls` of job `id` returned `status` (its JSON text), `waited` ms into the
+    /// wait: `{n: delay ms}` poll again after the delay, `{ok: status}` done, `{e}` failed or out of
+    /// time.
+    #[wasm_bindgen(js_name = "waitNext")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn wait_next(&self, id: &str, status: &str, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
+        let w = WaitOptions { poll_interval_ms: pi, max_poll_interval_ms: mp, max_wait_ms: mw };
+        let status = parse_json(status).unwrap_or(Json::Null);
+        match w.next(id, status, polls, waited) {
+            Next::PollIn(delay) => Out::new().num("n", delay).done(),
+            Next::Finished(Ok(s)) => Out::new().json("ok", &s).done(),
+            Next::Finished(Err(mut e)) => {
+                e.finish(self.cfg.api_key.as_deref());
+                err_answer(&e)
+            }
+        }
     }
 
     /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
-    /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (times in ms;
-    /// the facade makes them Dates).
+    /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (JSON text;
+    /// times in ms, the facade makes them Dates).
     #[wasm_bindgen(js_name = "rateLimits")]
-    pub fn rate_limits(&self) -> JsValue {
-        let num = |n: Option<f64>| n.map_or(Json::Null, Json::Num);
-        let text = |s: &Option<String>| s.as_deref().map_or(Json::Null, Json::str);
-        let quotas = self.t.quotas.borrow();
-        let buckets = quotas.buckets.iter().map(|q| {
-            let v = Json::Obj(vec![
-                ("bucket".into(), Json::str(&q.bucket)),
-                ("limit".into(), num(q.info.limit)),
-                ("remaining".into(), num(q.info.remaining)),
-                ("dailyLimit".into(), num(q.info.daily_limit)),
-                ("dailyRemaining".into(), num(q.info.daily_remaining)),
-                ("type".into(), text(&q.info.kind)),
-                ("source".into(), text(&q.info.source)),
-                ("resetAt".into(), num(q.reset_at_ms)),
-                ("dailyResetAt".into(), Json::Num(q.daily_reset_at_ms)),
-                ("updatedAt".into(), Json::Num(q.updated_at_ms)),
-            ]);
-            (q.bucket.clone(), v)
-        });
-        to_js(&Json::Obj(buckets.collect()))
+    pub fn rate_limits(&self) -> String {
+        let quotas = self.quotas.borrow();
+        let mut all = Out::new();
+        for q in &quotas.buckets {
+            let mut one = Out::new();
+            one.str("bucket", &q.bucket)
+                .opt_num("limit", q.info.limit)
+                .opt_num("remaining", q.info.remaining)
+                .opt_num("dailyLimit", q.info.daily_limit)
+                .opt_num("dailyRemaining", q.info.daily_remaining)
+                .opt_str("type", q.info.kind.as_deref())
+                .opt_str("source", q.info.source.as_deref())
+                .opt_num("resetAt", q.reset_at_ms)
+                .num("dailyResetAt", q.daily_reset_at_ms)
+                .num("updatedAt", q.updated_at_ms);
+            all.raw(&q.bucket, &one.done());
+        }
+        all.done()
     }
+}
 
-    /// The account balance: `{ balance }` (USD).
-    pub fn balance(&self, opts: JsValue) -> Promise {
-        let prep = call_options(&opts, CALL_KEYS).and_then(|o| Ok((self.ctx(&o)?, wants_response(&o))));
-        self.promise(move |t| async move {
-            let (ctx, want) = prep?;
-            let reply = fetch_json(&t, Endpoint::Balance, None, &[], &ctx).await?;
-            Ok(with_response(to_js(&reply.decode(decode::balance)?), &reply, want))
-        })
+/// A 2xx JSON body read by decoder `d`.
+fn decode_ok(d: u32, status: u16, body: &Json, id: &str) -> Result<Json, ApiError> {
+    match d {
+        D_SUBMIT => decode::submit(status, body).map(Json::Str),
+        D_PRICE => decode::price(status, body),
+        D_ENHANCED => decode::enhanced(status, body),
+        D_STATUS => jobs::decode_status(status, body, id),
+        D_MODELS => decode::models_page(status, body),
+        _ => decode::balance(status, body),
     }
 }
 
@@ -594,49 +691,201 @@ impl Core {
             return Err(ApiError::new(Kind::InvalidOptions, format!("DeapiClient options must be an object, got {kind}")));
         }
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime())?;
-        let mut hooks = Hooks::default();
-        let fetch = function_of(options, "fetch")?;
         for name in FUNCTION_OPTIONS {
-            let f = function_of(options, name)?;
-            match *name {
-                "onRequest" => hooks.on_request = f,
-                "onResponse" => hooks.on_response = f,
-                "onRetry" => hooks.on_retry = f,
-                "onError" => hooks.on_error = f,
-                _ => {}
+            let v = get(options, name);
+            if !v.is_undefined() && !v.is_null() && !v.is_function() {
+                return Err(ApiError::invalid_option(name, "must be a function"));
             }
         }
-        let scheduler = cfg.max_concurrency.map(|n| std::cell::RefCell::new(crate::ratelimit::Scheduler::new(n)));
-        Ok(Core {
-            t: Rc::new(Transport { cfg, fetch, hooks, models: Default::default(), quotas: Default::default(), scheduler, waiting: Default::default() }),
-            poller: Rc::default(),
-        })
+        let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
+        let show_headers = get(options, "onRequest").is_function();
+        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), files: Default::default(), show_headers })
     }
 
-    fn post(&self, op_name: &str, params: JsValue, opts: JsValue, price: bool) -> Promise {
-        let prep = (|| {
-            let op = find_op(op_name).ok_or_else(|| ApiError::invalid_option("operation", &format!("`{op_name}` is not a deAPI operation")))?;
-            let (params, files) = to_params(&params).map_err(|_| {
-                ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
-            })?;
-            let o = call_options(&opts, CALL_KEYS)?;
-            let ctx = self.ctx(&o)?;
-            let endpoint = if price { Endpoint::Price(op) } else { Endpoint::Submit(op) };
-            Ok::<_, ApiError>((build(&self.t.cfg, &endpoint, Some(&params), &[])?, files, ctx, op, params, wants_response(&o)))
-        })();
-        self.promise(move |t| async move {
-            let (req, files, ctx, op, params, want) = prep?;
-            if t.cfg.validate {
-                check_params(&t, op, price, &params, &files, None, &ctx).await?;
+    fn release_inner(&self, k: &str, limited: bool, learned: bool) {
+        if let Some(s) = &self.scheduler {
+            let quotas = self.quotas.borrow();
+            let quota = if learned { quotas.get(k) } else { None };
+            s.borrow_mut().finish(k, limited, quota);
+        }
+    }
+
+    /// Redact, cut, and name the job of a status call.
+    fn finish_for(&self, err: &mut ApiError, d: u32, id: &str) {
+        if d == D_STATUS && err.request_id.is_none() {
+            err.request_id = Some(id.to_owned());
+        }
+        err.finish(self.cfg.api_key.as_deref());
+    }
+
+    fn after_failure(&self, mut err: ApiError, outcome: Outcome, attempts: u32, submission: bool, d: u32, id: &str) -> String {
+        err.attempts = attempts;
+        match self.cfg.retry.decide(attempts, outcome, submission) {
+            Decision::Retry { delay_ms, reason } => {
+                self.finish_for(&mut err, d, id);
+                let mut o = Out::new();
+                o.num("r", delay_ms).str("why", reason.as_str()).raw("e", &error_text(&err));
+                o.done()
             }
-            let sync = op.sync;
-            let reply = t.send(&req, &files, &ctx).await?;
-            let data = match (price, sync) {
-                (true, _) => to_js(&reply.decode(decode::price)?),
-                (false, true) => to_js(&reply.decode(decode::enhanced)?),
-                (false, false) => JsValue::from_str(&reply.decode(decode::submit)?),
+            Decision::GiveUp { reason } => {
+                if reason == Reason::RetryAfterTooLong {
+                    if let Some(secs) = err.retry_after {
+                        let mut m = err.message.trim_end().to_owned();
+                        m.push_str(" Retry after ");
+                        m.push_str(&(secs.ceil() as u64).to_string());
+                        m.push_str(" s.");
+                        err.message = m;
+                    }
+                }
+                self.finish_for(&mut err, d, id);
+                err_answer(&err)
+            }
+        }
+    }
+
+    /// Client-side validation with the model given or looked up in the catalogue. `Ok(false)`: the
+    /// catalogue is needed first.
+    fn check(&self, op: &Op, price: bool, params: &Json, files: &[JsValue], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
+        let slug = params.get("model").and_then(Json::as_str);
+        let models = self.models.borrow();
+        let use_catalogue = model.is_none() && slug.is_some() && !op.sync;
+        if use_catalogue && models.is_none() && !no_catalogue {
+            return Ok(false);
+        }
+        let catalogue = if use_catalogue { models.as_deref() } else { None };
+        let found = catalogue.and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
+        let info = match (model, catalogue, found) {
+            (Some(m), _, _) => ModelInfo::Found(m),
+            (None, Some(_), Some(m)) => ModelInfo::Found(m),
+            (None, Some(_), None) => ModelInfo::Missing,
+            _ => ModelInfo::Unknown,
+        };
+        let sizes = |i: u32| files.get(i as usize).and_then(file_info);
+        validate::check(op, price, self.cfg.version, params, info, &sizes)?;
+        Ok(true)
+    }
+
+    fn plan_inner(&self, what: u32, name: &str, params: &JsValue, opts: &JsValue, n: f64) -> Result<String, ApiError> {
+        let not_op = |name: &str| {
+            let mut p = String::from("`");
+            p.push_str(name);
+            p.push_str("` is not a deAPI operation");
+            ApiError::invalid_option("operation", &p)
+        };
+        let allowed = match what {
+            STATUS | MODELS_PAGE => PLAIN_KEYS,
+            VALIDATE => VALIDATE_KEYS,
+            _ => CALL_KEYS,
+        };
+        if what == VALIDATE {
+            let (base, price) = match name.strip_suffix("Price") {
+                Some(base) => (base, true),
+                None => (name, false),
             };
-            Ok(with_response(data, &reply, want))
-        })
+            let op = find_op(base).ok_or_else(|| not_op(base))?;
+            let (params, files) = to_params(params).map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
+            let o = call_options(opts, allowed)?;
+            let model = match o.get("model") {
+                Some(m @ Json::Obj(_)) => Some(decode::model(m)),
+                Some(Json::Null) | None => None,
+                Some(_) => return Err(ApiError::invalid_option("model", "must be a model object from models.list() or models.all()")),
+            };
+            parse_call_timeout(&o, self.cfg.timeout_ms)?;
+            let done = self.check(op, price, &params, &files, model.as_ref(), n == 1.0)?;
+            return Ok(if done { "{\"v\":1}" } else { "{\"c\":1}" }.to_owned());
+        }
+        let o = call_options(opts, allowed)?;
+        let timeout = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+        let mut id = String::new();
+        let mut files = Vec::new();
+        let (endpoint, body, query, decoder) = match what {
+            SUBMIT | PRICE => {
+                let op = find_op(name).ok_or_else(|| not_op(name))?;
+                let (p, f) = to_params(params).map_err(|_| {
+                    ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
+                })?;
+                files = f;
+                let price = what == PRICE;
+                if self.cfg.validate && !self.check(op, price, &p, &files, None, n == 1.0)? {
+                    return Ok("{\"c\":1}".to_owned());
+                }
+                let d = match (price, op.sync) {
+                    (true, _) => D_PRICE,
+                    (false, true) => D_ENHANCED,
+                    (false, false) => D_SUBMIT,
+                };
+                (if price { Endpoint::Price(op) } else { Endpoint::Submit(op) }, Some(p), Vec::new(), d)
+            }
+            STATUS => {
+                id = request_id(params)?;
+                (Endpoint::Job(""), None, Vec::new(), D_STATUS)
+            }
+            MODELS | MODELS_PAGE => {
+                let q = to_json(params).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
+                let mut query = models_query(&q, None)?;
+                if what == MODELS_PAGE {
+                    query = models_query(&q, Some(n.max(1.0)))?;
+                }
+                (Endpoint::Models, None, query, D_MODELS)
+            }
+            _ => (Endpoint::Balance, None, Vec::new(), D_BALANCE),
+        };
+        let endpoint = if what == STATUS { Endpoint::Job(&id) } else { endpoint };
+        let req = build(&self.cfg, &endpoint, body.as_ref(), &query)?;
+        let mut out = Out::new();
+        out.str("m", req.method).str("u", &req.url);
+        let headers = |list: &[(String, String)]| {
+            let mut h = Out::new();
+            for (k, v) in list {
+                h.str(k, v);
+            }
+            h.done()
+        };
+        out.raw("h", &headers(&req.headers));
+        if self.show_headers {
+            out.raw("rh", &headers(&req.redacted_headers()));
+        }
+        match &req.body {
+            Some(ReqBody::Json(j)) => {
+                let mut text = String::new();
+                write_json(&mut text, j);
+                out.str("b", &text);
+            }
+            Some(ReqBody::Multipart(parts)) => {
+                let mut list = String::from("[");
+                for (at, (field, part)) in parts.iter().enumerate() {
+                    if at > 0 {
+                        list.push(',');
+                    }
+                    list.push('[');
+                    write_json_str(&mut list, field);
+                    list.push(',');
+                    match part {
+                        Part::Text(t) => write_json_str(&mut list, t),
+                        Part::Num(x) => write_num(&mut list, *x),
+                        Part::File(f) => match files.get(*f as usize) {
+                            Some(v) => list.push_str(&upload_text(v, *f as usize, field)),
+                            None => list.push_str("null"),
+                        },
+                    }
+                    list.push(']');
+                }
+                list.push(']');
+                out.raw("p", &list);
+                if !files.is_empty() {
+                    out.num("f", files.len() as f64);
+                }
+            }
+            None => {}
+        }
+        out.num("t", timeout)
+            .raw("w", if want_response(&o) { "true" } else { "false" })
+            .num("d", f64::from(decoder))
+            .raw("s", if req.is_submission { "true" } else { "false" })
+            .str("k", req.bucket)
+            .raw("l", if matches!(req.bucket, "models" | "balance") { "false" } else { "true" })
+            .str("i", &id);
+        *self.files.borrow_mut() = files;
+        Ok(out.done())
     }
 }

@@ -116,7 +116,7 @@ impl RateLimit {
     }
 }
 
-/// The response headers the SDK reads, gathered by the transport.
+/// The response headers the SDK reads (the facade passes their values to `Core::decide`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseMeta {
     pub status: u16,

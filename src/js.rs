@@ -1,10 +1,7 @@
-//! The JS side of data: JS values ↔ [`Json`], the ONE place an [`ApiError`] becomes a JS error
-//! object, and calling user hooks.
+//! The JS side of data: JS values ↔ [`Json`], JSON text out, and the uploads among the params.
 
-use crate::error::{ApiError, Body};
 use crate::json::{Json, MAX_DEPTH};
-use js_sys::{Array, Function, Object, Reflect};
-use std::cell::RefCell;
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -141,7 +138,7 @@ pub fn write_json(out: &mut String, j: &Json) {
 /// the point are written exactly with integer arithmetic (m / 10^k, both exact, is one correctly
 /// rounded division, as is the runtime's reading of "m e-k"); anything else — rare — is written by
 /// the runtime's own `Number#toString`, so no float formatter is compiled in.
-fn write_num(out: &mut String, n: f64) {
+pub fn write_num(out: &mut String, n: f64) {
     if !n.is_finite() {
         return out.push_str("null");
     }
@@ -189,17 +186,6 @@ pub fn keys(v: &JsValue) -> Vec<String> {
     }
 }
 
-thread_local! {
-    static ERROR_FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
-}
-
-/// Installed once by the JS facade: `(props) => new <props.name>(props)`, so that every
-/// rejection is an instance of the package's exported `Error` subclasses.
-#[wasm_bindgen(js_name = "__setErrorFactory")]
-pub fn set_error_factory(factory: Function) {
-    ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
-}
-
 /// `s` as a JSON string literal.
 pub fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -220,135 +206,4 @@ pub fn write_json_str(out: &mut String, s: &str) {
         }
     }
     out.push('"');
-}
-
-/// The properties of an error, as the JS classes receive them. Crossing into JS costs per
-/// property, so field errors travel as one JSON text (`errorsJson`: `[[field, message], …]`) and a
-/// JSON body as its original text (`bodyText`), parsed on the JS side.
-pub fn error_props(e: &ApiError, body_text: Option<&str>) -> JsValue {
-    let o = object(&[
-        ("name", e.kind.class_name().into()),
-        ("code", e.kind.code().into()),
-        ("message", e.message.as_str().into()),
-        ("attempts", e.attempts.into()),
-    ]);
-    let opt_num = |k: &str, n: Option<f64>| {
-        if let Some(n) = n {
-            set(&o, k, &n.into());
-        }
-    };
-    opt_num("status", e.status.map(f64::from));
-    opt_num("retryAfter", e.retry_after);
-    if !e.errors.is_empty() {
-        let mut json = String::from("[");
-        for (i, f) in e.errors.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push('[');
-            write_json_str(&mut json, &f.field);
-            json.push(',');
-            write_json_str(&mut json, &f.message);
-            json.push(']');
-        }
-        json.push(']');
-        set(&o, "errorsJson", &json.into());
-    }
-    match (&e.body, body_text) {
-        (Some(Body::Json(_)), Some(text)) => set(&o, "bodyText", &text.into()),
-        (Some(Body::Json(j)), None) => set(&o, "body", &to_js(j)),
-        (Some(Body::Text(t)), _) => set(&o, "body", &t.as_str().into()),
-        (None, _) => {}
-    }
-    if let Some(id) = &e.request_id {
-        set(&o, "requestId", &id.as_str().into());
-    }
-    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
-    if let Some(rl) = &e.rate_limit {
-        let r = object(&[
-            ("limit", num(rl.limit)),
-            ("remaining", num(rl.remaining)),
-            ("dailyLimit", num(rl.daily_limit)),
-            ("dailyRemaining", num(rl.daily_remaining)),
-            ("type", text(&rl.kind)),
-            ("source", text(&rl.source)),
-            ("resetAt", num(rl.reset_at_ms)),
-        ]);
-        set(&o, "rateLimit", &r);
-    }
-    if let Some(job) = &e.job {
-        let flag = |v: Option<bool>| v.map_or(JsValue::NULL, JsValue::from_bool);
-        set(&o, "errorCode", &text(&job.error_code));
-        set(&o, "errorMessage", &text(&job.error_message));
-        set(&o, "errorReason", &text(&job.error_reason));
-        set(&o, "retryable", &flag(job.retryable));
-        set(&o, "refunded", &flag(job.refunded));
-    }
-    o
-}
-
-/// The JS error object for `e`: an instance of the facade's class for `e.kind`, or a plain
-/// `Error` with the same properties when the core is used without the facade. `body_text` is the
-/// response's JSON text when it may be handed to JS as is (it holds no secret).
-pub fn error_to_js(e: &ApiError, cause: Option<&JsValue>, body_text: Option<&str>) -> JsValue {
-    let props = error_props(e, body_text);
-    if let Some(c) = cause {
-        set(&props, "cause", c);
-    }
-    let made = ERROR_FACTORY.with(|f| f.borrow().as_ref().map(|f| f.call1(&JsValue::UNDEFINED, &props)));
-    match made {
-        Some(Ok(err)) => err,
-        _ => {
-            // Without the facade: a plain Error with the decoded fields.
-            let err = js_sys::Error::new(&e.message);
-            let _ = Object::assign(&err, props.unchecked_ref());
-            let errors: Array = e
-                .errors
-                .iter()
-                .map(|f| object(&[("field", f.field.as_str().into()), ("message", f.message.as_str().into())]))
-                .collect();
-            set(&err, "errors", &errors);
-            let field_errors = Object::new();
-            for (field, msgs) in e.field_errors() {
-                let list: Array = msgs.into_iter().map(JsValue::from_str).collect();
-                // an own data property even for a field named `__proto__`
-                let desc = object(&[("value", list.into()), ("enumerable", true.into()), ("writable", true.into()), ("configurable", true.into())]);
-                Object::define_property(&field_errors, &field.into(), desc.unchecked_ref());
-            }
-            set(&err, "fieldErrors", &field_errors);
-            err.into()
-        }
-    }
-}
-
-/// Call a user hook with one argument. Hooks observe; what they throw or return is ignored so
-/// that a faulty logger cannot break a request.
-pub fn call_hook(hook: Option<&Function>, event: &JsValue) {
-    if let Some(f) = hook {
-        let _ = f.call1(&JsValue::UNDEFINED, event);
-    }
-}
-
-/// `{k: v, …}` from pairs.
-pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o: JsValue = Object::new().into();
-    for (k, v) in pairs {
-        set(&o, k, v);
-    }
-    o
-}
-
-/// Header pairs → a plain `{name: value}` object.
-pub fn headers_object(headers: &[(String, String)]) -> JsValue {
-    let o: JsValue = Object::new().into();
-    for (k, v) in headers {
-        set(&o, k, &JsValue::from_str(v));
-    }
-    o
-}
-
-/// A list of strings → JS array.
-pub fn string_array<'a>(items: impl Iterator<Item = &'a str>) -> JsValue {
-    items.map(JsValue::from_str).collect::<Array>().into()
 }

@@ -13,8 +13,10 @@
 //! - [`json`]     the JSON value the pure modules work on
 //! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
-//! Only [`transport`] (fetch, timers, abort) and [`js`] (JS values and error objects) touch JS;
-//! [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps;
+//! Only [`js`] (JS values → [`json::Json`], uploads) and [`client`] touch JS. [`client`] is the
+//! `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps. It is sans-I/O: synchronous
+//! decisions (plan a request, decide on its response or failure, gate it, schedule the next poll);
+//! the facade runs `fetch`, timers and hooks, so no future or closure lives in the module;
 //! [`panic`] is the module's start function: a panic hook that writes one readable `console.error` line.
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
@@ -35,4 +37,3 @@ pub mod webhook;
 pub mod client;
 pub mod js;
 pub mod panic;
-pub mod transport;

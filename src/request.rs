@@ -19,9 +19,9 @@ pub struct HttpRequest {
 /// A request body: JSON when there is no file, multipart when there is one (deapi-api.md §2.2).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
-    /// Serialised by the transport with the runtime's `JSON.stringify`.
+    /// Written as JSON text by `client::Core::plan`.
     Json(Json),
-    /// Form fields in order; the transport builds a `FormData` from them.
+    /// Form fields in order; the facade builds a `FormData` from them.
     Multipart(Vec<(String, Part)>),
 }
 

@@ -234,7 +234,7 @@ fn shown(tolerance_sec: f64) -> String {
 // JS binding: `verifyWebhook(options)`. The facade wraps it in a promise (`js/facade.js`).
 // =================================================================================================
 
-use crate::js::{error_to_js, get, set};
+use crate::js::get;
 use js_sys::{Array, ArrayBuffer, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -242,12 +242,10 @@ use wasm_bindgen::prelude::*;
 /// or throws a `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
 #[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook_js(options: &JsValue) -> Result<JsValue, JsValue> {
-    verify_options(options).map_err(|e| {
-        let err = error_to_js(&e, None, None);
-        if let Some(reason) = reason_of(&e) {
-            set(&err, "reason", &JsValue::from_str(reason));
-        }
-        err
+    // An error is thrown as the JSON text of its props; the facade makes the error object.
+    verify_options(options).map_err(|mut e| {
+        e.finish(None);
+        JsValue::from_str(&crate::client::error_text(&e))
     })
 }
 

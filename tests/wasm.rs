@@ -1,51 +1,51 @@
-//! wasm-bindgen tests of the JS boundary: value conversion, the error objects, and the transport's
-//! retry loop, timeout and abort through an injected `fetch` (no server needed). The same tests
-//! run in Node (`cargo test --target wasm32-unknown-unknown`) and in headless Chromium
-//! (`WASM_BINDGEN_USE_BROWSER=1`).
+//! wasm-bindgen tests of the JS boundary: value conversion, and the sans-I/O core as the facade
+//! drives it — plans, verdicts on responses and failures, the scheduler's gate, the wait schedule —
+//! with real JS values (uploads, AbortSignal-free; the I/O itself is the facade's, tested over the
+//! built package in tests/js and tests/reliability). The same tests run in Node (`cargo test
+//! --target wasm32-unknown-unknown`), in headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`) and in a
+//! dedicated worker.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use deapi_wasm::api::Endpoint;
-use deapi_wasm::client::Core;
-use deapi_wasm::config::{parse_options, Runtime};
-use deapi_wasm::error::{ApiError, Kind};
-use deapi_wasm::js::{error_to_js, get, to_js, to_json};
+use deapi_wasm::client::{error_text, header_names, Core};
+use deapi_wasm::error::{ApiError, FieldError, Kind};
+use deapi_wasm::js::{get, to_js, to_json};
 use deapi_wasm::json::{Json, MAX_DEPTH};
-use deapi_wasm::request::build;
-use deapi_wasm::transport::{sleep, CallCtx, Hooks, Transport};
-use js_sys::{Array, Function, Promise, Reflect, JSON};
+use js_sys::{Function, Reflect, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 fn js(text: &str) -> JsValue {
     JSON::parse(text).unwrap()
 }
 
-/// A fetch that answers from a script: each entry is `[status, body]` or `"hang"`; it records
-/// every call in `calls`.
-fn scripted_fetch(script: &str) -> (Function, Array) {
-    let calls = Array::new();
-    let f = Function::new_with_args(
-        "script, calls",
-        "return (url, init) => { calls.push({ url, init }); const s = script.shift();
-           if (s === 'hang') return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
-           return Promise.resolve(new Response(s[1], { status: s[0], headers: s[2] || {} })); }",
-    );
-    let fetch = f.call2(&JsValue::UNDEFINED, &js(script), &calls).unwrap();
-    (fetch.unchecked_into(), calls)
+/// A core answer (JSON text) as a JS value.
+fn answer(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
 
-fn transport(fetch: Function, extra: &str) -> Transport {
-    let opts = format!(r#"{{"apiKey":"1|wasmtestkey","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#);
-    let cfg = parse_options(&to_json(&js(&opts)).unwrap(), &[], Runtime::Server).unwrap();
-    Transport { cfg, fetch: Some(fetch), hooks: Hooks::default(), models: Default::default(), quotas: Default::default(), scheduler: None, waiting: Default::default() }
+fn s(v: &JsValue, path: &str) -> String {
+    let mut v = v.clone();
+    for k in path.split('.') {
+        v = get(&v, k);
+    }
+    v.as_string().unwrap_or_else(|| format!("<{v:?}>"))
 }
 
-fn ctx() -> CallCtx {
-    CallCtx { signal: None, timeout_ms: 5_000.0 }
+fn n(v: &JsValue, path: &str) -> f64 {
+    let mut v = v.clone();
+    for k in path.split('.') {
+        v = get(&v, k);
+    }
+    v.as_f64().unwrap_or(f64::NAN)
 }
+
+fn core(extra: &str) -> Core {
+    Core::new(js(&format!(r#"{{"apiKey":"1|wasmtestkey123","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#))).ok().unwrap()
+}
+
+const BALANCE: u32 = 4;
+const D_BALANCE: u32 = 5;
 
 #[wasm_bindgen_test]
 fn json_round_trip_keeps_order_and_types() {
@@ -67,113 +67,150 @@ fn deep_js_values_are_cut() {
 }
 
 #[wasm_bindgen_test]
-fn errors_become_js_errors_with_every_property() {
+fn error_props_carry_every_field_and_pairs() {
     let mut e = ApiError::new(Kind::Validation, "The width field must be at least 256.");
     e.status = Some(422);
-    e.errors = vec![deapi_wasm::error::FieldError { field: "width".into(), message: "The width field must be at least 256.".into() }];
-    let v = error_to_js(&e, None, None);
-    assert!(v.is_instance_of::<js_sys::Error>());
-    assert_eq!(get(&v, "name").as_string().unwrap(), "ValidationError");
-    assert_eq!(get(&v, "code").as_string().unwrap(), "validation");
-    assert_eq!(get(&v, "status").as_f64(), Some(422.0));
-    assert_eq!(JSON::stringify(&get(&v, "fieldErrors")).unwrap(), r#"{"width":["The width field must be at least 256."]}"#);
-    assert_eq!(JSON::stringify(&get(&v, "errors")).unwrap(), r#"[{"field":"width","message":"The width field must be at least 256."}]"#);
+    e.errors = vec![FieldError { field: "width".into(), message: "The width field must be at least 256.".into() }];
+    let v = answer(&error_text(&e));
+    assert_eq!(s(&v, "name"), "ValidationError");
+    assert_eq!(s(&v, "code"), "validation");
+    assert_eq!(n(&v, "status"), 422.0);
+    assert_eq!(JSON::stringify(&get(&v, "pairs")).unwrap(), r#"[["width","The width field must be at least 256."]]"#);
 }
 
 #[wasm_bindgen_test]
-fn bad_options_throw_invalid_options() {
+fn bad_options_throw_invalid_options_props() {
     let err = Core::new(js(r#"{"apiKey":"1|abcdef","maxRetries":-1}"#)).err().unwrap();
-    assert_eq!(get(&err, "name").as_string().unwrap(), "InvalidOptionsError");
-    assert!(get(&err, "message").as_string().unwrap().contains("`maxRetries`"));
+    let props = answer(&err.as_string().unwrap());
+    assert_eq!(s(&props, "name"), "InvalidOptionsError");
+    assert!(s(&props, "message").contains("`maxRetries`"));
+    // a function where data is expected, and data where a function is expected
+    let bad = js(r#"{"apiKey":"1|abcdef","onRetry":5}"#);
+    let props = answer(&Core::new(bad).err().unwrap().as_string().unwrap());
+    assert_eq!(s(&props, "message"), "Invalid option `onRetry`: must be a function");
 }
 
 #[wasm_bindgen_test]
-async fn retries_server_errors_then_succeeds() {
-    let (fetch, calls) = scripted_fetch(
-        r#"[[500,"{\"message\":\"Server Error\"}"],[502,"<html>bad gateway</html>",{"content-type":"text/html"}],[503,""],[200,"{\"data\":{\"balance\":5}}"]]"#,
-    );
-    let t = transport(fetch, "");
-    let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let reply = t.send(&req, &[], &ctx()).await.ok().unwrap();
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.body.get("data").unwrap().get("balance"), Some(&Json::Num(5.0)));
-    assert_eq!(calls.length(), 4);
-    let init = get(&calls.get(0), "init");
-    let headers = get(&init, "headers");
-    assert_eq!(get(&headers, "Authorization").as_string().unwrap(), "Bearer 1|wasmtestkey");
-    assert_eq!(get(&headers, "Accept").as_string().unwrap(), "application/json");
-    assert_eq!(get(&calls.get(0), "url").as_string().unwrap(), "https://api.test/api/v2/account/balance");
+fn a_plan_has_the_request_and_what_decides_it() {
+    let c = core("");
+    let p = answer(&c.plan(BALANCE, "", JsValue::UNDEFINED, js(r#"{"timeoutMs":1234,"withResponse":true}"#), 0.0));
+    assert_eq!(s(&p, "m"), "GET");
+    assert_eq!(s(&p, "u"), "https://api.test/api/v2/account/balance");
+    assert_eq!(s(&p, "h.Authorization"), "Bearer 1|wasmtestkey123");
+    assert_eq!(s(&p, "h.Accept"), "application/json");
+    assert!(get(&p, "rh").is_undefined(), "redacted headers only with an onRequest hook");
+    assert_eq!((n(&p, "t"), n(&p, "d")), (1234.0, f64::from(D_BALANCE)));
+    assert_eq!(get(&p, "w"), JsValue::TRUE);
+    assert_eq!(s(&p, "k"), "balance");
+    // unknown call options are refused, naming the accepted ones
+    let e = answer(&c.plan(BALANCE, "", JsValue::UNDEFINED, js(r#"{"tiemoutMs":5}"#), 0.0));
+    assert!(s(&e, "e.message").contains("`tiemoutMs`: unknown call option (accepted: signal, timeoutMs, withResponse)"));
 }
 
 #[wasm_bindgen_test]
-async fn gives_up_after_max_retries_with_the_last_error() {
-    let (fetch, calls) = scripted_fetch(r#"[[500,"{}"],[500,"{}"],[500,"{}"],[500,"{\"message\":\"last\"}"]]"#);
-    let t = transport(fetch, "");
-    let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let f = t.send(&req, &[], &ctx()).await.err().unwrap();
-    assert_eq!((f.err.kind, f.err.status, f.err.attempts, f.err.message.as_str()), (Kind::Server, Some(500), 4, "last"));
-    assert_eq!(calls.length(), 4);
+fn posts_carry_json_text_and_uploads_become_parts() {
+    let c = core("");
+    let p = answer(&c.plan(0, "images.generate", js(r#"{"prompt":"fox","width":512,"negative_prompt":null}"#), JsValue::UNDEFINED, 0.0));
+    assert_eq!(s(&p, "m"), "POST");
+    assert_eq!(s(&p, "b"), r#"{"prompt":"fox","width":512}"#);
+    assert_eq!(s(&p, "h.Content-Type"), "application/json");
+    assert_eq!(get(&p, "s"), JsValue::TRUE);
+    // a PNG as bytes: multipart, the type sniffed, a file name made
+    let params = js(r#"{"prompt":"fox","steps":4}"#);
+    let png = js_sys::Uint8Array::from(&[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0][..]);
+    Reflect::set(&params, &"image".into(), &png).unwrap();
+    let p = answer(&c.plan(0, "images.edit", params, JsValue::UNDEFINED, 0.0));
+    assert!(get(&p, "b").is_undefined());
+    assert_eq!(JSON::stringify(&get(&p, "p")).unwrap(), r#"[["prompt","fox"],["steps",4],["image",{"f":0,"w":0,"t":"image/png","n":"image.png","o":0}]]"#);
+    let files = c.files();
+    assert_eq!(files.length(), 1);
+    assert!(files.get(0).is_instance_of::<js_sys::Uint8Array>());
+    assert_eq!(c.files().length(), 0, "files() hands the uploads over once");
 }
 
 #[wasm_bindgen_test]
-async fn json_body_is_sent_for_posts() {
-    let (fetch, calls) = scripted_fetch(r#"[[200,"{\"data\":{\"request_id\":\"r1\"}}"]]"#);
-    let t = transport(fetch, "");
-    let op = deapi_wasm::api::find_op("images.generate").unwrap();
-    let params = to_json(&js(r#"{"prompt":"fox","width":512,"negative_prompt":null}"#)).unwrap();
-    let req = build(&t.cfg, &Endpoint::Submit(op), Some(&params), &[]).unwrap();
-    t.send(&req, &[], &ctx()).await.ok().unwrap();
-    let init = get(&calls.get(0), "init");
-    assert_eq!(get(&init, "method").as_string().unwrap(), "POST");
-    assert_eq!(get(&init, "body").as_string().unwrap(), r#"{"prompt":"fox","width":512}"#);
+fn verdicts_retry_server_errors_then_give_up_with_the_last() {
+    let c = core("");
+    for attempt in 1..=3 {
+        let v = answer(&c.decide(D_BALANCE, false, "balance", false, "", attempt, 500, "", r#"{"message":"Server Error"}"#, false));
+        assert_eq!(n(&v, "r"), f64::from(1u32 << (attempt - 1)), "attempt {attempt}");
+        assert_eq!(s(&v, "why"), "server_error");
+        assert_eq!(s(&v, "e.name"), "ServerError");
+    }
+    let v = answer(&c.decide(D_BALANCE, false, "balance", false, "", 4, 502, "text/html", "<html>bad gateway</html>", false));
+    assert!(get(&v, "r").is_undefined());
+    assert_eq!((s(&v, "e.name"), n(&v, "e.status"), n(&v, "e.attempts")), ("ServerError".into(), 502.0, 4.0));
+    let ok = answer(&c.decide(D_BALANCE, false, "balance", false, "", 1, 200, "", r#"{"data":{"balance":5}}"#, false));
+    assert_eq!((n(&ok, "ok.balance"), n(&ok, "st")), (5.0, 200.0));
+    assert!(get(&ok, "rl").is_null());
 }
 
 #[wasm_bindgen_test]
-async fn a_hang_times_out_per_attempt() {
-    let (fetch, calls) = scripted_fetch(r#"["hang","hang"]"#);
-    let t = transport(fetch, r#","maxRetries":1"#);
-    let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let f = t.send(&req, &[], &CallCtx { signal: None, timeout_ms: 20.0 }).await.err().unwrap();
-    assert_eq!((f.err.kind, f.err.attempts), (Kind::Timeout, 2));
-    assert_eq!(calls.length(), 2);
+fn rate_limit_headers_are_read_in_order_and_recorded() {
+    let c = core("");
+    let names: Vec<String> = header_names().split(',').map(str::to_owned).collect();
+    let value = |name: &str| match name {
+        "x-ratelimit-limit" => "10",
+        "x-ratelimit-remaining" => "7",
+        "x-ratelimit-type" => "minute",
+        _ => "",
+    };
+    let headers = names.iter().map(|h| value(h)).collect::<Vec<_>>().join("\n");
+    let ok = answer(&c.decide(0, true, "images/generations", true, "", 1, 200, &headers, r#"{"data":{"request_id":"r1"}}"#, false));
+    assert_eq!(s(&ok, "ok"), "r1");
+    assert_eq!((n(&ok, "rl.limit"), n(&ok, "rl.remaining"), s(&ok, "rl.type")), (10.0, 7.0, "minute".into()));
+    let all = answer(&c.rate_limits());
+    assert_eq!(n(&all, "images/generations.remaining"), 7.0);
 }
 
 #[wasm_bindgen_test]
-async fn the_callers_signal_aborts_a_request() {
-    let (fetch, _calls) = scripted_fetch(r#"["hang"]"#);
-    let t = transport(fetch, "");
-    let req = build(&t.cfg, &Endpoint::Balance, None, &[]).unwrap();
-    let controller = web_sys::AbortController::new().unwrap();
-    let c2 = controller.clone();
-    let abort_later = gloo_timers::callback::Timeout::new(10, move || c2.abort());
-    let f = t.send(&req, &[], &CallCtx { signal: Some(controller.signal()), timeout_ms: 5_000.0 }).await.err().unwrap();
-    drop(abort_later);
-    assert_eq!((f.err.kind, f.err.attempts), (Kind::Aborted, 1));
+fn failures_name_the_fault_and_never_the_key() {
+    let c = core(r#","maxRetries":1"#);
+    let v = answer(&c.fail(D_BALANCE, false, "balance", false, "", 1, 0, 20.0, "", "", false));
+    assert_eq!(s(&v, "why"), "timeout");
+    let v = answer(&c.fail(D_BALANCE, false, "balance", false, "", 2, 0, 20.0, "", "", false));
+    assert_eq!((s(&v, "e.name"), s(&v, "e.message")), ("RequestTimeoutError".into(), "deAPI did not answer within 20 ms (timeoutMs)".into()));
+    let v = answer(&c.fail(D_BALANCE, false, "balance", false, "", 2, 1, 20.0, "fetch failed", "ECONNREFUSED", false));
+    assert_eq!(s(&v, "e.message"), "Could not reach deAPI at https://api.test: fetch failed (ECONNREFUSED)");
+    // a body that echoes the key (or its secret half) comes out without it
+    let v = answer(&c.decide(D_BALANCE, false, "balance", false, "", 2, 400, "", r#"{"message":"bad key 1|wasmtestkey123","echo":"wasmtestkey123"}"#, false));
+    let text = JSON::stringify(&v).unwrap().as_string().unwrap();
+    assert!(!text.contains("wasmtestkey123"), "{text}");
+    assert_eq!(s(&v, "e.body.echo"), "[REDACTED]");
 }
 
 #[wasm_bindgen_test]
-async fn sleep_stops_early_on_abort() {
-    let controller = web_sys::AbortController::new().unwrap();
-    let c2 = controller.clone();
-    let _t = gloo_timers::callback::Timeout::new(5, move || c2.abort_with_reason(&JsValue::from_str("stop")));
-    let started = js_sys::Date::now();
-    let r = sleep(60_000.0, Some(&controller.signal())).await;
-    assert_eq!(r.err().and_then(|v| v.as_string()).as_deref(), Some("stop"));
-    assert!(js_sys::Date::now() - started < 30_000.0);
-    assert!(sleep(1.0, None).await.is_ok());
+fn the_scheduler_gate_caps_concurrency() {
+    let open = core("");
+    assert_eq!(open.gate("jobs", true, 0), r#"{"g":1}"#);
+    let c = core(r#","maxConcurrency":1"#);
+    assert_eq!(c.gate("balance", false, 0), r#"{"g":1}"#);
+    assert_eq!(c.gate("balance", false, 0), r#"{"s":1}"#);
+    c.release("balance", false);
+    assert_eq!(c.gate("balance", false, 0), r#"{"g":1}"#);
 }
 
 #[wasm_bindgen_test]
-async fn core_rejects_with_error_objects() {
-    let (fetch, _calls) = scripted_fetch(r#"[[401,"{\"message\":\"Unauthenticated.\"}"]]"#);
-    let opts = js(r#"{"apiKey":"1|abcdef","baseUrl":"https://api.test","dangerouslyAllowBrowser":true}"#);
-    Reflect::set(&opts, &"fetch".into(), &fetch).unwrap();
-    let core = Core::new(opts).ok().unwrap();
-    let p: Promise = core.balance(JsValue::UNDEFINED);
-    let err = JsFuture::from(p).await.err().unwrap();
-    assert_eq!(get(&err, "name").as_string().unwrap(), "AuthenticationError");
-    assert_eq!(get(&err, "status").as_f64(), Some(401.0));
-    assert_eq!(get(&err, "message").as_string().unwrap(), "Unauthenticated.");
+fn the_wait_schedule_backs_off_and_ends() {
+    let c = core("");
+    let w = answer(&c.wait_plan(JsValue::from_str(" job-1 "), js(r#"{"pollIntervalMs":100,"maxPollIntervalMs":150}"#)));
+    assert_eq!((s(&w, "i"), n(&w, "pi"), n(&w, "mp"), n(&w, "mw")), ("job-1".into(), 100.0, 150.0, 600_000.0));
+    let running = r#"{"status":"processing","progress":10}"#;
+    assert_eq!(n(&answer(&c.wait_next("job-1", running, 1, 0.0, 100.0, 150.0, 600_000.0)), "n"), 100.0);
+    assert_eq!(n(&answer(&c.wait_next("job-1", running, 2, 100.0, 100.0, 150.0, 600_000.0)), "n"), 150.0);
+    let done = answer(&c.wait_next("job-1", r#"{"status":"done","result_url":"u"}"#, 3, 300.0, 100.0, 150.0, 600_000.0));
+    assert_eq!(s(&done, "ok.result_url"), "u");
+    let failed = answer(&c.wait_next("job-1", r#"{"status":"error","error_code":"oom"}"#, 3, 300.0, 100.0, 150.0, 600_000.0));
+    assert_eq!((s(&failed, "e.name"), s(&failed, "e.requestId")), ("JobFailedError".into(), "job-1".into()));
+    let late = answer(&c.wait_next("job-1", running, 9, 700_000.0, 100.0, 150.0, 600_000.0));
+    assert_eq!(s(&late, "e.name"), "JobTimeoutError");
+    // a bad id is refused before any request
+    assert_eq!(s(&answer(&c.wait_plan(JsValue::from_f64(1.0), JsValue::UNDEFINED)), "e.name"), "InvalidOptionsError");
+}
+
+#[wasm_bindgen_test]
+fn functions_are_not_json() {
+    assert!(to_json(&Function::new_no_args("")).is_err());
 }
 
 #[wasm_bindgen_test]

@@ -4,8 +4,8 @@
 // and all four hooks; at the end the key must appear nowhere in what the SDK handed out.
 //
 // How the backoff delays are measured: `recordTimers` (support.mjs) wraps `globalThis.setTimeout`
-// around the call and records every delay, marking the calls whose immediate caller is the package's
-// wasm glue (gloo-timers → wasm-bindgen → global `setTimeout`). Of those SDK timers, the per-attempt
+// around the call and records every delay, marking the calls whose immediate caller is the package
+// (the facade in pkg/dist, which runs the core's timers with the global `setTimeout`). Of those SDK timers, the per-attempt
 // timeout is the one made with exactly `timeoutMs` at the start of every attempt (each test picks a
 // `timeoutMs` no backoff delay can equal); every other SDK timer is a backoff sleep, in order. The
 // mock runs in this process too, but its timers (slowBody, resetMidBody) are not the SDK's caller.

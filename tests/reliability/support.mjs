@@ -121,7 +121,7 @@ export async function recordTimers(fn, { compress } = {}) {
   const records = [];
   globalThis.setTimeout = function patchedSetTimeout(cb, ms, ...args) {
     const caller = new Error().stack.split("\n")[2] ?? "";
-    const fromSdk = /deapi_wasm\.js/.test(caller);
+    const fromSdk = /pkg[\\/]dist[\\/]/.test(caller);
     records.push({ ms, sdk: fromSdk });
     const wait = fromSdk && compress ? compress(ms) : ms;
     return original.call(this, cb, wait, ...args);
