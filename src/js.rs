@@ -186,24 +186,48 @@ pub fn keys(v: &JsValue) -> Vec<String> {
     }
 }
 
-/// `s` as a JSON string literal.
+/// `s` as a JSON string literal. Runs without escapes are copied whole (bodies are mostly plain).
 pub fn write_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                for nibble in [(c as u32) >> 4, (c as u32) & 15] {
-                    out.push(char::from_digit(nibble, 16).unwrap_or('0'));
-                }
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is an ASCII byte, so both cuts are on char boundaries
+        out.push_str(s.get(start..i).unwrap_or_default());
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            for nibble in [b >> 4, b & 15] {
+                out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
             }
-            c => out.push(c),
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_parse_back_to_the_same_text() {
+        let samples = ["", "plain", "quote \" and \\ backslash", "lines\n\r\ttabs", "\u{0}\u{1}\u{8}\u{c}\u{1f} controls", "é ü 漢字 🦊", "\\u0041", "end\"", "\"start"];
+        for s in samples {
+            let mut out = String::new();
+            write_json_str(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s, "{out}");
         }
     }
-    out.push('"');
 }

@@ -439,9 +439,20 @@ pub fn parse_number(s: &str) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
+/// Does `hay` contain `needle`? Most strings here are short, so a scan for the first byte beats
+/// setting up the standard substring searcher for each one; long ones use it.
+fn contains(hay: &str, needle: &str) -> bool {
+    if hay.len() >= 256 {
+        return hay.contains(needle);
+    }
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else { return true };
+    h.iter().enumerate().any(|(i, &b)| b == first && h.get(i + 1..i + 1 + rest.len()) == Some(rest))
+}
+
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
 pub fn redact_str(s: &mut String, secret: &str) {
-    if secret.len() >= 3 && s.contains(secret) {
+    if secret.len() >= 3 && contains(s, secret) {
         *s = s.replace(secret, "[REDACTED]");
     }
 }
