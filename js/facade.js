@@ -292,12 +292,13 @@ function createApi(wasm, isReady) {
       }
     }
 
-    /** Send a plan, retrying as the core says, until a 2xx (`{ ok, st, rl }`) or the final error. */
-    async function send(p, signal) {
+    /** Send a plan, retrying as the core says, until a 2xx (`{ ok, st, rl }`) or the final error.
+     * `poll` (`{ w, polls, started }`): a wait()'s status poll, whose answer also says what comes next. */
+    async function send(p, signal, poll) {
       const init = { method: p.m, headers: p.h, body: p.p ? await formData(p.p, p.files) : p.b, signal: undefined };
       for (let attempts = 1; ; attempts++) {
         if (signal && signal.aborted) throw abortError(attempts - 1, signal.reason, p.i);
-        notify(onRequest, { method: p.m, url: p.u, headers: { ...p.rh }, attempt: attempts });
+        if (onRequest) notify(onRequest, { method: p.m, url: p.u, headers: { ...p.rh }, attempt: attempts });
         const permit = scheduled ? await acquire(p, attempts - 1, signal) : false;
         const started = Date.now();
         const controller = new AbortController();
@@ -320,8 +321,11 @@ function createApi(wasm, isReady) {
           // A 2xx without rate-limit headers (models, balance) needs no other header.
           const headers = status >= 200 && status < 300 && get("x-ratelimit-remaining") === "" ? "" : headerNames.map(get).join("\n");
           const text = await res.text();
-          notify(onResponse, { method: p.m, url: p.u, status, attempt: attempts, durationMs: Date.now() - started });
-          verdict = core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, typeof text === "string" ? text : "", permit);
+          if (onResponse) notify(onResponse, { method: p.m, url: p.u, status, attempt: attempts, durationMs: Date.now() - started });
+          const body = typeof text === "string" ? text : "";
+          verdict = poll
+            ? core.decideWait(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit, poll.polls, Date.now() - poll.started, poll.w.pi, poll.w.mp, poll.w.mw)
+            : core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit);
         } catch (e) {
           if (signal && signal.aborted) {
             if (permit) { core.release(p.k, p.l); wake(); }
@@ -341,7 +345,7 @@ function createApi(wasm, isReady) {
         if (!v.e) return v;
         const error = makeError(cause === undefined ? v.e : { ...v.e, cause });
         if (v.r === undefined) throw error;
-        notify(onRetry, { method: p.m, url: p.u, attempt: attempts, delayMs: v.r, reason: v.why, error });
+        if (onRetry) notify(onRetry, { method: p.m, url: p.u, attempt: attempts, delayMs: v.r, reason: v.why, error });
         try {
           await sleep(v.r, signal);
         } catch {
@@ -378,21 +382,22 @@ function createApi(wasm, isReady) {
       }
     }
     const status = async (id, opts) => (await send(plan(2, "", id, opts, 0), signalOf(opts))).ok;
+    const statusPlan = (w) => plan(2, "", w.i, { timeoutMs: w.t }, 0);
 
     /** Poll until done (resolves with the status), failed or out of time (rejects). */
     async function wait(id, opts) {
       const w = answer(core.waitPlan(id, opts));
       const signal = signalOf(opts), onProgress = opts ? opts.onProgress : undefined;
       if (scheduled) return sharedWait(w, signal, onProgress);
-      const started = Date.now(), pollOpts = { signal, timeoutMs: w.t };
+      // Every poll of a wait is the same request: planned once.
+      const started = Date.now(), p = statusPlan(w);
       for (let polls = 1; ; polls++) {
-        const s = await status(w.i, pollOpts);
-        const text = JSON.stringify(s);
-        notify(onProgress, s);
-        const next = answer(core.waitNext(w.i, text, polls, Date.now() - started, w.pi, w.mp, w.mw));
-        if (next.n === undefined) return next.ok;
+        const v = await send(p, signal, { w, polls, started });
+        notify(onProgress, v.ok);
+        if (v.we) throw makeError(v.we);
+        if (v.n === undefined) return v.ok;
         try {
-          await sleep(next.n, signal);
+          await sleep(v.n, signal);
         } catch {
           throw abortError(0, signal.reason, w.i);
         }
@@ -408,7 +413,7 @@ function createApi(wasm, isReady) {
       return new Promise((resolve, reject) => {
         if (signal && signal.aborted) return reject(abortError(0, signal.reason, w.i));
         const now = Date.now();
-        const me = { w, started: now, polls: 0, nextAt: now, onProgress, resolve, reject, signal, stop: null };
+        const me = { w, started: now, polls: 0, nextAt: now, onProgress, resolve, reject, signal, stop: null, plan: null };
         if (signal) {
           me.stop = () => settle(me, false, abortError(0, signal.reason, w.i));
           signal.addEventListener("abort", me.stop, { once: true });
@@ -437,15 +442,13 @@ function createApi(wasm, isReady) {
           continue;
         }
         try {
-          const s = await status(me.w.i, undefined);
-          const text = JSON.stringify(s);
-          notify(me.onProgress, s);
+          const v = await send(me.plan || (me.plan = statusPlan({ i: me.w.i })), undefined, { w: me.w, polls: me.polls + 1, started: me.started });
+          notify(me.onProgress, v.ok);
           if (waiters.includes(me)) {
             me.polls += 1;
-            const next = parse(core.waitNext(me.w.i, text, me.polls, Date.now() - me.started, me.w.pi, me.w.mp, me.w.mw));
-            if (next.e) settle(me, false, makeError(next.e));
-            else if (next.n === undefined) settle(me, true, next.ok);
-            else me.nextAt = Date.now() + next.n;
+            if (v.we) settle(me, false, makeError(v.we));
+            else if (v.n === undefined) settle(me, true, v.ok);
+            else me.nextAt = Date.now() + v.n;
           }
         } catch (e) {
           settle(me, false, e);

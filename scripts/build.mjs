@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build the npm package in pkg/dist: cargo (wasm32, release) → wasm-bindgen (nodejs + web glue)
-// → wasm-opt -Oz (npm binaryen) → entry files wrapping js/facade.js → size report (size.json).
-// Usage: node scripts/build.mjs [--dev]   (--dev skips wasm-opt; for quick iterations)
+// → wasm-opt -Oz (npm binaryen) → entry files wrapping js/facade.js → JS minified (oxc, no mangling)
+// → size report (size.json).
+// Usage: node scripts/build.mjs [--dev]   (--dev skips wasm-opt and minification; for quick iterations)
 //
 // The package (pkg/: package.json, README.md, LICENSE are committed; dist/ is built here):
 //   dist/index.cjs          Node `require`: the nodejs glue reads the .wasm synchronously at load
@@ -89,6 +90,19 @@ writeFileSync(join(dist, "browser.js"),
   `      "before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
+
+// The shipped JS is compressed (comments and whitespace out, dead code folded) but not mangled: names
+// stay readable in stack traces. oxc's minifier, through rolldown (already a dev dependency via Vite).
+if (!dev) {
+  step("minify the JS (oxc: compress, no mangling)");
+  const { minifySync } = await import("rolldown/experimental");
+  for (const [file, module] of [["browser.js", true], ["web/deapi_wasm.js", true], ["index.cjs", false], ["node/deapi_wasm.js", false]]) {
+    const path = join(dist, file);
+    const out = minifySync(file, readFileSync(path, "utf8"), { module, compress: true, mangle: false });
+    if (out.errors && out.errors.length) throw new Error(`minify ${file}: ${out.errors.map((e) => e.message).join("; ")}`);
+    writeFileSync(path, banner + out.code);
+  }
+}
 
 step("size");
 const size = (files) => {

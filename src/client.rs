@@ -496,64 +496,34 @@ impl Core {
     /// `{e}`.
     #[allow(clippy::too_many_arguments)]
     pub fn decide(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> String {
-        let mut values = headers.split('\n');
-        let got: Vec<&str> = HEADER_NAMES.iter().map(|_| values.next().unwrap_or("")).collect();
-        let meta = ResponseMeta::from_headers(status, |name| {
-            let at = HEADER_NAMES.iter().position(|h| *h == name)?;
-            got.get(at).filter(|v| !v.is_empty()).map(|v| (*v).to_owned())
-        });
-        let now = js_sys::Date::now();
-        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
-        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
-        if permit {
-            self.release_inner(k, l, !meta.rate_limit.is_empty() || status == 429);
+        match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
+            Verdict::Ok(mut o, _) => o.done(),
+            Verdict::Text(t) => t,
         }
-        let body = match parse_json(text) {
-            Some(j) => Body::Json(j),
-            None => Body::Text(text.to_owned()),
-        };
-        if (200..300).contains(&status) {
-            let decoded = match body {
-                Body::Json(j) => decode_ok(d, status, &j, i),
-                Body::Text(t) => {
-                    let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
-                    let mut msg = String::from("deAPI returned HTTP ");
-                    msg.push_str(&status.to_string());
-                    msg.push_str(" with ");
-                    msg.push_str(what);
-                    let mut err = ApiError::new(Kind::InvalidResponse, msg);
-                    err.status = Some(status);
-                    err.body = Some(Body::Text(t));
-                    Err(err)
-                }
-            };
-            return match decoded {
-                Ok(value) => {
-                    let rl = &meta.rate_limit;
-                    let mut o = Out::new();
-                    o.json("ok", &value).num("st", f64::from(status));
-                    if rl.is_empty() {
-                        o.raw("rl", "null");
-                    } else {
-                        o.raw("rl", &rate_limit_text(rl, false));
-                    }
-                    o.done()
-                }
-                Err(mut err) => {
-                    err.attempts = attempts;
-                    self.finish_for(&mut err, d, i);
-                    err_answer(&err)
-                }
-            };
-        }
-        let mut err = decode_http_error(&meta, body, now);
-        if status == 429 {
-            describe_429(&mut err, now);
-        }
-        let outcome = Outcome::Status { status, retry_after: err.retry_after };
-        self.after_failure(err, outcome, attempts, s, d, i)
     }
 
+    /// `decide` for poll number `polls` of a `wait()` (`waited` ms into it; `pi`, `mp`, `mw` from
+    /// `waitPlan`): a status also says what comes next — `n: delay ms` poll again after it; no `n`:
+    /// done; `we`: the wait's error (failed or out of time), with the status in `ok` for `onProgress`.
+    #[wasm_bindgen(js_name = "decideWait")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide_wait(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
+        match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
+            Verdict::Ok(mut o, value) => {
+                let w = WaitOptions { poll_interval_ms: pi, max_poll_interval_ms: mp, max_wait_ms: mw };
+                match w.next(i, value, polls, waited) {
+                    Next::PollIn(delay) => o.num("n", delay),
+                    Next::Finished(Ok(_)) => &mut o,
+                    Next::Finished(Err(mut e)) => {
+                        e.finish(self.cfg.api_key.as_deref());
+                        o.raw("we", &error_text(&e))
+                    }
+                };
+                o.done()
+            }
+            Verdict::Text(t) => t,
+        }
+    }
     /// An attempt got no (complete) response: `what` 0 timed out, 1 could not connect (`message`
     /// and `detail` from the runtime's error), 2 the body was cut off. Answers `{r, why, e}` or `{e}`
     /// like `decide`.
@@ -617,24 +587,6 @@ impl Core {
         })
     }
 
-    /// After poll number `polls` of job `id` returned `status` (its JSON text), `waited` ms into the
-    /// wait: `{n: delay ms}` poll again after the delay, `{ok: status}` done, `{e}` failed or out of
-    /// time.
-    #[wasm_bindgen(js_name = "waitNext")]
-    #[allow(clippy::too_many_arguments)]
-    pub fn wait_next(&self, id: &str, status: &str, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
-        let w = WaitOptions { poll_interval_ms: pi, max_poll_interval_ms: mp, max_wait_ms: mw };
-        let status = parse_json(status).unwrap_or(Json::Null);
-        match w.next(id, status, polls, waited) {
-            Next::PollIn(delay) => Out::new().num("n", delay).done(),
-            Next::Finished(Ok(s)) => Out::new().json("ok", &s).done(),
-            Next::Finished(Err(mut e)) => {
-                e.finish(self.cfg.api_key.as_deref());
-                err_answer(&e)
-            }
-        }
-    }
-
     /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
     /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (JSON text;
     /// times in ms, the facade makes them Dates).
@@ -672,7 +624,73 @@ fn decode_ok(d: u32, status: u16, body: &Json, id: &str) -> Result<Json, ApiErro
     }
 }
 
+/// What `decide` found: a result (its answer so far, and the value), or the whole answer.
+enum Verdict {
+    Ok(Out, Json),
+    Text(String),
+}
+
 impl Core {
+    #[allow(clippy::too_many_arguments)]
+    fn verdict(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> Verdict {
+        let mut values = headers.split('\n');
+        let got: Vec<&str> = HEADER_NAMES.iter().map(|_| values.next().unwrap_or("")).collect();
+        let meta = ResponseMeta::from_headers(status, |name| {
+            let at = HEADER_NAMES.iter().position(|h| *h == name)?;
+            got.get(at).filter(|v| !v.is_empty()).map(|v| (*v).to_owned())
+        });
+        let now = js_sys::Date::now();
+        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
+        if permit {
+            self.release_inner(k, l, !meta.rate_limit.is_empty() || status == 429);
+        }
+        let body = match parse_json(text) {
+            Some(j) => Body::Json(j),
+            None => Body::Text(text.to_owned()),
+        };
+        if (200..300).contains(&status) {
+            let decoded = match body {
+                Body::Json(j) => decode_ok(d, status, &j, i),
+                Body::Text(t) => {
+                    let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
+                    let mut msg = String::from("deAPI returned HTTP ");
+                    msg.push_str(&status.to_string());
+                    msg.push_str(" with ");
+                    msg.push_str(what);
+                    let mut err = ApiError::new(Kind::InvalidResponse, msg);
+                    err.status = Some(status);
+                    err.body = Some(Body::Text(t));
+                    Err(err)
+                }
+            };
+            return match decoded {
+                Ok(value) => {
+                    let rl = &meta.rate_limit;
+                    let mut o = Out::new();
+                    o.json("ok", &value).num("st", f64::from(status));
+                    if rl.is_empty() {
+                        o.raw("rl", "null");
+                    } else {
+                        o.raw("rl", &rate_limit_text(rl, false));
+                    }
+                    Verdict::Ok(o, value)
+                }
+                Err(mut err) => {
+                    err.attempts = attempts;
+                    self.finish_for(&mut err, d, i);
+                    Verdict::Text(err_answer(&err))
+                }
+            };
+        }
+        let mut err = decode_http_error(&meta, body, now);
+        if status == 429 {
+            describe_429(&mut err, now);
+        }
+        let outcome = Outcome::Status { status, retry_after: err.retry_after };
+        Verdict::Text(self.after_failure(err, outcome, attempts, s, d, i))
+    }
+
     fn create(options: &JsValue) -> Result<Core, ApiError> {
         let mut data = Vec::new();
         let mut function_keys = Vec::new();

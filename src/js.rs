@@ -153,10 +153,10 @@ pub fn write_num(out: &mut String, n: f64) {
             if k == 0 {
                 out.push_str(&digits);
             } else if digits.len() > k {
-                let (int, frac) = digits.split_at(digits.len() - k);
-                out.push_str(int);
+                let cut = digits.len() - k;
+                out.push_str(digits.get(..cut).unwrap_or_default());
                 out.push('.');
-                out.push_str(frac);
+                out.push_str(digits.get(cut..).unwrap_or_default());
             } else {
                 out.push_str("0.");
                 out.push_str(&"0".repeat(k - digits.len()));

@@ -111,13 +111,15 @@ pub fn fmt_num(n: f64) -> String {
     }
     let neg = n < 0.0;
     let scaled = (n.abs() * 1e6).round();
-    let (int, frac) = ((scaled / 1e6).trunc(), (scaled % 1e6) as u64);
+    let int = (scaled / 1e6).trunc();
+    // the fraction in millionths (no `%` on floats: that compiles in libm's fmod)
+    let frac = (scaled - int * 1e6) as u64;
     let mut s = if neg && scaled > 0.0 { "-".to_owned() } else { String::new() };
     s.push_str(&(int as u64).to_string());
     if frac > 0 {
-        let digits = format!("{frac:06}");
+        let digits = (1_000_000 + frac).to_string(); // "1" and six digits, zero-padded
         s.push('.');
-        s.push_str(digits.trim_end_matches('0'));
+        s.push_str(digits.get(1..).unwrap_or_default().trim_end_matches('0'));
     }
     s
 }
@@ -333,7 +335,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             errors.add(name, format!("The {a} field must not be greater than {}.", fmt_num(max)));
         }
         if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
-            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && n % s != 0.0) {
+            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && (n / s).fract() != 0.0) {
                 errors.add(name, format!("The {a} field must be a multiple of {}.", fmt_num(step)));
             }
         }

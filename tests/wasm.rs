@@ -195,15 +195,18 @@ fn the_wait_schedule_backs_off_and_ends() {
     let c = core("");
     let w = answer(&c.wait_plan(JsValue::from_str(" job-1 "), js(r#"{"pollIntervalMs":100,"maxPollIntervalMs":150}"#)));
     assert_eq!((s(&w, "i"), n(&w, "pi"), n(&w, "mp"), n(&w, "mw")), ("job-1".into(), 100.0, 150.0, 600_000.0));
-    let running = r#"{"status":"processing","progress":10}"#;
-    assert_eq!(n(&answer(&c.wait_next("job-1", running, 1, 0.0, 100.0, 150.0, 600_000.0)), "n"), 100.0);
-    assert_eq!(n(&answer(&c.wait_next("job-1", running, 2, 100.0, 100.0, 150.0, 600_000.0)), "n"), 150.0);
-    let done = answer(&c.wait_next("job-1", r#"{"status":"done","result_url":"u"}"#, 3, 300.0, 100.0, 150.0, 600_000.0));
+    let poll = |body: &str, polls: u32, waited: f64| answer(&c.decide_wait(3, false, "jobs", true, "job-1", 1, 200, "", body, false, polls, waited, 100.0, 150.0, 600_000.0));
+    let running = r#"{"data":{"status":"processing","progress":"10"}}"#;
+    let first = poll(running, 1, 0.0);
+    assert_eq!((n(&first, "n"), n(&first, "ok.progress"), s(&first, "ok.request_id")), (100.0, 10.0, "job-1".into()));
+    assert_eq!(n(&poll(running, 2, 100.0), "n"), 150.0);
+    let done = poll(r#"{"data":{"status":"done","result_url":"u"}}"#, 3, 300.0);
     assert_eq!(s(&done, "ok.result_url"), "u");
-    let failed = answer(&c.wait_next("job-1", r#"{"status":"error","error_code":"oom"}"#, 3, 300.0, 100.0, 150.0, 600_000.0));
-    assert_eq!((s(&failed, "e.name"), s(&failed, "e.requestId")), ("JobFailedError".into(), "job-1".into()));
-    let late = answer(&c.wait_next("job-1", running, 9, 700_000.0, 100.0, 150.0, 600_000.0));
-    assert_eq!(s(&late, "e.name"), "JobTimeoutError");
+    assert!(get(&done, "n").is_undefined() && get(&done, "we").is_undefined());
+    let failed = poll(r#"{"data":{"status":"error","error_code":"oom"}}"#, 3, 300.0);
+    assert_eq!((s(&failed, "we.name"), s(&failed, "we.requestId"), s(&failed, "ok.status")), ("JobFailedError".into(), "job-1".into(), "error".into()));
+    let late = poll(running, 9, 700_000.0);
+    assert_eq!(s(&late, "we.name"), "JobTimeoutError");
     // a bad id is refused before any request
     assert_eq!(s(&answer(&c.wait_plan(JsValue::from_f64(1.0), JsValue::UNDEFINED)), "e.name"), "InvalidOptionsError");
 }
