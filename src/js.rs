@@ -166,8 +166,19 @@ pub fn write_num(out: &mut String, n: f64) {
         }
         scale *= 10.0;
     }
-    let text: String = js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_else(|_| "null".to_owned());
-    out.push_str(&text);
+    out.push_str(&runtime_number_text(n));
+}
+
+/// The runtime's `String(n)` (wasm), so no float formatter is compiled in.
+#[cfg(target_arch = "wasm32")]
+fn runtime_number_text(n: f64) -> String {
+    js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.
+#[cfg(not(target_arch = "wasm32"))]
+fn runtime_number_text(n: f64) -> String {
+    format!("{n:e}")
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {

@@ -40,6 +40,7 @@ use deapi_wasm::config::{parse_call_timeout, parse_options, Config, Runtime, MAX
 use deapi_wasm::decode;
 use deapi_wasm::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
 use deapi_wasm::jobs::{self, Phase, WaitOptions};
+use deapi_wasm::client::error_text;
 use deapi_wasm::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
 use deapi_wasm::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
@@ -1273,6 +1274,22 @@ fn expected_server_message(body: &Json) -> Option<String> {
     None
 }
 
+/// Does the JSON that JS parses equal the crate's value? Numbers compare as doubles (non-finite
+/// ones and files are written as null); a key that appears twice is not compared.
+fn props_json(v: &serde_json::Value, j: &Json) -> bool {
+    use serde_json::Value as V;
+    match (v, j) {
+        (V::Null, Json::Null | Json::File(_)) => true,
+        (V::Null, Json::Num(n)) => !n.is_finite(),
+        (V::Bool(a), Json::Bool(b)) => a == b,
+        (V::Number(a), Json::Num(b)) => a.as_f64() == Some(*b),
+        (V::String(a), Json::Str(b)) => a == b,
+        (V::Array(a), Json::Arr(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| props_json(x, y)),
+        (V::Object(a), Json::Obj(b)) => b.iter().all(|(k, y)| b.iter().filter(|(k2, _)| k2 == k).count() > 1 || a.get(k).is_some_and(|x| props_json(x, y))),
+        _ => false,
+    }
+}
+
 fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     let e = decode_http_error(meta, body.clone(), now);
     assert!(!e.message.trim().is_empty(), "blank message {:?}", e.message);
@@ -1309,6 +1326,21 @@ fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     // `finish` (what every error goes through before JS sees it) cuts long texts on a char boundary
     let mut done = e.clone();
     done.finish(None);
+    // what JS receives: the props as JSON text, valid and faithful
+    let props: serde_json::Value = serde_json::from_str(&error_text(&done)).expect("error props are valid JSON");
+    assert_eq!(props["message"].as_str(), Some(done.message.as_str()), "message");
+    assert_eq!(props["status"].as_u64(), Some(u64::from(meta.status)), "status");
+    assert_eq!(props["name"].as_str(), Some(done.kind.class_name()), "class");
+    let pairs = props["pairs"].as_array().map_or(0, Vec::len);
+    assert_eq!(pairs, done.errors.len(), "one pair per field error");
+    for (p, f) in props["pairs"].as_array().into_iter().flatten().zip(&done.errors) {
+        assert_eq!((p[0].as_str(), p[1].as_str()), (Some(f.field.as_str()), Some(f.message.as_str())));
+    }
+    match &done.body {
+        Some(Body::Text(t)) => assert_eq!(props["body"].as_str(), Some(t.as_str()), "text body"),
+        Some(Body::Json(j)) => assert!(props_json(&props["body"], j), "JSON body {} vs {j:?}", props["body"]),
+        None => assert!(props.get("body").is_none()),
+    }
     let cut_ok = |before: &str, after: &str| {
         if before.len() <= MAX_TEXT {
             assert_eq!(after, before);
