@@ -21,11 +21,11 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 const f = (n, d = 1) => n.toFixed(d);
 const rows = [];
-const row = (measure, ours, theirs, unit, goal, note = "") => {
+const row = (measure, ours, theirs, unit, goal, note = "", who = "deapi-wasm") => {
   const ratio = theirs ? ours.median / theirs.median : null;
-  rows.push({ measure, ours, theirs, unit, ratio, goal, note });
+  rows.push({ measure, ours, theirs, unit, ratio, goal, note, who });
   const t = theirs ? `  baseline median ${f(theirs.median, 2)} (min ${f(theirs.min, 2)}, max ${f(theirs.max, 2)})` : "";
-  console.log(`${measure}: deapi-wasm median ${f(ours.median, 2)} ${unit} (min ${f(ours.min, 2)}, max ${f(ours.max, 2)})${t}${ratio ? `  ratio ${f(ratio, 3)}` : ""}  goal ${goal}${note ? `  ${note}` : ""}`);
+  console.log(`${measure}: ${who} median ${f(ours.median, 2)} ${unit} (min ${f(ours.min, 2)}, max ${f(ours.max, 2)})${t}${ratio ? `  ratio ${f(ratio, 3)}` : ""}  goal ${goal}${note ? `  ${note}` : ""}`);
 };
 
 async function startMockProcess(args = []) {
@@ -41,9 +41,23 @@ async function startMockProcess(args = []) {
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
-// 1. per-call overhead: sequential balance calls, SDK vs raw fetch, interleaved in rounds. A third
-// contender, raw fetch with the SDK's per-attempt timeout (an AbortController and a timer), shows how
-// much of the difference is that timeout's cost inside the runtime's fetch rather than the SDK's work.
+/** openai-node from npm, installed into bench/node_modules on first use (never a dependency of the package). */
+function openai() {
+  const benchModules = join(here, "node_modules");
+  if (!existsSync(join(benchModules, "openai"))) {
+    console.log("installing openai from npm into bench/node_modules (once)");
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", here, "openai@5"], { stdio: "inherit" });
+  }
+  const mod = createRequire(join(here, "run.mjs"))("openai");
+  const version = JSON.parse(readFileSync(join(benchModules, "openai", "package.json"), "utf8")).version;
+  return { OpenAI: mod.OpenAI || mod.default, version };
+}
+
+// 1. per-call overhead: sequential balance calls, SDK vs raw fetch. Two more contenders for context:
+// raw fetch with the SDK's per-attempt timeout (an AbortController and a timer: how much of the
+// difference is that timeout's cost inside the runtime's fetch), and openai-node's generic
+// `client.get()` on the same endpoint. Calls are interleaved in blocks of 100 with the order rotated,
+// so that the machine's slow and fast moments fall on every contender alike.
 async function perCall(mockUrl) {
   const { DeapiClient } = require(sdkPath);
   const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
@@ -65,30 +79,33 @@ async function perCall(mockUrl) {
     }
   };
   const sdk = () => deapi.account.balance();
-  const n = quick ? 400 : 2000;
-  for (let i = 0; i < 300; i++) { await raw(); await rawTimeout(); await sdk(); } // warm-up
-  const rounds = quick ? 5 : 9;
-  const out = { sdk: [], raw: [], rawTimeout: [] };
-  const order = [["sdk", sdk], ["raw", raw], ["rawTimeout", rawTimeout]];
+  const { OpenAI, version } = openai();
+  const oai = new OpenAI({ apiKey: KEY, baseURL: `${mockUrl}/api/v2` });
+  const viaOpenai = async () => { const j = await oai.get("/account/balance"); if (typeof j.data.balance !== "number") throw new Error("bad response"); };
+  const contenders = [["sdk", sdk], ["raw", raw], ["rawTimeout", rawTimeout], ["openai", viaOpenai]];
+  const n = quick ? 400 : 2000, block = 100, rounds = quick ? 5 : 9;
+  for (const [, fn] of contenders) for (let i = 0; i < 300; i++) await fn(); // warm-up
+  const out = Object.fromEntries(contenders.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < order.length; k++) {
-      const [name, fn] = order[(k + r) % order.length]; // rotate who goes first
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await fn();
-      out[name].push(((performance.now() - t0) * 1000) / n);
+    const total = Object.fromEntries(contenders.map(([name]) => [name, 0]));
+    for (let b = 0; b < n / block; b++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const [name, fn] = contenders[(k + b + r) % contenders.length];
+        const t0 = performance.now();
+        for (let i = 0; i < block; i++) await fn();
+        total[name] += performance.now() - t0;
+      }
     }
+    for (const [name] of contenders) out[name].push((total[name] * 1000) / n);
   }
   row(`per-call, ${n} sequential calls × ${rounds} rounds`, stats(out.sdk), stats(out.raw), "µs/call", "ratio ≤ 1.05");
-  row(`per-call vs raw fetch with the same per-attempt timeout (AbortController + timer)`, stats(out.sdk), stats(out.rawTimeout), "µs/call", "(information)");
+  row("per-call vs raw fetch with the same per-attempt timeout (AbortController + timer)", stats(out.sdk), stats(out.rawTimeout), "µs/call", "(information)");
+  row(`per-call of openai-node ${version} (\`client.get()\`, same endpoint) vs raw fetch`, stats(out.openai), stats(out.raw), "µs/call", "(information)", "", "openai-node");
 }
 
 // 2. cold start: a fresh Node process imports the package and makes a client, vs import("openai").
 function coldStart() {
-  const benchModules = join(here, "node_modules");
-  if (!existsSync(join(benchModules, "openai"))) {
-    console.log("cold start: installing openai from npm into bench/node_modules (once)");
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", here, "openai@5"], { stdio: "inherit" });
-  }
+  const { version } = openai();
   const runs = quick ? 5 : 15;
   const time = (code) => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: here, encoding: "utf8" });
@@ -99,7 +116,6 @@ function coldStart() {
   const theirCode = `const t0 = performance.now(); const m = await import("openai"); new m.default({ apiKey: "x" }); console.log(performance.now() - t0);`;
   time(oursCode); time(theirCode); // warm the file cache
   for (let i = 0; i < runs; i++) { ours.push(time(oursCode)); theirs.push(time(theirCode)); }
-  const version = JSON.parse(readFileSync(join(benchModules, "openai", "package.json"), "utf8")).version;
   row(`cold start (import + new client), ${runs} fresh processes`, stats(ours), stats(theirs), "ms", "ratio ≤ 0.5", `(openai ${version})`);
 }
 
@@ -136,7 +152,7 @@ async function jobs(mockUrl) {
   await runAll(sdkJob); await runAll(rawJob); // warm-up
   const ours = [], theirs = [];
   let errors = 0;
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : 7;
   for (let r = 0; r < rounds; r++) {
     const a = await runAll(r % 2 ? rawJob : sdkJob), b = await runAll(r % 2 ? sdkJob : rawJob);
     const [s, w] = r % 2 ? [b, a] : [a, b];
@@ -190,5 +206,5 @@ try {
 }
 console.log("\n| Measure | deapi-wasm (median) | baseline (median) | ratio | goal |\n|---|---:|---:|---:|---|");
 for (const r of rows) {
-  console.log(`| ${r.measure} | ${f(r.ours.median, 2)} ${r.unit} | ${r.theirs ? `${f(r.theirs.median, 2)} ${r.unit}` : "—"} | ${r.ratio ? f(r.ratio, 3) : "—"} | ${r.goal} ${r.note} |`);
+  console.log(`| ${r.measure} | ${r.who === "deapi-wasm" ? "" : `${r.who}: `}${f(r.ours.median, 2)} ${r.unit} | ${r.theirs ? `${f(r.theirs.median, 2)} ${r.unit}` : "—"} | ${r.ratio ? f(r.ratio, 3) : "—"} | ${r.goal} ${r.note} |`);
 }
