@@ -421,7 +421,7 @@ function createApi(wasm, isReady) {
         waiters.push(me);
         if (!polling) {
           polling = true;
-          poll().catch(() => {}).finally(() => { polling = false; });
+          poll();
         }
       });
     }
@@ -432,29 +432,44 @@ function createApi(wasm, isReady) {
       if (me.stop) me.signal.removeEventListener("abort", me.stop);
       (ok ? me.resolve : me.reject)(value);
     }
+    /** The poller's loop. It ends, and clears `polling` in the same step, once nobody waits (so
+     * a wait() that arrives just then starts a new loop instead of waiting on a finished one). */
     async function poll() {
-      while (waiters.length > 0) {
-        const tick = Math.min(...waiters.map((x) => x.w.pi));
-        const me = waiters.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
-        const now = Date.now();
-        if (me.nextAt > now) {
-          await sleep(me.nextAt - now);
-          continue;
-        }
-        try {
-          const v = await send(me.plan || (me.plan = statusPlan({ i: me.w.i })), undefined, { w: me.w, polls: me.polls + 1, started: me.started });
-          notify(me.onProgress, v.ok);
-          if (waiters.includes(me)) {
-            me.polls += 1;
-            if (v.we) settle(me, false, makeError(v.we));
-            else if (v.n === undefined) settle(me, true, v.ok);
-            else me.nextAt = Date.now() + v.n;
+      try {
+        for (;;) {
+          if (waiters.length === 0) {
+            polling = false;
+            return;
           }
-        } catch (e) {
-          settle(me, false, e);
+          await pollOnce();
         }
-        if (tick > 0 && Number.isFinite(tick)) await sleep(tick);
+      } catch (e) {
+        polling = false; // not expected: every poll's error is caught and goes to its waiter
+        for (const me of waiters.slice()) settle(me, false, e);
       }
+    }
+    /** One status request for the waiter due soonest, then a tick. */
+    async function pollOnce() {
+      const tick = Math.min(...waiters.map((x) => x.w.pi));
+      const me = waiters.reduce((a, b) => (b.nextAt < a.nextAt ? b : a));
+      const now = Date.now();
+      if (me.nextAt > now) {
+        await sleep(me.nextAt - now);
+        return;
+      }
+      try {
+        const v = await send(me.plan || (me.plan = statusPlan({ i: me.w.i })), undefined, { w: me.w, polls: me.polls + 1, started: me.started });
+        notify(me.onProgress, v.ok);
+        if (waiters.includes(me)) {
+          me.polls += 1;
+          if (v.we) settle(me, false, makeError(v.we));
+          else if (v.n === undefined) settle(me, true, v.ok);
+          else me.nextAt = Date.now() + v.n;
+        }
+      } catch (e) {
+        settle(me, false, e);
+      }
+      if (tick > 0 && Number.isFinite(tick)) await sleep(tick);
     }
 
     /** Every public call rejects (never throws) and reports its error to `onError`. */

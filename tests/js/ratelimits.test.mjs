@@ -216,6 +216,23 @@ describe("one poller for every wait() of a scheduled client", () => {
     }
   });
 
+  // A wait() that starts the moment the poller finishes its last job (from that job's own
+  // resolution, with no tick in between) must start polling again, not join a loop that is ending.
+  it("a wait() started as the last one resolves is polled too", { timeout: 20_000 }, async () => {
+    const m = await withMock({ jobSteps: { pending: 1, processing: 1 } });
+    try {
+      const { c } = client(m, { schedule: true });
+      const first = await c.images.generate(validImage());
+      const second = await c.images.generate(validImage());
+      const chained = first.wait({ pollIntervalMs: 0, maxPollIntervalMs: 0 }).then(() => second.wait({ pollIntervalMs: 0, maxPollIntervalMs: 0 }));
+      const done = await chained;
+      assert.equal(done.status, "done");
+      assert.equal(done.request_id, second.requestId);
+    } finally {
+      await m.close();
+    }
+  });
+
   it("a shared wait() can be aborted, a failed job rejects its own wait only", async () => {
     const m = await withMock({ jobSteps: { pending: 1, processing: 2 } });
     try {
