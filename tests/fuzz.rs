@@ -753,7 +753,7 @@ fn body_bytes(r: &mut Rng) -> Vec<u8> {
     }
 }
 
-/// `JSON.parse` or, failing that, the text: what the transport hands the decoders.
+/// `JSON.parse` or, failing that, the text: what `Core::decide` hands the decoders.
 fn body_from_bytes(b: &[u8]) -> Body {
     match parse_json(b) {
         Some(j) => Body::Json(j),
@@ -2441,7 +2441,7 @@ fn check_redact(c: &RedactCase) -> &'static str {
         for s in strings_of(&r) {
             assert!(!s.contains(key.as_str()), "the key survived redact() of {what} in {s:?}");
         }
-        // `finish(Some(key))` (the transport's path): the key and its secret half are gone, also
+        // `finish(Some(key))` (the path of every error the core answers with): the key and its secret half are gone, also
         // in part where a long text was cut
         let mut f = e;
         f.finish(Some(key));
@@ -2590,7 +2590,7 @@ fn fuzz_redaction() {
     fuzz("redaction", gen_redact, check_redact);
 }
 
-/// Raw bytes as the transport hands them on (`Response.text()`, then the crate's `parse_json`, the
+/// Raw bytes as the facade hands them to the core (`Response.text()`, then the crate's `parse_json`, the
 /// text kept when it is not JSON) into every decoder: no panic, and each decoder's properties.
 #[derive(Debug)]
 struct RawCase {

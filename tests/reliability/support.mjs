@@ -110,10 +110,10 @@ export async function until(cond, what, ms = 30_000) {
 }
 
 /**
- * Record the delays passed to `globalThis.setTimeout` while `fn` runs (gloo-timers, which the wasm
- * core uses for every timer, calls the global `setTimeout` through the wasm-bindgen glue at call
- * time). Each record is `{ ms, sdk }`: `sdk` is true when the immediate caller is the package's
- * wasm glue (`pkg/dist/…/deapi_wasm.js`), so undici's and the test's own timers are told apart.
+ * Record the delays passed to `globalThis.setTimeout` while `fn` runs (the package's facade runs
+ * every timer the core asks for with the global `setTimeout`, looked up at call time). Each record
+ * is `{ ms, sdk }`: `sdk` is true when the immediate caller is in the package (`pkg/dist/…`), so
+ * undici's and the test's own timers are told apart.
  * `compress(ms)` may return a shorter delay to actually wait (the recorded value is the requested one).
  */
 export async function recordTimers(fn, { compress } = {}) {
