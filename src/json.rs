@@ -439,22 +439,36 @@ pub fn parse_number(s: &str) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// Does `hay` contain `needle`? Most strings here are short, so a scan for the first byte beats
-/// setting up the standard substring searcher for each one; long ones use it.
-fn contains(hay: &str, needle: &str) -> bool {
-    if hay.len() >= 256 {
-        return hay.contains(needle);
-    }
+/// Where `needle` first occurs in `hay` (an empty needle: at 0). A scan for the first byte, then a
+/// compare: the strings searched here are messages, field names and bodies, and the standard
+/// substring searcher would bring its panic path (and with it `char`'s `Debug` and the Unicode
+/// printable tables, several KiB) into the module.
+pub fn find_str(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let Some((&first, rest)) = n.split_first() else { return true };
-    h.iter().enumerate().any(|(i, &b)| b == first && h.get(i + 1..i + 1 + rest.len()) == Some(rest))
+    let Some((&first, rest)) = n.split_first() else { return Some(0) };
+    h.iter().enumerate().position(|(i, &b)| b == first && h.get(i + 1..i + 1 + rest.len()) == Some(rest))
 }
 
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
 pub fn redact_str(s: &mut String, secret: &str) {
-    if secret.len() >= 3 && contains(s, secret) {
-        *s = s.replace(secret, "[REDACTED]");
+    if secret.len() < 3 {
+        return;
     }
+    let Some(mut at) = find_str(s, secret) else { return };
+    let mut out = String::with_capacity(s.len());
+    let mut rest: &str = s;
+    loop {
+        // `at` is where a match of `secret` (valid UTF-8) starts, so both cuts are char boundaries
+        out.push_str(rest.get(..at).unwrap_or_default());
+        out.push_str("[REDACTED]");
+        rest = rest.get(at + secret.len()..).unwrap_or_default();
+        match find_str(rest, secret) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    *s = out;
 }
 
 #[cfg(test)]
@@ -658,5 +672,29 @@ mod tests {
         let text = serde_json::to_string(&v).unwrap();
         assert!(!text.contains("sekret"), "{text}");
         assert_eq!(text.matches("[REDACTED]").count(), 3);
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn find_and_redact_match_the_standard_library() {
+        let cases = [
+            ("", "abc"), ("abc", "abc"), ("xxabcxx", "abc"), ("aaaaa", "aaa"), ("ababab", "aba"),
+            ("é1|secret漢1|secret🦊", "1|secret"), ("1|secre", "1|secret"), ("end 1|secret", "1|secret"),
+            ("Bearer 1|secret 1|secret1|secret", "1|secret"), ("no match here", "zzz"),
+        ];
+        for (hay, needle) in cases {
+            assert_eq!(find_str(hay, needle), hay.find(needle), "{hay:?} / {needle:?}");
+            let mut s = hay.to_owned();
+            redact_str(&mut s, needle);
+            assert_eq!(s, hay.replace(needle, "[REDACTED]"), "{hay:?} / {needle:?}");
+        }
+        assert_eq!(find_str("abc", ""), Some(0));
+        let mut short = "ab ab".to_owned();
+        redact_str(&mut short, "ab");
+        assert_eq!(short, "ab ab", "secrets shorter than 3 bytes are left alone");
     }
 }
