@@ -37,3 +37,9 @@ pub mod webhook;
 pub mod client;
 pub mod js;
 pub mod panic;
+
+/// The module's allocator: talc, which grows the wasm memory as needed like the default dlmalloc
+/// but is smaller (see Cargo.toml). The leak check (tests/leak) runs against it.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
