@@ -195,6 +195,63 @@ function createApi(wasm, isReady) {
   if (!isReady) setup();
 
   const parse = JSON.parse;
+
+  // ---- The wire: what the core reads. Params, options, queries and ids cross as JSON text (one
+  // crossing, parsed by the core), with markers — objects whose first key is "\u0000" — for what
+  // JSON cannot say: an upload (described: size, types, name, first bytes; the value itself stays
+  // here), a function or an AbortSignal (kept here; allowed only as a top-level option), a symbol or
+  // bigint (refused by the core with the key's name), a non-finite number (refused by validation).
+  const MARK = "\u0000";
+  const NOT_JSON = '{"\\u0000":"x"}';
+  const isArrayBuffer = (v) => v instanceof ArrayBuffer || Object.prototype.toString.call(v) === "[object ArrayBuffer]";
+  /** Binary data an upload can be made of: a Blob or File (recognised by shape, so one from another
+   * realm works too), an ArrayBuffer, a typed array or DataView (Node's Buffer is a Uint8Array). */
+  const isBinary = (v) => v !== null && typeof v === "object" && (isArrayBuffer(v) || ArrayBuffer.isView(v) ||
+    (typeof v.arrayBuffer === "function" && typeof v.size === "number" && typeof v.type === "string"));
+  /** `{ data, filename?, name?, type? }`: bytes with their metadata. */
+  const isWrapper = (v) => v !== null && typeof v === "object" && isBinary(v.data) &&
+    Object.keys(v).every((k) => k === "data" || k === "filename" || k === "name" || k === "type");
+  const isSignal = (v) => v !== null && typeof v === "object" && typeof v.aborted === "boolean" && typeof v.addEventListener === "function";
+  function describeUpload(raw) {
+    const w = isWrapper(raw), data = w ? raw.data : raw;
+    const bytes = isArrayBuffer(data) || ArrayBuffer.isView(data);
+    const s = (v) => (typeof v === "string" ? v : null);
+    let head = null;
+    if (bytes) {
+      const n = Math.min(16, data.byteLength);
+      head = Array.from(isArrayBuffer(data) ? new Uint8Array(data, 0, n) : new Uint8Array(data.buffer, data.byteOffset, n));
+    }
+    return { [MARK]: "file", w: w ? 1 : 0, b: bytes ? 1 : 0,
+      size: typeof data.size === "number" ? data.size : typeof data.byteLength === "number" ? data.byteLength : null,
+      given: w ? s(raw.type) : null, own: bytes ? null : s(data.type),
+      name: w ? (s(raw.filename) !== null ? s(raw.filename) : s(raw.name)) : bytes ? null : s(data.name), head };
+  }
+  /** `value` as wire text. Uploads are pushed to `files` (refused without it); with `options`, a
+   * function or an AbortSignal may be the value of a top-level key. */
+  function wire(value, files, options) {
+    if (value === undefined || value === null) return "null";
+    try {
+      return JSON.stringify(value, function (key, v) {
+        const raw = this[key];
+        const top = options && this === value;
+        if (raw !== null && typeof raw === "object") {
+          if (isBinary(raw) || isWrapper(raw)) {
+            if (!files) return { [MARK]: "x", t: "upload" };
+            files.push(raw);
+            return describeUpload(raw);
+          }
+          if (top && key === "signal" && isSignal(raw)) return { [MARK]: "signal" };
+          return v;
+        }
+        if (typeof raw === "number" && !Number.isFinite(raw)) return { [MARK]: "num", v: String(raw) };
+        if (typeof raw === "function") return top ? { [MARK]: "fn" } : { [MARK]: "x", t: "function" };
+        if (typeof raw === "symbol" || typeof raw === "bigint") return { [MARK]: "x", t: typeof raw };
+        return v;
+      });
+    } catch {
+      return NOT_JSON; // a cycle, or nesting too deep to serialise
+    }
+  }
   /** A core answer: the value, or the error it carries thrown. */
   function answer(text) {
     const a = parse(text);
@@ -253,8 +310,9 @@ function createApi(wasm, isReady) {
     const turns = []; // requests waiting for the scheduler's concurrency cap: their wake-ups
 
     function plan(what, name, params, opts, n) {
-      const p = answer(core.plan(what, name, params, opts, n));
-      if (p.f) p.files = core.files();
+      const files = what === 0 || what === 1 || what === 6 ? [] : null;
+      const p = answer(core.plan(what, name, wire(params, files, false), wire(opts, null, true), n));
+      p.files = files;
       return p;
     }
     const signalOf = (opts) => (opts && opts.signal) || undefined;
@@ -386,7 +444,7 @@ function createApi(wasm, isReady) {
 
     /** Poll until done (resolves with the status), failed or out of time (rejects). */
     async function wait(id, opts) {
-      const w = answer(core.waitPlan(id, opts));
+      const w = answer(core.waitPlan(wire(id, null, false), wire(opts, null, true)));
       const signal = signalOf(opts), onProgress = opts ? opts.onProgress : undefined;
       if (scheduled) return sharedWait(w, signal, onProgress);
       // Every poll of a wait is the same request: planned once.
@@ -487,8 +545,8 @@ function createApi(wasm, isReady) {
       modelsAll: guard((query, opts) => allModels(query, opts)),
       balance: guard((opts) => request(4, "", undefined, opts)),
       validate: guard(async (op, params, opts) => {
-        let v = answer(core.plan(6, op, params, opts, 0));
-        if (v.c) v = answer(core.plan(6, op, params, opts, (await catalogue(opts)) ? 0 : 1));
+        const v = plan(6, op, params, opts, 0);
+        if (v.c) plan(6, op, params, opts, (await catalogue(opts)) ? 0 : 1);
       }),
       rateLimits: () => parse(core.rateLimits()),
     };
@@ -514,7 +572,8 @@ function createApi(wasm, isReady) {
       const ops = setup();
       let made;
       try {
-        made = new wasm.Core(options);
+        const g = globalThis;
+        made = new wasm.Core(wire(options, null, true), g.document !== undefined || typeof g.importScripts === "function");
       } catch (e) {
         throw typeof e === "string" ? makeError(parse(e)) : e;
       }
@@ -574,8 +633,18 @@ function createApi(wasm, isReady) {
    * the event, rejects with WebhookVerificationError (`reason`) or InvalidOptionsError. */
   const verifyWebhook = (options) => Promise.resolve().then(() => {
     setup();
+    // The payload crosses as it is (text or bytes); the other options as wire text.
+    let kind = 5, text = "", bytes = new Uint8Array(0), rest = "null";
+    if (options !== null && typeof options === "object") {
+      const p = options.payload;
+      if (typeof p === "string") { kind = 0; text = p; }
+      else if (ArrayBuffer.isView(p)) { kind = 1; bytes = new Uint8Array(p.buffer, p.byteOffset, p.byteLength); }
+      else if (isArrayBuffer(p)) { kind = 1; bytes = new Uint8Array(p); }
+      else kind = p === null || p === undefined ? 2 : typeof p === "object" ? 3 : 4;
+      rest = wire({ signature: options.signature, timestamp: options.timestamp, secret: options.secret, toleranceSec: options.toleranceSec }, null, false);
+    }
     try {
-      return wasm.verifyWebhook(options);
+      return parse(wasm.verifyWebhook(kind, text, bytes, rest));
     } catch (e) {
       throw typeof e === "string" ? makeError(parse(e)) : e;
     }

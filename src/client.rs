@@ -18,7 +18,7 @@ use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION
 use crate::decode;
 use crate::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::jobs::{self, Next, WaitOptions};
-use crate::js::{byte_head, get, is_file_wrapper, keys, to_json, to_params, write_json, write_json_str, write_num};
+use crate::js::{from_wire, from_wire_keys, write_json, write_json_str, write_num, NotJson, Upload, FUNCTION, SIGNAL};
 use crate::json::{parse_json, Json};
 use crate::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
@@ -38,8 +38,6 @@ pub struct Core {
     scheduler: Option<RefCell<Scheduler>>,
     /// The model catalogue, fetched once (by the facade) for client-side validation.
     models: RefCell<Option<Vec<Json>>>,
-    /// The uploads of the last `plan`, handed to the facade by `files()`.
-    files: RefCell<Vec<JsValue>>,
     /// An `onRequest` hook is set: plans carry the headers with the key hidden.
     show_headers: bool,
 }
@@ -220,52 +218,41 @@ pub fn memory_bytes() -> f64 {
     wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
 }
 
-fn runtime() -> Runtime {
-    let g: JsValue = js_sys::global().into();
-    let browser = !get(&g, "document").is_undefined() || get(&g, "importScripts").is_function();
-    if browser {
-        Runtime::Browser
-    } else {
-        Runtime::Server
-    }
-}
-
-/// Per-call options: the data keys as [`Json`] (the signal and functions are the facade's),
-/// checked against the keys this call accepts.
-fn call_options(opts: &JsValue, allowed: &[&str]) -> Result<Json, ApiError> {
-    if opts.is_undefined() || opts.is_null() {
-        return Ok(Json::Null);
-    }
-    if !opts.is_object() || opts.is_function() {
-        return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }"));
-    }
+/// Per-call options (the facade's wire text): the data keys as [`Json`] (the signal and functions
+/// are the facade's), checked against the keys this call accepts.
+fn call_options(opts: &str, allowed: &[&str]) -> Result<Json, ApiError> {
+    let pairs = match from_wire_keys(opts) {
+        Ok(pairs) => pairs,
+        Err(Ok(Json::Null)) => return Ok(Json::Null),
+        Err(_) => return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }")),
+    };
     let mut data = Vec::new();
-    for k in keys(opts) {
+    for (k, v) in pairs {
         if !allowed.contains(&k.as_str()) {
             let mut problem = String::from("unknown call option (accepted: ");
             problem.push_str(&allowed.join(", "));
             problem.push(')');
             return Err(ApiError::invalid_option(&k, &problem));
         }
-        let v = get(opts, &k);
-        if v.is_undefined() || v.is_null() {
+        if matches!(v, Ok(Json::Null)) {
             continue;
         }
+        let is = |v: &Result<Json, NotJson>, what: &str| matches!(v, Ok(Json::Str(s)) if s == what);
         match k.as_str() {
             "signal" => {
-                if get(&v, "aborted").as_bool().is_none() || !get(&v, "addEventListener").is_function() {
+                if !is(&v, SIGNAL) {
                     return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)"));
                 }
             }
             "onProgress" => {
-                if !v.is_function() {
+                if !is(&v, FUNCTION) {
                     return Err(ApiError::invalid_option("onProgress", "must be a function"));
                 }
             }
-            _ => {
-                let j = to_json(&v).map_err(|_| ApiError::invalid_option(&k, "must be a plain value"))?;
-                data.push((k, j));
-            }
+            _ => match v {
+                Ok(j) if !is(&Ok(j.clone()), FUNCTION) && !is(&Ok(j.clone()), SIGNAL) => data.push((k, j)),
+                _ => return Err(ApiError::invalid_option(&k, "must be a plain value")),
+            },
         }
     }
     Ok(Json::Obj(data))
@@ -277,9 +264,10 @@ const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
 const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
 const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
 
-fn request_id(id: &JsValue) -> Result<String, ApiError> {
-    match id.as_string() {
-        Some(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+/// The job id (the facade's wire text of the argument).
+fn request_id(id: &str) -> Result<String, ApiError> {
+    match from_wire(id, false, false) {
+        Ok((Json::Str(s), _)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
         _ => Err(ApiError::invalid_option("requestId", "must be the non-empty string id returned by a submit call")),
     }
 }
@@ -344,41 +332,26 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
 }
 
 /// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
-fn file_info(v: &JsValue) -> Option<(f64, String)> {
-    let wrapper = is_file_wrapper(v);
-    let data = if wrapper { get(v, "data") } else { v.clone() };
-    let size = get(&data, "size").as_f64().or_else(|| get(&data, "byteLength").as_f64())?;
-    let given = if wrapper { get(v, "type").as_string() } else { None };
-    let mime = given.or_else(|| get(&data, "type").as_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| {
-        let head = byte_head(&data).unwrap_or_default();
-        sniff_mime(&head).unwrap_or_default().to_owned()
-    });
-    Some((size, mime))
+fn file_info(u: &Upload) -> Option<(f64, String)> {
+    let mime = u.given_type.clone().or_else(|| u.own_type.clone()).filter(|t| !t.is_empty());
+    Some((u.size?, mime.unwrap_or_else(|| sniff_mime(&u.head).unwrap_or_default().to_owned())))
 }
 
 /// How the facade sends one upload: `{f: index, w: 1 when a {data, filename, type} wrapper,
 /// t: MIME type (null: a Blob without one — the facade sniffs its first bytes), n: file name
 /// (null: made from the field and the type), o: 1 when the Blob already has that type}`.
-fn upload_text(v: &JsValue, index: usize, field: &str) -> String {
-    let wrapper = is_file_wrapper(v);
-    let (data, name, given_type) = if wrapper {
-        let name = get(v, "filename").as_string().or_else(|| get(v, "name").as_string());
-        (get(v, "data"), name, get(v, "type").as_string())
-    } else {
-        (v.clone(), None, None)
-    };
-    let bytes_like = js_sys::ArrayBuffer::is_view(&data) || data.is_instance_of::<js_sys::ArrayBuffer>();
-    let name = name.or_else(|| if bytes_like { None } else { get(&data, "name").as_string() }).filter(|n| !n.is_empty());
-    let own_type = if bytes_like { None } else { get(&data, "type").as_string().filter(|t| !t.is_empty()) };
-    let mime = match given_type.filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
+fn upload_text(u: &Upload, index: usize, field: &str) -> String {
+    let name = u.name.clone().filter(|n| !n.is_empty());
+    let own_type = if u.bytes { None } else { u.own_type.clone().filter(|t| !t.is_empty()) };
+    let mime = match u.given_type.clone().filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
         Some(t) => Some(t),
-        None if bytes_like => Some(sniff_mime(&byte_head(&data).unwrap_or_default()).unwrap_or("application/octet-stream").to_owned()),
+        None if u.bytes => Some(sniff_mime(&u.head).unwrap_or("application/octet-stream").to_owned()),
         None => None,
     };
     let filename = name.or_else(|| mime.as_deref().map(|m| default_filename(field, m)));
     let reuse = own_type.is_some() && own_type == mime;
     let mut o = Out::new();
-    o.num("f", index as f64).num("w", if wrapper { 1.0 } else { 0.0 }).opt_str("t", mime.as_deref()).opt_str("n", filename.as_deref());
+    o.num("f", index as f64).num("w", if u.wrapper { 1.0 } else { 0.0 }).opt_str("t", mime.as_deref()).opt_str("n", filename.as_deref());
     o.num("o", if reuse { 1.0 } else { 0.0 });
     o.done()
 }
@@ -389,10 +362,11 @@ fn want_response(o: &Json) -> bool {
 
 #[wasm_bindgen]
 impl Core {
-    /// Throws the props (JSON text) of an `InvalidOptionsError` for bad options.
+    /// `options`: the facade's wire text of the options; `browser`: the code runs in a page or a
+    /// worker (the key guard). Throws the props (JSON text) of an `InvalidOptionsError`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Core, JsValue> {
-        Core::create(&options).map_err(|mut e| {
+    pub fn new(options: &str, browser: bool) -> Result<Core, JsValue> {
+        Core::create(options, browser).map_err(|mut e| {
             e.finish(None);
             JsValue::from_str(&error_text(&e))
         })
@@ -427,19 +401,14 @@ impl Core {
     /// b: JSON body text | p: multipart parts [[name, text | number | upload]], f: uploads (fetch
     /// them with files()), t: timeout ms, w: withResponse, d: decoder, s: is a submission, k: rate
     /// bucket, l: the bucket is rate limited, i: job id}`.
-    pub fn plan(&self, what: u32, name: &str, params: JsValue, opts: JsValue, n: f64) -> String {
-        match self.plan_inner(what, name, &params, &opts, n) {
+    pub fn plan(&self, what: u32, name: &str, params: &str, opts: &str, n: f64) -> String {
+        match self.plan_inner(what, name, params, opts, n) {
             Ok(text) => text,
             Err(mut e) => {
                 e.finish(self.cfg.api_key.as_deref());
                 err_answer(&e)
             }
         }
-    }
-
-    /// The uploads of the last plan (in the order its parts point at).
-    pub fn files(&self) -> js_sys::Array {
-        std::mem::take(&mut *self.files.borrow_mut()).into_iter().collect()
     }
 
     /// The model catalogue for validation (the JSON text of `models.all()`'s list).
@@ -571,11 +540,11 @@ impl Core {
     /// `wait()`'s options: `{t: timeout ms, pi, mp, mw: poll interval, longest interval, longest
     /// wait}` or `{e}`; `id` is checked (and trimmed: `i`).
     #[wasm_bindgen(js_name = "waitPlan")]
-    pub fn wait_plan(&self, id: JsValue, opts: JsValue) -> String {
+    pub fn wait_plan(&self, id: &str, opts: &str) -> String {
         let planned = (|| {
-            let o = call_options(&opts, WAIT_KEYS)?;
+            let o = call_options(opts, WAIT_KEYS)?;
             let w = WaitOptions::parse(&o)?;
-            let id = request_id(&id)?;
+            let id = request_id(id)?;
             let t = parse_call_timeout(&o, self.cfg.timeout_ms)?;
             let mut out = Out::new();
             out.str("i", &id).num("t", t).num("pi", w.poll_interval_ms).num("mp", w.max_poll_interval_ms).num("mw", w.max_wait_ms);
@@ -691,33 +660,44 @@ impl Core {
         Verdict::Text(self.after_failure(err, outcome, attempts, s, d, i))
     }
 
-    fn create(options: &JsValue) -> Result<Core, ApiError> {
+    fn create(options: &str, browser: bool) -> Result<Core, ApiError> {
+        let pairs = match from_wire_keys(options) {
+            Ok(pairs) => pairs,
+            Err(Ok(Json::Null)) => Vec::new(),
+            Err(v) => {
+                let kind = match &v {
+                    Ok(Json::Str(s)) if s == FUNCTION => "function",
+                    Ok(j) => j.type_name(),
+                    Err(_) => crate::js::wire_type(options).unwrap_or("a value JSON cannot hold"),
+                };
+                let mut msg = String::from("DeapiClient options must be an object, got ");
+                msg.push_str(kind);
+                return Err(ApiError::new(Kind::InvalidOptions, msg));
+            }
+        };
         let mut data = Vec::new();
         let mut function_keys = Vec::new();
-        if options.is_object() && !options.is_function() {
-            for k in keys(options) {
-                let v = get(options, &k);
-                if v.is_function() {
+        let mut show_headers = false;
+        for (k, v) in pairs {
+            match v {
+                Ok(Json::Str(s)) if s == FUNCTION => {
+                    show_headers |= k == "onRequest";
                     function_keys.push(k);
-                } else {
-                    let j = to_json(&v).map_err(|_| ApiError::invalid_option(&k, "must be a plain value"))?;
+                }
+                Ok(Json::Str(s)) if s == SIGNAL => data.push((k, Json::Obj(Vec::new()))),
+                Ok(j) => {
+                    if FUNCTION_OPTIONS.contains(&k.as_str()) && !j.is_null() {
+                        return Err(ApiError::invalid_option(&k, "must be a function"));
+                    }
                     data.push((k, j));
                 }
-            }
-        } else if !options.is_undefined() && !options.is_null() {
-            let kind = options.js_typeof().as_string().unwrap_or_default();
-            return Err(ApiError::new(Kind::InvalidOptions, format!("DeapiClient options must be an object, got {kind}")));
-        }
-        let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime())?;
-        for name in FUNCTION_OPTIONS {
-            let v = get(options, name);
-            if !v.is_undefined() && !v.is_null() && !v.is_function() {
-                return Err(ApiError::invalid_option(name, "must be a function"));
+                Err(NotJson) => return Err(ApiError::invalid_option(&k, "must be a plain value")),
             }
         }
+        let runtime = if browser { Runtime::Browser } else { Runtime::Server };
+        let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
         let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
-        let show_headers = get(options, "onRequest").is_function();
-        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), files: Default::default(), show_headers })
+        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers })
     }
 
     fn release_inner(&self, k: &str, limited: bool, learned: bool) {
@@ -763,7 +743,7 @@ impl Core {
 
     /// Client-side validation with the model given or looked up in the catalogue. `Ok(false)`: the
     /// catalogue is needed first.
-    fn check(&self, op: &Op, price: bool, params: &Json, files: &[JsValue], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
+    fn check(&self, op: &Op, price: bool, params: &Json, files: &[Upload], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
         let slug = params.get("model").and_then(Json::as_str);
         let models = self.models.borrow();
         let use_catalogue = model.is_none() && slug.is_some() && !op.sync;
@@ -783,7 +763,7 @@ impl Core {
         Ok(true)
     }
 
-    fn plan_inner(&self, what: u32, name: &str, params: &JsValue, opts: &JsValue, n: f64) -> Result<String, ApiError> {
+    fn plan_inner(&self, what: u32, name: &str, params: &str, opts: &str, n: f64) -> Result<String, ApiError> {
         let not_op = |name: &str| {
             let mut p = String::from("`");
             p.push_str(name);
@@ -801,7 +781,7 @@ impl Core {
                 None => (name, false),
             };
             let op = find_op(base).ok_or_else(|| not_op(base))?;
-            let (params, files) = to_params(params).map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
+            let (params, files) = from_wire(params, true, false).map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
             let o = call_options(opts, allowed)?;
             let model = match o.get("model") {
                 Some(m @ Json::Obj(_)) => Some(decode::model(m)),
@@ -819,7 +799,7 @@ impl Core {
         let (endpoint, body, query, decoder) = match what {
             SUBMIT | PRICE => {
                 let op = find_op(name).ok_or_else(|| not_op(name))?;
-                let (p, f) = to_params(params).map_err(|_| {
+                let (p, f) = from_wire(params, true, false).map_err(|_| {
                     ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
                 })?;
                 files = f;
@@ -839,7 +819,7 @@ impl Core {
                 (Endpoint::Job(""), None, Vec::new(), D_STATUS)
             }
             MODELS | MODELS_PAGE => {
-                let q = to_json(params).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
+                let (q, _) = from_wire(params, false, false).map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
                 let mut query = models_query(&q, None)?;
                 if what == MODELS_PAGE {
                     query = models_query(&q, Some(n.max(1.0)))?;
@@ -903,7 +883,6 @@ impl Core {
             .str("k", req.bucket)
             .raw("l", if matches!(req.bucket, "models" | "balance") { "false" } else { "true" })
             .str("i", &id);
-        *self.files.borrow_mut() = files;
         Ok(out.done())
     }
 }

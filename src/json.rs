@@ -1,7 +1,7 @@
 //! A small JSON value, the one data model of the pure modules.
 //!
-//! In wasm it is filled from a JS value by `js::to_json` (after the runtime's own `JSON.parse`),
-//! natively from `serde_json` in tests (the serde impls below are test-only, so no serde code
+//! It is parsed from JSON text by [`parse_json`]: response bodies, and everything the facade sends
+//! (params, options: see `js::from_wire`); natively it also comes from `serde_json` in tests (the serde impls below are test-only, so no serde code
 //! reaches the wasm module). Objects keep their key order, because
 //! deAPI's 422 `errors` are reported to users in server order. Nesting deeper than [`MAX_DEPTH`]
 //! is cut to `null` instead of recursing without bound.
@@ -110,9 +110,9 @@ impl Json {
 }
 
 /// Parse JSON text (RFC 8259; what `JSON.parse` accepts). `None` for anything that is not exactly
-/// one JSON value. Nesting deeper than [`MAX_DEPTH`] is read but kept as `null`. Response bodies
-/// are parsed here rather than with the runtime's `JSON.parse`, because walking a JS object from
-/// wasm costs a boundary crossing per key and value.
+/// one JSON value. Nesting deeper than [`MAX_DEPTH`] is read but kept as `null`. Text is parsed
+/// here rather than walked as a JS object after the runtime's `JSON.parse`, because walking a JS
+/// object from wasm costs a boundary crossing per key and value.
 pub fn parse_json(text: &str) -> Option<Json> {
     let mut p = Parser { s: text.as_bytes(), i: 0 };
     let v = p.value(0)?;

@@ -234,115 +234,114 @@ fn shown(tolerance_sec: f64) -> String {
 // JS binding: `verifyWebhook(options)`. The facade wraps it in a promise (`js/facade.js`).
 // =================================================================================================
 
-use crate::js::get;
-use js_sys::{Array, ArrayBuffer, Uint8Array, JSON};
+use crate::js::{from_wire_keys, NotJson};
 use wasm_bindgen::prelude::*;
 
-/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})` → the parsed event,
-/// or throws a `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
+/// What the facade found in `options.payload` (it passes strings and bytes as they are).
+pub const PAYLOAD_TEXT: u32 = 0;
+pub const PAYLOAD_BYTES: u32 = 1;
+pub const PAYLOAD_MISSING: u32 = 2;
+pub const PAYLOAD_OBJECT: u32 = 3;
+/// `options` itself is not an object.
+pub const NO_OPTIONS: u32 = 5;
+
+/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})`, as the facade
+/// passes it: the payload (`kind`, and its text or bytes) and the other options as wire text.
+/// Returns the verified body (a JSON object's text), or throws the props (JSON text) of a
+/// `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
 #[wasm_bindgen(js_name = "verifyWebhook")]
-pub fn verify_webhook_js(options: &JsValue) -> Result<JsValue, JsValue> {
-    // An error is thrown as the JSON text of its props; the facade makes the error object.
-    verify_options(options).map_err(|mut e| {
+pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> Result<String, JsValue> {
+    verify_options(kind, text, bytes, rest, js_sys::Date::now() / 1000.0).map_err(|mut e| {
         e.finish(None);
         JsValue::from_str(&crate::client::error_text(&e))
     })
 }
 
-fn verify_options(options: &JsValue) -> Result<JsValue, ApiError> {
-    if !options.is_object() || options.is_function() {
-        return Err(ApiError::invalid_option(
-            "options",
-            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
-        ));
-    }
+/// The binding's checks, pure (`now_secs` given).
+pub fn verify_options(kind: u32, text: &str, bytes: &[u8], rest: &str, now_secs: f64) -> Result<String, ApiError> {
+    let pairs = match from_wire_keys(rest) {
+        Ok(pairs) if kind != NO_OPTIONS => pairs,
+        _ => {
+            return Err(ApiError::invalid_option(
+                "options",
+                "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
+            ))
+        }
+    };
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref().map_err(|_: &NotJson| ()));
     // A non-string secret is reported like an empty one.
-    let secret = get(options, "secret").as_string().unwrap_or_default();
-    let tolerance = get(options, "toleranceSec");
-    let tolerance_sec = if tolerance.is_undefined() { DEFAULT_TOLERANCE_SEC } else { tolerance.as_f64().unwrap_or(f64::NAN) };
+    let secret = match field("secret") {
+        Some(Ok(Json::Str(s))) => s.clone(),
+        _ => String::new(),
+    };
+    let tolerance_sec = match field("toleranceSec") {
+        None => DEFAULT_TOLERANCE_SEC,
+        Some(Ok(Json::Num(n))) => *n,
+        Some(_) => f64::NAN,
+    };
     check_config(&secret, tolerance_sec)?;
 
-    let payload = payload_bytes(&get(options, "payload"))?;
-    let signature = signature_text(&get(options, "signature"))?;
-    let timestamp = timestamp_text(&get(options, "timestamp"))?;
+    let payload = payload_bytes(kind, text, bytes)?;
+    let signature = signature_text(field("signature"))?;
+    let timestamp = timestamp_text(field("timestamp"))?;
     let delivery = Delivery {
-        payload: &payload,
+        payload,
         signature: signature.as_deref(),
         timestamp: timestamp.as_deref(),
         secret: &secret,
         tolerance_sec,
     };
-    let text = verify(&delivery, js_sys::Date::now() / 1000.0)?;
-    let not_json = || {
-        rejection(
-            Reason::BadPayload,
-            "the signature is valid but the body is not a JSON object",
-        )
-    };
-    let event = JSON::parse(text).map_err(|_| not_json())?;
-    if !event.is_object() || Array::is_array(&event) {
-        return Err(not_json());
+    let body = verify(&delivery, now_secs)?;
+    match crate::json::parse_json(body) {
+        Some(Json::Obj(_)) => Ok(body.to_owned()),
+        _ => Err(rejection(Reason::BadPayload, "the signature is valid but the body is not a JSON object")),
     }
-    Ok(event)
 }
 
 /// Appended to every payload problem.
 const RAW_BODY_HINT: &str = ": pass the raw request body exactly as received: `await req.text()` (fetch, Next.js \
     route handlers) or `express.raw({ type: \"application/json\" })` (Express; req.body is then a Buffer)";
 
-/// The payload's bytes: a string (as UTF-8), any ArrayBuffer view (Uint8Array, Node Buffer, …;
-/// `ArrayBuffer.isView` also works across realms) or an ArrayBuffer.
-fn payload_bytes(v: &JsValue) -> Result<Vec<u8>, ApiError> {
-    if let Some(s) = v.as_string() {
-        return Ok(s.into_bytes());
+/// The payload's bytes: a string (as UTF-8), or the bytes of any ArrayBuffer view (Uint8Array,
+/// Node Buffer, …) or ArrayBuffer.
+fn payload_bytes<'a>(kind: u32, text: &'a str, bytes: &'a [u8]) -> Result<&'a [u8], ApiError> {
+    match kind {
+        PAYLOAD_TEXT => return Ok(text.as_bytes()),
+        PAYLOAD_BYTES => return Ok(bytes),
+        _ => {}
     }
-    if ArrayBuffer::is_view(v) {
-        // Read through a view of exactly the bytes the caller's view covers (a Node Buffer is
-        // often a slice of a larger pooled ArrayBuffer).
-        let num = |k: &str| get(v, k).as_f64().unwrap_or(0.0) as u32;
-        let view = Uint8Array::new_with_byte_offset_and_length(&get(v, "buffer"), num("byteOffset"), num("byteLength"));
-        return Ok(view.to_vec());
-    }
-    if v.is_instance_of::<ArrayBuffer>() {
-        return Ok(Uint8Array::new(v).to_vec());
-    }
-    let mut problem = String::from(if v.is_null() || v.is_undefined() {
-        "`payload` is missing"
-    } else if v.is_object() {
-        "`payload` is a parsed object, not the raw body. The signature covers the exact bytes deAPI sent \
-         and re-serialising changes them (PHP escapes `/` as `\\/`)"
-    } else {
-        "`payload` must be a string, Uint8Array/Buffer or ArrayBuffer"
+    let mut problem = String::from(match kind {
+        PAYLOAD_MISSING => "`payload` is missing",
+        PAYLOAD_OBJECT => {
+            "`payload` is a parsed object, not the raw body. The signature covers the exact bytes deAPI sent \
+             and re-serialising changes them (PHP escapes `/` as `\\/`)"
+        }
+        _ => "`payload` must be a string, Uint8Array/Buffer or ArrayBuffer",
     });
     problem.push_str(RAW_BODY_HINT);
     Err(rejection(Reason::BadPayload, &problem))
 }
 
-/// The signature header's value; `null`/`undefined` → absent.
-fn signature_text(v: &JsValue) -> Result<Option<String>, ApiError> {
-    if v.is_null() || v.is_undefined() {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or_else(|| {
-        rejection(
+/// The signature header's value; `null`/absent → absent.
+fn signature_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiError> {
+    match v {
+        None | Some(Ok(Json::Null)) => Ok(None),
+        Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
+        Some(_) => Err(rejection(
             Reason::MalformedSignature,
             "`signature` must be the X-DeAPI-Signature header's value (a string)",
-        )
-    })
+        )),
+    }
 }
 
-/// The timestamp header's value, or a whole number of seconds; `null`/`undefined` → absent.
-fn timestamp_text(v: &JsValue) -> Result<Option<String>, ApiError> {
-    if v.is_null() || v.is_undefined() {
-        return Ok(None);
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(Some(s));
-    }
-    match v.as_f64() {
+/// The timestamp header's value, or a whole number of seconds; `null`/absent → absent.
+fn timestamp_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiError> {
+    match v {
+        None | Some(Ok(Json::Null)) => Ok(None),
+        Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
         // 1e15: the same 15-digit bound as the header text.
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n < 1e15 => Ok(Some((n as u64).to_string())),
-        _ => Err(rejection(
+        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some((*n as u64).to_string())),
+        Some(_) => Err(rejection(
             Reason::BadTimestamp,
             "`timestamp` must be the X-DeAPI-Timestamp header's value \
              (Unix seconds, as a string or a whole number)",
@@ -513,5 +512,40 @@ mod tests {
         assert_eq!((e.kind.code(), e.kind.class_name()), ("webhook_verification", "WebhookVerificationError"));
         assert_eq!(e.body, Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str("stale"))]))));
         assert_eq!(reason_of(&ApiError::new(Kind::Http, "x")), None);
+    }
+
+    #[test]
+    fn the_binding_reads_every_payload_kind_and_option_type() {
+        let rest = |sig: &str, ts: &str| format!(r#"{{"signature":{sig},"timestamp":{ts},"secret":"{SECRET}"}}"#);
+        let ok = rest(&format!("\"{SIG}\""), &format!("\"{TS}\""));
+        // text and bytes verify alike; the body comes back as text
+        assert_eq!(verify_options(PAYLOAD_TEXT, BODY, &[], &ok, NOW).unwrap(), BODY);
+        assert_eq!(verify_options(PAYLOAD_BYTES, "", BODY.as_bytes(), &ok, NOW).unwrap(), BODY);
+        // a whole-number timestamp works like its text
+        assert_eq!(verify_options(PAYLOAD_TEXT, BODY, &[], &rest(&format!("\"{SIG}\""), TS), NOW).unwrap(), BODY);
+        let why = |kind, rest: &str| reason(verify_options(kind, BODY, &[], rest, NOW).as_deref().map_err(Clone::clone));
+        assert_eq!(why(PAYLOAD_MISSING, &ok), "bad_payload");
+        assert_eq!(why(PAYLOAD_OBJECT, &ok), "bad_payload");
+        assert_eq!(why(4, &ok), "bad_payload");
+        assert_eq!(why(PAYLOAD_TEXT, &rest("42", &format!("\"{TS}\""))), "malformed_signature");
+        assert_eq!(why(PAYLOAD_TEXT, &rest(&format!("\"{SIG}\""), "1.5")), "bad_timestamp");
+        assert_eq!(why(PAYLOAD_TEXT, &rest(&format!("\"{SIG}\""), r#"{"\u0000":"x","t":"function"}"#)), "bad_timestamp");
+        // options that are not an object, and a signed body that is not a JSON object
+        let e = verify_options(NO_OPTIONS, "", &[], "null", NOW).unwrap_err();
+        assert_eq!(e.kind, Kind::InvalidOptions);
+        assert!(e.message.contains("verifyWebhook takes one object"));
+        // a secret that is not a string counts as missing; a tolerance that is not a number is refused
+        assert_eq!(why(PAYLOAD_TEXT, r#"{"secret":42}"#), "bad_secret");
+        let e = verify_options(PAYLOAD_TEXT, BODY, &[], &format!(r#"{{"secret":"{SECRET}","toleranceSec":"300"}}"#), NOW).unwrap_err();
+        assert_eq!(e.kind, Kind::InvalidOptions, "{}", e.message);
+        let body = r#"["signed","but an array"]"#;
+        let sig = |body: &str| {
+            use hmac::Mac;
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+            mac.update(format!("{TS}.{body}").as_bytes());
+            let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            format!("\"sha256={hex}\"")
+        };
+        assert_eq!(reason(verify_options(PAYLOAD_TEXT, body, &[], &rest(&sig(body), &format!("\"{TS}\"")), NOW).as_deref().map_err(Clone::clone)), "bad_payload");
     }
 }

@@ -41,6 +41,7 @@ use deapi_wasm::decode;
 use deapi_wasm::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
 use deapi_wasm::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::client::error_text;
+use deapi_wasm::js::{from_wire, from_wire_keys, MARK};
 use deapi_wasm::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
 use deapi_wasm::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
@@ -2599,6 +2600,24 @@ struct RawCase {
     op: &'static str,
 }
 
+/// An object whose first key is the facade's marker key.
+fn has_marker(j: &Json) -> bool {
+    match j {
+        Json::Obj(pairs) => pairs.first().is_some_and(|(k, _)| k == MARK) || pairs.iter().any(|(_, v)| has_marker(v)),
+        Json::Arr(items) => items.iter().any(has_marker),
+        _ => false,
+    }
+}
+
+fn count_files(j: &Json) -> usize {
+    match j {
+        Json::File(_) => 1,
+        Json::Obj(pairs) => pairs.iter().map(|(_, v)| count_files(v)).sum(),
+        Json::Arr(items) => items.iter().map(count_files).sum(),
+        _ => 0,
+    }
+}
+
 #[test]
 fn fuzz_raw_bytes() {
     fuzz(
@@ -2606,6 +2625,14 @@ fn fuzz_raw_bytes() {
         |r| RawCase { bytes: Bytes(body_bytes(r)), status: status(r), op: r.pick(OPS).name },
         |c| {
             let text = String::from_utf8_lossy(&c.bytes.0).into_owned();
+            // the facade's wire decoder takes the same text: no panic, and no marker survives
+            if let Ok((j, files)) = from_wire(&text, true, true) {
+                assert!(!has_marker(&j), "a marker survived: {j:?}");
+                assert_eq!(count_files(&j), files.len(), "one description per upload");
+            }
+            if let Ok(pairs) = from_wire_keys(&text) {
+                assert!(pairs.iter().all(|(_, v)| v.as_ref().map_or(true, |j| !has_marker(j))));
+            }
             let body = match crate_json::parse_json(&text) {
                 Some(j) => Body::Json(j),
                 None => Body::Text(text),

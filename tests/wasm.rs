@@ -9,14 +9,14 @@
 
 use deapi_wasm::client::{error_text, header_names, Core};
 use deapi_wasm::error::{ApiError, FieldError, Kind};
-use deapi_wasm::js::{get, to_js, to_json};
+use deapi_wasm::js::{from_wire, to_js, write_json};
 use deapi_wasm::json::{Json, MAX_DEPTH};
-use js_sys::{Function, Reflect, JSON};
+use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-fn js(text: &str) -> JsValue {
-    JSON::parse(text).unwrap()
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A core answer (JSON text) as a JS value.
@@ -41,29 +41,30 @@ fn n(v: &JsValue, path: &str) -> f64 {
 }
 
 fn core(extra: &str) -> Core {
-    Core::new(js(&format!(r#"{{"apiKey":"1|wasmtestkey123","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#))).ok().unwrap()
+    Core::new(&format!(r#"{{"apiKey":"1|wasmtestkey123","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#), false).ok().unwrap()
 }
 
 const BALANCE: u32 = 4;
 const D_BALANCE: u32 = 5;
 
 #[wasm_bindgen_test]
-fn json_round_trip_keeps_order_and_types() {
-    let v = js(r#"{"b":1,"a":[true,null,"x",2.5],"c":{"d":"e"}}"#);
-    let j = to_json(&v).unwrap();
+fn wire_text_round_trips_through_the_runtime() {
+    // what JSON.stringify gives → the core's Json → the core's JSON text → JSON.parse: same value
+    let text = JSON::stringify(&JSON::parse(r#"{"b":1,"a":[true,null,"x",2.5,"é🦊\n\"q\""],"c":{"d":"e"}}"#).unwrap()).unwrap().as_string().unwrap();
+    let (j, files) = from_wire(&text, false, false).unwrap();
+    assert!(files.is_empty());
     let Json::Obj(pairs) = &j else { panic!("not an object") };
     assert_eq!(pairs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "a", "c"]);
-    let back = JSON::stringify(&to_js(&j)).unwrap();
-    assert_eq!(back, r#"{"b":1,"a":[true,null,"x",2.5],"c":{"d":"e"}}"#);
-    // undefined is null; functions are refused
-    assert_eq!(to_json(&JsValue::UNDEFINED).unwrap(), Json::Null);
-    assert!(to_json(&Function::new_no_args("")).is_err());
+    let mut out = String::new();
+    write_json(&mut out, &j);
+    assert_eq!(JSON::stringify(&JSON::parse(&out).unwrap()).unwrap().as_string().unwrap(), text);
+    assert_eq!(JSON::stringify(&to_js(&j)).unwrap().as_string().unwrap(), text);
 }
 
 #[wasm_bindgen_test]
-fn deep_js_values_are_cut() {
+fn deep_wire_values_are_cut() {
     let text = "[".repeat(200) + &"]".repeat(200);
-    assert_eq!(to_json(&js(&text)).unwrap().depth(), MAX_DEPTH + 1);
+    assert_eq!(from_wire(&text, false, false).unwrap().0.depth(), MAX_DEPTH + 1);
 }
 
 #[wasm_bindgen_test]
@@ -80,20 +81,23 @@ fn error_props_carry_every_field_and_pairs() {
 
 #[wasm_bindgen_test]
 fn bad_options_throw_invalid_options_props() {
-    let err = Core::new(js(r#"{"apiKey":"1|abcdef","maxRetries":-1}"#)).err().unwrap();
+    let err = Core::new(r#"{"apiKey":"1|abcdef","maxRetries":-1}"#, false).err().unwrap();
     let props = answer(&err.as_string().unwrap());
     assert_eq!(s(&props, "name"), "InvalidOptionsError");
     assert!(s(&props, "message").contains("`maxRetries`"));
     // a function where data is expected, and data where a function is expected
-    let bad = js(r#"{"apiKey":"1|abcdef","onRetry":5}"#);
-    let props = answer(&Core::new(bad).err().unwrap().as_string().unwrap());
+    let bad = r#"{"apiKey":"1|abcdef","onRetry":5}"#;
+    let props = answer(&Core::new(bad, false).err().unwrap().as_string().unwrap());
     assert_eq!(s(&props, "message"), "Invalid option `onRetry`: must be a function");
+    // a key in a page without dangerouslyAllowBrowser
+    let props = answer(&Core::new(r#"{"apiKey":"1|abcdef"}"#, true).err().unwrap().as_string().unwrap());
+    assert!(s(&props, "message").contains("dangerouslyAllowBrowser"));
 }
 
 #[wasm_bindgen_test]
 fn a_plan_has_the_request_and_what_decides_it() {
     let c = core("");
-    let p = answer(&c.plan(BALANCE, "", JsValue::UNDEFINED, js(r#"{"timeoutMs":1234,"withResponse":true}"#), 0.0));
+    let p = answer(&c.plan(BALANCE, "", "null", r#"{"timeoutMs":1234,"withResponse":true}"#, 0.0));
     assert_eq!(s(&p, "m"), "GET");
     assert_eq!(s(&p, "u"), "https://api.test/api/v2/account/balance");
     assert_eq!(s(&p, "h.Authorization"), "Bearer 1|wasmtestkey123");
@@ -103,29 +107,29 @@ fn a_plan_has_the_request_and_what_decides_it() {
     assert_eq!(get(&p, "w"), JsValue::TRUE);
     assert_eq!(s(&p, "k"), "balance");
     // unknown call options are refused, naming the accepted ones
-    let e = answer(&c.plan(BALANCE, "", JsValue::UNDEFINED, js(r#"{"tiemoutMs":5}"#), 0.0));
+    let e = answer(&c.plan(BALANCE, "", "null", r#"{"tiemoutMs":5}"#, 0.0));
     assert!(s(&e, "e.message").contains("`tiemoutMs`: unknown call option (accepted: signal, timeoutMs, withResponse)"));
 }
 
 #[wasm_bindgen_test]
 fn posts_carry_json_text_and_uploads_become_parts() {
     let c = core("");
-    let p = answer(&c.plan(0, "images.generate", js(r#"{"prompt":"fox","width":512,"negative_prompt":null}"#), JsValue::UNDEFINED, 0.0));
+    let p = answer(&c.plan(0, "images.generate", r#"{"prompt":"fox","width":512,"negative_prompt":null}"#, "null", 0.0));
     assert_eq!(s(&p, "m"), "POST");
     assert_eq!(s(&p, "b"), r#"{"prompt":"fox","width":512}"#);
     assert_eq!(s(&p, "h.Content-Type"), "application/json");
     assert_eq!(get(&p, "s"), JsValue::TRUE);
-    // a PNG as bytes: multipart, the type sniffed, a file name made
-    let params = js(r#"{"prompt":"fox","steps":4}"#);
-    let png = js_sys::Uint8Array::from(&[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0][..]);
-    Reflect::set(&params, &"image".into(), &png).unwrap();
-    let p = answer(&c.plan(0, "images.edit", params, JsValue::UNDEFINED, 0.0));
+    // a PNG as bytes (the facade's description of it): multipart, the type sniffed, a file name made
+    let params = r#"{"prompt":"fox","steps":4,"image":{"\u0000":"file","w":0,"b":1,"size":10,"given":null,"own":null,"name":null,"head":[137,80,78,71,13,10,26,10,0,0]}}"#;
+    let p = answer(&c.plan(0, "images.edit", params, "null", 0.0));
     assert!(get(&p, "b").is_undefined());
     assert_eq!(JSON::stringify(&get(&p, "p")).unwrap(), r#"[["prompt","fox"],["steps",4],["image",{"f":0,"w":0,"t":"image/png","n":"image.png","o":0}]]"#);
-    let files = c.files();
-    assert_eq!(files.length(), 1);
-    assert!(files.get(0).is_instance_of::<js_sys::Uint8Array>());
-    assert_eq!(c.files().length(), 0, "files() hands the uploads over once");
+    // an upload where none may be, a function in params, text that is not JSON: refused
+    for bad in [r#"{"prompt":{"\u0000":"x","t":"function"}}"#, "{not json"] {
+        let e = answer(&c.plan(0, "images.generate", bad, "null", 0.0));
+        assert_eq!(s(&e, "e.name"), "InvalidOptionsError", "{bad}");
+        assert!(s(&e, "e.message").contains("`params`"));
+    }
 }
 
 #[wasm_bindgen_test]
@@ -193,7 +197,7 @@ fn the_scheduler_gate_caps_concurrency() {
 #[wasm_bindgen_test]
 fn the_wait_schedule_backs_off_and_ends() {
     let c = core("");
-    let w = answer(&c.wait_plan(JsValue::from_str(" job-1 "), js(r#"{"pollIntervalMs":100,"maxPollIntervalMs":150}"#)));
+    let w = answer(&c.wait_plan(r#"" job-1 ""#, r#"{"pollIntervalMs":100,"maxPollIntervalMs":150}"#));
     assert_eq!((s(&w, "i"), n(&w, "pi"), n(&w, "mp"), n(&w, "mw")), ("job-1".into(), 100.0, 150.0, 600_000.0));
     let poll = |body: &str, polls: u32, waited: f64| answer(&c.decide_wait(3, false, "jobs", true, "job-1", 1, 200, "", body, false, polls, waited, 100.0, 150.0, 600_000.0));
     let running = r#"{"data":{"status":"processing","progress":"10"}}"#;
@@ -208,12 +212,7 @@ fn the_wait_schedule_backs_off_and_ends() {
     let late = poll(running, 9, 700_000.0);
     assert_eq!(s(&late, "we.name"), "JobTimeoutError");
     // a bad id is refused before any request
-    assert_eq!(s(&answer(&c.wait_plan(JsValue::from_f64(1.0), JsValue::UNDEFINED)), "e.name"), "InvalidOptionsError");
-}
-
-#[wasm_bindgen_test]
-fn functions_are_not_json() {
-    assert!(to_json(&Function::new_no_args("")).is_err());
+    assert_eq!(s(&answer(&c.wait_plan("1", "null")), "e.name"), "InvalidOptionsError");
 }
 
 #[wasm_bindgen_test]
