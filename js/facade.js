@@ -301,6 +301,9 @@ function createApi(wasm, isReady) {
     }
   }
 
+  /** What `core.plan` is asked for (src/client.rs). */
+  const SUBMIT = 0, PRICE = 1, STATUS = 2, MODELS = 3, BALANCE = 4, MODELS_PAGE = 5, VALIDATE = 6;
+
   /** The I/O of one client: runs the core's plans. */
   function engine(core, options) {
     const o = options !== null && typeof options === "object" ? options : {};
@@ -310,7 +313,7 @@ function createApi(wasm, isReady) {
     const turns = []; // requests waiting for the scheduler's concurrency cap: their wake-ups
 
     function plan(what, name, params, opts, n) {
-      const files = what === 0 || what === 1 || what === 6 ? [] : null;
+      const files = what === SUBMIT || what === PRICE || what === VALIDATE ? [] : null;
       const p = answer(core.plan(what, name, wire(params, files, false), wire(opts, null, true), n));
       p.files = files;
       return p;
@@ -434,13 +437,13 @@ function createApi(wasm, isReady) {
     async function allModels(query, opts) {
       const all = [];
       for (let page = 1; ; page++) {
-        const r = (await send(plan(5, "", query, opts, page), signalOf(opts))).ok;
+        const r = (await send(plan(MODELS_PAGE, "", query, opts, page), signalOf(opts))).ok;
         if (Array.isArray(r.data)) for (const m of r.data) all.push(m);
         if (page >= (typeof r.lastPage === "number" ? r.lastPage : page) || page >= 100) return all;
       }
     }
-    const status = async (id, opts) => (await send(plan(2, "", id, opts, 0), signalOf(opts))).ok;
-    const statusPlan = (w) => plan(2, "", w.i, { timeoutMs: w.t }, 0);
+    const status = async (id, opts) => (await send(plan(STATUS, "", id, opts, 0), signalOf(opts))).ok;
+    const statusPlan = (w) => plan(STATUS, "", w.i, { timeoutMs: w.t }, 0);
 
     /** Poll until done (resolves with the status), failed or out of time (rejects). */
     async function wait(id, opts) {
@@ -537,16 +540,16 @@ function createApi(wasm, isReady) {
       return onError ? promise.catch((e) => { notify(onError, e); throw e; }) : promise;
     };
     return {
-      submit: guard((name, params, opts) => request(0, name, params, opts)),
-      price: guard((name, params, opts) => request(1, name, params, opts)),
+      submit: guard((name, params, opts) => request(SUBMIT, name, params, opts)),
+      price: guard((name, params, opts) => request(PRICE, name, params, opts)),
       jobStatus: guard(status),
       jobWait: guard(wait),
-      modelsList: guard((query, opts) => request(3, "", query, opts)),
+      modelsList: guard((query, opts) => request(MODELS, "", query, opts)),
       modelsAll: guard((query, opts) => allModels(query, opts)),
-      balance: guard((opts) => request(4, "", undefined, opts)),
+      balance: guard((opts) => request(BALANCE, "", undefined, opts)),
       validate: guard(async (op, params, opts) => {
-        const v = plan(6, op, params, opts, 0);
-        if (v.c) plan(6, op, params, opts, (await catalogue(opts)) ? 0 : 1);
+        const v = plan(VALIDATE, op, params, opts, 0);
+        if (v.c) plan(VALIDATE, op, params, opts, (await catalogue(opts)) ? 0 : 1);
       }),
       rateLimits: () => parse(core.rateLimits()),
     };

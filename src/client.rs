@@ -237,22 +237,20 @@ fn call_options(opts: &str, allowed: &[&str]) -> Result<Json, ApiError> {
         if matches!(v, Ok(Json::Null)) {
             continue;
         }
-        let is = |v: &Result<Json, NotJson>, what: &str| matches!(v, Ok(Json::Str(s)) if s == what);
-        match k.as_str() {
-            "signal" => {
-                if !is(&v, SIGNAL) {
-                    return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)"));
-                }
-            }
-            "onProgress" => {
-                if !is(&v, FUNCTION) {
-                    return Err(ApiError::invalid_option("onProgress", "must be a function"));
-                }
-            }
-            _ => match v {
-                Ok(j) if !is(&Ok(j.clone()), FUNCTION) && !is(&Ok(j.clone()), SIGNAL) => data.push((k, j)),
-                _ => return Err(ApiError::invalid_option(&k, "must be a plain value")),
+        // the facade's stand-ins for a function and an AbortSignal (both stay in JS)
+        let kept = match &v {
+            Ok(Json::Str(s)) if s == FUNCTION || s == SIGNAL => Some(s.as_str()),
+            _ => None,
+        };
+        match (k.as_str(), kept) {
+            ("signal", Some(SIGNAL)) | ("onProgress", Some(FUNCTION)) => {}
+            ("signal", _) => return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)")),
+            ("onProgress", _) => return Err(ApiError::invalid_option("onProgress", "must be a function")),
+            (_, None) => match v {
+                Ok(j) => data.push((k, j)),
+                Err(NotJson) => return Err(ApiError::invalid_option(&k, "must be a plain value")),
             },
+            (_, Some(_)) => return Err(ApiError::invalid_option(&k, "must be a plain value")),
         }
     }
     Ok(Json::Obj(data))
@@ -277,7 +275,6 @@ const SUBMIT: u32 = 0;
 const PRICE: u32 = 1;
 const STATUS: u32 = 2;
 const MODELS: u32 = 3;
-#[allow(dead_code)]
 const BALANCE: u32 = 4;
 /// One page of `models.all` (`n` is the page).
 const MODELS_PAGE: u32 = 5;
@@ -826,7 +823,8 @@ impl Core {
                 }
                 (Endpoint::Models, None, query, D_MODELS)
             }
-            _ => (Endpoint::Balance, None, Vec::new(), D_BALANCE),
+            BALANCE => (Endpoint::Balance, None, Vec::new(), D_BALANCE),
+            _ => return Err(ApiError::invalid_option("operation", "is not one the core knows (a facade bug)")),
         };
         let endpoint = if what == STATUS { Endpoint::Job(&id) } else { endpoint };
         let req = build(&self.cfg, &endpoint, body.as_ref(), &query)?;
