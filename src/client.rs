@@ -579,14 +579,14 @@ impl Core {
 }
 
 /// A 2xx JSON body read by decoder `d`.
-fn decode_ok(d: u32, status: u16, body: &Json, id: &str) -> Result<Json, ApiError> {
+fn decode_ok(d: u32, status: u16, body: Json, id: &str) -> Result<Json, ApiError> {
     match d {
-        D_SUBMIT => decode::submit(status, body).map(Json::Str),
-        D_PRICE => decode::price(status, body),
-        D_ENHANCED => decode::enhanced(status, body),
+        D_SUBMIT => decode::submit(status, &body).map(Json::Str),
+        D_PRICE => decode::price(status, &body),
+        D_ENHANCED => decode::enhanced(status, &body),
         D_STATUS => jobs::decode_status(status, body, id),
-        D_MODELS => decode::models_page(status, body),
-        _ => decode::balance(status, body),
+        D_MODELS => decode::models_page(status, &body),
+        _ => decode::balance(status, &body),
     }
 }
 
@@ -617,7 +617,7 @@ impl Core {
         };
         if (200..300).contains(&status) {
             let decoded = match body {
-                Body::Json(j) => decode_ok(d, status, &j, i),
+                Body::Json(j) => decode_ok(d, status, j, i),
                 Body::Text(t) => {
                     let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
                     let mut msg = String::from("deAPI returned HTTP ");

@@ -14,31 +14,42 @@ pub enum Phase {
 }
 
 /// `{"data":{status, progress, …}}` → the status object, with `status` a string, `progress` a
-/// number or null, and `request_id` set. Every other field is kept as sent.
-pub fn decode_status(http_status: u16, body: &Json, request_id: &str) -> Result<Json, ApiError> {
-    let data = match body.get("data") {
-        Some(d @ Json::Obj(_)) => d,
-        // tolerate an unwrapped status object
-        _ if matches!(body.get("status"), Some(Json::Str(_))) => body,
-        _ => return Err(invalid_response(http_status, body, "the job status has no `data` object")),
-    };
-    let Some(Json::Str(_)) = data.get("status") else {
-        return Err(invalid_response(http_status, body, "the job status has no `status`"));
-    };
-    let Json::Obj(pairs) = data else {
-        return Err(invalid_response(http_status, body, "the job status is not an object"));
-    };
+/// number or null, and `request_id` set. Every other field is kept as sent. Takes the body by
+/// value: a poll's fields move into the result instead of being copied (this runs on every poll).
+pub fn decode_status(http_status: u16, body: Json, request_id: &str) -> Result<Json, ApiError> {
+    let wrapped = matches!(body.get("data"), Some(Json::Obj(_)));
+    // tolerate an unwrapped status object
+    if !wrapped && !matches!(body.get("status"), Some(Json::Str(_))) {
+        return Err(invalid_response(http_status, &body, "the job status has no `data` object"));
+    }
+    let data = if wrapped { body.get("data") } else { Some(&body) };
+    if !matches!(data.and_then(|d| d.get("status")), Some(Json::Str(_))) {
+        return Err(invalid_response(http_status, &body, "the job status has no `status`"));
+    }
+    let pairs = match body {
+        Json::Obj(outer) if wrapped => outer.into_iter().find_map(|(k, v)| match v {
+            Json::Obj(inner) if k == "data" => Some(inner),
+            _ => None,
+        }),
+        Json::Obj(pairs) => Some(pairs),
+        _ => None,
+    }
+    .unwrap_or_default();
     let mut out: Vec<(String, Json)> = Vec::with_capacity(pairs.len() + 2);
     out.push(("request_id".to_owned(), Json::str(request_id)));
+    let mut progress = false;
     for (k, v) in pairs {
         let v = match k.as_str() {
             "request_id" => continue,
-            "progress" => v.as_f64_lenient().map_or(Json::Null, Json::Num),
-            _ => v.clone(),
+            "progress" => {
+                progress = true;
+                v.as_f64_lenient().map_or(Json::Null, Json::Num)
+            }
+            _ => v,
         };
-        out.push((k.clone(), v));
+        out.push((k, v));
     }
-    if !out.iter().any(|(k, _)| k == "progress") {
+    if !progress {
         out.push(("progress".to_owned(), Json::Null));
     }
     Ok(Json::Obj(out))
@@ -159,14 +170,14 @@ mod tests {
 
     #[test]
     fn status_is_normalised_and_kept() {
-        let s = decode_status(200, &j(r#"{"data":{"status":"processing","progress":"45.50","preview":"p.jpg","x":1}}"#), "id-1").unwrap();
+        let s = decode_status(200, j(r#"{"data":{"status":"processing","progress":"45.50","preview":"p.jpg","x":1}}"#), "id-1").unwrap();
         assert_eq!(s, j(r#"{"request_id":"id-1","status":"processing","progress":45.5,"preview":"p.jpg","x":1}"#));
         assert_eq!(phase(&s), Phase::Running);
-        let s = decode_status(200, &j(r#"{"data":{"status":"done","result_url":"u"}}"#), "id").unwrap();
+        let s = decode_status(200, j(r#"{"data":{"status":"done","result_url":"u"}}"#), "id").unwrap();
         assert_eq!(s.get("progress"), Some(&Json::Null));
         assert_eq!(phase(&s), Phase::Done);
         // unwrapped object tolerated
-        assert!(decode_status(200, &j(r#"{"status":"pending"}"#), "id").is_ok());
+        assert!(decode_status(200, j(r#"{"status":"pending"}"#), "id").is_ok());
     }
 
     #[test]
@@ -177,7 +188,7 @@ mod tests {
         assert_eq!(phase(&j(r#"{"status":"FAILED"}"#)), Phase::Failed);
         assert_eq!(phase(&j(r#"{"status":"completed"}"#)), Phase::Done);
         for bad in [r#"{}"#, r#"{"data":null}"#, r#"{"data":{"progress":5}}"#, r#"{"data":{"status":7}}"#, r#"[]"#] {
-            let e = decode_status(200, &j(bad), "id").unwrap_err();
+            let e = decode_status(200, j(bad), "id").unwrap_err();
             assert_eq!(e.kind, Kind::InvalidResponse, "{bad}");
         }
     }

@@ -126,6 +126,10 @@ fn dedup_keys(mut pairs: Vec<(String, Json)>) -> Vec<(String, Json)> {
     if pairs.len() < 2 {
         return pairs;
     }
+    // Small objects (most of them) are checked pair by pair, without allocating a table.
+    if pairs.len() <= 16 && !pairs.iter().enumerate().any(|(i, (k, _))| pairs.iter().take(i).any(|(k2, _)| k2 == k)) {
+        return pairs;
+    }
     let fnv = |k: &str| k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     let size = (pairs.len() * 2).next_power_of_two();
     let mask = size - 1;

@@ -1390,7 +1390,7 @@ fn check_status(http_status: u16, body: &Json, rid: &str) -> &'static str {
     // the failure error of any value, too
     let f = jobs::failure(rid, body);
     assert!(f.message.starts_with(&format!("Job {rid} failed")), "{}", f.message);
-    match jobs::decode_status(http_status, body, rid) {
+    match jobs::decode_status(http_status, body.clone(), rid) {
         Ok(st) => {
             assert!(should_be_ok, "accepted a status without a string `status`: {st:?}");
             let Json::Obj(pairs) = &st else { panic!("not an object: {st:?}") };
@@ -2460,7 +2460,7 @@ fn check_redact(c: &RedactCase) -> &'static str {
     clean(decode_http_error(&c.meta, c.body.body(), 0.0), "an HTTP error");
     let sb = &c.status_body.0;
     clean(jobs::failure(&c.request_id.0, sb), "a job failure");
-    if let Err(e) = jobs::decode_status(200, sb, &c.request_id.0) {
+    if let Err(e) = jobs::decode_status(200, sb.clone(), &c.request_id.0) {
         clean(e, "an invalid status");
     }
     if let Err(e) = decode::models_page(200, sb) {
