@@ -226,10 +226,23 @@ function createApi(wasm, isReady) {
       given: w ? s(raw.type) : null, own: bytes ? null : s(data.type),
       name: w ? (s(raw.filename) !== null ? s(raw.filename) : s(raw.name)) : bytes ? null : s(data.name), head };
   }
+  /** An object or array whose own values are all strings, finite numbers, booleans, null or
+   * undefined: JSON as it is, no markers needed (most params and options). */
+  function isPlainData(value) {
+    if (typeof value !== "object" || isBinary(value) || isWrapper(value) || typeof value.toJSON === "function") return false;
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      const t = typeof v;
+      if (!(t === "string" || t === "boolean" || v === null || v === undefined || (t === "number" && Number.isFinite(v)))) return false;
+    }
+    return true;
+  }
   /** `value` as wire text. Uploads are pushed to `files` (refused without it); with `options`, a
    * function or an AbortSignal may be the value of a top-level key. */
   function wire(value, files, options) {
     if (value === undefined || value === null) return "null";
+    if (typeof value === "string") return JSON.stringify(value);
+    if (isPlainData(value)) return JSON.stringify(value);
     try {
       return JSON.stringify(value, function (key, v) {
         const raw = this[key];
