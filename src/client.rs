@@ -111,6 +111,19 @@ impl Default for Out {
     }
 }
 
+/// Milliseconds since 1970: the runtime's clock in wasm, the system's natively (so that the whole
+/// core also runs in native tests).
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
 fn rate_limit_text(rl: &RateLimit, reset_at: bool) -> String {
     let mut o = Out::new();
     o.opt_num("limit", rl.limit)
@@ -422,7 +435,7 @@ impl Core {
     /// the scheduler.
     pub fn gate(&self, k: &str, limited: bool, attempts: u32) -> String {
         let Some(s) = &self.scheduler else { return "{\"g\":1}".to_owned() };
-        let now = js_sys::Date::now();
+        let now = now_ms();
         let gate = s.borrow_mut().gate(k, limited, now);
         match gate {
             Gate::Go => {
@@ -605,7 +618,7 @@ impl Core {
             let at = HEADER_NAMES.iter().position(|h| *h == name)?;
             got.get(at).filter(|v| !v.is_empty()).map(|v| (*v).to_owned())
         });
-        let now = js_sys::Date::now();
+        let now = now_ms();
         let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
         self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
         if permit {
@@ -882,5 +895,77 @@ impl Core {
             .raw("l", if matches!(req.bucket, "models" | "balance") { "false" } else { "true" })
             .str("i", &id);
         Ok(out.done())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The core natively, as the facade drives it (the same calls run in the real runtimes in
+    //! tests/wasm.rs). Answers are parsed with serde_json.
+    use super::*;
+    use serde_json::Value;
+
+    fn answer(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+    fn core(extra: &str) -> Core {
+        Core::create(&format!(r#"{{"apiKey":"1|nativekey123","baseUrl":"https://api.test","retryBaseDelayMs":1{extra}}}"#), false).unwrap()
+    }
+
+    #[test]
+    fn a_submission_is_planned_answered_and_retried() {
+        let c = core("");
+        let p = answer(&c.plan(SUBMIT, "images.generate", r#"{"prompt":"fox","width":512,"seed":null}"#, "null", 0.0));
+        assert_eq!((p["m"].as_str(), p["u"].as_str()), (Some("POST"), Some("https://api.test/api/v2/images/generations")));
+        assert_eq!(p["b"].as_str(), Some(r#"{"prompt":"fox","width":512}"#));
+        assert_eq!((p["s"].as_bool(), p["k"].as_str(), p["l"].as_bool()), (Some(true), Some("images/generations"), Some(true)));
+        let d = p["d"].as_u64().unwrap() as u32;
+        let retry = answer(&c.decide(d, true, "images/generations", true, "", 1, 503, "", "", false));
+        assert_eq!((retry["r"].as_f64(), retry["why"].as_str(), retry["e"]["name"].as_str()), (Some(1.0), Some("server_error"), Some("ServerError")));
+        let ok = answer(&c.decide(d, true, "images/generations", true, "", 2, 200, "", r#"{"data":{"request_id":"r-1"}}"#, false));
+        assert_eq!(ok["ok"].as_str(), Some("r-1"));
+        // the key never comes back, even when the server echoes it
+        let echoed = c.decide(d, true, "images/generations", true, "", 4, 422, "", r#"{"message":"1|nativekey123","errors":{"prompt":["nativekey123"]}}"#, false);
+        assert!(!echoed.contains("nativekey123"), "{echoed}");
+    }
+
+    #[test]
+    fn a_429_with_a_long_retry_after_fails_at_once_and_says_when() {
+        let c = core("");
+        let headers = HEADER_NAMES.iter().map(|h| if *h == "retry-after" { "86400" } else { "" }).collect::<Vec<_>>().join("\n");
+        let v = answer(&c.decide(D_BALANCE, false, "jobs", true, "", 1, 429, &headers, r#"{"message":"Too Many Attempts."}"#, false));
+        assert!(v.get("r").is_none());
+        assert_eq!((v["e"]["name"].as_str(), v["e"]["retryAfter"].as_f64()), (Some("RateLimitError"), Some(86400.0)));
+        assert!(v["e"]["message"].as_str().unwrap().ends_with("Retry after 86400 s."));
+    }
+
+    #[test]
+    fn the_scheduler_waits_for_the_window_after_the_quota_is_spent() {
+        let c = core(r#","maxConcurrency":4"#);
+        assert_eq!(c.gate("jobs", true, 0), r#"{"g":1}"#, "the first request learns the limits");
+        assert_eq!(c.gate("jobs", true, 0), r#"{"s":1}"#, "one at a time until then");
+        let headers = HEADER_NAMES.iter().map(|h| match *h { "x-ratelimit-limit" => "2", "x-ratelimit-remaining" => "0", _ => "" }).collect::<Vec<_>>().join("\n");
+        let d = answer(&c.decide(D_STATUS, false, "jobs", true, "j", 1, 200, &headers, r#"{"data":{"status":"pending"}}"#, true));
+        assert_eq!(d["rl"]["remaining"].as_f64(), Some(0.0));
+        let wait = answer(&c.gate("jobs", true, 0));
+        assert!(wait["u"].as_f64().unwrap() > now_ms(), "{wait}");
+    }
+
+    #[test]
+    fn bad_calls_are_refused_before_any_request() {
+        let c = core("");
+        for (what, name, params, opts, problem) in [
+            (SUBMIT, "images.nope", "{}", "null", "`images.nope` is not a deAPI operation"),
+            (SUBMIT, "images.generate", r#"{"a":{"\u0000":"x","t":"function"}}"#, "null", "`params`"),
+            (BALANCE, "", "null", r#"{"timeoutMs":0}"#, "`timeoutMs`"),
+            (BALANCE, "", "null", r#"{"signal":{}}"#, "must be an AbortSignal"),
+            (MODELS, "", r#"{"limit":51}"#, "null", "`limit`"),
+            (STATUS, "", "42", "null", "`requestId`"),
+            (99, "", "null", "null", "a facade bug"),
+        ] {
+            let e = answer(&c.plan(what, name, params, opts, 0.0));
+            assert_eq!(e["e"]["name"].as_str(), Some("InvalidOptionsError"), "{what} {params}");
+            assert!(e["e"]["message"].as_str().unwrap().contains(problem), "{e}");
+        }
     }
 }

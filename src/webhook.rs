@@ -251,7 +251,7 @@ pub const NO_OPTIONS: u32 = 5;
 /// `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
 #[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> Result<String, JsValue> {
-    verify_options(kind, text, bytes, rest, js_sys::Date::now() / 1000.0).map_err(|mut e| {
+    verify_options(kind, text, bytes, rest, crate::client::now_ms() / 1000.0).map_err(|mut e| {
         e.finish(None);
         JsValue::from_str(&crate::client::error_text(&e))
     })
