@@ -1,0 +1,105 @@
+// The facade → core wire (js/facade.js `wire()`, src/js.rs `from_wire`): params, options, ids and
+// webhook options cross as JSON text with markers for what JSON cannot say. These tests pin what a
+// user sees for values at the edge of JSON, through the public API, with an injected fetch that
+// records what was sent.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { sdk } from "./helpers.mjs";
+
+const { DeapiClient, InvalidOptionsError, ValidationError, WebhookVerificationError, verifyWebhook } = sdk;
+
+function recording() {
+  const sent = [];
+  const fetch = async (url, init) => {
+    sent.push({ url, init });
+    return new Response(JSON.stringify({ data: { request_id: "r-1", price: 0.25, balance: 1 } }), { status: 200 });
+  };
+  const c = new DeapiClient({ apiKey: "1|wiretestkey", baseUrl: "https://deapi.test", fetch, maxRetries: 0 });
+  return { c, sent };
+}
+
+const rejection = (p) => p.then((v) => assert.fail(`resolved with ${JSON.stringify(v)}`), (e) => e);
+
+describe("values at the edge of JSON", () => {
+  it("a Date goes as its toJSON() text; undefined fields and null fields are left out", async () => {
+    const { c, sent } = recording();
+    await c.images.generatePrice({ prompt: "a", when: new Date(0), model: "m", skip: undefined, none: null });
+    assert.equal(sent.length, 1);
+    assert.deepEqual(JSON.parse(sent[0].init.body), { prompt: "a", when: "1970-01-01T00:00:00.000Z", model: "m" });
+  });
+
+  it("params with a cycle are refused before any request", async () => {
+    const { c, sent } = recording();
+    const params = { prompt: "a" };
+    params.self = params;
+    const e = await rejection(c.images.generatePrice(params));
+    assert.ok(e instanceof InvalidOptionsError, String(e));
+    assert.match(e.message, /`params`/);
+    assert.equal(sent.length, 0);
+  });
+
+  it("a non-finite number is a field error, as the server would report it", async () => {
+    const { c, sent } = recording();
+    for (const n of [NaN, Infinity, -Infinity]) {
+      const e = await rejection(c.images.generatePrice({ prompt: "a", steps: n }));
+      assert.ok(e instanceof ValidationError, String(e));
+      assert.deepEqual(e.errors.map((x) => x.field), ["steps"]);
+    }
+    assert.equal(sent.length, 0);
+  });
+
+  it("a user key that looks like the wire's marker is refused, never taken for an upload", async () => {
+    const { c, sent } = recording();
+    const e = await rejection(c.images.generatePrice({ prompt: { "\u0000": "file", size: 1 } }));
+    assert.ok(e instanceof InvalidOptionsError, String(e));
+    assert.equal(sent.length, 0);
+  });
+});
+
+describe("options", () => {
+  it("a signal must be an AbortSignal; a function where data goes names its option", async () => {
+    const { c } = recording();
+    const e1 = await rejection(c.account.balance({ signal: {} }));
+    assert.ok(e1 instanceof InvalidOptionsError);
+    assert.match(e1.message, /`signal`: must be an AbortSignal/);
+    const e2 = await rejection(c.account.balance({ timeoutMs: () => 1 }));
+    assert.match(e2.message, /`timeoutMs`: must be a plain value/);
+    const e3 = await rejection(c.jobs.wait("r-1", { onProgress: "no" }));
+    assert.match(e3.message, /`onProgress`: must be a function/);
+  });
+
+  it("client options that are not an object name their type; a nested function names its option", () => {
+    for (const [value, type] of [["x", "string"], [Symbol("s"), "symbol"], [5n, "bigint"], [() => 1, "function"], [[1], "array"], [7, "number"]]) {
+      assert.throws(() => new DeapiClient(value), (e) => e instanceof InvalidOptionsError && e.message === `DeapiClient options must be an object, got ${type}`);
+    }
+    assert.throws(() => new DeapiClient({ apiKey: "1|wiretestkey", headers: { "X-A": () => 1 } }),
+      (e) => e instanceof InvalidOptionsError && /`headers`: must be a plain value/.test(e.message));
+    assert.throws(() => new DeapiClient({ apiKey: "1|wiretestkey", onRetry: "log" }),
+      (e) => e instanceof InvalidOptionsError && /`onRetry`: must be a function/.test(e.message));
+  });
+
+  it("a job id must be a non-empty string", async () => {
+    const { c, sent } = recording();
+    for (const id of [42, "", "   ", null, { id: "r-1" }]) {
+      const e = await rejection(c.jobs.get(id));
+      assert.ok(e instanceof InvalidOptionsError, String(id));
+      assert.match(e.message, /`requestId`/);
+    }
+    assert.equal(sent.length, 0);
+  });
+});
+
+describe("verifyWebhook's inputs", () => {
+  it("a parsed body, a missing one, and options that are not an object are each explained", async () => {
+    const base = { secret: "whsec_0123456789abcdef0123456789abcdef", signature: "sha256=00", timestamp: "1" };
+    const parsed = await rejection(verifyWebhook({ ...base, payload: { event: "job.completed" } }));
+    assert.ok(parsed instanceof WebhookVerificationError);
+    assert.equal(parsed.reason, "bad_payload");
+    assert.match(parsed.message, /parsed object, not the raw body/);
+    const missing = await rejection(verifyWebhook({ ...base }));
+    assert.match(missing.message, /`payload` is missing/);
+    const notObject = await rejection(verifyWebhook("body"));
+    assert.ok(notObject instanceof InvalidOptionsError);
+    assert.match(notObject.message, /verifyWebhook takes one object/);
+  });
+});
