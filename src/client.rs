@@ -408,17 +408,11 @@ impl Core {
     /// Answers: `{e}` an error; `{c: 1}` validation needs the model catalogue (the facade fetches
     /// it, gives it to `setCatalogue`, and plans again); `{v: 1}` valid (6); else the request:
     /// `{m: method, u: url, h: headers, rh: headers with the key hidden (with an onRequest hook),
-    /// b: JSON body text | p: multipart parts [[name, text | number | upload]], f: uploads (fetch
-    /// them with files()), t: timeout ms, w: withResponse, d: decoder, s: is a submission, k: rate
-    /// bucket, l: the bucket is rate limited, i: job id}`.
+    /// b: JSON body text | p: multipart parts [[name, text | number | upload]] (an upload points at
+    /// the facade's list of the params' uploads), t: timeout ms, w: withResponse, d: decoder, s: is a
+    /// submission, k: rate bucket, l: the bucket is rate limited, i: job id}`.
     pub fn plan(&self, what: u32, name: &str, params: &str, opts: &str, n: f64) -> String {
-        match self.plan_inner(what, name, params, opts, n) {
-            Ok(text) => text,
-            Err(mut e) => {
-                e.finish(self.cfg.api_key.as_deref());
-                err_answer(&e)
-            }
-        }
+        self.answer(self.plan_inner(what, name, params, opts, n))
     }
 
     /// The model catalogue for validation (the JSON text of `models.all()`'s list).
@@ -560,10 +554,7 @@ impl Core {
             out.str("i", &id).num("t", t).num("pi", w.poll_interval_ms).num("mp", w.max_poll_interval_ms).num("mw", w.max_wait_ms);
             Ok::<_, ApiError>(out.done())
         })();
-        planned.unwrap_or_else(|mut e| {
-            e.finish(self.cfg.api_key.as_deref());
-            err_answer(&e)
-        })
+        self.answer(planned)
     }
 
     /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
@@ -708,6 +699,14 @@ impl Core {
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
         let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
         Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers })
+    }
+
+    /// The answer text, or the error's (redacted and cut).
+    fn answer(&self, r: Result<String, ApiError>) -> String {
+        r.unwrap_or_else(|mut e| {
+            e.finish(self.cfg.api_key.as_deref());
+            err_answer(&e)
+        })
     }
 
     fn release_inner(&self, k: &str, limited: bool, learned: bool) {

@@ -3,7 +3,6 @@
 //! Pure: no JS value crosses into the module, so all of it is tested natively.
 
 use crate::json::Json;
-use wasm_bindgen::prelude::*;
 
 /// A value JSON cannot hold (a function, symbol or bigint where data is expected, an upload where
 /// none may be) was met.
@@ -178,14 +177,6 @@ fn upload(v: &Json) -> Upload {
         name: text("name"),
         head,
     }
-}
-
-/// [`Json`] → plain JS value: written as JSON text here and parsed once by the runtime, which is
-/// much cheaper than creating every property through the boundary.
-pub fn to_js(j: &Json) -> JsValue {
-    let mut text = String::new();
-    write_json(&mut text, j);
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 /// `j` as JSON text (files and non-finite numbers as `null`).

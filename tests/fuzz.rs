@@ -1015,7 +1015,7 @@ mod text {
     use super::*;
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-    /// One value at a depth; deeper than `MAX_DEPTH` becomes `null` (as `js::to_json` does).
+    /// One value at a depth; deeper than `MAX_DEPTH` becomes `null` (as `json::parse_json` does).
     #[derive(Clone, Copy)]
     pub struct Seed(pub u32);
 

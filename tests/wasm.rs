@@ -9,11 +9,18 @@
 
 use deapi_wasm::client::{error_text, header_names, Core};
 use deapi_wasm::error::{ApiError, FieldError, Kind};
-use deapi_wasm::js::{from_wire, to_js, write_json};
+use deapi_wasm::js::{from_wire, write_json};
 use deapi_wasm::json::{Json, MAX_DEPTH};
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+/// A value as JS receives the core's answers: written as JSON text, parsed by the runtime.
+fn to_js(j: &Json) -> JsValue {
+    let mut text = String::new();
+    write_json(&mut text, j);
+    JSON::parse(&text).unwrap_or(JsValue::NULL)
+}
 
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
