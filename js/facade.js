@@ -5,7 +5,7 @@
 // the core asks for — fetch, timers, AbortSignals, FormData, user hooks — and gives the results
 // idiomatic JS shapes: Error subclasses, resource namespaces built from the core's operation table,
 // and Job handles. (Why: no futures or closures in wasm keeps the module small and a call cheap.)
-function createApi(wasm, isReady) {
+function createApi(wasm, isReady, transport) {
   "use strict";
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
   const BRAND = Symbol.for("deapi-wasm.error");
@@ -375,15 +375,17 @@ function createApi(wasm, isReady) {
         if (onRequest) notify(onRequest, { method: p.m, url: p.u, headers: { ...p.rh }, attempt: attempts });
         const permit = scheduled ? await acquire(p, attempts - 1, signal) : false;
         const started = Date.now();
-        const controller = new AbortController();
-        let timedOut = false, stage = 0, verdict, cause;
-        const timer = setTimeout(() => { timedOut = true; controller.abort(); }, p.t);
-        const relay = () => controller.abort();
+        // A fetch is cancelled through an AbortSignal; Node's transport hands back a cancel function.
+        const controller = userFetch || !transport ? new AbortController() : null;
+        let timedOut = false, stage = 0, verdict, cause, cancel;
+        const relay = () => (controller ? controller.abort() : cancel && cancel());
+        const timer = setTimeout(() => { timedOut = true; relay(); }, p.t);
         if (signal) signal.addEventListener("abort", relay);
-        init.signal = controller.signal;
+        init.signal = controller ? controller.signal : undefined;
         try {
           let res;
           if (userFetch) res = await userFetch(p.u, init);
+          else if (transport) res = await transport(p.u, init, (c) => { cancel = c; });
           else if (typeof globalThis.fetch === "function") res = await globalThis.fetch(p.u, init);
           else throw new TypeError("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option");
           if (res === null || typeof res !== "object" || typeof res.status !== "number") {

@@ -18,7 +18,7 @@ logs=target/test-logs; mkdir -p "$logs"
 t0=$SECONDS; step() { echo; echo "== test [$((SECONDS - t0))s] $*"; }
 summary=(); total_pass=0; total_fail=0
 
-# Sum "N passed; M failed" (cargo) or "# pass N / # fail M" (node --test) from a log.
+# Sum "N passed; M failed" (cargo) or "# pass N / # fail M / # cancelled K" (node --test) from a log.
 count() {
   local kind=$1 log=$2 pass fail
   if [ "$kind" = cargo ]; then
@@ -26,7 +26,7 @@ count() {
     fail=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
   else
     pass=$(grep -E '^# pass ' "$log" | awk '{s+=$3} END {print s+0}')
-    fail=$(grep -E '^# fail ' "$log" | awk '{s+=$3} END {print s+0}')
+    fail=$(grep -E '^# (fail|cancelled) ' "$log" | awk '{s+=$3} END {print s+0}') # a timed-out test is cancelled
   fi
   echo "$pass $fail"
 }

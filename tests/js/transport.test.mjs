@@ -1,0 +1,243 @@
+// Node's transport (js/node-http.js): in Node the SDK sends its requests with node:http/https instead
+// of fetch. What fetch did for the SDK must still hold: compressed bodies, a BOM, redirects (method,
+// body and credentials as fetch handles them), uploads, cancellation that really closes the request,
+// and a process that can exit while keep-alive connections idle. (Redirect loops, cross-origin
+// redirects, cut bodies, resets and hangs are in tests/reliability, which runs on this transport too.)
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { client, newKey, pkgDir, rejection, sdk, validImage, withMock } from "./helpers.mjs";
+import { solidPng } from "../mock/png.mjs";
+
+const { DeapiClient, Job } = sdk;
+const BALANCE = JSON.stringify({ data: { balance: 12.5 } });
+
+/** A loopback server whose answer to each request is `handler(req, res, body)`; it records every request. */
+async function server(handler) {
+  const seen = [];
+  const closed = [];
+  const s = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+      handler(req, res, body);
+    });
+    res.on("close", () => closed.push({ url: req.url, finished: res.writableFinished }));
+  });
+  s.keepAliveTimeout = 60_000;
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${s.address().port}`;
+  return { url, seen, closed, close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }) };
+}
+const json = (res, text, headers = {}) => {
+  res.writeHead(200, { "content-type": "application/json", ...headers });
+  res.end(text);
+};
+
+describe("Node transport: bodies", () => {
+  let srv;
+  before(async () => {
+    srv = await server((req, res) => {
+      const bytes = Buffer.from(BALANCE);
+      switch (req.url.split("?")[0]) {
+        case "/gzip/api/v2/account/balance": return json(res, gzipSync(bytes), { "content-encoding": "gzip" });
+        case "/deflate/api/v2/account/balance": return json(res, deflateSync(bytes), { "content-encoding": "deflate" });
+        case "/br/api/v2/account/balance": return json(res, brotliCompressSync(bytes), { "content-encoding": "br" });
+        case "/badgzip/api/v2/account/balance": return json(res, Buffer.from("not gzip at all"), { "content-encoding": "gzip" });
+        case "/bom/api/v2/account/balance": return json(res, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]));
+        case "/chunked/api/v2/account/balance":
+          res.writeHead(200, { "content-type": "application/json" });
+          res.write(BALANCE.slice(0, 7));
+          setImmediate(() => res.end(BALANCE.slice(7)));
+          return undefined;
+        default: res.writeHead(404); return res.end();
+      }
+    });
+  });
+  after(() => srv.close());
+
+  for (const coding of ["gzip", "deflate", "br"]) {
+    it(`decodes a ${coding} body`, async () => {
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/${coding}` });
+      assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+    });
+  }
+  it("asks for no compression (the SDK decodes it when a server compresses anyway)", async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/gzip` });
+    await c.account.balance();
+    assert.equal(srv.seen.at(-1).headers["accept-encoding"], undefined);
+  });
+  it("a body that does not decode is a ConnectionError (cut off), and the client goes on", async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/badgzip`, maxRetries: 0 });
+    const e = await rejection(c.account.balance());
+    assert.equal(e.name, "ConnectionError");
+    assert.match(e.message, /cut off/);
+    const ok = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/gzip` });
+    assert.deepEqual(await ok.account.balance(), { balance: 12.5 });
+  });
+  it("drops a UTF-8 BOM, as fetch's text() does", async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/bom` });
+    assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+  });
+  it("reads a chunked body whole", async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/chunked` });
+    assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+  });
+});
+
+describe("Node transport: redirects, as fetch follows them", () => {
+  let srv;
+  const JOB = JSON.stringify({ data: { request_id: "r-1" } });
+  before(async () => {
+    srv = await server((req, res) => {
+      const path = req.url.split("?")[0];
+      const m = /^\/(30[12378])(\/.*)$/.exec(path);
+      if (m) {
+        res.writeHead(Number(m[1]), { location: `/final${m[2]}` });
+        return res.end("moved");
+      }
+      if (path.startsWith("/final/")) return json(res, req.method === "GET" ? BALANCE : JOB);
+      res.writeHead(404);
+      return res.end();
+    });
+  });
+  after(() => srv.close());
+
+  it("307 and 308 repeat the POST with the same body and headers", async () => {
+    for (const code of [307, 308]) {
+      const key = newKey();
+      const c = new DeapiClient({ apiKey: key, baseUrl: `${srv.url}/${code}` });
+      const job = await c.images.generate(validImage());
+      assert.ok(job instanceof Job);
+      const [first, second] = srv.seen.slice(-2);
+      assert.equal(second.url, "/final/api/v2/images/generations");
+      assert.equal(second.method, "POST");
+      assert.equal(second.body, first.body);
+      assert.deepEqual(JSON.parse(second.body), validImage());
+      assert.equal(second.headers.authorization, `Bearer ${key}`); // same origin: kept
+      assert.equal(second.headers["content-type"], "application/json");
+    }
+  });
+  it("303 (and 301/302 after a POST) continue as a GET without the body", async () => {
+    for (const code of [301, 302, 303]) {
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/${code}`, maxRetries: 0 });
+      // The redirected GET answers a balance-shaped body: not a job, so the SDK reports a bad response;
+      // what matters here is the request the server saw.
+      await c.images.generate(validImage()).catch(() => {});
+      const last = srv.seen.at(-1);
+      assert.equal(last.url, "/final/api/v2/images/generations", `after ${code}`);
+      assert.equal(last.method, "GET", `after ${code}`);
+      assert.equal(last.body, "");
+      assert.equal(last.headers["content-type"], undefined);
+      assert.equal(last.headers["content-length"], undefined);
+    }
+  });
+  it("a GET keeps its method through 301/302", async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/301` });
+    assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+    assert.equal(srv.seen.at(-1).method, "GET");
+  });
+});
+
+describe("Node transport: uploads", () => {
+  let mock;
+  before(async () => { mock = await withMock(); });
+  after(() => mock.close());
+
+  it("sends FormData as multipart with a Content-Length, parts as the mock deAPI reads them", async () => {
+    const { c, key } = client(mock);
+    const png = solidPng(16, 8, [1, 2, 3]);
+    const job = await c.images.upscale({ image: png, model: "RealESRGAN_x4" });
+    assert.ok(job instanceof Job);
+    const [r] = mock.requests({ key });
+    assert.match(r.headers["content-type"], /^multipart\/form-data; boundary=/);
+    assert.ok(Number(r.headers["content-length"]) > png.length);
+    assert.equal(r.headers["transfer-encoding"], undefined);
+    const image = r.parts.find((p) => p.name === "image");
+    assert.equal(image.size, png.length);
+    assert.equal(image.contentType, "image/png");
+  });
+});
+
+describe("Node transport: cancellation closes the request", () => {
+  let srv;
+  before(async () => {
+    srv = await server((req, res) => {
+      if (req.url.startsWith("/hang/")) return undefined; // never answers
+      if (req.url.startsWith("/half/")) {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+        return res.write("{\"data\":"); // and never the rest
+      }
+      return json(res, BALANCE);
+    });
+  });
+  after(() => srv.close());
+  const closedFor = async (prefix) => {
+    for (let i = 0; i < 200 && !srv.closed.some((x) => x.url.startsWith(prefix)); i++) await new Promise((r) => setTimeout(r, 10));
+    return srv.closed.filter((x) => x.url.startsWith(prefix));
+  };
+
+  it("a timeout destroys the request: the server sees the connection close", { timeout: 15_000 }, async () => {
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/hang`, timeoutMs: 100, maxRetries: 0 });
+    const e = await rejection(c.account.balance());
+    assert.equal(e.name, "RequestTimeoutError");
+    const closed = await closedFor("/hang/");
+    assert.equal(closed.length, 1);
+    assert.equal(closed[0].finished, false);
+  });
+  it("an abort while the body streams closes it too, and rejects with AbortError", { timeout: 15_000 }, async () => {
+    const ac = new AbortController();
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/half` });
+    const p = c.account.balance({ signal: ac.signal });
+    for (let i = 0; i < 200 && !srv.seen.some((x) => x.url.startsWith("/half/")); i++) await new Promise((r) => setTimeout(r, 10));
+    ac.abort(new Error("user left"));
+    const e = await rejection(p);
+    assert.equal(e.name, "AbortError");
+    assert.equal((await closedFor("/half/")).length, 1);
+  });
+  it("the `fetch` option replaces the transport (and gets an AbortSignal per attempt)", async () => {
+    const signals = [];
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url, fetch: (u, init) => { signals.push(init.signal); return fetch(u, init); } });
+    assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+    assert.equal(signals.length, 1);
+    assert.ok(signals[0] instanceof AbortSignal);
+  });
+});
+
+describe("Node transport: keep-alive", () => {
+  it("reuses one connection for sequential calls", async () => {
+    const sockets = new Set();
+    const srv = await server((req, res) => { sockets.add(`${req.socket.remotePort}`); json(res, BALANCE); });
+    try {
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
+      for (let i = 0; i < 5; i++) await c.account.balance();
+      assert.equal(sockets.size, 1);
+    } finally {
+      await srv.close();
+    }
+  });
+  it("an idle keep-alive connection does not keep the process running", async () => {
+    const srv = await server((req, res) => json(res, BALANCE)); // keeps idle connections 60 s
+    try {
+      const code = `const { DeapiClient } = require(${JSON.stringify(pkgDir)});
+        new DeapiClient({ apiKey: "1|exitTest", baseUrl: ${JSON.stringify(srv.url)} }).account.balance()
+          .then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e); process.exitCode = 3; });`;
+      const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (d) => { out += d; });
+      // The child must end by itself, long before the server's 60 s keep-alive would let it go.
+      const exit = await new Promise((resolve) => {
+        const kill = setTimeout(() => { child.kill(); resolve("still running after 20 s"); }, 20_000);
+        child.on("exit", (c) => { clearTimeout(kill); resolve(c); });
+      });
+      assert.equal(exit, 0);
+      assert.equal(out.trim(), JSON.stringify({ balance: 12.5 }));
+    } finally {
+      await srv.close();
+    }
+  });
+});
