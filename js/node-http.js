@@ -6,12 +6,17 @@
 // `fetch: …` in the client's options replaces it (test doubles, proxies, another runtime's fetch).
 function nodeTransport() {
   "use strict";
-  const http = require("node:http");
-  const https = require("node:https");
-  const zlib = require("node:zlib");
-  // Node 19+ global agents keep connections alive; Node 18's do not: these do everywhere. Idle
-  // keep-alive sockets do not keep the process running.
-  const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+  // Loaded on first use, one scheme at a time (https pulls in TLS: a cold start that makes no call,
+  // or calls a plain-http proxy, never pays for it). Node 19+ global agents keep connections alive,
+  // Node 18's do not: these agents do everywhere. Idle keep-alive sockets do not keep the process running.
+  const schemes = {};
+  const scheme = (protocol) => {
+    if (!schemes[protocol] && (protocol === "http:" || protocol === "https:")) {
+      const lib = require(protocol === "http:" ? "node:http" : "node:https");
+      schemes[protocol] = { lib, agent: new lib.Agent({ keepAlive: true }) };
+    }
+    return schemes[protocol];
+  };
   const MAX_REDIRECTS = 20; // as fetch
   const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location"];
 
@@ -41,11 +46,11 @@ function nodeTransport() {
     let target = new URL(url);
     for (let redirects = 0; ; redirects++) {
       if (cancelled) throw cancelled;
-      const lib = target.protocol === "https:" ? https : target.protocol === "http:" ? http : null;
-      if (!lib) throw failure(`unsupported URL scheme ${target.protocol}`);
+      const via = scheme(target.protocol);
+      if (!via) throw failure(`unsupported URL scheme ${target.protocol}`);
       if (body !== undefined && body !== null) headers["content-length"] = String(Buffer.byteLength(body));
       const res = await new Promise((resolve, reject) => {
-        const req = (current = lib.request(target, { method, headers, agent: agents[target.protocol] }, resolve));
+        const req = (current = via.lib.request(target, { method, headers, agent: via.agent }, resolve));
         req.on("error", (e) => reject(e === cancelled ? e : failure(e.message || "request failed", e)));
         req.end(body === null ? undefined : body);
       });
@@ -86,6 +91,7 @@ function nodeTransport() {
       headers: { get: (name) => { const v = h[name.toLowerCase()]; return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v; } },
       text: () => new Promise((resolve, reject) => {
         const coding = String(h["content-encoding"] || "").trim().toLowerCase();
+        const zlib = coding ? require("node:zlib") : null;
         const decoder = coding === "gzip" || coding === "x-gzip" ? zlib.createGunzip() : coding === "deflate" ? zlib.createInflate()
           : coding === "br" ? zlib.createBrotliDecompress() : null;
         const stream = decoder ? res.pipe(decoder) : res;
