@@ -45,7 +45,8 @@ export interface DeapiClientOptions {
   maxConcurrency?: number;
   /** Length of deAPI's rate-limit window in ms (default 60 000); change only for tests or a proxy with other limits. */
   rateLimitWindowMs?: number;
-  /** A fetch implementation to use instead of the global one. */
+  /** A fetch to send requests with instead of the SDK's transport (in Node: node:http/https; in
+   * browsers and workers: the global fetch). Tests that stub `globalThis.fetch` in Node pass it here. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Allow `apiKey` in a browser, where anyone can read it. Prefer a proxy. */
   dangerouslyAllowBrowser?: boolean;

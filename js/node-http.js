@@ -13,7 +13,9 @@ function nodeTransport() {
   const scheme = (protocol) => {
     if (!schemes[protocol] && (protocol === "http:" || protocol === "https:")) {
       const lib = require(protocol === "http:" ? "node:http" : "node:https");
-      schemes[protocol] = { lib, agent: new lib.Agent({ keepAlive: true }) };
+      // An idle connection is closed after 4 s, as fetch does, so that a request rarely meets a
+      // connection the server is closing at that moment (a server's Keep-Alive hint shortens it).
+      schemes[protocol] = { lib, agent: new lib.Agent({ keepAlive: true, timeout: 4000 }) };
     }
     return schemes[protocol];
   };

@@ -6,7 +6,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { client, newKey, pkgDir, rejection, sdk, validImage, withMock } from "./helpers.mjs";
 import { solidPng } from "../mock/png.mjs";
@@ -239,5 +242,45 @@ describe("Node transport: keep-alive", () => {
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe("Node transport: HTTPS (deAPI's own scheme)", () => {
+  const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
+  let srv, url;
+  const seen = [];
+  before(async () => {
+    srv = createTlsServer({ cert: readFileSync(fixture("test-cert.pem")), key: readFileSync(fixture("test-key.pem")) }, (req, res) => {
+      seen.push({ url: req.url, authorization: req.headers.authorization });
+      json(res, BALANCE);
+    });
+    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+    url = `https://127.0.0.1:${srv.address().port}`;
+  });
+  after(() => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }));
+
+  it("calls over TLS when the certificate is trusted (NODE_EXTRA_CA_CERTS in a child process)", async () => {
+    const code = `const { DeapiClient } = require(${JSON.stringify(pkgDir)});
+      new DeapiClient({ apiKey: "1|tlsTest", baseUrl: ${JSON.stringify(url)} }).account.balance()
+        .then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.name, e.message); process.exitCode = 3; });`;
+    const child = spawn(process.execPath, ["-e", code], {
+      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_EXTRA_CA_CERTS: fileURLToPath(fixture("test-cert.pem")) },
+    });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => { out += d; });
+    child.stderr.on("data", (d) => { err += d; });
+    const exit = await new Promise((resolve) => child.on("exit", resolve));
+    assert.equal(exit, 0, err);
+    assert.equal(out.trim(), JSON.stringify({ balance: 12.5 }));
+    assert.equal(seen.at(-1).authorization, "Bearer 1|tlsTest");
+  });
+  it("an untrusted certificate is a ConnectionError naming the TLS failure, and nothing is sent", async () => {
+    const before = seen.length;
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: url, maxRetries: 0 });
+    const e = await rejection(c.account.balance());
+    assert.equal(e.name, "ConnectionError");
+    assert.match(e.message, /^Could not reach deAPI at https:\/\/127\.0\.0\.1:\d+: .*\(DEPTH_ZERO_SELF_SIGNED_CERT\)$/);
+    assert.equal(e.cause.cause.code, "DEPTH_ZERO_SELF_SIGNED_CERT");
+    assert.equal(seen.length, before);
   });
 });
