@@ -93,14 +93,16 @@ writeFileSync(join(dist, "browser.js"),
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 
-// The shipped JS is compressed (comments and whitespace out, dead code folded) but not mangled: names
-// stay readable in stack traces. oxc's minifier, through rolldown (already a dev dependency via Vite).
+// The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
+// through rolldown (already a dev dependency via Vite). What browsers download is also mangled (1.2 KiB
+// gzip less; class names kept, and the error classes' `name`s are literal anyway); the Node entry is
+// not, so that stack traces in server logs stay readable.
 if (!dev) {
-  step("minify the JS (oxc: compress, no mangling)");
+  step("minify the JS (oxc: compress; mangle the browser files)");
   const { minifySync } = await import("rolldown/experimental");
-  for (const [file, module] of [["browser.js", true], ["web/deapi_wasm.js", true], ["index.cjs", false], ["node/deapi_wasm.js", false]]) {
+  for (const [file, module, mangle] of [["browser.js", true, true], ["web/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
     const path = join(dist, file);
-    const out = minifySync(file, readFileSync(path, "utf8"), { module, compress: true, mangle: false });
+    const out = minifySync(file, readFileSync(path, "utf8"), { module, compress: true, mangle: mangle && { keepNames: { class: true, function: false } } });
     if (out.errors && out.errors.length) throw new Error(`minify ${file}: ${out.errors.map((e) => e.message).join("; ")}`);
     writeFileSync(path, banner + out.code);
   }
