@@ -457,7 +457,11 @@ function createApi(wasm, isReady, transport) {
         if (page >= (typeof r.lastPage === "number" ? r.lastPage : page) || page >= 100) return all;
       }
     }
-    const status = async (id, opts) => (await send(plan(STATUS, "", id, opts, 0), signalOf(opts))).ok;
+    async function status(id, opts) {
+      const p = plan(STATUS, "", id, opts, 0);
+      const r = await send(p, signalOf(opts));
+      return p.w ? { data: r.ok, status: r.st, rateLimit: r.rl } : r.ok;
+    }
     const statusPlan = (w) => plan(STATUS, "", w.i, { timeoutMs: w.t }, 0);
 
     /** Poll until done (resolves with the status), failed or out of time (rejects). */
@@ -609,6 +613,7 @@ function createApi(wasm, isReady, transport) {
         target[method + "Price"].withResponse = (params, opts) => core.price(name, params, { ...opts, withResponse: true });
       }
       this.jobs = { get: (id, opts) => core.jobStatus(id, opts), wait: (id, opts) => core.jobWait(id, opts) };
+      this.jobs.get.withResponse = (id, opts) => core.jobStatus(id, { ...opts, withResponse: true });
       this.models = { list: (query, opts) => core.modelsList(query, opts), all: (query, opts) => core.modelsAll(query, opts) };
       this.models.list.withResponse = (query, opts) => core.modelsList(query, { ...opts, withResponse: true });
       this.account = { balance: (opts) => core.balance(opts) };

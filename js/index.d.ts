@@ -609,7 +609,8 @@ export interface ModelsQuery {
 }
 export interface ModelsPage { data: Model[]; currentPage: number; lastPage: number; perPage?: number; total?: number }
 
-/** A result with what its response said (`.withResponse(…)` on every single-request method). */
+/** A result with what its response said (`.withResponse(…)` on every single-request method: the
+ * operations and their prices, `jobs.get`, `models.list`, `account.balance`). */
 export interface ApiResponse<T> {
   data: T;
   status: number;
@@ -666,8 +667,12 @@ export interface PromptsApi {
   enhancePrice: Method<PromptEnhancePriceParams, PriceResult>;
 }
 export interface JobsApi {
-  /** One status poll. */
-  get(requestId: string, options?: CallOptions): Promise<JobStatus>;
+  get: {
+    /** One status poll. */
+    (requestId: string, options?: CallOptions): Promise<JobStatus>;
+    /** The status and what the response said: status and rate-limit headers. */
+    withResponse(requestId: string, options?: CallOptions): Promise<ApiResponse<JobStatus>>;
+  };
   /** Poll with backoff until `done` (resolves) or `error` (rejects with `JobFailedError`). */
   wait(requestId: string, options?: WaitOptions): Promise<JobStatus>;
 }

@@ -780,7 +780,8 @@ impl Core {
             ApiError::invalid_option("operation", &p)
         };
         let allowed = match what {
-            STATUS | MODELS_PAGE => PLAIN_KEYS,
+            // a status poll is one request (`jobs.get.withResponse`); a models page is one of many
+            MODELS_PAGE => PLAIN_KEYS,
             VALIDATE => VALIDATE_KEYS,
             _ => CALL_KEYS,
         };

@@ -257,7 +257,7 @@ describe("one poller for every wait() of a scheduled client", () => {
 });
 
 describe("withResponse(): the result and what its response said", () => {
-  it("submit, price, models.list and balance", async () => {
+  it("submit, price, jobs.get, models.list and balance; not wait() or models.all()", async () => {
     const { c } = client(mock);
     const r = await c.images.generate.withResponse(validImage());
     assert.ok(r.data instanceof sdk.Job, "the data is still a Job");
@@ -275,7 +275,16 @@ describe("withResponse(): the result and what its response said", () => {
     const page = await c.models.list.withResponse({ limit: 2 });
     assert.equal(page.data.data.length, 2);
     assert.equal(page.rateLimit, null, "models are not rate limited");
-    const e = await rejection(c.jobs.get(r.data.requestId, { withResponse: true }));
-    assert.ok(e instanceof sdk.InvalidOptionsError, "only single-request calls have a response to show");
+    const st = await c.jobs.get.withResponse(r.data.requestId);
+    assert.equal(st.status, 200);
+    assert.equal(st.data.status, "done");
+    assert.equal(st.data.request_id, r.data.requestId);
+    assert.equal(st.rateLimit.source, "jobs");
+    assert.equal(typeof st.rateLimit.remaining, "number");
+    const e = await rejection(c.jobs.wait(r.data.requestId, { withResponse: true }));
+    assert.ok(e instanceof sdk.InvalidOptionsError, "wait() makes many requests: no one response to show");
+    assert.match(e.message, /withResponse/);
+    const all = await rejection(c.models.all({}, { withResponse: true }));
+    assert.ok(all instanceof sdk.InvalidOptionsError, "models.all() reads many pages");
   });
 });

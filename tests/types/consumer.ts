@@ -252,6 +252,8 @@ async function rateLimited(): Promise<void> {
   const quota = scheduled.rateLimits()["images/generations"];
   const reset: Date | null | undefined = quota?.resetAt;
   const b = await scheduled.account.balance.withResponse();
-  console.log(job.requestId, remaining, reset, b.data.balance, b.status);
+  const st = await scheduled.jobs.get.withResponse(job.requestId);
+  const progress: number | null | undefined = st.data.progress;
+  console.log(job.requestId, remaining, reset, b.data.balance, b.status, st.status, progress);
 }
 void rateLimited;
