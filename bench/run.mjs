@@ -121,6 +121,40 @@ async function perCall(mockUrl) {
   row(`per-call of openai-node ${version} (\`client.get()\`, same endpoint) vs raw fetch`, stats(out.openai), stats(out.raw), "µs/call", "(information)", "", "openai-node");
 }
 
+// 1b. per-call in a browser: where front ends run the SDK (on fetch with a per-attempt AbortController).
+// Headless Chromium loads the package from the mock deAPI's own origin (keyless proxy mode: no key, no
+// CORS) and runs the same interleaved blocks against raw fetch. Skipped, and said so, without Chromium.
+async function browserPerCall() {
+  const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+  let chromium;
+  try {
+    if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}`);
+    ({ chromium } = await import("playwright-core"));
+  } catch (e) {
+    console.log(`per-call in Chromium: skipped (${e.message}; \`bash scripts/setup.sh\` installs Chromium and playwright-core)`);
+    return;
+  }
+  const { startMock } = await import("../tests/mock/server.mjs");
+  const mock = await startMock({ quiet: true, allowKeyless: true, staticDirs: { "/pkg/": join(root, "pkg", "dist"), "/bench/": here } });
+  const browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+  try {
+    await fetch(`${mock.url}/__mock/config`, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rateLimit: { perMinute: 1e9, perDay: 1e9 } }) });
+    const page = await browser.newPage();
+    await page.goto(`${mock.url}/bench/page.html`);
+    await page.waitForFunction(() => window.benchReady === true);
+    const n = quick ? 400 : 2000, rounds = quick ? 3 : 7;
+    const out = await page.evaluate((o) => window.runBench(o), { n, block: 100, rounds, warmup: 300 });
+    const version = browser.version();
+    row(`per-call in Chromium ${version}, ${n} sequential calls × ${rounds} rounds, vs raw fetch`, stats(out.sdk), stats(out.raw), "µs/call", "(information)");
+    row("per-call in Chromium vs raw fetch with the same per-attempt timeout", stats(out.sdk), stats(out.rawTimeout), "µs/call", "(information)");
+  } finally {
+    await browser.close();
+    await mock.close();
+  }
+}
+
 // 2. cold start: a fresh Node process imports the package and makes a client, vs import("openai").
 function coldStart() {
   const { version } = openai();
@@ -241,6 +275,7 @@ const mock = await startMockProcess();
 const jobsMock = await startMockProcess(["--job-steps", "1,2"]);
 try {
   await perCall(mock.url);
+  await browserPerCall();
   coldStart();
   await jobs(jobsMock.url);
   await decode422();
