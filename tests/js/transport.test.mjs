@@ -223,6 +223,16 @@ describe("Node transport: keep-alive", () => {
       await srv.close();
     }
   });
+  it("the agent's 4 s idle timeout never cuts a slow answer (a sync endpoint may think for seconds)", { timeout: 30_000 }, async () => {
+    const srv = await server((req, res) => setTimeout(() => json(res, BALANCE), 4_500));
+    try {
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url, maxRetries: 0 });
+      assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+      assert.equal(srv.seen.length, 1);
+    } finally {
+      await srv.close();
+    }
+  });
   it("an idle keep-alive connection does not keep the process running", async () => {
     const srv = await server((req, res) => json(res, BALANCE)); // keeps idle connections 60 s
     try {
