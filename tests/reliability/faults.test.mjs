@@ -21,6 +21,11 @@ const handedOut = [];
 before(async () => { mock = await startMock({ quiet: true }); });
 after(() => mock?.close());
 
+/** The connection faults, hangs and slow bodies run through both transports: Node's (node:http, the
+ * default in Node) and fetch (the browsers' path, here Node's own through the `fetch` option). */
+const TRANSPORTS = [["Node's transport (node:http)", undefined], ["fetch (the browsers' path)", (url, init) => fetch(url, init)]];
+let viaFetch; // the transport of the describe block that runs
+
 /**
  * Run `call` on a fresh client (canary key, hooks) with `faults` queued for it.
  * → { result, attempts (mock log), requestsSent (onRequest events), perAttempt, backoff, retries, rec }
@@ -29,7 +34,8 @@ async function scenario({ client = {}, faults, call = (c) => c.account.balance()
   mock.reset();
   const rec = recorder();
   const timeoutMs = client.timeoutMs ?? 30_000;
-  const c = new DeapiClient({ apiKey: KEY, baseUrl: baseUrl ?? mock.url, ...rec.hooks, ...client });
+  const transport = viaFetch ? { fetch: viaFetch } : {};
+  const c = new DeapiClient({ apiKey: KEY, baseUrl: baseUrl ?? mock.url, ...rec.hooks, ...transport, ...client });
   if (faults) mock.addFaults({ key: KEY, responses: faults });
   const { result, records } = await recordTimers(() => call(c), { compress });
   const sdkTimers = records.filter((r) => r.sdk);
@@ -147,92 +153,100 @@ describe("429 storm", () => {
   });
 });
 
-describe("connection faults", () => {
-  it("connection refused (a closed port): ConnectionError after maxRetries + 1 attempts", async () => {
-    const port = await closedPort();
-    const s = await scenario({ baseUrl: `http://127.0.0.1:${port}`, client: { maxRetries: 2, retryBaseDelayMs: 25, timeoutMs: 9_999 } });
-    const e = assertFailure(s, ConnectionError, { attempts: 3, backoff: [25, 50] });
-    assert.equal(e.status, undefined);
-    assert.match(e.message, /Could not reach deAPI at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
-    assert.ok(e.cause instanceof Error, "cause is the fetch error");
-    assert.deepEqual(s.retries.map((r) => r.reason), ["connection_failure", "connection_failure"]);
-  });
-
-  it("reset before the headers: ConnectionError after maxRetries + 1 attempts", async () => {
-    const s = await scenario({ client: { maxRetries: 2, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: Array(4).fill({ preset: "reset" }) });
-    const e = assertFailure(s, ConnectionError, { attempts: 3, backoff: [15, 30] });
-    assert.equal(s.attempts, 3);
-    assert.match(e.message, /Could not reach deAPI/);
-  });
-
-  it("reset before the headers, then an answer: resolves on the retry", async () => {
-    const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: [{ preset: "reset" }] });
-    assert.deepEqual(s.result.value, { balance: 19.72 });
-    assert.equal(s.attempts, 2);
-  });
-
-  it("reset mid-body (headers and half the JSON, then closed): ConnectionError after maxRetries + 1 attempts", async () => {
-    const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: Array(3).fill({ preset: "resetMidBody" }) });
-    const e = assertFailure(s, ConnectionError, { attempts: 2, backoff: [15] });
-    assert.equal(s.attempts, 2);
-    assert.equal(e.status, undefined);
-    assert.ok(s.rec.of("onResponse").length === 0 || s.rec.of("onResponse").every((r) => r.status === 200), "at most the 200 headers were seen");
-  });
-
-  it("reset mid-body, then a whole answer: resolves on the retry", async () => {
-    const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: [{ preset: "resetMidBody" }] });
-    assert.deepEqual(s.result.value, { balance: 19.72 });
-    assert.equal(s.attempts, 2);
-  });
-
-  it("retrySubmissions: false — a submission whose response was cut mid-body is not sent again (the server got it)", async () => {
-    const s = await scenario({
-      client: { maxRetries: 2, retryBaseDelayMs: 5, timeoutMs: 9_999, retrySubmissions: false },
-      faults: [{ preset: "resetMidBody", body: { data: { request_id: "c08a339c-cut" } } }],
-      call: (c) => c.images.generate(validImage()),
+for (const [label, fetchImpl] of TRANSPORTS) {
+  describe(`connection faults, through ${label}`, () => {
+    before(() => { viaFetch = fetchImpl; });
+    after(() => { viaFetch = undefined; });
+    it("connection refused (a closed port): ConnectionError after maxRetries + 1 attempts", async () => {
+      const port = await closedPort();
+      const s = await scenario({ baseUrl: `http://127.0.0.1:${port}`, client: { maxRetries: 2, retryBaseDelayMs: 25, timeoutMs: 9_999 } });
+      const e = assertFailure(s, ConnectionError, { attempts: 3, backoff: [25, 50] });
+      assert.equal(e.status, undefined);
+      assert.match(e.message, /Could not reach deAPI at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
+      assert.ok(e.cause instanceof Error, "cause is the transport's error");
+      assert.equal(e.cause.cause?.code, "ECONNREFUSED", "with the system error's code");
+      assert.deepEqual(s.retries.map((r) => r.reason), ["connection_failure", "connection_failure"]);
     });
-    assert.equal(s.attempts, 1, "submissions the mock received");
-    assert.ok(!s.result.ok);
-  });
 
-  it("retrySubmissions: false — a submission whose response timed out is not sent again", async () => {
-    const s = await scenario({
-      client: { maxRetries: 2, retryBaseDelayMs: 5, timeoutMs: 150, retrySubmissions: false },
-      faults: [{ preset: "slowBody", intervalMs: 100, body: { data: { request_id: "c08a339c-slow" } } }],
-      call: (c) => c.images.generate(validImage()),
+    it("reset before the headers: ConnectionError after maxRetries + 1 attempts", async () => {
+      const s = await scenario({ client: { maxRetries: 2, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: Array(4).fill({ preset: "reset" }) });
+      const e = assertFailure(s, ConnectionError, { attempts: 3, backoff: [15, 30] });
+      assert.equal(s.attempts, 3);
+      assert.match(e.message, /Could not reach deAPI/);
     });
-    assert.ok(!s.result.ok && s.result.error instanceof RequestTimeoutError, s.result.error?.message);
-    assert.equal(s.attempts, 1);
-    assert.equal(s.result.error.attempts, 1);
-  });
-});
 
-describe("hangs and slow bodies", () => {
-  it("a hang hits the per-attempt timeout: RequestTimeoutError after maxRetries + 1 attempts", async () => {
-    const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 20, timeoutMs: 80 }, faults: Array(3).fill({ preset: "hang" }) });
-    const e = assertFailure(s, RequestTimeoutError, { attempts: 2, backoff: [20] });
-    assert.equal(s.attempts, 2);
-    assert.equal(e.code, "timeout");
-    assert.match(e.message, /within 80 ms/);
-    assert.deepEqual(s.retries.map((r) => r.reason), ["timeout"]);
+    it("reset before the headers, then an answer: resolves on the retry", async () => {
+      const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: [{ preset: "reset" }] });
+      assert.deepEqual(s.result.value, { balance: 19.72 });
+      assert.equal(s.attempts, 2);
+    });
+
+    it("reset mid-body (headers and half the JSON, then closed): ConnectionError after maxRetries + 1 attempts", async () => {
+      const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: Array(3).fill({ preset: "resetMidBody" }) });
+      const e = assertFailure(s, ConnectionError, { attempts: 2, backoff: [15] });
+      assert.equal(s.attempts, 2);
+      assert.equal(e.status, undefined);
+      assert.ok(s.rec.of("onResponse").length === 0 || s.rec.of("onResponse").every((r) => r.status === 200), "at most the 200 headers were seen");
+    });
+
+    it("reset mid-body, then a whole answer: resolves on the retry", async () => {
+      const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 15, timeoutMs: 9_999 }, faults: [{ preset: "resetMidBody" }] });
+      assert.deepEqual(s.result.value, { balance: 19.72 });
+      assert.equal(s.attempts, 2);
+    });
+
+    it("retrySubmissions: false — a submission whose response was cut mid-body is not sent again (the server got it)", async () => {
+      const s = await scenario({
+        client: { maxRetries: 2, retryBaseDelayMs: 5, timeoutMs: 9_999, retrySubmissions: false },
+        faults: [{ preset: "resetMidBody", body: { data: { request_id: "c08a339c-cut" } } }],
+        call: (c) => c.images.generate(validImage()),
+      });
+      assert.equal(s.attempts, 1, "submissions the mock received");
+      assert.ok(!s.result.ok);
+    });
+
+    it("retrySubmissions: false — a submission whose response timed out is not sent again", async () => {
+      const s = await scenario({
+        client: { maxRetries: 2, retryBaseDelayMs: 5, timeoutMs: 150, retrySubmissions: false },
+        faults: [{ preset: "slowBody", intervalMs: 100, body: { data: { request_id: "c08a339c-slow" } } }],
+        call: (c) => c.images.generate(validImage()),
+      });
+      assert.ok(!s.result.ok && s.result.error instanceof RequestTimeoutError, s.result.error?.message);
+      assert.equal(s.attempts, 1);
+      assert.equal(s.result.error.attempts, 1);
+    });
   });
 
-  it("a slow body (1 byte / 100 ms) times out: RequestTimeoutError after maxRetries + 1 attempts", async () => {
-    const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 20, timeoutMs: 250 }, faults: Array(3).fill({ preset: "slowBody", chunkBytes: 1, intervalMs: 100 }) });
-    const e = assertFailure(s, RequestTimeoutError, { attempts: 2, backoff: [20] });
-    assert.equal(s.attempts, 2);
-    assert.match(e.message, /within 250 ms/);
-    assert.ok(s.rec.of("onResponse").every((r) => r.status === 200), "the headers came in time; the body did not");
+  describe(`hangs and slow bodies, through ${label}`, () => {
+    before(() => { viaFetch = fetchImpl; });
+    after(() => { viaFetch = undefined; });
+    it("a hang hits the per-attempt timeout: RequestTimeoutError after maxRetries + 1 attempts", async () => {
+      const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 20, timeoutMs: 80 }, faults: Array(3).fill({ preset: "hang" }) });
+      const e = assertFailure(s, RequestTimeoutError, { attempts: 2, backoff: [20] });
+      assert.equal(s.attempts, 2);
+      assert.equal(e.code, "timeout");
+      assert.match(e.message, /within 80 ms/);
+      assert.deepEqual(s.retries.map((r) => r.reason), ["timeout"]);
+    });
+
+    it("a slow body (1 byte / 100 ms) times out: RequestTimeoutError after maxRetries + 1 attempts", async () => {
+      const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 20, timeoutMs: 250 }, faults: Array(3).fill({ preset: "slowBody", chunkBytes: 1, intervalMs: 100 }) });
+      const e = assertFailure(s, RequestTimeoutError, { attempts: 2, backoff: [20] });
+      assert.equal(s.attempts, 2);
+      assert.match(e.message, /within 250 ms/);
+      assert.ok(s.rec.of("onResponse").every((r) => r.status === 200), "the headers came in time; the body did not");
+    });
+
+    it("a slow body that completes within timeoutMs is a success, with no retry", async () => {
+      const s = await scenario({ client: { maxRetries: 2, retryBaseDelayMs: 20, timeoutMs: 5_000 }, faults: [{ preset: "slowBody", chunkBytes: 4, intervalMs: 20 }] });
+      assert.deepEqual(s.result.value, { balance: 19.72 });
+      assert.equal(s.attempts, 1);
+      assert.equal(s.retries.length, 0);
+      assert.deepEqual(s.backoff, []);
+    });
   });
 
-  it("a slow body that completes within timeoutMs is a success, with no retry", async () => {
-    const s = await scenario({ client: { maxRetries: 2, retryBaseDelayMs: 20, timeoutMs: 5_000 }, faults: [{ preset: "slowBody", chunkBytes: 4, intervalMs: 20 }] });
-    assert.deepEqual(s.result.value, { balance: 19.72 });
-    assert.equal(s.attempts, 1);
-    assert.equal(s.retries.length, 0);
-    assert.deepEqual(s.backoff, []);
-  });
-});
+}
 
 describe("key safety across every fault", () => {
   it("the key appears nowhere in the errors and hook events of the faults above", () => {
