@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Build the npm package in pkg/dist: cargo (wasm32, release) → wasm-bindgen (nodejs + web glue)
-// → wasm-opt -Oz (npm binaryen) → entry files wrapping js/facade.js → JS minified (oxc, no mangling)
+// → wasm-opt (npm binaryen: --flatten --rereloop -Oz -Oz) → entry files wrapping js/facade.js → JS minified
+// (oxc; the browser files also mangled)
 // → size report (size.json).
 // Usage: node scripts/build.mjs [--dev]   (--dev skips wasm-opt and minification; for quick iterations)
 //
@@ -52,8 +53,10 @@ writeFileSync(nodeGlue, glueText.replace(wasmPathLine, "const wasmPath = `${__di
 if (!dev) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
-  step("wasm-opt -Oz (binaryen 132)");
-  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
+  // --flatten --rereloop before two -Oz rounds: 0.6 KiB gzip less than one -Oz (measured; -Os, --converge,
+  // --gufa and a third round gain nothing more).
+  step("wasm-opt --flatten --rereloop -Oz -Oz (binaryen 132)");
+  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
 }
 
 step("entry files");
