@@ -16,7 +16,8 @@
 //   dist/node/deapi_wasm.js nodejs glue, patched to read ../web/deapi_wasm_bg.wasm (one .wasm shipped)
 //   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   web glue and the module
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -30,7 +31,12 @@ const t0 = Date.now();
 const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
 step("cargo build --release --target wasm32-unknown-unknown");
-run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"]);
+// Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
+// the shipped module: remapped to the crate's own name and version (also a few hundred bytes less).
+const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
+const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
+const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
+run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
 const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
 
 rmSync(dist, { recursive: true, force: true });
