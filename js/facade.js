@@ -592,12 +592,12 @@ function createApi(wasm, isReady, transport) {
     #core;
     constructor(options) {
       const ops = setup();
-      let made;
-      try {
-        const g = globalThis;
-        made = new wasm.Core(wire(options, null, true), g.document !== undefined || typeof g.importScripts === "function");
-      } catch (e) {
-        throw typeof e === "string" ? makeError(parse(e)) : e;
+      const g = globalThis;
+      const made = new wasm.Core(wire(options, null, true), g.document !== undefined || typeof g.importScripts === "function");
+      const refused = made.error; // "" or the props of an InvalidOptionsError
+      if (refused) {
+        made.free();
+        throw makeError(parse(refused));
       }
       const core = (this.#core = engine(made, options));
       for (const name of ops) {
@@ -666,11 +666,7 @@ function createApi(wasm, isReady, transport) {
       else kind = p === null || p === undefined ? 2 : typeof p === "object" ? 3 : 4;
       rest = wire({ signature: options.signature, timestamp: options.timestamp, secret: options.secret, toleranceSec: options.toleranceSec }, null, false);
     }
-    try {
-      return parse(wasm.verifyWebhook(kind, text, bytes, rest));
-    } catch (e) {
-      throw typeof e === "string" ? makeError(parse(e)) : e;
-    }
+    return answer(wasm.verifyWebhook(kind, text, bytes, rest)).ok;
   });
 
   return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, ...classes };

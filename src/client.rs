@@ -26,7 +26,6 @@ use crate::retry::{Decision, Outcome, Reason};
 use crate::validate::{self, ModelInfo};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// The client core. Construct through the package's `DeapiClient`.
 #[wasm_bindgen]
@@ -40,6 +39,8 @@ pub struct Core {
     models: RefCell<Option<Vec<Json>>>,
     /// An `onRequest` hook is set: plans carry the headers with the key hidden.
     show_headers: bool,
+    /// The options were refused: the props of the `InvalidOptionsError` (the core is then inert).
+    refused: Option<String>,
 }
 
 /// The response headers `decide` reads, in the order the facade passes their values.
@@ -111,12 +112,20 @@ impl Default for Out {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+extern "C" {
+    /// JS's `Date.now()`.
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
+}
+
 /// Milliseconds since 1970: the runtime's clock in wasm, the system's natively (so that the whole
 /// core also runs in native tests).
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
-        js_sys::Date::now()
+        date_now()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -226,9 +235,18 @@ pub fn default_filename_js(field: &str, mime: &str) -> String {
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).
+#[cfg(target_arch = "wasm32")]
+fn memory_pages() -> f64 {
+    core::arch::wasm32::memory_size(0) as f64
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_pages() -> f64 {
+    0.0
+}
+
 #[wasm_bindgen(js_name = "__memoryBytes")]
 pub fn memory_bytes() -> f64 {
-    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+    memory_pages() * 65_536.0
 }
 
 /// Per-call options (the facade's wire text): the data keys as [`Json`] (the signal and functions
@@ -373,13 +391,27 @@ fn want_response(o: &Json) -> bool {
 #[wasm_bindgen]
 impl Core {
     /// `options`: the facade's wire text of the options; `browser`: the code runs in a page or a
-    /// worker (the key guard). Throws the props (JSON text) of an `InvalidOptionsError`.
+    /// worker (the key guard). Refused options leave an inert core whose `error` says why (no JS
+    /// exception crosses the boundary: the module needs none of wasm-bindgen's externref machinery).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, browser: bool) -> Result<Core, JsValue> {
-        Core::create(options, browser).map_err(|mut e| {
+    pub fn new(options: &str, browser: bool) -> Core {
+        Core::create(options, browser).unwrap_or_else(|mut e| {
             e.finish(None);
-            JsValue::from_str(&error_text(&e))
+            Core {
+                cfg: Config::default(),
+                quotas: Default::default(),
+                scheduler: None,
+                models: Default::default(),
+                show_headers: false,
+                refused: Some(error_text(&e)),
+            }
         })
+    }
+
+    /// "" when the options were accepted; otherwise the props (JSON text) of the `InvalidOptionsError`.
+    #[wasm_bindgen(getter)]
+    pub fn error(&self) -> String {
+        self.refused.clone().unwrap_or_default()
     }
 
     /// The per-attempt timeout the client was made with (ms).
@@ -698,7 +730,7 @@ impl Core {
         let runtime = if browser { Runtime::Browser } else { Runtime::Server };
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
         let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
-        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers })
+        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers, refused: None })
     }
 
     /// The answer text, or the error's (redacted and cut).

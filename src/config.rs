@@ -48,6 +48,26 @@ pub struct Config {
     pub window_ms: f64,
 }
 
+/// The defaults of every option (and what an inert core holds when its options were refused).
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            version: ApiVersion::V2,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            retry: RetryPolicy::default(),
+            headers: Vec::new(),
+            validate: false,
+            max_concurrency: None,
+            window_ms: DEFAULT_WINDOW_MS,
+        }
+    }
+}
+
+/// deAPI's rate-limit window (`rateLimitWindowMs`).
+pub const DEFAULT_WINDOW_MS: f64 = 60_000.0;
+
 /// Concurrency cap of `schedule: true` without `maxConcurrency`.
 pub const DEFAULT_CONCURRENCY: u32 = 6;
 
@@ -147,7 +167,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let retry_submissions = boolean("retrySubmissions", true)?;
     let allow_browser = boolean("dangerouslyAllowBrowser", false)?;
     let validate = boolean("validate", false)?;
-    let window_ms = number("rateLimitWindowMs", 60_000.0, 1.0, MAX_TIMER_MS, false)?;
+    let window_ms = number("rateLimitWindowMs", DEFAULT_WINDOW_MS, 1.0, MAX_TIMER_MS, false)?;
     let schedule = boolean("schedule", false)?;
     let max_concurrency = match get("maxConcurrency") {
         None => schedule.then_some(DEFAULT_CONCURRENCY),

@@ -249,7 +249,14 @@ pub fn write_num(out: &mut String, n: f64) {
 /// The runtime's `String(n)` (wasm), so no float formatter is compiled in.
 #[cfg(target_arch = "wasm32")]
 fn runtime_number_text(n: f64) -> String {
-    js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_else(|_| "null".to_owned())
+    number_text(n)
+}
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// JS's global `String`, called with a number: its shortest round-trip text.
+    #[wasm_bindgen(js_name = String)]
+    fn number_text(n: f64) -> String;
 }
 
 /// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.

@@ -247,14 +247,22 @@ pub const NO_OPTIONS: u32 = 5;
 
 /// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})`, as the facade
 /// passes it: the payload (`kind`, and its text or bytes) and the other options as wire text.
-/// Returns the verified body (a JSON object's text), or throws the props (JSON text) of a
+/// Answers `{"ok": the verified body}` (a JSON object's text, as sent), or `{"e": props}` of a
 /// `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
 #[wasm_bindgen(js_name = "verifyWebhook")]
-pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> Result<String, JsValue> {
-    verify_options(kind, text, bytes, rest, crate::client::now_ms() / 1000.0).map_err(|mut e| {
-        e.finish(None);
-        JsValue::from_str(&crate::client::error_text(&e))
-    })
+pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> String {
+    let (key, value) = match verify_options(kind, text, bytes, rest, crate::client::now_ms() / 1000.0) {
+        Ok(body) => ("{\"ok\":", body),
+        Err(mut e) => {
+            e.finish(None);
+            ("{\"e\":", crate::client::error_text(&e))
+        }
+    };
+    let mut out = String::with_capacity(key.len() + value.len() + 1);
+    out.push_str(key);
+    out.push_str(&value);
+    out.push('}');
+    out
 }
 
 /// The binding's checks, pure (`now_secs` given).
