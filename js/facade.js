@@ -189,8 +189,9 @@ function createApi(wasm, isReady, transport) {
   function setup() {
     if (operations) return operations;
     if (isReady) isReady(); // the browser entry throws here when its .wasm could not be loaded
-    headerNames = wasm.headerNames().split(",");
-    return (operations = wasm.operations().split(","));
+    const [ops, headers] = wasm.tables().split("\n");
+    headerNames = headers.split(",");
+    return (operations = ops.split(","));
   }
   if (!isReady) setup();
 
@@ -304,8 +305,9 @@ function createApi(wasm, isReady, transport) {
           continue;
         }
         const data = v.w ? files[v.f].data : files[v.f];
-        const type = v.t !== null ? v.t : wasm.sniffMime(new Uint8Array(await data.slice(0, 16).arrayBuffer()));
-        fd.append(name, v.o ? data : new Blob([data], { type }), v.n !== null ? v.n : wasm.defaultFilename(name, type));
+        const head = v.t !== null ? new Uint8Array(0) : new Uint8Array(await data.slice(0, 16).arrayBuffer());
+        const [type, filename] = v.t !== null && v.n !== null ? [v.t, v.n] : wasm.fileType(head, v.t !== null ? v.t : "", name).split("\n");
+        fd.append(name, v.o ? data : new Blob([data], { type }), v.n !== null ? v.n : filename);
       }
       return fd;
     } catch (cause) {
@@ -400,8 +402,8 @@ function createApi(wasm, isReady, transport) {
           if (onResponse) notify(onResponse, { method: p.m, url: p.u, status, attempt: attempts, durationMs: Date.now() - started });
           const body = typeof text === "string" ? text : "";
           verdict = poll
-            ? core.decideWait(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit, poll.polls, Date.now() - poll.started, poll.w.pi, poll.w.mp, poll.w.mw)
-            : core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit);
+            ? core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit, poll.polls, Date.now() - poll.started, poll.w.pi, poll.w.mp, poll.w.mw)
+            : core.decide(p.d, p.s, p.k, p.l, p.i, attempts, status, headers, body, permit, 0, 0, 0, 0, 0);
         } catch (e) {
           if (signal && signal.aborted) {
             if (permit) { core.release(p.k, p.l); wake(); }

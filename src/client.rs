@@ -209,29 +209,28 @@ fn err_answer(e: &ApiError) -> String {
     o.done()
 }
 
-/// Names of the operations (`images.generate`, …), comma-separated; each also has a `…Price`
-/// method. A submit resolves to a request id (a job), or to the result itself for synchronous ones.
+/// The facade's tables: the operations' names (`images.generate`, …; each also has a `…Price`
+/// method), comma-separated, then a newline and the response headers `decide` reads, comma-separated,
+/// in the order it wants their values. (One export: each costs the module and its glue.)
 #[wasm_bindgen]
-pub fn operations() -> String {
-    OPS.iter().map(|op| op.name).collect::<Vec<_>>().join(",")
+pub fn tables() -> String {
+    let mut out = OPS.iter().map(|op| op.name).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    out.push_str(&HEADER_NAMES.join(","));
+    out
 }
 
-/// The response headers `decide` reads, comma-separated, in the order it wants their values.
-#[wasm_bindgen(js_name = "headerNames")]
-pub fn header_names() -> String {
-    HEADER_NAMES.join(",")
-}
-
-/// The MIME type the first bytes of an upload show (`application/octet-stream` when unknown).
-#[wasm_bindgen(js_name = "sniffMime")]
-pub fn sniff_mime_js(head: &[u8]) -> String {
-    sniff_mime(head).unwrap_or("application/octet-stream").to_owned()
-}
-
-/// The file name of an upload sent without one: the field and the type's extension.
-#[wasm_bindgen(js_name = "defaultFilename")]
-pub fn default_filename_js(field: &str, mime: &str) -> String {
-    default_filename(field, mime)
+/// An upload whose type the plan could not know (a Blob without one: its bytes are read later):
+/// `mime` when it has one, else the type its first bytes show (`application/octet-stream` when
+/// unknown); then a newline and the file name it gets when it has none (the field and the type's
+/// extension).
+#[wasm_bindgen(js_name = "fileType")]
+pub fn file_type(head: &[u8], mime: &str, field: &str) -> String {
+    let mime = if mime.is_empty() { sniff_mime(head).unwrap_or("application/octet-stream") } else { mime };
+    let mut out = mime.to_owned();
+    out.push('\n');
+    out.push_str(&default_filename(field, mime));
+    out
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).
@@ -414,22 +413,10 @@ impl Core {
         self.refused.clone().unwrap_or_default()
     }
 
-    /// The per-attempt timeout the client was made with (ms).
-    #[wasm_bindgen(getter, js_name = "timeoutMs")]
-    pub fn timeout_ms(&self) -> f64 {
-        self.cfg.timeout_ms
-    }
-
     /// Is the scheduler on?
     #[wasm_bindgen(getter)]
     pub fn scheduled(&self) -> bool {
         self.scheduler.is_some()
-    }
-
-    /// The base URL (for the facade's connection messages; holds no secret).
-    #[wasm_bindgen(getter, js_name = "baseUrl")]
-    pub fn base_url(&self) -> String {
-        self.cfg.base_url.clone()
     }
 
     /// Plan one call. `what`: 0 submit and 1 price (`name` the operation, `params` its fields),
@@ -498,22 +485,15 @@ impl Core {
     /// for none read), and the body text. `d`, `s`, `k`, `l`, `i` come from the plan; `permit`: the
     /// attempt went through `gate`. Answers `{ok: result, st: status, rl: rate limits | null}`,
     /// `{r: delay ms, why: reason, e}` (retry after the delay; `e` is the error for `onRetry`), or
-    /// `{e}`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn decide(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> String {
-        match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
-            Verdict::Ok(mut o, _) => o.done(),
-            Verdict::Text(t) => t,
-        }
-    }
-
-    /// `decide` for poll number `polls` of a `wait()` (`waited` ms into it; `pi`, `mp`, `mw` from
-    /// `waitPlan`): a status also says what comes next — `n: delay ms` poll again after it; no `n`:
-    /// done; `we`: the wait's error (failed or out of time), with the status in `ok` for `onProgress`.
-    #[wasm_bindgen(js_name = "decideWait")]
+    /// `{e}`. For poll number `polls` (1, 2, …; 0: not a poll) of a `wait()` (`waited` ms into it;
+    /// `pi`, `mp`, `mw` from `waitPlan`), a status also says what comes next — `n: delay ms` poll
+    /// again after it; no `n`: done; `we`: the wait's error (failed or out of time), with the status in
+    /// `ok` for `onProgress`. (One export for both: each export costs the module and its glue.)
+    #[wasm_bindgen(js_name = "decide")]
     #[allow(clippy::too_many_arguments)]
     pub fn decide_wait(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
         match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
+            Verdict::Ok(mut o, _) if polls == 0 => o.done(),
             Verdict::Ok(mut o, value) => {
                 let w = WaitOptions { poll_interval_ms: pi, max_poll_interval_ms: mp, max_wait_ms: mw };
                 match w.next(i, value, polls, waited) {
@@ -633,6 +613,12 @@ enum Verdict {
 }
 
 impl Core {
+    /// `decide` outside a `wait()` (what the facade's `decide(…, 0, 0, 0, 0, 0)` is).
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> String {
+        self.decide_wait(d, s, k, l, i, attempts, status, headers, text, permit, 0, 0.0, 0.0, 0.0, 0.0)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn verdict(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool) -> Verdict {
         let mut values = headers.split('\n');

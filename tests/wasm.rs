@@ -7,7 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use deapi_wasm::client::{error_text, header_names, Core};
+use deapi_wasm::client::{error_text, file_type, tables, Core};
 use deapi_wasm::error::{ApiError, FieldError, Kind};
 use deapi_wasm::js::{from_wire, write_json};
 use deapi_wasm::json::{Json, MAX_DEPTH};
@@ -161,7 +161,10 @@ fn verdicts_retry_server_errors_then_give_up_with_the_last() {
 #[wasm_bindgen_test]
 fn rate_limit_headers_are_read_in_order_and_recorded() {
     let c = core("");
-    let names: Vec<String> = header_names().split(',').map(str::to_owned).collect();
+    let t = tables();
+    let (ops, headers) = t.split_once('\n').unwrap();
+    assert!(ops.split(',').any(|op| op == "images.generate"), "{ops}");
+    let names: Vec<String> = headers.split(',').map(str::to_owned).collect();
     let value = |name: &str| match name {
         "x-ratelimit-limit" => "10",
         "x-ratelimit-remaining" => "7",
@@ -236,4 +239,13 @@ fn numbers_survive_the_trip_to_js_exactly() {
         assert!(back == n && back.is_sign_negative() == n.is_sign_negative(), "{n:e} came back as {back:e}");
     }
     assert!(to_js(&Json::Num(f64::NAN)).is_null());
+}
+
+#[wasm_bindgen_test]
+fn an_upload_without_a_type_is_sniffed_and_named() {
+    let png = [0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
+    assert_eq!(file_type(&png, "", "image"), "image/png\nimage.png");
+    assert_eq!(file_type(&[1, 2, 3], "", "video"), "application/octet-stream\nvideo.bin");
+    // a known type is kept (no bytes needed), and names the file
+    assert_eq!(file_type(&[], "audio/mpeg", "audio"), "audio/mpeg\naudio.mp3");
 }
