@@ -133,6 +133,13 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
                     "must be an absolute http(s) URL such as https://api.deapi.ai (in a browser, a path such as /api/deapi for a same-origin proxy)",
                 ));
             }
+            // user:password@ would be sent by one runtime, refused by another (fetch), and shown in
+            // every connection message
+            // (byte scans: std's substring searcher would add kilobytes to the module)
+            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or("");
+            if rest.bytes().take_while(|b| !matches!(b, b'/' | b'?' | b'#')).any(|b| b == b'@') {
+                return Err(bad("baseUrl", "must not carry credentials (user:password@): they would show in error messages; send them in `headers`"));
+            }
             Some(u.to_owned())
         }
         Some(other) => return Err(bad("baseUrl", &format!("must be a string, got {}", other.type_name()))),
@@ -188,6 +195,11 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
                     Json::Null => continue,
                     _ => return Err(bad("headers", &format!("the value of `{name}` must be a single-line string"))),
                 };
+                // HTTP sends header values as bytes: tab, visible ASCII and Latin-1 only (as fetch's
+                // ByteString and Node's checks; caught here, not as a connection failure per attempt)
+                if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)) {
+                    return Err(bad("headers", &format!("the value of `{name}` has a character HTTP headers cannot carry (control characters, or text beyond Latin-1: percent-encode it)")));
+                }
                 if name.eq_ignore_ascii_case("content-type") {
                     return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));
                 }
@@ -305,6 +317,12 @@ mod tests {
         assert!(err(r#"{"apiKey":"k","headers":{"X-A":1}}"#).contains("`X-A` must be a single-line string"));
         assert!(err(r#"{"apiKey":"k","headers":{"X-A":"a\r\nb"}}"#).contains("`headers`"));
         assert!(err(r#"{"apiKey":"k","headers":{"Bad Name":"v"}}"#).contains("not a valid header name"));
+        assert!(err(r#"{"apiKey":"k","headers":{"X-Name":"日本"}}"#).contains("`X-Name` has a character HTTP headers cannot carry"));
+        assert!(err(r#"{"apiKey":"k","headers":{"X-Name":"a\u0000b"}}"#).contains("cannot carry"));
+        assert!(opts(r#"{"apiKey":"k","headers":{"X-Name":"naïve\tq ~"}}"#).is_ok(), "Latin-1 and tabs are fine");
+        let creds = err(r#"{"apiKey":"k","baseUrl":"https://user:s3cret@proxy.test/api"}"#);
+        assert!(creds.contains("must not carry credentials") && !creds.contains("s3cret"), "{creds}");
+        assert!(opts(r#"{"apiKey":"k","baseUrl":"https://proxy.test/a@b"}"#).is_ok(), "an @ in the path is not a credential");
         assert!(err(r#"{"apiKey":"k","headers":{"authorization":"Bearer x"}}"#).contains("use one of them"));
         assert!(err(r#"{"apiKey":"k","headers":{"content-type":"text/plain"}}"#).contains("must not set Content-Type"));
         let e = parse_options(&Json::str("k"), &[], Runtime::Server).unwrap_err();

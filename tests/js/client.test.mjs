@@ -389,6 +389,9 @@ describe("options", () => {
     [{ apiKey: "1|abcdef", retryBaseDelayMs: "1s" }, "retryBaseDelayMs"],
     [{ apiKey: "1|abcdef", maxRetryAfterMs: null, retrySubmissions: "yes" }, "retrySubmissions"],
     [{ apiKey: "1|abcdef", headers: { "X-A": 1 } }, "headers"],
+    // a value Node's http and fetch would refuse at every attempt (a ConnectionError after retries)
+    [{ apiKey: "1|abcdef", headers: { "X-Name": "日本" } }, "headers"],
+    [{ apiKey: "1|abcdef", baseUrl: "https://user:s3cretpw@proxy.test/api" }, "baseUrl"],
     [{ apiKey: "1|abcdef", fetch: "not a function" }, "fetch"],
     [{ apiKey: "1|abcdef", onRetry: 5 }, "onRetry"],
     [{ apiKey: "1|abcdef", dangerouslyAllowBrowser: 1 }, "dangerouslyAllowBrowser"],
@@ -399,6 +402,7 @@ describe("options", () => {
         assert.ok(e instanceof InvalidOptionsError && e instanceof DeapiError);
         assert.equal(e.code, "invalid_options");
         assert.ok(e.message.includes(`\`${name}\``), e.message);
+        assert.ok(!JSON.stringify(e).includes("s3cretpw") && !e.message.includes("s3cretpw"), "a URL's password is not echoed");
         return true;
       });
     });
