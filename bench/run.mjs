@@ -125,19 +125,18 @@ async function perCall(mockUrl) {
 // Headless Chromium loads the package from the mock deAPI's own origin (keyless proxy mode: no key, no
 // CORS) and runs the same interleaved blocks against raw fetch. Skipped, and said so, without Chromium.
 async function browserPerCall() {
-  const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-  let chromium;
+  let launchChromium;
   try {
-    if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}`);
-    ({ chromium } = await import("playwright-core"));
+    const { CHROMIUM_PATH } = await import("../tests/chromium.mjs"); // needs playwright-core
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}`);
+    ({ launchChromium } = await import("../tests/chromium.mjs"));
   } catch (e) {
     console.log(`per-call in Chromium: skipped (${e.message}; \`bash scripts/setup.sh\` installs Chromium and playwright-core)`);
     return;
   }
   const { startMock } = await import("../tests/mock/server.mjs");
   const mock = await startMock({ quiet: true, allowKeyless: true, staticDirs: { "/pkg/": join(root, "pkg", "dist"), "/bench/": here } });
-  const browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+  const browser = await launchChromium();
   try {
     await fetch(`${mock.url}/__mock/config`, { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ rateLimit: { perMinute: 1e9, perDay: 1e9 } }) });

@@ -8,14 +8,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dist = join(root, "pkg", "dist");
 const TIMEOUT = 60_000;
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 let mock, browser, context;
 
@@ -25,7 +23,7 @@ before(async () => {
     quiet: true, allowKeyless: true,
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") },
   });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   context.setDefaultTimeout(TIMEOUT);
 });

@@ -9,7 +9,7 @@ import http from "node:http";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.mjs";
 import { startDemo, DEMO_MOCK_KEY } from "../../scripts/demo-server.mjs";
 import { startMock } from "../mock/server.mjs";
 import { MODELS, supportsType } from "../mock/models.mjs";
@@ -19,8 +19,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dist = join(root, "pkg", "dist");
 const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
 const T2I_FIELDS = ["model", "prompt", "negative_prompt", "width", "height", "steps", "guidance", "seed"];
 const GEN = "/api/v2/images/generations";
 const slugs = (type) => MODELS.filter((m) => supportsType(m, type)).map((m) => m.slug);
@@ -247,7 +245,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
   before(async () => {
     demo = await startDemo({ port: 0, upstream: "mock" });
     mock = demo.mock;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     context.setDefaultTimeout(TIMEOUT);
     page = await context.newPage();

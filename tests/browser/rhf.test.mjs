@@ -11,15 +11,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dist = join(root, "pkg", "dist");
 const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FIELDS = ["prompt", "model", "width", "height", "steps", "guidance", "seed"];
 // First message of each field of the 422 (the full lists are read from the server's body).
@@ -39,7 +37,7 @@ before(async () => {
     quiet: true, allowKeyless: true,
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser"), "/node_modules/": join(root, "node_modules") },
   });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 800, height: 640 } });
   context.setDefaultTimeout(TIMEOUT);
   page = await context.newPage();

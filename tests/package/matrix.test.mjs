@@ -27,14 +27,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pkgDir = join(root, "pkg");
 const TIMEOUT = 120_000;
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
 const viteBin = join(root, "node_modules", "vite", "bin", "vite.js");
 const tscBin = join(root, "node_modules", "typescript", "bin", "tsc");
 
@@ -133,7 +131,7 @@ async function runNode(dir, script, key) {
 
 /** Loads `url` in Chromium, waits for window.__result; returns it with the .wasm responses and problems seen. */
 async function inChromium(url) {
-  browser ??= await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser ??= await launchChromium();
   const page = await browser.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const problems = [];

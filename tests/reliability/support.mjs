@@ -138,21 +138,17 @@ export function assertNear(actual, expected, what) {
   assert.ok(Math.abs(actual - expected) <= expected * 0.1, `${what}: ${actual} ms is not within 10 % of ${expected} ms`);
 }
 
-/** Chromium through playwright-core, launched the way tests/browser/ does (Debian's chromium; never
+/** Chromium through playwright-core (tests/chromium.mjs: Debian's chromium; never
  * `npx playwright install`). → { browser, page, mock, problems, close() }; the mock serves pkg/dist at
  * /pkg/ and this directory at /rel/, and the page is /rel/page.html, ready. */
 export async function openBrowserPage(mockOptions = {}) {
   const { existsSync } = await import("node:fs");
   const { execFileSync } = await import("node:child_process");
-  const { chromium } = await import("playwright-core");
+  const { launchChromium } = await import("../chromium.mjs"); // loaded only by the tests that open a page
   const dist = join(root, "pkg", "dist");
   if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
   const mock = await startMock({ quiet: true, ...mockOptions, staticDirs: { "/pkg/": dist, "/rel/": join(root, "tests", "reliability") } });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext();
   context.setDefaultTimeout(60_000);
   const page = await context.newPage();
