@@ -13,10 +13,12 @@
 //! - [`json`]     the JSON value the pure modules work on
 //! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
-//! Only [`js`] (JS values → [`json::Json`], uploads) and [`client`] touch JS. [`client`] is the
-//! `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps. It is sans-I/O: synchronous
-//! decisions (plan a request, decide on its response or failure, gate it, schedule the next poll);
-//! the facade runs `fetch`, timers and hooks, so no future or closure lives in the module;
+//! [`js`] reads the facade's wire (JSON text with markers for uploads, functions and signals) and
+//! writes JSON text; [`client`] is the `#[wasm_bindgen]` surface the JS facade (`js/facade.js`) wraps.
+//! Only text and numbers cross (no JS value, no exception): the module imports just `Date.now`,
+//! `String(n)` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
+//! its response or failure, gate it, schedule the next poll); the facade runs the requests (Node:
+//! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
 //! [`panic`] is the module's start function: a panic hook that writes one readable `console.error` line.
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
