@@ -19,7 +19,7 @@
 //! `String(n)` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
 //! its response or failure, gate it, schedule the next poll); the facade runs the requests (Node:
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
-//! [`panic`] is the module's start function: a panic hook that writes one readable `console.error` line.
+//! [`panic`](mod@panic) is the module's start function: a panic hook that writes one readable `console.error` line.
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
