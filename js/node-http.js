@@ -2,22 +2,29 @@
 // fetch). Node's fetch (undici) costs about 25 % more per loopback request than node:http, and a
 // per-attempt AbortSignal adds 7 % more inside it; this transport does what the SDK needs from
 // fetch — status, headers, the body as text, redirects, gzip/deflate/br bodies, FormData uploads —
-// on node:http/https with keep-alive agents, and cancels an attempt by destroying its request.
+// on node:http/https with keep-alive agents (the global ones: proxies installed there apply), and
+// cancels an attempt by destroying its request.
 // `fetch: …` in the client's options replaces it (test doubles, proxies, another runtime's fetch).
 function nodeTransport() {
   "use strict";
   // Loaded on first use, one scheme at a time (https pulls in TLS: a cold start that makes no call,
-  // or calls a plain-http proxy, never pays for it). Node 19+ global agents keep connections alive,
-  // Node 18's do not: these agents do everywhere. Idle keep-alive sockets do not keep the process running.
+  // or calls a plain-http proxy, never pays for it).
   const schemes = {};
   const scheme = (protocol) => {
     if (!schemes[protocol] && (protocol === "http:" || protocol === "https:")) {
-      const lib = require(protocol === "http:" ? "node:http" : "node:https");
-      // An idle connection is closed after 4 s, as fetch does, so that a request rarely meets a
-      // connection the server is closing at that moment (a server's Keep-Alive hint shortens it).
-      schemes[protocol] = { lib, agent: new lib.Agent({ keepAlive: true, timeout: 4000 }) };
+      schemes[protocol] = { lib: require(protocol === "http:" ? "node:http" : "node:https"), own: null };
     }
     return schemes[protocol];
+  };
+  /** The scheme's global agent, read at each request: Node 19+'s keeps connections alive (closing
+   * idle ones after 5 s, sooner on a server's Keep-Alive hint), and whatever an app installs there — a
+   * proxy agent, Node's NODE_USE_ENV_PROXY — is what the SDK uses too. Only Node 18's plain default,
+   * which opens a connection per request, is replaced by a keep-alive agent of the same settings.
+   * Idle keep-alive sockets never keep the process running. */
+  const agentFor = (via) => {
+    const g = via.lib.globalAgent;
+    if (g && !(g.constructor === via.lib.Agent && !g.keepAlive)) return g;
+    return via.own || (via.own = new via.lib.Agent({ keepAlive: true, timeout: 5000 }));
   };
   const MAX_REDIRECTS = 20; // as fetch
   const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location"];
@@ -52,7 +59,7 @@ function nodeTransport() {
       if (!via) throw failure(`unsupported URL scheme ${target.protocol}`);
       if (body !== undefined && body !== null) headers["content-length"] = String(Buffer.byteLength(body));
       const res = await new Promise((resolve, reject) => {
-        const req = (current = via.lib.request(target, { method, headers, agent: via.agent }, resolve));
+        const req = (current = via.lib.request(target, { method, headers, agent: agentFor(via) }, resolve));
         req.on("error", (e) => reject(e === cancelled ? e : failure(e.message || "request failed", e)));
         req.end(body === null ? undefined : body);
       });

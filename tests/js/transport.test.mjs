@@ -223,13 +223,35 @@ describe("Node transport: keep-alive", () => {
       await srv.close();
     }
   });
-  it("the agent's 4 s idle timeout never cuts a slow answer (a sync endpoint may think for seconds)", { timeout: 30_000 }, async () => {
-    const srv = await server((req, res) => setTimeout(() => json(res, BALANCE), 4_500));
+  it("the agent's 5 s keep-alive idle timeout never cuts a slow answer (a sync endpoint may think for seconds)", { timeout: 30_000 }, async () => {
+    const srv = await server((req, res) => setTimeout(() => json(res, BALANCE), 5_500));
     try {
       const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url, maxRetries: 0 });
       assert.deepEqual(await c.account.balance(), { balance: 12.5 });
       assert.equal(srv.seen.length, 1);
     } finally {
+      await srv.close();
+    }
+  });
+  it("requests go through the global agent, so an agent an app installs there (a proxy) is used", async () => {
+    const http = (await import("node:http")).default; // the module object itself (its namespace is read-only)
+    const original = http.globalAgent;
+    const seen = [];
+    class Recording extends http.Agent {
+      addRequest(req, options) {
+        seen.push(`${options.host}:${options.port}`);
+        return super.addRequest(req, options);
+      }
+    }
+    const srv = await server((req, res) => json(res, BALANCE));
+    try {
+      http.globalAgent = new Recording({ keepAlive: true });
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
+      assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+      assert.deepEqual(seen, [`127.0.0.1:${new URL(srv.url).port}`]);
+    } finally {
+      http.globalAgent.destroy();
+      http.globalAgent = original;
       await srv.close();
     }
   });
