@@ -2,9 +2,9 @@
 // for Node and as an ES module for browsers). Every decision (options, validation, request building,
 // retry policy, error decoding, quotas, scheduling, the polling schedule) is made by the Rust core,
 // which is sans-I/O: its calls are synchronous and answer with one JSON text. This file runs the I/O
-// the core asks for — fetch, timers, AbortSignals, FormData, user hooks — and gives the results
-// idiomatic JS shapes: Error subclasses, resource namespaces built from the core's operation table,
-// and Job handles. (Why: no futures or closures in wasm keeps the module small and a call cheap.)
+// the core asks for — requests (fetch, or Node's transport: js/node-http.js), timers, AbortSignals,
+// FormData, user hooks — and gives the results idiomatic JS shapes: Error subclasses, resource
+// namespaces built from the core's operation table, and Job handles. (Why: no futures or closures in wasm keeps the module small and a call cheap.)
 function createApi(wasm, isReady, transport) {
   "use strict";
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
@@ -459,11 +459,7 @@ function createApi(wasm, isReady, transport) {
         if (page >= (typeof r.lastPage === "number" ? r.lastPage : page) || page >= 100) return all;
       }
     }
-    async function status(id, opts) {
-      const p = plan(STATUS, "", id, opts, 0);
-      const r = await send(p, signalOf(opts));
-      return p.w ? { data: r.ok, status: r.st, rateLimit: r.rl } : r.ok;
-    }
+    const status = (id, opts) => request(STATUS, "", id, opts);
     const statusPlan = (w) => plan(STATUS, "", w.i, { timeoutMs: w.t }, 0);
 
     /** Poll until done (resolves with the status), failed or out of time (rejects). */
