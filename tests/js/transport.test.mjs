@@ -255,6 +255,22 @@ describe("Node transport: keep-alive", () => {
       await srv.close();
     }
   });
+  it("Node 18's plain default agent (no keep-alive) is replaced by a keep-alive one", async () => {
+    const http = (await import("node:http")).default;
+    const original = http.globalAgent;
+    const sockets = new Set();
+    const srv = await server((req, res) => { sockets.add(req.socket.remotePort); json(res, BALANCE); });
+    try {
+      http.globalAgent = new http.Agent(); // what Node 18 has: a new connection per request
+      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
+      for (let i = 0; i < 4; i++) await c.account.balance();
+      assert.equal(sockets.size, 1, "one connection for four sequential calls");
+    } finally {
+      http.globalAgent.destroy();
+      http.globalAgent = original;
+      await srv.close();
+    }
+  });
   it("an idle keep-alive connection does not keep the process running", async () => {
     const srv = await server((req, res) => json(res, BALANCE)); // keeps idle connections 60 s
     try {
