@@ -16,7 +16,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { KEY, SECRET, assertSentence, call, errorTexts, eventText, leaks, recorder, sdk, settle, startMock } from "./support.mjs";
+import { KEY, SECRET, TRANSPORTS, assertSentence, call, errorTexts, eventText, leaks, recorder, sdk, settle, startMock } from "./support.mjs";
 
 const corpus = JSON.parse(readFileSync(new URL("./corpus.json", import.meta.url), "utf8"));
 const { DeapiClient, DeapiError, isDeapiError } = sdk;
@@ -24,17 +24,11 @@ const { DeapiClient, DeapiError, isDeapiError } = sdk;
 let mock, alt;
 const rec = recorder();
 const clients = new Map();
-/** The corpus runs through both transports: Node's (node:http, the default in Node) and fetch (what
- * browsers and workers use, here Node's own fetch through the `fetch` option). */
-const TRANSPORTS = [
-  ["Node's transport (node:http)", undefined],
-  ["fetch (the browsers' path)", (url, init) => fetch(url, init)],
-];
-/** One client per transport and option set, reused across entries: the wasm instance must survive all of them. */
-function clientFor(extra = {}, [label, fetchImpl] = TRANSPORTS[0]) {
+/** One client per transport (the corpus runs through both) and option set, reused across entries:
+ * the wasm instance must survive all of them. */
+function clientFor(extra = {}, [label, transport] = TRANSPORTS[0]) {
   const id = `${label} ${JSON.stringify(extra)}`;
   if (!clients.has(id)) {
-    const transport = fetchImpl ? { fetch: fetchImpl } : {};
     clients.set(id, new DeapiClient({ apiKey: KEY, baseUrl: mock.url, maxRetries: 0, retryBaseDelayMs: 1, ...rec.hooks, ...transport, ...extra }));
   }
   return clients.get(id);

@@ -12,7 +12,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { KEY, assertNear, errorTexts, eventText, leaks, recordTimers, recorder, sdk, startMock, validImage } from "./support.mjs";
+import { KEY, TRANSPORTS, assertNear, errorTexts, eventText, leaks, recordTimers, recorder, sdk, startMock, validImage } from "./support.mjs";
 
 const { DeapiClient, ServerError, RateLimitError, ConnectionError, RequestTimeoutError } = sdk;
 
@@ -21,10 +21,9 @@ const handedOut = [];
 before(async () => { mock = await startMock({ quiet: true }); });
 after(() => mock?.close());
 
-/** The connection faults, hangs and slow bodies run through both transports: Node's (node:http, the
- * default in Node) and fetch (the browsers' path, here Node's own through the `fetch` option). */
-const TRANSPORTS = [["Node's transport (node:http)", undefined], ["fetch (the browsers' path)", (url, init) => fetch(url, init)]];
-let viaFetch; // the transport of the describe block that runs
+/** The connection faults, hangs and slow bodies run through both TRANSPORTS: the client options of
+ * the describe block that runs. */
+let transport = {};
 
 /**
  * Run `call` on a fresh client (canary key, hooks) with `faults` queued for it.
@@ -34,7 +33,6 @@ async function scenario({ client = {}, faults, call = (c) => c.account.balance()
   mock.reset();
   const rec = recorder();
   const timeoutMs = client.timeoutMs ?? 30_000;
-  const transport = viaFetch ? { fetch: viaFetch } : {};
   const c = new DeapiClient({ apiKey: KEY, baseUrl: baseUrl ?? mock.url, ...rec.hooks, ...transport, ...client });
   if (faults) mock.addFaults({ key: KEY, responses: faults });
   const { result, records } = await recordTimers(() => call(c), { compress });
@@ -153,10 +151,10 @@ describe("429 storm", () => {
   });
 });
 
-for (const [label, fetchImpl] of TRANSPORTS) {
+for (const [label, options] of TRANSPORTS) {
   describe(`connection faults, through ${label}`, () => {
-    before(() => { viaFetch = fetchImpl; });
-    after(() => { viaFetch = undefined; });
+    before(() => { transport = options; });
+    after(() => { transport = {}; });
     it("connection refused (a closed port): ConnectionError after maxRetries + 1 attempts", async () => {
       const port = await closedPort();
       const s = await scenario({ baseUrl: `http://127.0.0.1:${port}`, client: { maxRetries: 2, retryBaseDelayMs: 25, timeoutMs: 9_999 } });
@@ -218,8 +216,8 @@ for (const [label, fetchImpl] of TRANSPORTS) {
   });
 
   describe(`hangs and slow bodies, through ${label}`, () => {
-    before(() => { viaFetch = fetchImpl; });
-    after(() => { viaFetch = undefined; });
+    before(() => { transport = options; });
+    after(() => { transport = {}; });
     it("a hang hits the per-attempt timeout: RequestTimeoutError after maxRetries + 1 attempts", async () => {
       const s = await scenario({ client: { maxRetries: 1, retryBaseDelayMs: 20, timeoutMs: 80 }, faults: Array(3).fill({ preset: "hang" }) });
       const e = assertFailure(s, RequestTimeoutError, { attempts: 2, backoff: [20] });

@@ -13,6 +13,13 @@ export const sdk = require(pkgDir);
 export { startMock };
 
 /** The canary key: deAPI's `<id>|<secret>` format, accepted by the mock. It must never leak. */
+/** The transports the reliability tests run through, as client options: Node's (node:http, the
+ * default in Node) and fetch (the browsers' path; here Node's own, through the `fetch` option). */
+export const TRANSPORTS = [
+  ["Node's transport (node:http)", {}],
+  ["fetch (the browsers' path)", { fetch: (url, init) => fetch(url, init) }],
+];
+
 export const KEY = "424242|CanaryKeyNeverLeaks";
 /** Its secret half: on its own it is the credential too (the id is a small integer). */
 export const SECRET = KEY.slice(KEY.indexOf("|") + 1);
