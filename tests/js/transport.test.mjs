@@ -5,7 +5,7 @@
 // redirects, cut bodies, resets and hangs are in tests/reliability, which runs on this transport too.)
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import http, { createServer } from "node:http"; // http: the module object (globalAgent is assignable)
 import { createServer as createTlsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -233,9 +233,20 @@ describe("Node transport: keep-alive", () => {
       await srv.close();
     }
   });
-  it("requests go through the global agent, so an agent an app installs there (a proxy) is used", async () => {
-    const http = (await import("node:http")).default; // the module object itself (its namespace is read-only)
+  /** Run `fn(srv)` against a fresh server with `agent` installed as http.globalAgent, then restore. */
+  async function withGlobalAgent(agent, handler, fn) {
     const original = http.globalAgent;
+    const srv = await server(handler);
+    try {
+      http.globalAgent = agent;
+      await fn(srv);
+    } finally {
+      agent.destroy();
+      http.globalAgent = original;
+      await srv.close();
+    }
+  }
+  it("requests go through the global agent, so an agent an app installs there (a proxy) is used", async () => {
     const seen = [];
     class Recording extends http.Agent {
       addRequest(req, options) {
@@ -243,33 +254,20 @@ describe("Node transport: keep-alive", () => {
         return super.addRequest(req, options);
       }
     }
-    const srv = await server((req, res) => json(res, BALANCE));
-    try {
-      http.globalAgent = new Recording({ keepAlive: true });
+    await withGlobalAgent(new Recording({ keepAlive: true }), (req, res) => json(res, BALANCE), async (srv) => {
       const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
       assert.deepEqual(await c.account.balance(), { balance: 12.5 });
       assert.deepEqual(seen, [`127.0.0.1:${new URL(srv.url).port}`]);
-    } finally {
-      http.globalAgent.destroy();
-      http.globalAgent = original;
-      await srv.close();
-    }
+    });
   });
   it("Node 18's plain default agent (no keep-alive) is replaced by a keep-alive one", async () => {
-    const http = (await import("node:http")).default;
-    const original = http.globalAgent;
     const sockets = new Set();
-    const srv = await server((req, res) => { sockets.add(req.socket.remotePort); json(res, BALANCE); });
-    try {
-      http.globalAgent = new http.Agent(); // what Node 18 has: a new connection per request
+    // what Node 18 has: a new connection per request
+    await withGlobalAgent(new http.Agent(), (req, res) => { sockets.add(req.socket.remotePort); json(res, BALANCE); }, async (srv) => {
       const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
       for (let i = 0; i < 4; i++) await c.account.balance();
       assert.equal(sockets.size, 1, "one connection for four sequential calls");
-    } finally {
-      http.globalAgent.destroy();
-      http.globalAgent = original;
-      await srv.close();
-    }
+    });
   });
   it("an idle keep-alive connection does not keep the process running", async () => {
     const srv = await server((req, res) => json(res, BALANCE)); // keeps idle connections 60 s
