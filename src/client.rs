@@ -396,14 +396,7 @@ impl Core {
     pub fn new(options: &str, browser: bool) -> Core {
         Core::create(options, browser).unwrap_or_else(|mut e| {
             e.finish(None);
-            Core {
-                cfg: Config::default(),
-                quotas: Default::default(),
-                scheduler: None,
-                models: Default::default(),
-                show_headers: false,
-                refused: Some(error_text(&e)),
-            }
+            Core::with(Config::default(), false, Some(error_text(&e)))
         })
     }
 
@@ -715,8 +708,13 @@ impl Core {
         }
         let runtime = if browser { Runtime::Browser } else { Runtime::Server };
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
+        Ok(Core::with(cfg, show_headers, None))
+    }
+
+    /// A core for `cfg` (its scheduler when `cfg` asks for one), with nothing seen yet.
+    fn with(cfg: Config, show_headers: bool, refused: Option<String>) -> Core {
         let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
-        Ok(Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers, refused: None })
+        Core { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers, refused }
     }
 
     /// The answer text, or the error's (redacted and cut).
