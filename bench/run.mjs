@@ -59,6 +59,26 @@ function openai() {
 // difference is that timeout's cost inside the runtime's fetch), and openai-node's generic
 // `client.get()` on the same endpoint. Calls are interleaved in blocks of 100 with the order rotated,
 // so that the machine's slow and fast moments fall on every contender alike.
+/** Raw node:http with a keep-alive agent, the baseline of the SDK's own work: one JSON request →
+ * `{ status, json }`; with `timeoutMs`, a per-attempt timer as the SDK has. */
+const httpAgent = new http.Agent({ keepAlive: true });
+function httpJson(url, { method = "GET", headers, body, timeoutMs } = {}) {
+  return new Promise((resolve, reject) => {
+    const h = body ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers;
+    const req = http.request(url, { method, headers: h, agent: httpAgent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        clearTimeout(timer);
+        try { resolve({ status: res.statusCode, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) }); } catch (e) { reject(e); }
+      });
+    });
+    const timer = timeoutMs ? setTimeout(() => req.destroy(new Error("timeout")), timeoutMs) : undefined;
+    req.on("error", (e) => { clearTimeout(timer); reject(e); });
+    req.end(body);
+  });
+}
+
 async function perCall(mockUrl) {
   const { DeapiClient } = require(sdkPath);
   const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
@@ -81,20 +101,10 @@ async function perCall(mockUrl) {
   };
   // In Node the SDK sends with node:http (js/node-http.js), not fetch: this contender isolates the
   // SDK's own work from that choice — node:http with the same keep-alive agent and per-attempt timer.
-  const agent = new http.Agent({ keepAlive: true });
-  const rawHttp = () => new Promise((resolve, reject) => {
-    const req = http.request(url, { headers, agent }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        clearTimeout(t);
-        try { check({ ok: res.statusCode === 200 }, JSON.parse(Buffer.concat(chunks).toString("utf8"))); resolve(); } catch (e) { reject(e); }
-      });
-    });
-    const t = setTimeout(() => req.destroy(new Error("timeout")), 30_000);
-    req.on("error", (e) => { clearTimeout(t); reject(e); });
-    req.end();
-  });
+  const rawHttp = async () => {
+    const r = await httpJson(url, { headers, timeoutMs: 30_000 });
+    check({ ok: r.status === 200 }, r.json);
+  };
   const sdk = () => deapi.account.balance();
   const { OpenAI, version } = openai();
   const oai = new OpenAI({ apiKey: KEY, baseURL: `${mockUrl}/api/v2` });
@@ -127,9 +137,9 @@ async function perCall(mockUrl) {
 async function browserPerCall() {
   let launchChromium;
   try {
-    const { CHROMIUM_PATH } = await import("../tests/chromium.mjs"); // needs playwright-core
-    if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}`);
-    ({ launchChromium } = await import("../tests/chromium.mjs"));
+    const chromium = await import("../tests/chromium.mjs"); // needs playwright-core
+    if (!existsSync(chromium.CHROMIUM_PATH)) throw new Error(`no Chromium at ${chromium.CHROMIUM_PATH}`);
+    launchChromium = chromium.launchChromium;
   } catch (e) {
     console.log(`per-call in Chromium: skipped (${e.message}; \`bash scripts/setup.sh\` installs Chromium and playwright-core)`);
     return;
@@ -192,20 +202,10 @@ async function jobs(mockUrl) {
       await new Promise((res) => setTimeout(res, poll));
     }
   };
-  const agent = new http.Agent({ keepAlive: true });
-  const httpJson = (method, path, body) => new Promise((resolve, reject) => {
-    const req = http.request(`${mockUrl}${path}`, { method, headers: body ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers, agent }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => { try { resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))); } catch (e) { reject(e); } });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
   const httpJob = async () => {
-    const { data } = await httpJson("POST", "/api/v2/images/generations", JSON.stringify(params));
+    const { data } = (await httpJson(`${mockUrl}/api/v2/images/generations`, { method: "POST", headers, body: JSON.stringify(params) })).json;
     for (;;) {
-      const s = await httpJson("GET", `/api/v2/jobs/${data.request_id}`);
+      const s = (await httpJson(`${mockUrl}/api/v2/jobs/${data.request_id}`, { headers })).json;
       if (s.data.status === "done") return;
       if (s.data.status === "error") throw new Error("job failed");
       await new Promise((res) => setTimeout(res, poll));
