@@ -30,13 +30,13 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio
 const t0 = Date.now();
 const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
-step("cargo build --release --target wasm32-unknown-unknown");
+step("cargo build --release --no-default-features --target wasm32-unknown-unknown (no_std: no standard library in the module)");
 // Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
 // the shipped module: remapped to the crate's own name and version (also a few hundred bytes less).
 const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
 const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
 const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
-run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
+run("cargo", ["build", "--release", "--lib", "--no-default-features", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
 const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
 
 rmSync(dist, { recursive: true, force: true });

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # MUST equal the `wasm-bindgen = "=…"` pin in Cargo.toml (a mismatch fails the build).
-WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 t0=$SECONDS; step() { echo "== setup [$((SECONDS - t0))s] $*"; }
 

@@ -4,6 +4,9 @@
 //! The JS facade builds its namespaces from [`OPS`] (`images.generate`, `images.generatePrice`, …),
 //! so a new operation is one new row here (plus its mock route and tests).
 
+use crate::num::cat;
+use crate::prelude::*;
+
 use crate::json::Json;
 use crate::validate::Rules;
 
@@ -209,21 +212,21 @@ impl Endpoint<'_> {
                             (Some(r), false) => r.path.to_owned(),
                             (Some(r), true) => r.price.to_owned(),
                             (None, false) => v1_path.to_owned(),
-                            (None, true) => op.v1_price.map_or_else(|| format!("{v1_path}/price-calculation"), str::to_owned),
+                            (None, true) => op.v1_price.map_or_else(|| cat(&[v1_path, "/price-calculation"]), str::to_owned),
                         };
-                        format!("{}{path}", ApiVersion::V1.prefix())
+                        cat(&[ApiVersion::V1.prefix(), &path])
                     }
                     _ => {
                         let suffix = if price { "/price" } else { "" };
-                        format!("{}{}{suffix}", ApiVersion::V2.prefix(), op.v2)
+                        cat(&[ApiVersion::V2.prefix(), op.v2, suffix])
                     }
                 }
             }
-            Endpoint::Models => format!("{}models", version.prefix()),
-            Endpoint::Balance => format!("{}{}", version.prefix(), if v1 { "balance" } else { "account/balance" }),
+            Endpoint::Models => cat(&[version.prefix(), "models"]),
+            Endpoint::Balance => cat(&[version.prefix(), if v1 { "balance" } else { "account/balance" }]),
             Endpoint::Job(id) => {
                 let base = if v1 { "request-status/" } else { "jobs/" };
-                format!("{}{}{}", version.prefix(), base, encode_component(id))
+                cat(&[version.prefix(), base, &encode_component(id)])
             }
         }
     }

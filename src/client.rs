@@ -13,6 +13,9 @@
 //! `e` an error (the props of the facade's error classes, API key already removed), `ok` a result,
 //! `r` a retry delay, and so on (documented per method).
 
+use crate::num::{self, uint};
+use crate::prelude::*;
+
 use crate::api::{find_op, Endpoint, Op, OPS};
 use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::decode;
@@ -24,7 +27,7 @@ use crate::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::retry::{Decision, Outcome, Reason};
 use crate::validate::{self, ModelInfo};
-use std::cell::RefCell;
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// The client core. Construct through the package's `DeapiClient`.
@@ -100,7 +103,7 @@ impl Out {
         }
     }
     pub fn done(&mut self) -> String {
-        let mut s = std::mem::take(&mut self.0);
+        let mut s = core::mem::take(&mut self.0);
         s.push('}');
         s
     }
@@ -333,7 +336,7 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
     let int = |name: &str, max: f64, problem: &str| -> Result<Option<u32>, ApiError> {
         match q.get(name) {
             None | Some(Json::Null) => Ok(None),
-            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= max => Ok(Some(*n as u32)),
+            Some(Json::Num(n)) if num::fract(*n) == 0.0 && *n >= 1.0 && *n <= max => Ok(Some(*n as u32)),
             Some(_) => Err(ApiError::invalid_option(name, problem)),
         }
     };
@@ -342,7 +345,7 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
         Some(p) => p as u32,
         None => int("page", 1_000_000.0, "must be an integer from 1 to 1000000")?.unwrap_or(1),
     };
-    let mut out = vec![("limit".to_owned(), limit.to_string()), ("page".to_owned(), page.to_string())];
+    let mut out = vec![("limit".to_owned(), uint(limit.into())), ("page".to_owned(), uint(page.into()))];
     let types = match q.get("inference_types") {
         None | Some(Json::Null) => None,
         Some(Json::Str(s)) => Some(s.clone()),
@@ -455,7 +458,7 @@ impl Core {
                 msg.push_str(k);
                 msg.push_str(" is used up until midnight UTC; the request was not sent (schedule)");
                 let mut err = ApiError::new(Kind::RateLimit, msg);
-                err.retry_after = Some(((until - now) / 1000.0).ceil());
+                err.retry_after = Some(num::ceil((until - now) / 1000.0));
                 err.rate_limit = self.quotas.borrow().get(k).map(|q| {
                     let mut rl = q.info.clone();
                     rl.kind = Some("daily".into());
@@ -513,7 +516,7 @@ impl Core {
         let (msg, outcome) = match what {
             0 => {
                 let mut m = String::from("deAPI did not answer within ");
-                m.push_str(&(timeout_ms.round() as u64).to_string());
+                m.push_str(&uint(num::round(timeout_ms) as u64));
                 m.push_str(" ms (timeoutMs)");
                 (m, Outcome::Timeout)
             }
@@ -636,7 +639,7 @@ impl Core {
                 Body::Text(t) => {
                     let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
                     let mut msg = String::from("deAPI returned HTTP ");
-                    msg.push_str(&status.to_string());
+                    msg.push_str(&uint(status.into()));
                     msg.push_str(" with ");
                     msg.push_str(what);
                     let mut err = ApiError::new(Kind::InvalidResponse, msg);
@@ -755,7 +758,7 @@ impl Core {
                     if let Some(secs) = err.retry_after {
                         let mut m = err.message.trim_end().to_owned();
                         m.push_str(" Retry after ");
-                        m.push_str(&(secs.ceil() as u64).to_string());
+                        m.push_str(&uint(num::ceil(secs) as u64));
                         m.push_str(" s.");
                         err.message = m;
                     }

@@ -1,6 +1,10 @@
 //! Client options (pure): validation of everything `new DeapiClient(options)` accepts that is
 //! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
 
+use crate::num;
+use crate::num::{cat, uint};
+use crate::prelude::*;
+
 use crate::api::ApiVersion;
 use crate::error::{ApiError, Kind};
 use crate::json::Json;
@@ -91,7 +95,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         other => {
             return Err(ApiError::new(
                 Kind::InvalidOptions,
-                format!("DeapiClient options must be an object, got {}", other.type_name()),
+                cat(&["DeapiClient options must be an object, got ", other.type_name()]),
             ))
         }
     };
@@ -119,7 +123,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             }
             Some(k.to_owned())
         }
-        Some(other) => return Err(bad("apiKey", &format!("must be a string, got {}", other.type_name()))),
+        Some(other) => return Err(bad("apiKey", &cat(&["must be a string, got ", other.type_name()]))),
     };
 
     let base_url = match get("baseUrl") {
@@ -142,7 +146,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             }
             Some(u.to_owned())
         }
-        Some(other) => return Err(bad("baseUrl", &format!("must be a string, got {}", other.type_name()))),
+        Some(other) => return Err(bad("baseUrl", &cat(&["must be a string, got ", other.type_name()]))),
     };
 
     let version = match get("apiVersion").map(|v| v.as_str()) {
@@ -154,10 +158,10 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let number = |name: &str, default: f64, min: f64, max: f64, integer: bool| -> Result<f64, ApiError> {
         match get(name) {
             None => Ok(default),
-            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || n.fract() == 0.0) => Ok(*n),
+            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || num::fract(*n) == 0.0) => Ok(*n),
             Some(_) => {
                 let kind = if integer { "an integer" } else { "a number" };
-                Err(bad(name, &format!("must be {kind} from {} to {}", min as u64, max as u64)))
+                Err(bad(name, &cat(&["must be ", kind, " from ", &uint(min as u64), " to ", &uint(max as u64)])))
             }
         }
     };
@@ -188,17 +192,17 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             for (name, value) in pairs {
                 let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
                 if !valid_name {
-                    return Err(bad("headers", &format!("`{name}` is not a valid header name")));
+                    return Err(bad("headers", &cat(&["`", name, "` is not a valid header name"])));
                 }
                 let value = match value {
                     Json::Str(s) if !s.contains(['\r', '\n']) => s.clone(),
                     Json::Null => continue,
-                    _ => return Err(bad("headers", &format!("the value of `{name}` must be a single-line string"))),
+                    _ => return Err(bad("headers", &cat(&["the value of `", name, "` must be a single-line string"]))),
                 };
                 // HTTP sends header values as bytes: tab, visible ASCII and Latin-1 only (as fetch's
                 // ByteString and Node's checks; caught here, not as a connection failure per attempt)
                 if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)) {
-                    return Err(bad("headers", &format!("the value of `{name}` has a character HTTP headers cannot carry (control characters, or text beyond Latin-1: percent-encode it)")));
+                    return Err(bad("headers", &cat(&["the value of `", name, "` has a character HTTP headers cannot carry (control characters, or text beyond Latin-1: percent-encode it)"])));
                 }
                 if name.eq_ignore_ascii_case("content-type") {
                     return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));

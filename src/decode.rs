@@ -2,11 +2,15 @@
 //! (deapi-api.md §2.2, §2.5). A 2xx whose body is not the expected envelope becomes an
 //! `InvalidResponseError` that keeps the body.
 
+use crate::num;
+use crate::num::{cat, uint};
+use crate::prelude::*;
+
 use crate::error::{ApiError, Body, Kind};
 use crate::json::Json;
 
 pub fn invalid_response(status: u16, body: &Json, what: &str) -> ApiError {
-    let mut e = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} but {what}"));
+    let mut e = ApiError::new(Kind::InvalidResponse, cat(&["deAPI returned HTTP ", &uint(status.into()), " but ", what]));
     e.status = Some(status);
     e.body = Some(Body::Json(body.clone()));
     e
@@ -21,7 +25,7 @@ fn field<'a>(body: &'a Json, key: &str) -> Option<&'a Json> {
 pub fn submit(status: u16, body: &Json) -> Result<String, ApiError> {
     match field(body, "request_id") {
         Some(Json::Str(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok((*n as u64).to_string()),
+        Some(Json::Num(n)) if num::fract(*n) == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok(uint(*n as u64)),
         _ => Err(invalid_response(status, body, "the body has no `data.request_id`")),
     }
 }

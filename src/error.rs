@@ -7,6 +7,10 @@
 //! `{data: null, message, errors: [{field, messages}], statusCode}`, `errors: []` (PHP's empty
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
+use crate::num;
+use crate::num::{cat, uint};
+use crate::prelude::*;
+
 use crate::json::{parse_number, redact_str, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
@@ -199,7 +203,7 @@ impl ApiError {
 
     /// A bad option or argument, naming it.
     pub fn invalid_option(name: &str, problem: &str) -> ApiError {
-        ApiError::new(Kind::InvalidOptions, format!("Invalid option `{name}`: {problem}"))
+        ApiError::new(Kind::InvalidOptions, cat(&["Invalid option `", name, "`: ", problem]))
     }
 
     /// `{field: [messages]}` in first-seen field order (the Laravel shape).
@@ -224,12 +228,12 @@ impl ApiError {
                 self.redact(part);
             }
         }
-        self.message = truncate(std::mem::take(&mut self.message), MAX_TEXT);
+        self.message = truncate(core::mem::take(&mut self.message), MAX_TEXT);
         for e in &mut self.errors {
-            e.message = truncate(std::mem::take(&mut e.message), MAX_TEXT);
+            e.message = truncate(core::mem::take(&mut e.message), MAX_TEXT);
         }
         if let Some(Body::Text(t)) = &mut self.body {
-            *t = truncate(std::mem::take(t), MAX_TEXT);
+            *t = truncate(core::mem::take(t), MAX_TEXT);
         }
     }
 
@@ -267,7 +271,7 @@ pub const MAX_TEXT: usize = 4096;
 /// The strings to redact for an API key: the key, and its secret half (`<id>|<secret>`).
 pub fn key_parts(key: &str) -> impl Iterator<Item = &str> {
     let secret = key.split_once('|').map(|(_, s)| s).filter(|s| s.len() >= 8);
-    std::iter::once(key).chain(secret)
+    core::iter::once(key).chain(secret)
 }
 
 /// Decode an HTTP error response. `now_ms` resolves an HTTP-date `Retry-After`.
@@ -350,7 +354,7 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
         // The field was named but no readable message came with it: keep the field visible.
         out.push(FieldError {
             field: field.to_owned(),
-            message: format!("The {} field is invalid.", field.replace('_', " ")),
+            message: cat(&["The ", &field.replace('_', " "), " field is invalid."]),
         });
     }
 }
@@ -378,8 +382,8 @@ fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
         Body::Json(_) => "",
     };
     match reason {
-        Some(r) => format!("deAPI request failed: HTTP {status} {r}{what}"),
-        None => format!("deAPI request failed: HTTP {status}{what}"),
+        Some(r) => cat(&["deAPI request failed: HTTP ", &uint(status.into()), " ", r, what]),
+        None => cat(&["deAPI request failed: HTTP ", &uint(status.into()), what]),
     }
 }
 
@@ -411,7 +415,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
         return (secs >= 0.0).then_some(secs);
     }
     let at = parse_http_date(v)?;
-    Some(((at * 1000.0 - now_ms) / 1000.0).max(0.0).ceil())
+    Some(num::ceil(((at * 1000.0 - now_ms) / 1000.0).max(0.0)))
 }
 
 /// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), also

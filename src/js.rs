@@ -2,6 +2,9 @@
 //! facade's markers for uploads, functions, signals and non-finite numbers) and JSON text out.
 //! Pure: no JS value crosses into the module, so all of it is tested natively.
 
+use crate::num;
+use crate::prelude::*;
+
 use crate::json::Json;
 
 /// A value JSON cannot hold (a function, symbol or bigint where data is expected, an upload where
@@ -221,9 +224,9 @@ pub fn write_num(out: &mut String, n: f64) {
     }
     let mut scale = 1.0f64;
     for k in 0..=17usize {
-        let m = (n * scale).round();
+        let m = num::round(n * scale);
         if m.abs() < 9_007_199_254_740_992.0 && m / scale == n {
-            let digits = (m.abs() as u64).to_string();
+            let digits = crate::num::uint(m.abs() as u64);
             if n < 0.0 || (n == 0.0 && n.is_sign_negative()) {
                 out.push('-');
             }
@@ -262,7 +265,7 @@ extern "C" {
 /// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.
 #[cfg(not(target_arch = "wasm32"))]
 fn runtime_number_text(n: f64) -> String {
-    format!("{n:e}")
+    alloc::format!("{n:e}")
 }
 
 /// `s` as a JSON string literal. Runs without escapes are copied whole (bodies are mostly plain).

@@ -6,6 +6,9 @@
 //! deAPI's 422 `errors` are reported to users in server order. Nesting deeper than [`MAX_DEPTH`]
 //! is cut to `null` instead of recursing without bound.
 
+use crate::num;
+use crate::prelude::*;
+
 
 /// Deepest nesting kept when decoding; deeper values become `null`.
 pub const MAX_DEPTH: u32 = 64;
@@ -149,7 +152,7 @@ fn dedup_keys(mut pairs: Vec<(String, Json)>) -> Vec<(String, Json)> {
                     break;
                 }
                 Some(first) if pairs.get(first - 1).map(|p| p.0.as_str()) == Some(key) => {
-                    let value = pairs.get_mut(i).map(|p| std::mem::take(&mut p.1)).unwrap_or_default();
+                    let value = pairs.get_mut(i).map(|p| core::mem::take(&mut p.1)).unwrap_or_default();
                     if let Some(p) = pairs.get_mut(first - 1) {
                         p.1 = value;
                     }
@@ -321,12 +324,12 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let lexeme = std::str::from_utf8(self.s.get(start..self.i)?).ok()?;
+        let lexeme = core::str::from_utf8(self.s.get(start..self.i)?).ok()?;
         // JSON.parse turns 1e999 into Infinity; a JSON value cannot hold it, so it becomes null.
         Some(parse_number(lexeme).map_or(Json::Null, Json::Num))
     }
     fn hex4(&mut self) -> Option<u32> {
-        let h = std::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok().filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let h = core::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok().filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
         self.i += 4;
         u32::from_str_radix(h, 16).ok()
     }
@@ -338,7 +341,7 @@ impl Parser<'_> {
             while !matches!(self.peek()?, b'"' | b'\\' | 0..=0x1f) {
                 self.i += 1;
             }
-            out.push_str(std::str::from_utf8(self.s.get(start..self.i)?).ok()?);
+            out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
@@ -433,11 +436,11 @@ pub fn parse_number(s: &str) -> Option<f64> {
     let value = if mantissa == 0.0 {
         0.0
     } else if scale < -300 {
-        mantissa / 1e300 / 10f64.powi(-scale - 300)
+        mantissa / 1e300 / num::powi(10.0, -scale - 300)
     } else if scale < 0 {
-        mantissa / 10f64.powi(-scale)
+        mantissa / num::powi(10.0, -scale)
     } else {
-        mantissa * 10f64.powi(scale)
+        mantissa * num::powi(10.0, scale)
     };
     let value = if neg { -value } else { value };
     value.is_finite().then_some(value)

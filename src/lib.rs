@@ -22,7 +22,28 @@
 //! [`panic`](mod@panic) is the module's start function: a panic hook that writes one readable `console.error` line.
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
+#![no_std]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+extern crate alloc;
+// The standard library: natively (tests, the clock) and in wasm unless built bare (`std` off).
+#[cfg(any(feature = "std", not(target_arch = "wasm32"), test))]
+extern crate std;
+
+/// What the standard prelude would bring, taken from `alloc`: the crate is `no_std` (the shipped
+/// build links no standard library; natively and in the wasm tests it is linked for the clock and
+/// the harness). Deliberately without `format!` and `ToString`: they compile in `core::fmt` (~2 KiB
+/// gzip); library code writes text with `num::cat`, `num::uint` and `num::int` (tests may import them).
+#[allow(unused_imports)]
+pub(crate) mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::String;
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+    #[cfg(test)]
+    pub use alloc::{format, string::ToString};
+}
 
 pub mod api;
 pub mod config;
@@ -30,6 +51,7 @@ pub mod decode;
 pub mod error;
 pub mod jobs;
 pub mod json;
+pub mod num;
 pub mod request;
 pub mod ratelimit;
 pub mod retry;

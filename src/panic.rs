@@ -7,6 +7,8 @@
 //! Kept small on purpose: the message is the panic's `&str`/`String` payload, not a formatted
 //! `PanicHookInfo` (no stack trace, no `Display` of the info).
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -23,7 +25,7 @@ pub fn panic_message(payload: &str, file: &str, line: u32) -> String {
         out.push_str(" at ");
         out.push_str(file);
         out.push(':');
-        out.push_str(&line.to_string());
+        out.push_str(&crate::num::uint(line.into()));
     }
     out
 }
@@ -31,6 +33,7 @@ pub fn panic_message(payload: &str, file: &str, line: u32) -> String {
 /// Installs the hook. Runs once when the module is instantiated (`#[wasm_bindgen(start)]`; the
 /// crate must have no other start function; `private`: not exported to JS). wasm-bindgen does not
 /// run start functions in its test harness, so tests call it themselves.
+#[cfg(feature = "std")]
 #[wasm_bindgen(start, private)]
 pub fn install_panic_hook() {
     // The hook's argument type is not named: `PanicHookInfo` is newer than the crate's MSRV and
@@ -45,6 +48,18 @@ pub fn install_panic_hook() {
         let (file, line) = info.location().map_or(("", 0), |l| (l.file(), l.line()));
         console_error(&panic_message(message, file, line));
     }));
+}
+
+/// The shipped build has no standard library (`std` off): this is its panic handler, the same line
+/// then a trap. The message is written only when it is a plain string (a formatted one would pull
+/// `core::fmt` into the module).
+#[cfg(all(not(feature = "std"), target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn on_panic(info: &core::panic::PanicInfo) -> ! {
+    let message = info.message().as_str().unwrap_or("panic");
+    let (file, line) = info.location().map_or(("", 0), |l| (l.file(), l.line()));
+    console_error(&panic_message(message, file, line));
+    core::arch::wasm32::unreachable()
 }
 
 #[cfg(test)]

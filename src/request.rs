@@ -1,5 +1,8 @@
 //! Request building (pure): URL, headers and body from the client config and the user's params.
 
+use crate::num::{cat, uint};
+use crate::prelude::*;
+
 use crate::api::{encode_component, Endpoint};
 use crate::config::Config;
 use crate::error::{ApiError, FieldError, Kind};
@@ -49,14 +52,14 @@ impl HttpRequest {
 
 fn redact_auth(v: &str) -> String {
     match v.split_once(' ') {
-        Some((scheme, _)) => format!("{scheme} [REDACTED]"),
+        Some((scheme, _)) => cat(&[scheme, " [REDACTED]"]),
         None => "[REDACTED]".to_owned(),
     }
 }
 
 /// Build a request. `params` is the user's body object (POST), `query` the query pairs (GET).
 pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[(String, String)]) -> Result<HttpRequest, ApiError> {
-    let mut url = format!("{}{}", cfg.base_url, endpoint.path(cfg.version, params));
+    let mut url = cat(&[&cfg.base_url, &endpoint.path(cfg.version, params)]);
     for (i, (k, v)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(&encode_component(k));
@@ -84,7 +87,7 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
         None => None,
     };
     if let Some(key) = &cfg.api_key {
-        headers.push(("Authorization".to_owned(), format!("Bearer {key}")));
+        headers.push(("Authorization".to_owned(), cat(&["Bearer ", key])));
     }
     for (k, v) in &cfg.headers {
         match headers.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case(k)) {
@@ -102,7 +105,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
     let Json::Obj(pairs) = params else {
         return Err(ApiError::new(
             Kind::InvalidOptions,
-            format!("Invalid argument `params`: expected an object of deAPI fields, got {}", params.type_name()),
+            cat(&["Invalid argument `params`: expected an object of deAPI fields, got ", params.type_name()]),
         ));
     };
     let mut bad = Vec::new();
@@ -112,7 +115,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
             continue;
         }
         if has_non_finite(v) {
-            bad.push(FieldError { field: k.clone(), message: format!("The {} field must be a finite number.", k.replace('_', " ")) });
+            bad.push(FieldError { field: k.clone(), message: cat(&["The ", &k.replace('_', " "), " field must be a finite number."]) });
         }
         kept.push((k.clone(), v.clone()));
     }
@@ -146,15 +149,15 @@ fn flatten(out: &mut Vec<(String, Part)>, name: String, v: &Json) {
         Json::Arr(items) => {
             for (i, item) in items.iter().enumerate() {
                 let key = match item {
-                    Json::Arr(_) | Json::Obj(_) => format!("{name}[{i}]"),
-                    _ => format!("{name}[]"),
+                    Json::Arr(_) | Json::Obj(_) => cat(&[&name, "[", &uint(i as u64), "]"]),
+                    _ => cat(&[&name, "[]"]),
                 };
                 flatten(out, key, item);
             }
         }
         Json::Obj(pairs) => {
             for (k, item) in pairs {
-                flatten(out, format!("{name}[{k}]"), item);
+                flatten(out, cat(&[&name, "[", k, "]"]), item);
             }
         }
     }
@@ -223,7 +226,7 @@ pub fn extension(mime: &str) -> &'static str {
 /// The file name for an upload without one: the field (`images[]` → `images`) and an extension.
 pub fn default_filename(field: &str, mime: &str) -> String {
     let base = field.split('[').next().filter(|b| !b.is_empty()).unwrap_or("file");
-    format!("{base}.{}", extension(mime))
+    cat(&[base, ".", extension(mime)])
 }
 
 #[cfg(test)]

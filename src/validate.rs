@@ -11,6 +11,10 @@
 //! `name` required, `name?` optional, `name?2` optional and v2 only, `@name` a file,
 //! `a|b` a is required when b is not present.
 
+use crate::num;
+use crate::num::{cat, uint};
+use crate::prelude::*;
+
 use crate::api::{ApiVersion, Op};
 use crate::error::{ApiError, FieldError, Kind};
 use crate::json::{parse_number, Json};
@@ -117,14 +121,14 @@ pub fn fmt_num(n: f64) -> String {
         return s;
     }
     let neg = n < 0.0;
-    let scaled = (n.abs() * 1e6).round();
-    let int = (scaled / 1e6).trunc();
+    let scaled = num::round(n.abs() * 1e6);
+    let int = num::trunc(scaled / 1e6);
     // the fraction in millionths (no `%` on floats: that compiles in libm's fmod)
     let frac = (scaled - int * 1e6) as u64;
     let mut s = if neg && scaled > 0.0 { "-".to_owned() } else { String::new() };
-    s.push_str(&(int as u64).to_string());
+    s.push_str(&uint(int as u64));
     if frac > 0 {
-        let digits = (1_000_000 + frac).to_string(); // "1" and six digits, zero-padded
+        let digits = uint(1_000_000 + frac); // "1" and six digits, zero-padded
         s.push('.');
         s.push_str(digits.get(1..).unwrap_or_default().trim_end_matches('0'));
     }
@@ -198,17 +202,17 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             let required_if = rules.required_if.iter().find(|(f, other, value)| !price && *f == name && params.get(other).and_then(Json::as_str) == Some(*value));
             if !optional && !without.iter().any(|w| filled(params.get(w))) {
                 let msg = match without.as_slice() {
-                    [] => format!("The {} field is required.", attr(name)),
-                    [w] => format!("The {} field is required when {} is not present.", attr(name), attr(w)),
-                    ws => format!("The {} field is required when none of {} are present.", attr(name), ws.iter().map(|w| attr(w)).collect::<Vec<_>>().join(" / ")),
+                    [] => cat(&["The ", &attr(name), " field is required."]),
+                    [w] => cat(&["The ", &attr(name), " field is required when ", &attr(w), " is not present."]),
+                    ws => cat(&["The ", &attr(name), " field is required when none of ", &ws.iter().map(|w| attr(w)).collect::<Vec<_>>().join(" / "), " are present."]),
                 };
                 errors.add(name, msg);
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
             } else if let Some(other) = with_other {
-                errors.add(name, format!("The {} field is required when {} is present.", attr(name), attr(other)));
+                errors.add(name, cat(&["The ", &attr(name), " field is required when ", &attr(other), " is present."]));
             } else if let Some((_, other, value)) = required_if {
-                errors.add(name, format!("The {} field is required when {} is {value}.", attr(name), attr(other)));
+                errors.add(name, cat(&["The ", &attr(name), " field is required when ", &attr(other), " is ", value, "."]));
             }
             continue;
         }
@@ -217,13 +221,13 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
             if others.iter().any(|o| filled(params.get(o))) {
                 let list = others.iter().map(|o| attr(o)).collect::<Vec<_>>().join(" / ");
-                errors.add(name, format!("The {} field prohibits {list} from being present.", attr(name)));
+                errors.add(name, cat(&["The ", &attr(name), " field prohibits ", &list, " from being present."]));
             }
         }
         if let (Some(feature), Some(m)) = (lookup(rules.prohibited_unless, name), usable) {
             let has = m.get("info").and_then(|i| i.get("features")).and_then(|f| f.get(feature)).and_then(Json::as_bool_lenient) == Some(true);
             if !has {
-                errors.add(name, format!("The {} field is prohibited.", attr(name)));
+                errors.add(name, cat(&["The ", &attr(name), " field is prohibited."]));
                 continue;
             }
         }
@@ -233,14 +237,14 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
     }
     if let Some(t @ ("images.edits" | "videos.animations")) = params.get("type").and_then(Json::as_str) {
         if op.sync && !filled(params.get("image")) {
-            errors.add("image", format!("The image field is required when type is {t}."));
+            errors.add("image", cat(&["The image field is required when type is ", t, "."]));
         }
     }
     let Some(first) = errors.0.first() else { return Ok(()) };
     let more = errors.0.len() - 1;
     let mut message = first.message.clone();
     if more > 0 {
-        message.push_str(&format!(" (and {more} more error{})", if more > 1 { "s" } else { "" }));
+        message.push_str(&cat(&[" (and ", &uint(more as u64), " more error", if more > 1 { "s" } else { "" }, ")"]));
     }
     let mut e = ApiError::new(Kind::Validation, message);
     e.errors = errors.0;
@@ -257,10 +261,10 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             let audio = info.as_ref().is_some_and(|(_, mime)| mime.starts_with("audio/"));
             let kb = if name == "source_file" && audio { file_cap_kb("audio") } else { file_cap_kb(name) };
             if info.is_some_and(|(size, _)| size > kb * 1024.0) {
-                errors.add(key, format!("The {} field must not be greater than {} kilobytes.", attr(key), fmt_num(kb)));
+                errors.add(key, cat(&["The ", &attr(key), " field must not be greater than ", &fmt_num(kb), " kilobytes."]));
             }
         }
-        _ => errors.add(key, format!("The {} field must be a file.", attr(key))),
+        _ => errors.add(key, cat(&["The ", &attr(key), " field must be a file."])),
     };
     if file && name == "images" {
         let Json::Arr(items) = v else {
@@ -268,10 +272,10 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         };
         let max = lim("max_input_images").unwrap_or(1.0);
         if ctx.model.is_some() && items.len() as f64 > max {
-            errors.add(name, format!("The images field must not have more than {} items.", fmt_num(max)));
+            errors.add(name, cat(&["The images field must not have more than ", &fmt_num(max), " items."]));
         }
         for (i, f) in items.iter().enumerate() {
-            file_ok(&format!("images.{i}"), f, errors);
+            file_ok(&cat(&["images.", &uint(i as u64)]), f, errors);
         }
         return;
     }
@@ -280,12 +284,12 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     }
     if name == "model" || name == "model_slug" {
         let Json::Str(_) = v else {
-            return errors.add(name, format!("The {a} field must be a string."));
+            return errors.add(name, cat(&["The ", &a, " field must be a string."]));
         };
         if name == "model" {
             match model {
                 ModelInfo::Missing => errors.add(name, "The selected model does not exist.".to_owned()),
-                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, format!("The selected model does not support {}.", ctx.rules.label)),
+                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, cat(&["The selected model does not support ", ctx.rules.label, "."])),
                 _ => {}
             }
         }
@@ -296,20 +300,20 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             return errors.add(name, "The loras field must be an array.".to_owned());
         };
         for (i, l) in items.iter().enumerate() {
-            let k = format!("loras.{i}.name");
+            let k = cat(&["loras.", &uint(i as u64), ".name"]);
             match l.get("name") {
                 Some(Json::Str(s)) if !s.trim().is_empty() => {}
-                Some(n) if filled(Some(n)) => errors.add(&k, format!("The {k} field must be a string.")),
-                _ => errors.add(&k, format!("The {k} field is required.")),
+                Some(n) if filled(Some(n)) => errors.add(&k, cat(&["The ", &k, " field must be a string."])),
+                _ => errors.add(&k, cat(&["The ", &k, " field is required."])),
             }
         }
         for (i, l) in items.iter().enumerate() {
-            let k = format!("loras.{i}.weight");
+            let k = cat(&["loras.", &uint(i as u64), ".weight"]);
             match l.get("weight") {
-                w if !filled(w) => errors.add(&k, format!("The {k} field is required.")),
+                w if !filled(w) => errors.add(&k, cat(&["The ", &k, " field is required."])),
                 Some(w) => match number(w) {
-                    None => errors.add(&k, format!("The {k} field must be a number.")),
-                    Some(n) if n < 0.0 => errors.add(&k, format!("The {k} field must be at least 0.")),
+                    None => errors.add(&k, cat(&["The ", &k, " field must be a number."])),
+                    Some(n) if n < 0.0 => errors.add(&k, cat(&["The ", &k, " field must be at least 0."])),
                     Some(_) => {}
                 },
                 None => {}
@@ -320,30 +324,30 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     let int = INT.contains(&name);
     if int || NUM.contains(&name) {
         let n = match number(v) {
-            Some(n) if !int || n.fract() == 0.0 => n,
-            _ => return errors.add(name, format!("The {a} field must be {}.", if int { "an integer" } else { "a number" })),
+            Some(n) if !int || num::fract(n) == 0.0 => n,
+            _ => return errors.add(name, cat(&["The ", &a, " field must be ", if int { "an integer" } else { "a number" }, "."])),
         };
         if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
-            return errors.add(name, format!("The selected {a} is invalid."));
+            return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
         }
         if let Some(min) = lookup(ctx.rules.min, name).filter(|m| n < **m) {
-            errors.add(name, format!("The {a} field must be at least {}.", fmt_num(*min)));
+            errors.add(name, cat(&["The ", &a, " field must be at least ", &fmt_num(*min), "."]));
         }
         let key = match name {
             "inference_steps" => "steps",
             "guidance_scale" => "guidance",
             other => other,
         };
-        let min = lim(&format!("min_{key}")).or(if key == "steps" { Some(1.0) } else { None });
+        let min = lim(&cat(&["min_", key])).or(if key == "steps" { Some(1.0) } else { None });
         if let Some(min) = min.filter(|m| n < *m) {
-            errors.add(name, format!("The {a} field must be at least {}.", fmt_num(min)));
+            errors.add(name, cat(&["The ", &a, " field must be at least ", &fmt_num(min), "."]));
         }
-        if let Some(max) = lim(&format!("max_{key}")).filter(|m| n > *m) {
-            errors.add(name, format!("The {a} field must not be greater than {}.", fmt_num(max)));
+        if let Some(max) = lim(&cat(&["max_", key])).filter(|m| n > *m) {
+            errors.add(name, cat(&["The ", &a, " field must not be greater than ", &fmt_num(max), "."]));
         }
         if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
-            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && (n / s).fract() != 0.0) {
-                errors.add(name, format!("The {a} field must be a multiple of {}.", fmt_num(step)));
+            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && num::fract(n / s) != 0.0) {
+                errors.add(name, cat(&["The ", &a, " field must be a multiple of ", &fmt_num(step), "."]));
             }
         }
         return;
@@ -351,7 +355,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     if BOOL.contains(&name) {
         let ok = matches!(v, Json::Bool(_)) || matches!(v, Json::Num(n) if *n == 0.0 || *n == 1.0) || matches!(v, Json::Str(s) if s == "0" || s == "1");
         if !ok {
-            errors.add(name, format!("The {a} field must be true or false."));
+            errors.add(name, cat(&["The ", &a, " field must be true or false."]));
         }
         return;
     }
@@ -360,14 +364,14 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             Json::Str(_) => {}
             Json::Arr(items) => {
                 if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
-                    errors.add(name, format!("The {a} field must not have more than {max} items."));
+                    errors.add(name, cat(&["The ", &a, " field must not have more than ", &uint(*max as u64), " items."]));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    let k = format!("{name}.{i}");
+                    let k = cat(&[name, ".", &uint(i as u64)]);
                     if !filled(Some(item)) {
-                        errors.add(&k, format!("The {k} field is required."));
+                        errors.add(&k, cat(&["The ", &k, " field is required."]));
                     } else if !matches!(item, Json::Str(_)) {
-                        errors.add(&k, format!("The {k} field must be a string."));
+                        errors.add(&k, cat(&["The ", &k, " field must be a string."]));
                     }
                 }
             }
@@ -376,27 +380,27 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         return;
     }
     let Json::Str(s) = v else {
-        return errors.add(name, format!("The {a} field must be a string."));
+        return errors.add(name, cat(&["The ", &a, " field must be a string."]));
     };
     if let Some((_, allowed)) = ctx.rules.enums.iter().find(|(f, _)| *f == name) {
         if !allowed.contains(&s.as_str()) {
-            return errors.add(name, format!("The selected {a} is invalid."));
+            return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
         }
     }
     let chars = s.chars().count() as f64;
     if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
-        errors.add(name, format!("The {a} field must not be greater than {max} characters."));
+        errors.add(name, cat(&["The ", &a, " field must not be greater than ", &uint(*max as u64), " characters."]));
     }
     match name {
         "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
-            errors.add(name, format!("The {a} field must be at least 3 characters."));
+            errors.add(name, cat(&["The ", &a, " field must be at least 3 characters."]));
         }
         "text" => {
             if let Some(min) = lim("min_text").filter(|m| chars < *m) {
-                errors.add(name, format!("The text field must be at least {} characters.", fmt_num(min)));
+                errors.add(name, cat(&["The text field must be at least ", &fmt_num(min), " characters."]));
             }
             if let Some(max) = lim("max_text").filter(|m| chars > *m) {
-                errors.add(name, format!("The text field must not be greater than {} characters.", fmt_num(max)));
+                errors.add(name, cat(&["The text field must not be greater than ", &fmt_num(max), " characters."]));
             }
         }
         "ts_level" => {
@@ -407,7 +411,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
                 };
                 if !levels.contains(&s.as_str()) {
                     let slug = m.get("slug").and_then(Json::as_str).unwrap_or_default();
-                    errors.add(name, format!("Model '{slug}' does not support ts_level '{s}'. Supported levels: {}.", levels.join(", ")));
+                    errors.add(name, cat(&["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &levels.join(", "), "."]));
                 }
             }
         }

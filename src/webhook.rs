@@ -10,6 +10,10 @@
 //! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
 //! (`verifyWebhook`) is the last section of this file.
 
+use crate::num;
+use crate::num::{cat, int, uint};
+use crate::prelude::*;
+
 use crate::error::{ApiError, Body, Kind};
 use crate::json::Json;
 use hmac::{Hmac, Mac};
@@ -125,27 +129,19 @@ pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> 
     if age > d.tolerance_sec {
         return Err(rejection(
             Reason::Stale,
-            &format!(
-                "X-DeAPI-Timestamp is {} s old, more than toleranceSec{}: \
-                 a replayed or long-delayed delivery, or a wrong server clock",
-                whole(age),
-                shown(d.tolerance_sec)
-            ),
+            &cat(&["X-DeAPI-Timestamp is ", &int(whole(age)), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
+                 a replayed or long-delayed delivery, or a wrong server clock"]),
         ));
     }
     if -age > d.tolerance_sec {
         return Err(rejection(
             Reason::Future,
-            &format!(
-                "X-DeAPI-Timestamp is {} s in the future, more than toleranceSec{}: \
-                 check this server's clock",
-                whole(-age),
-                shown(d.tolerance_sec)
-            ),
+            &cat(&["X-DeAPI-Timestamp is ", &int(whole(-age)), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
+                 check this server's clock"]),
         ));
     }
 
-    std::str::from_utf8(d.payload)
+    core::str::from_utf8(d.payload)
         .map_err(|_| rejection(Reason::BadPayload, "the signed body is not UTF-8 text"))
 }
 
@@ -163,7 +159,7 @@ fn parse_signature(header: Option<&str>) -> Result<[u8; 32], ApiError> {
     let malformed = |what: &str| {
         rejection(
             Reason::MalformedSignature,
-            &format!("X-DeAPI-Signature must be `sha256=` followed by 64 hex digits ({what})"),
+            &cat(&["X-DeAPI-Signature must be `sha256=` followed by 64 hex digits (", what, ")"]),
         )
     };
     let hex = value.strip_prefix(PREFIX).ok_or_else(|| malformed("the `sha256=` prefix is missing"))?;
@@ -218,13 +214,13 @@ fn parse_timestamp(header: Option<&str>) -> Result<Timestamp<'_>, ApiError> {
 /// Seconds as a whole number for messages (integer formatting only: float formatting would add
 /// several KiB to the module).
 fn whole(secs: f64) -> i64 {
-    secs.round() as i64
+    num::round(secs) as i64
 }
 
 /// ` (300 s)` when the tolerance is a whole number of seconds, else nothing.
 fn shown(tolerance_sec: f64) -> String {
-    if tolerance_sec.fract() == 0.0 {
-        format!(" ({} s)", whole(tolerance_sec))
+    if num::fract(tolerance_sec) == 0.0 {
+        cat(&[" (", &int(whole(tolerance_sec)), " s)"])
     } else {
         String::new()
     }
@@ -348,7 +344,7 @@ fn timestamp_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiErr
         None | Some(Ok(Json::Null)) => Ok(None),
         Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
         // 1e15: the same 15-digit bound as the header text.
-        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some((*n as u64).to_string())),
+        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && num::fract(*n) == 0.0 && *n < 1e15 => Ok(Some(uint(*n as u64))),
         Some(_) => Err(rejection(
             Reason::BadTimestamp,
             "`timestamp` must be the X-DeAPI-Timestamp header's value \
