@@ -62,6 +62,20 @@ fn on_panic(info: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+/// Test only (feature `panic-probe`, never in the package): panics on purpose, so that
+/// `tests/panic/probe.mjs` sees the shipped build's handler at work. 0: a plain message, 1: an
+/// `unwrap` on `None` (what a bug looks like), 2: a formatted message.
+#[cfg(feature = "panic-probe")]
+#[allow(clippy::panic, clippy::unwrap_used)]
+#[wasm_bindgen(js_name = "__panicProbe")]
+pub fn panic_probe(kind: u32) -> u32 {
+    match kind {
+        0 => panic!("static message"),
+        1 => core::hint::black_box(None::<u32>).unwrap(),
+        _ => panic!("formatted {}", core::hint::black_box(kind)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

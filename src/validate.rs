@@ -204,7 +204,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
                 let msg = match without.as_slice() {
                     [] => cat(&["The ", &attr(name), " field is required."]),
                     [w] => cat(&["The ", &attr(name), " field is required when ", &attr(w), " is not present."]),
-                    ws => cat(&["The ", &attr(name), " field is required when none of ", &ws.iter().map(|w| attr(w)).collect::<Vec<_>>().join(" / "), " are present."]),
+                    ws => cat(&["The ", &attr(name), " field is required when none of ", &attr(&ws.join(" / ")), " are present."]),
                 };
                 errors.add(name, msg);
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
@@ -220,7 +220,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
         for group in rules.exclusive.iter().filter(|g| !price && g.contains(&name)) {
             let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
             if others.iter().any(|o| filled(params.get(o))) {
-                let list = others.iter().map(|o| attr(o)).collect::<Vec<_>>().join(" / ");
+                let list = attr(&others.join(" / ")); // one `join` for &str lists only: `attr` keeps " / "
                 errors.add(name, cat(&["The ", &attr(name), " field prohibits ", &list, " from being present."]));
             }
         }
