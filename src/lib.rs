@@ -19,7 +19,8 @@
 //! `String(n)` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
 //! its response or failure, gate it, schedule the next poll); the facade runs the requests (Node:
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
-//! [`panic`](mod@panic) is the module's start function: a panic hook that writes one readable `console.error` line.
+//! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap;
+//! [`num`]: float rounding, integers and text joined without `core::fmt` (the shipped build is `no_std`).
 // Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
 #![allow(clippy::result_large_err)]
 #![no_std]

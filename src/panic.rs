@@ -1,11 +1,14 @@
-//! The panic hook of the wasm build. Nothing in the SDK is meant to panic (the lints deny
+//! Panics in the wasm build. Nothing in the SDK is meant to panic (the lints deny
 //! `unwrap`/`expect`/`panic!`/indexing, and `tests/fuzz.rs` looks for panics); if one happens anyway
-//! (a bug), the module traps with a bare `RuntimeError: unreachable`. This hook, installed when the
-//! module starts, first writes ONE readable line to `console.error`:
+//! (a bug), the module traps with a bare `RuntimeError: unreachable`. Before that, ONE readable line
+//! goes to `console.error`:
 //! `deapi-wasm: internal error (a bug — please report it): <message> at <file:line>`.
 //!
-//! Kept small on purpose: the message is the panic's `&str`/`String` payload, not a formatted
-//! `PanicHookInfo` (no stack trace, no `Display` of the info).
+//! Two ways, one line: the shipped module has no standard library (`std` feature off), so its
+//! `on_panic` is the `#[panic_handler]` (tested by `tests/panic/probe.mjs`); builds with `std` (the
+//! wasm-bindgen test levels) install a std panic hook at start instead (`tests/panic_hook.rs`).
+//! Kept small on purpose: the message is the panic's plain string payload, never formatted (no
+//! stack trace, no `core::fmt`).
 
 use crate::prelude::*;
 
@@ -55,7 +58,7 @@ pub fn install_panic_hook() {
 /// `core::fmt` into the module).
 #[cfg(all(not(feature = "std"), target_arch = "wasm32", not(test)))]
 #[panic_handler]
-fn on_panic(info: &core::panic::PanicInfo) -> ! {
+pub fn on_panic(info: &core::panic::PanicInfo) -> ! {
     let message = info.message().as_str().unwrap_or("panic");
     let (file, line) = info.location().map_or(("", 0), |l| (l.file(), l.line()));
     console_error(&panic_message(message, file, line));
