@@ -1,8 +1,7 @@
 //! Client options (pure): validation of everything `new DeapiClient(options)` accepts that is
 //! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
 
-use crate::num;
-use crate::num::{cat, uint};
+use crate::num::{self, cat, uint};
 use crate::prelude::*;
 
 use crate::api::ApiVersion;

@@ -2,8 +2,7 @@
 //! (deapi-api.md §2.2, §2.5). A 2xx whose body is not the expected envelope becomes an
 //! `InvalidResponseError` that keeps the body.
 
-use crate::num;
-use crate::num::{cat, uint};
+use crate::num::{self, cat, uint};
 use crate::prelude::*;
 
 use crate::error::{ApiError, Body, Kind};

@@ -7,8 +7,7 @@
 //! `{data: null, message, errors: [{field, messages}], statusCode}`, `errors: []` (PHP's empty
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
-use crate::num;
-use crate::num::{cat, uint};
+use crate::num::{self, cat, uint};
 use crate::prelude::*;
 
 use crate::json::{parse_number, redact_str, Json};

@@ -1,8 +1,7 @@
 //! Jobs (pure): decoding a job status, telling running from finished, the failure error, and the
 //! polling schedule of `wait()` (deapi-api.md §3).
 
-use crate::num;
-use crate::num::{cat, uint};
+use crate::num::{self, cat, uint};
 use crate::prelude::*;
 
 use crate::config::MAX_TIMER_MS;

@@ -226,7 +226,7 @@ pub fn write_num(out: &mut String, n: f64) {
     for k in 0..=17usize {
         let m = num::round(n * scale);
         if m.abs() < 9_007_199_254_740_992.0 && m / scale == n {
-            let digits = crate::num::uint(m.abs() as u64);
+            let digits = num::uint(m.abs() as u64);
             if n < 0.0 || (n == 0.0 && n.is_sign_negative()) {
                 out.push('-');
             }

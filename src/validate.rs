@@ -11,8 +11,7 @@
 //! `name` required, `name?` optional, `name?2` optional and v2 only, `@name` a file,
 //! `a|b` a is required when b is not present.
 
-use crate::num;
-use crate::num::{cat, uint};
+use crate::num::{self, cat, uint};
 use crate::prelude::*;
 
 use crate::api::{ApiVersion, Op};

@@ -10,8 +10,7 @@
 //! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
 //! (`verifyWebhook`) is the last section of this file.
 
-use crate::num;
-use crate::num::{cat, int, uint};
+use crate::num::{self, cat, int, uint};
 use crate::prelude::*;
 
 use crate::error::{ApiError, Body, Kind};
