@@ -1,20 +1,19 @@
 #!/usr/bin/env node
-// Build the npm package in pkg/dist: cargo (wasm32, release) → wasm-bindgen (nodejs + web glue)
-// → wasm-opt (npm binaryen: --flatten --rereloop -Oz -Oz) → entry files wrapping js/facade.js → JS minified
-// (oxc; the browser files also mangled)
-// → size report (size.json).
+// Build the npm package in pkg/dist: cargo (wasm32, release, no std) → wasm-opt (npm binaryen:
+// --flatten --rereloop -Oz -Oz) → the glue (js/abi.js, the module's C ABI) and the entry files wrapping
+// js/facade.js → JS minified (oxc; the browser files also mangled) → size report (size.json).
 // Usage: node scripts/build.mjs [--dev]   (--dev skips wasm-opt and minification; for quick iterations)
 //
 // The package (pkg/: package.json, README.md, LICENSE are committed; dist/ is built here):
-//   dist/index.cjs          Node `require`: the nodejs glue reads the .wasm synchronously at load;
+//   dist/index.cjs          Node `require`: the Node glue instantiates the .wasm synchronously at load;
 //                           requests go through js/node-http.js (node:http/https), not fetch
 //   dist/index.mjs          Node `import`: re-exports index.cjs (one instance, one set of classes)
 //   dist/browser.js         browsers, bundlers, workers: ES module over the web glue; it loads the
 //                           .wasm itself with top-level await (`new URL(…, import.meta.url)`, which
 //                           bundlers turn into an emitted asset), so no `init()` call is needed
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
-//   dist/node/deapi_wasm.js nodejs glue, patched to read ../web/deapi_wasm_bg.wasm (one .wasm shipped)
-//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   web glue and the module
+//   dist/node/deapi_wasm.js Node glue (CommonJS), reads ../web/deapi_wasm_bg.wasm (one .wasm shipped)
+//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   web glue (ES module, `init`) and the module
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
@@ -40,30 +39,45 @@ run("cargo", ["build", "--release", "--lib", "--no-default-features", "--target"
 const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
 
 rmSync(dist, { recursive: true, force: true });
-for (const target of ["nodejs", "web"]) {
-  const out = join(dist, target === "nodejs" ? "node" : "web");
-  step(`wasm-bindgen --target ${target}`);
-  run("wasm-bindgen", ["--target", target, "--no-typescript", "--remove-name-section", "--remove-producers-section", "--out-dir", out, raw]);
-}
-
-const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
+mkdirSync(join(dist, "node"), { recursive: true });
+mkdirSync(join(dist, "web"), { recursive: true });
+// No wasm-bindgen here: the shipped module's boundary is a plain C ABI (src/abi.rs) and its glue is
+// js/abi.js, written into both glue files below. (wasm-bindgen is only in the test builds.)
 const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
-// Both targets get the same module; ship it once (web/) and point the nodejs glue at it.
-if (!readFileSync(wasmNode).equals(readFileSync(wasmWeb))) throw new Error("wasm-bindgen wrote different .wasm files for nodejs and web");
-rmSync(wasmNode);
-const nodeGlue = join(dist, "node", "deapi_wasm.js");
-const wasmPathLine = "const wasmPath = `${__dirname}/deapi_wasm_bg.wasm`;";
-const glueText = readFileSync(nodeGlue, "utf8");
-if (glueText.split(wasmPathLine).length !== 2) throw new Error(`nodejs glue: expected one \`${wasmPathLine}\` to patch (wasm-bindgen changed?)`);
-writeFileSync(nodeGlue, glueText.replace(wasmPathLine, "const wasmPath = `${__dirname}/../web/deapi_wasm_bg.wasm`;"));
 if (!dev) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
   // --flatten --rereloop before two -Oz rounds: 0.6 KiB gzip less than one -Oz (measured; -Os, --converge,
-  // --gufa and a third round gain nothing more).
+  // --gufa and a third round gain nothing more). Names and producers are stripped here.
   step("wasm-opt --flatten --rereloop -Oz -Oz (binaryen 132)");
-  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
+  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--strip-debug", "--strip-producers", raw, "-o", wasmWeb]);
+} else {
+  copyFileSync(raw, wasmWeb);
 }
+const abiGlue = readFileSync(join(root, "js", "abi.js"), "utf8");
+const exported = "Core, tables, fileType, verifyWebhook, __memoryBytes";
+// Node: CommonJS, the module compiled and instantiated synchronously at require time.
+writeFileSync(join(dist, "node", "deapi_wasm.js"),
+  `"use strict";\n${abiGlue}\nconst { imports, api } = abi();\n` +
+  `const bytes = require("fs").readFileSync(require("path").join(__dirname, "..", "web", "deapi_wasm_bg.wasm"));\n` +
+  `api.set(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports));\n` +
+  `module.exports = api;\n`);
+// Web: an ES module; `init(input)` loads the module from a URL, a Request, a Response (streaming when
+// served as application/wasm, else from its bytes, as wasm-bindgen's glue did), bytes or a
+// WebAssembly.Module (or a promise of one).
+writeFileSync(join(dist, "web", "deapi_wasm.js"),
+  `${abiGlue}\nconst { imports, api } = abi();\nexport const { ${exported} } = api;\n` +
+  `export default async function init(input) {\n` +
+  `  if (typeof input === "string" || input instanceof URL || (typeof Request === "function" && input instanceof Request)) input = fetch(input);\n` +
+  `  input = await input;\n  let made;\n` +
+  `  if (typeof Response === "function" && input instanceof Response) {\n` +
+  `    if (!input.ok) throw new Error(\`failed to fetch Wasm: \${input.status} \${input.statusText}\`.trim());\n` +
+  `    try {\n      made = await WebAssembly.instantiateStreaming(input, imports);\n    } catch (e) {\n` +
+  `      // a server that sends the .wasm with another type: read it as bytes (not for an error status)\n` +
+  `      if (input.bodyUsed || input.headers.get("content-type") === "application/wasm") throw e;\n` +
+  `      made = await WebAssembly.instantiate(await input.arrayBuffer(), imports);\n    }\n` +
+  `  } else made = await WebAssembly.instantiate(input, imports);\n` +
+  `  api.set(made.instance || made);\n}\n`);
 
 step("entry files");
 const facade = readFileSync(join(root, "js", "facade.js"), "utf8");
@@ -89,12 +103,12 @@ writeFileSync(join(dist, "browser.js"),
   `// as an asset with a rewritten URL.\n` +
   `const wasmUrl = new URL("./web/deapi_wasm_bg.wasm", import.meta.url);\n` +
   `let ready = false;\nlet loadError;\n` +
-  `try {\n  await initWasm({ module_or_path: wasmUrl });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
+  `try {\n  await initWasm(wasmUrl);\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
   `/**\n * Resolves once the WebAssembly module is loaded. Importing this module already loads it (top-level\n` +
   ` * await), so calling this is optional. \`input\` (a URL, a Response, bytes or a WebAssembly.Module) is used\n` +
   ` * only when that automatic load failed; once loaded, it is ignored.\n */\n` +
   `export async function init(input) {\n  if (ready) return;\n` +
-  `  await initWasm({ module_or_path: input === undefined ? wasmUrl : input });\n  ready = true;\n  loadError = undefined;\n}\n` +
+  `  await initWasm(input === undefined ? wasmUrl : input);\n  ready = true;\n  loadError = undefined;\n}\n` +
   `const api = createApi(wasm, () => {\n  if (!ready) {\n` +
   `    throw new Error(\`deapi-wasm could not load its WebAssembly module from \${wasmUrl} (\${loadError && loadError.message}): \` +\n` +
   `      "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), or \`await init(urlOrBytes)\` " +\n` +

@@ -2,7 +2,8 @@
 # Install everything the build, the demo and the tests need, on a fresh Debian 12 machine of this
 # kind (only crates.io, npm, PyPI and Debian apt are reachable). Safe to run again: each step is
 # skipped when the pinned version is already there (about 3 s then).
-#   WITH_BROWSER=0  skip Chromium + ChromeDriver (the demo does not need them)
+#   WITH_BROWSER=0       skip Chromium + ChromeDriver (the demo does not need them)
+#   WITH_WASM_BINDGEN=0  skip wasm-bindgen-cli (only the wasm test levels run it; the demo and bench do not)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ t0=$SECONDS; step() { echo "== setup [$((SECONDS - t0))s] $*"; }
 step "rust target wasm32-unknown-unknown"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+# Only the wasm test levels need wasm-bindgen-cli (their runner); the package itself is built without it
+# (src/abi.rs), so the demo and the bench skip it (WITH_WASM_BINDGEN=0).
+if [ "${WITH_WASM_BINDGEN:-1}" = 1 ] && [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
   # --locked fails on this registry mirror today (a locked dependency version is missing);
   # fall back to a fresh resolution of the same pinned version.
@@ -32,4 +35,4 @@ if [ "${WITH_BROWSER:-1}" = 1 ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
-step "ready: $(rustc --version), wasm-bindgen $(wasm-bindgen --version | awk '{print $2}'), node $(node --version)"
+step "ready: $(rustc --version), wasm-bindgen-cli $(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true), node $(node --version)"

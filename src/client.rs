@@ -28,10 +28,11 @@ use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part}
 use crate::retry::{Decision, Outcome, Reason};
 use crate::validate::{self, ModelInfo};
 use core::cell::RefCell;
+#[cfg(feature = "std")]
 use wasm_bindgen::prelude::*;
 
 /// The client core. Construct through the package's `DeapiClient`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "std", wasm_bindgen)]
 pub struct Core {
     cfg: Config,
     /// What the last response of each bucket said about its rate limits.
@@ -115,13 +116,15 @@ impl Default for Out {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 #[wasm_bindgen]
 extern "C" {
     /// JS's `Date.now()`.
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
     fn date_now() -> f64;
 }
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+use crate::abi::date_now;
 
 /// Milliseconds since 1970: the runtime's clock in wasm, the system's natively (so that the whole
 /// core also runs in native tests).
@@ -215,7 +218,7 @@ fn err_answer(e: &ApiError) -> String {
 /// The facade's tables: the operations' names (`images.generate`, …; each also has a `…Price`
 /// method), comma-separated, then a newline and the response headers `decide` reads, comma-separated,
 /// in the order it wants their values. (One export: each costs the module and its glue.)
-#[wasm_bindgen]
+#[cfg_attr(feature = "std", wasm_bindgen)]
 pub fn tables() -> String {
     let mut out = OPS.iter().map(|op| op.name).collect::<Vec<_>>().join(",");
     out.push('\n');
@@ -227,7 +230,7 @@ pub fn tables() -> String {
 /// `mime` when it has one, else the type its first bytes show (`application/octet-stream` when
 /// unknown); then a newline and the file name it gets when it has none (the field and the type's
 /// extension).
-#[wasm_bindgen(js_name = "fileType")]
+#[cfg_attr(feature = "std", wasm_bindgen(js_name = "fileType"))]
 pub fn file_type(head: &[u8], mime: &str, field: &str) -> String {
     let mime = if mime.is_empty() { sniff_mime(head).unwrap_or("application/octet-stream") } else { mime };
     let mut out = mime.to_owned();
@@ -246,7 +249,7 @@ fn memory_pages() -> f64 {
     0.0
 }
 
-#[wasm_bindgen(js_name = "__memoryBytes")]
+#[cfg_attr(feature = "std", wasm_bindgen(js_name = "__memoryBytes"))]
 pub fn memory_bytes() -> f64 {
     memory_pages() * 65_536.0
 }
@@ -390,12 +393,12 @@ fn want_response(o: &Json) -> bool {
     matches!(o.get("withResponse"), Some(Json::Bool(true)))
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "std", wasm_bindgen)]
 impl Core {
     /// `options`: the facade's wire text of the options; `browser`: the code runs in a page or a
     /// worker (the key guard). Refused options leave an inert core whose `error` says why (no JS
     /// exception crosses the boundary: the module needs none of wasm-bindgen's externref machinery).
-    #[wasm_bindgen(constructor)]
+    #[cfg_attr(feature = "std", wasm_bindgen(constructor))]
     pub fn new(options: &str, browser: bool) -> Core {
         Core::create(options, browser).unwrap_or_else(|mut e| {
             e.finish(None);
@@ -404,13 +407,13 @@ impl Core {
     }
 
     /// "" when the options were accepted; otherwise the props (JSON text) of the `InvalidOptionsError`.
-    #[wasm_bindgen(getter)]
+    #[cfg_attr(feature = "std", wasm_bindgen(getter))]
     pub fn error(&self) -> String {
         self.refused.clone().unwrap_or_default()
     }
 
     /// Is the scheduler on?
-    #[wasm_bindgen(getter)]
+    #[cfg_attr(feature = "std", wasm_bindgen(getter))]
     pub fn scheduled(&self) -> bool {
         self.scheduler.is_some()
     }
@@ -431,7 +434,7 @@ impl Core {
     }
 
     /// The model catalogue for validation (the JSON text of `models.all()`'s list).
-    #[wasm_bindgen(js_name = "setCatalogue")]
+    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "setCatalogue"))]
     pub fn set_catalogue(&self, text: &str) {
         if let Some(Json::Arr(items)) = parse_json(text) {
             *self.models.borrow_mut() = Some(items);
@@ -485,7 +488,7 @@ impl Core {
     /// `pi`, `mp`, `mw` from `waitPlan`), a status also says what comes next — `n: delay ms` poll
     /// again after it; no `n`: done; `we`: the wait's error (failed or out of time), with the status in
     /// `ok` for `onProgress`. (One export for both: each export costs the module and its glue.)
-    #[wasm_bindgen(js_name = "decide")]
+    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "decide"))]
     #[allow(clippy::too_many_arguments)]
     pub fn decide_wait(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
         match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
@@ -551,7 +554,7 @@ impl Core {
 
     /// `wait()`'s options: `{t: timeout ms, pi, mp, mw: poll interval, longest interval, longest
     /// wait}` or `{e}`; `id` is checked (and trimmed: `i`).
-    #[wasm_bindgen(js_name = "waitPlan")]
+    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "waitPlan"))]
     pub fn wait_plan(&self, id: &str, opts: &str) -> String {
         let planned = (|| {
             let o = call_options(opts, WAIT_KEYS)?;
@@ -568,7 +571,7 @@ impl Core {
     /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
     /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (JSON text;
     /// times in ms, the facade makes them Dates).
-    #[wasm_bindgen(js_name = "rateLimits")]
+    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "rateLimits"))]
     pub fn rate_limits(&self) -> String {
         let quotas = self.quotas.borrow();
         let mut all = Out::new();

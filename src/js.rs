@@ -254,13 +254,15 @@ pub fn write_num(out: &mut String, n: f64) {
 fn runtime_number_text(n: f64) -> String {
     number_text(n)
 }
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// JS's global `String`, called with a number: its shortest round-trip text.
     #[wasm_bindgen(js_name = String)]
     fn number_text(n: f64) -> String;
 }
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+use crate::abi::number_text;
 
 /// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.
 #[cfg(not(target_arch = "wasm32"))]

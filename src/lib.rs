@@ -59,6 +59,9 @@ pub mod retry;
 pub mod validate;
 pub mod webhook;
 
+/// The shipped module's C ABI (built without `std`; see the module).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+pub mod abi;
 pub mod client;
 pub mod js;
 pub mod panic;

@@ -12,13 +12,17 @@
 
 use crate::prelude::*;
 
+#[cfg(feature = "std")]
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "std")]
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
     fn console_error(s: &str);
 }
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+use crate::abi::console_error;
 
 /// The line written for a panic with message `payload` at `file:line` (`file` empty: no location).
 pub fn panic_message(payload: &str, file: &str, line: u32) -> String {
@@ -70,7 +74,7 @@ pub fn on_panic(info: &core::panic::PanicInfo) -> ! {
 /// `unwrap` on `None` (what a bug looks like), 2: a formatted message.
 #[cfg(feature = "panic-probe")]
 #[allow(clippy::panic, clippy::unwrap_used)]
-#[wasm_bindgen(js_name = "__panicProbe")]
+#[cfg_attr(feature = "std", wasm_bindgen(js_name = "__panicProbe"))]
 pub fn panic_probe(kind: u32) -> u32 {
     match kind {
         0 => panic!("static message"),

@@ -3,12 +3,11 @@
 // (`--no-default-features`, src/panic.rs `on_panic`), a configuration the wasm-bindgen test levels
 // cannot load (their harness links std): tests/panic_hook.rs covers the std hook. This builds the
 // same configuration plus the test-only feature `panic-probe` (an export that panics on purpose),
-// loads it in Node and checks that a panic writes ONE readable console.error line, then traps.
+// instantiates it in Node through the package's own glue (js/abi.js: its `error` import is
+// console.error) and checks that a panic writes ONE readable console.error line, then traps.
 // Last line: `panic: N passed, M failed`.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,9 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const targetDir = join(root, "target", "probe"); // apart from the package's build: no rebuild ping-pong
 execFileSync("cargo", ["build", "--release", "--lib", "--no-default-features", "--features", "panic-probe",
   "--target", "wasm32-unknown-unknown", "--target-dir", targetDir], { cwd: root, stdio: "inherit" });
-const out = mkdtempSync(join(tmpdir(), "deapi-panic-"));
-execFileSync("wasm-bindgen", ["--target", "nodejs", "--no-typescript", "--out-dir", out,
-  join(targetDir, "wasm32-unknown-unknown", "release", "deapi_wasm.wasm")], { stdio: "inherit" });
+const module = new WebAssembly.Module(readFileSync(join(targetDir, "wasm32-unknown-unknown", "release", "deapi_wasm.wasm")));
+const abi = new Function(`${readFileSync(join(root, "js", "abi.js"), "utf8")}\nreturn abi;`)();
 
 let passed = 0, failed = 0;
 const check = (name, ok, detail) => {
@@ -33,18 +31,17 @@ const cases = [
 ];
 for (const [kind, name, message] of cases) {
   // a fresh instance each time: a module that trapped mid-call is not used again
-  const path = join(out, "deapi_wasm.js");
-  delete createRequire(import.meta.url).cache[path];
-  const wasm = createRequire(import.meta.url)(path);
+  const { imports, api } = abi();
+  const instance = new WebAssembly.Instance(module, imports);
+  api.set(instance);
   const lines = [];
   const original = console.error;
   console.error = (...args) => lines.push(args.map(String).join(" "));
   let thrown = null;
-  try { wasm.__panicProbe(kind); } catch (e) { thrown = e; } finally { console.error = original; }
+  try { instance.exports.panic_probe(kind); } catch (e) { thrown = e; } finally { console.error = original; }
   check(`${name}: traps`, thrown instanceof WebAssembly.RuntimeError && /unreachable/.test(thrown.message), String(thrown));
   const want = new RegExp(`^${PREFIX.replace(/[()]/g, "\\$&")}${message.replace(/[()`]/g, "\\$&")} at src/panic\\.rs:\\d+$`);
   check(`${name}: one readable console.error line`, lines.length === 1 && want.test(lines[0]), JSON.stringify(lines));
 }
-rmSync(out, { recursive: true, force: true });
 console.log(`panic: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
