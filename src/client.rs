@@ -1,4 +1,5 @@
-//! The `#[wasm_bindgen]` surface: `Core`, the client's decisions as synchronous calls.
+//! The core's surface: `Core`, the client's decisions as synchronous calls (exported by `abi` as a
+//! plain C ABI in the shipped build, by `#[wasm_bindgen]` in the test builds).
 //!
 //! The core is sans-I/O: it never awaits. The JS facade (`js/facade.js`) runs each call as a small
 //! loop — `plan` (options, params and the request, validated), `gate` (the scheduler), then for each
