@@ -49,8 +49,8 @@ function abi() {
       this.p = call(x.core_new, [options, browser]);
       freed.register(this, this.p, this);
     }
-    get error() { return text(x.core_error(this.p)); }
-    get scheduled() { return x.core_scheduled(this.p) !== 0; }
+    get error() { return this.p ? text(x.core_error(this.p)) : ""; }
+    get scheduled() { return this.p ? x.core_scheduled(this.p) !== 0 : false; }
     free() {
       if (this.p) {
         freed.unregister(this);
@@ -64,6 +64,7 @@ function abi() {
     ["release", "core_release", 0], ["decide", "core_decide", 1], ["fail", "core_fail", 1], ["waitPlan", "core_wait_plan", 1],
     ["rateLimits", "core_rate_limits", 1]]) {
     Core.prototype[m] = function (...a) {
+      if (!this.p) throw new Error("deapi-wasm: this core was freed"); // never hand Rust a dangling pointer
       const r = call(x[f], [this.p, ...a]);
       return answers ? text(r) : undefined;
     };

@@ -81,5 +81,6 @@ describe("text and bytes through the boundary", async () => {
     core.free();
     core.free();
     assert.equal(core.p, 0);
+    assert.throws(() => core.plan(4, "", "null", "null", 0), { message: "deapi-wasm: this core was freed" }, "a freed core is not called");
   });
 });
