@@ -164,6 +164,33 @@ describe("Node transport: uploads", () => {
     assert.equal(image.size, png.length);
     assert.equal(image.contentType, "image/png");
   });
+
+  it("a 413 answered before the upload is written (a proxy's body limit) is a PayloadTooLargeError, not a cut connection — on both transports", { timeout: 30_000 }, async () => {
+    // The server answers at once without reading the body, then drops the connection (nginx's
+    // client_max_body_size does this), while the client is still writing 30 MiB.
+    const s = createServer((req, res) => {
+      const body = JSON.stringify({ message: "Payload Too Large" });
+      res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+      res.end(body);
+      res.on("finish", () => req.socket.destroy());
+    });
+    await new Promise((r) => s.listen(0, "127.0.0.1", r));
+    try {
+      const big = new Uint8Array(30 << 20);
+      big.set(solidPng(2, 2, [0, 0, 0]).subarray(0, 8)); // a PNG signature: the type is sniffed
+      for (const viaFetch of [false, true]) {
+        const c = new DeapiClient({ apiKey: newKey(), baseUrl: `http://127.0.0.1:${s.address().port}`, maxRetries: 0, ...(viaFetch ? { fetch: globalThis.fetch } : {}) });
+        for (let i = 0; i < 3; i++) {
+          const e = await rejection(c.images.removeBackground({ image: big, model: "Ben2" }));
+          assert.equal(e.name, "PayloadTooLargeError", `${viaFetch ? "fetch" : "node:http"}, try ${i + 1}: ${e.name}: ${e.message}`);
+          assert.equal(e.status, 413);
+        }
+      }
+    } finally {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
 });
 
 describe("Node transport: cancellation closes the request", () => {
