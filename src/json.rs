@@ -338,9 +338,8 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while !matches!(self.peek()?, b'"' | b'\\' | 0..=0x1f) {
-                self.i += 1;
-            }
+            // the run up to the next quote, backslash or control byte, in one slice scan
+            self.i += self.s.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
             out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
             match self.peek()? {
                 b'"' => {
