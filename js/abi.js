@@ -43,7 +43,8 @@ function abi() {
   };
   // An answer: the returned pointer and `answer_len()`, copied out before the next call replaces it.
   const text = (p) => dec.decode(mem().subarray(p, p + x.answer_len()));
-  const freed = new FinalizationRegistry((p) => x.core_free(p));
+  // Some worker runtimes have no FinalizationRegistry: a client's core is then freed only by free().
+  const freed = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((p) => x.core_free(p)) : { register() {}, unregister() {} };
   class Core {
     constructor(options, browser) {
       this.p = call(x.core_new, [options, browser]);

@@ -41,6 +41,22 @@ describe("the web glue's init()", () => {
   });
 });
 
+describe("the glue without FinalizationRegistry (some worker runtimes)", () => {
+  it("loads and makes cores all the same", async () => {
+    const saved = globalThis.FinalizationRegistry;
+    globalThis.FinalizationRegistry = undefined;
+    try {
+      const glue = await webGlue(); // evaluated while it is missing
+      await glue.default(wasmBytes);
+      const core = new glue.Core(JSON.stringify({ apiKey: "1|gluetestkey" }), false);
+      assert.equal(core.error, "");
+      core.free();
+    } finally {
+      globalThis.FinalizationRegistry = saved;
+    }
+  });
+});
+
 describe("text and bytes through the boundary", async () => {
   const glue = await webGlue();
   await glue.default(wasmBytes);
