@@ -72,9 +72,10 @@ writeFileSync(join(dist, "web", "deapi_wasm.js"),
   `  input = await input;\n  let made;\n` +
   `  if (typeof Response === "function" && input instanceof Response) {\n` +
   `    if (!input.ok) throw new Error(\`failed to fetch Wasm: \${input.status} \${input.statusText}\`.trim());\n` +
-  `    try {\n      made = await WebAssembly.instantiateStreaming(input, imports);\n    } catch (e) {\n` +
+  `    try {\n      if (typeof WebAssembly.instantiateStreaming !== "function") throw 0; // not in every runtime: bytes then\n` +
+  `      made = await WebAssembly.instantiateStreaming(input, imports);\n    } catch (e) {\n` +
   `      // a server that sends the .wasm with another type: read it as bytes (not for an error status)\n` +
-  `      if (input.bodyUsed || input.headers.get("content-type") === "application/wasm") throw e;\n` +
+  `      if (e !== 0 && (input.bodyUsed || input.headers.get("content-type") === "application/wasm")) throw e;\n` +
   `      made = await WebAssembly.instantiate(await input.arrayBuffer(), imports);\n    }\n` +
   `  } else made = await WebAssembly.instantiate(input, imports);\n` +
   `  api.set(made.instance || made);\n}\n`);

@@ -23,6 +23,18 @@ describe("the web glue's init()", () => {
     }
   });
 
+  it("loads from a Response where the runtime has no WebAssembly.instantiateStreaming", async () => {
+    const saved = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = undefined;
+    try {
+      const glue = await webGlue();
+      await glue.default(new Response(wasmBytes, { headers: { "content-type": "application/wasm" } }));
+      loaded(glue);
+    } finally {
+      WebAssembly.instantiateStreaming = saved;
+    }
+  });
+
   it("refuses an error response with its status, without reading it as a module", async () => {
     const glue = await webGlue();
     await assert.rejects(glue.default(new Response("{}", { status: 404, statusText: "Not Found" })), { message: "failed to fetch Wasm: 404 Not Found" });
