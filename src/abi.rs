@@ -18,6 +18,9 @@
 //! wasm is single-threaded here (no `atomics`): the two buffers are plain statics behind
 //! `UnsafeCell`, touched only by these functions, never while a reference from another is alive.
 
+#[cfg(target_feature = "atomics")]
+compile_error!("src/abi.rs assumes a single-threaded module (its buffers are unsynchronised statics): build without the atomics feature");
+
 use crate::client::{file_type, memory_bytes, tables, Core};
 use crate::prelude::*;
 use core::cell::UnsafeCell;
