@@ -1,5 +1,5 @@
-//! The shipped module's boundary: a plain C ABI instead of wasm-bindgen (its Rust shims and JS glue
-//! were ~2.5 KiB gzip of a package whose calls pass only text, bytes and numbers). Built only
+//! The shipped module's boundary: a plain C ABI instead of wasm-bindgen (measured: 4.8 KiB gzip
+//! less, module and glue, for a package whose calls pass only text, bytes and numbers). Built only
 //! without the `std` feature; builds with it (the wasm-bindgen test levels) export the same methods
 //! through `#[wasm_bindgen]`. The JS side is `js/abi.js`.
 //!
