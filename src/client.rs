@@ -221,9 +221,9 @@ fn err_answer(e: &ApiError) -> String {
 /// in the order it wants their values. (One export: each costs the module and its glue.)
 #[cfg_attr(feature = "std", wasm_bindgen)]
 pub fn tables() -> String {
-    let mut out = OPS.iter().map(|op| op.name).collect::<Vec<_>>().join(",");
+    let mut out = num::join(&OPS.iter().map(|op| op.name).collect::<Vec<_>>(), ",");
     out.push('\n');
-    out.push_str(&HEADER_NAMES.join(","));
+    out.push_str(&num::join(&HEADER_NAMES, ","));
     out
 }
 
@@ -267,7 +267,7 @@ fn call_options(opts: &str, allowed: &[&str]) -> Result<Json, ApiError> {
     for (k, v) in pairs {
         if !allowed.contains(&k.as_str()) {
             let mut problem = String::from("unknown call option (accepted: ");
-            problem.push_str(&allowed.join(", "));
+            problem.push_str(&num::join(allowed, ", "));
             problem.push(')');
             return Err(ApiError::invalid_option(&k, &problem));
         }
@@ -355,7 +355,7 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
         Some(Json::Str(s)) => Some(s.clone()),
         Some(Json::Arr(items)) => {
             let names: Option<Vec<&str>> = items.iter().map(Json::as_str).collect();
-            Some(names.ok_or_else(|| ApiError::invalid_option("inference_types", "must be a list of strings"))?.join(","))
+            Some(num::join(&names.ok_or_else(|| ApiError::invalid_option("inference_types", "must be a list of strings"))?, ","))
         }
         Some(_) => return Err(ApiError::invalid_option("inference_types", "must be a string or a list of strings")),
     };

@@ -353,7 +353,7 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
         // The field was named but no readable message came with it: keep the field visible.
         out.push(FieldError {
             field: field.to_owned(),
-            message: cat(&["The ", &field.replace('_', " "), " field is invalid."]),
+            message: cat(&["The ", &crate::validate::attr(field), " field is invalid."]),
         });
     }
 }

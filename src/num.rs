@@ -17,7 +17,25 @@ pub fn int(n: i64) -> String {
 
 /// The pieces joined: what `format!` would write, without `core::fmt`.
 pub fn cat(parts: &[&str]) -> String {
-    parts.concat()
+    join(parts, "")
+}
+
+/// The pieces with `sep` between them (`[&str]::join` without its generic copy loop: smaller).
+pub fn join(parts: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// How many characters (Unicode scalar values) `s` has: its bytes that do not continue a UTF-8
+/// sequence (`str::chars().count()` without its unrolled counting loop).
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xC0 != 0x80).count()
 }
 
 /// An unsigned integer in decimal.
@@ -196,6 +214,20 @@ mod tests {
             assert_eq!(int(n), n.to_string());
         }
         assert_eq!(cat(&["a", "", "bc"]), "abc");
+    }
+
+    #[test]
+    fn text_as_the_standard_library() {
+        let lists: &[&[&str]] = &[&[], &[""], &["a"], &["a", "b"], &["", "x", ""], &["é", "日本", "🦊"]];
+        for parts in lists {
+            for sep in ["", ",", " / ", "→"] {
+                assert_eq!(join(parts, sep), parts.join(sep), "{parts:?} {sep:?}");
+            }
+            assert_eq!(cat(parts), parts.concat());
+        }
+        for s in ["", "abc", "é", "naïve café", "日本語", "🦊🦊", "a\u{0}b", "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}"] {
+            assert_eq!(char_count(s), s.chars().count(), "{s:?}");
+        }
     }
 
     #[test]

@@ -103,8 +103,10 @@ impl Errors {
     }
 }
 
-fn attr(field: &str) -> String {
-    field.replace('_', " ")
+/// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
+pub fn attr(field: &str) -> String {
+    // an ASCII byte for an ASCII byte keeps the text UTF-8 (so the fallback is never taken)
+    String::from_utf8(field.bytes().map(|b| if b == b'_' { b' ' } else { b }).collect()).unwrap_or_default()
 }
 
 /// A number as deAPI writes it in messages (`256`, `0.5`), without the float formatter.
@@ -203,7 +205,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
                 let msg = match without.as_slice() {
                     [] => cat(&["The ", &attr(name), " field is required."]),
                     [w] => cat(&["The ", &attr(name), " field is required when ", &attr(w), " is not present."]),
-                    ws => cat(&["The ", &attr(name), " field is required when none of ", &attr(&ws.join(" / ")), " are present."]),
+                    ws => cat(&["The ", &attr(name), " field is required when none of ", &attr(&num::join(ws, " / ")), " are present."]),
                 };
                 errors.add(name, msg);
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
@@ -219,7 +221,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
         for group in rules.exclusive.iter().filter(|g| !price && g.contains(&name)) {
             let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
             if others.iter().any(|o| filled(params.get(o))) {
-                let list = attr(&others.join(" / ")); // one `join` for &str lists only: `attr` keeps " / "
+                let list = attr(&num::join(&others, " / ")); // one `join` for &str lists only: `attr` keeps " / "
                 errors.add(name, cat(&["The ", &attr(name), " field prohibits ", &list, " from being present."]));
             }
         }
@@ -386,7 +388,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
         }
     }
-    let chars = s.chars().count() as f64;
+    let chars = num::char_count(s) as f64;
     if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
         errors.add(name, cat(&["The ", &a, " field must not be greater than ", &uint(*max as u64), " characters."]));
     }
@@ -410,7 +412,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
                 };
                 if !levels.contains(&s.as_str()) {
                     let slug = m.get("slug").and_then(Json::as_str).unwrap_or_default();
-                    errors.add(name, cat(&["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &levels.join(", "), "."]));
+                    errors.add(name, cat(&["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &num::join(&levels, ", "), "."]));
                 }
             }
         }
