@@ -61,10 +61,14 @@ pub fn decode_status(http_status: u16, body: Json, request_id: &str) -> Result<J
 /// `done` and `error` are terminal (also the `completed`/`failed` spellings some clients use);
 /// any other status, known or not, is still running.
 pub fn phase(status: &Json) -> Phase {
-    match status.get("status").and_then(Json::as_str).map(str::to_ascii_lowercase).as_deref() {
-        Some("done" | "completed") => Phase::Done,
-        Some("error" | "failed") => Phase::Failed,
-        _ => Phase::Running,
+    let s = status.get("status").and_then(Json::as_str).unwrap_or_default();
+    let is = |words: [&str; 2]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if is(["done", "completed"]) {
+        Phase::Done
+    } else if is(["error", "failed"]) {
+        Phase::Failed
+    } else {
+        Phase::Running
     }
 }
 

@@ -329,9 +329,12 @@ impl Parser<'_> {
         Some(parse_number(lexeme).map_or(Json::Null, Json::Num))
     }
     fn hex4(&mut self) -> Option<u32> {
-        let h = core::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok().filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let mut n = 0;
+        for &b in self.s.get(self.i..self.i + 4)? {
+            n = n * 16 + char::from(b).to_digit(16)?;
+        }
         self.i += 4;
-        u32::from_str_radix(h, 16).ok()
+        Some(n)
     }
     fn string(&mut self) -> Option<String> {
         self.eat(b"\"")?;
