@@ -48,9 +48,12 @@ if (!dev) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
   // --flatten --rereloop before two -Oz rounds: 0.6 KiB gzip less than one -Oz (measured; -Os, --converge,
-  // --gufa and a third round gain nothing more). Names and producers are stripped here.
-  step("wasm-opt --flatten --rereloop -Oz -Oz (binaryen 132)");
-  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--strip-debug", "--strip-producers", raw, "-o", wasmWeb]);
+  // --gufa and a third round gain nothing more). --reorder-functions gives the most-called functions
+  // the smallest indices (shorter call operands) and the target_features section (read only by tools
+  // such as wasm-opt itself, not by runtimes) goes last: 0.2 KiB gzip together. Names and producers
+  // are stripped here.
+  step("wasm-opt --flatten --rereloop -Oz -Oz --reorder-functions (binaryen 132)");
+  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--reorder-functions", "--strip-debug", "--strip-producers", "--strip-target-features", raw, "-o", wasmWeb]);
 } else {
   copyFileSync(raw, wasmWeb);
 }
