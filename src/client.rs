@@ -467,7 +467,7 @@ impl Core {
                     let mut rl = q.info.clone();
                     rl.kind = Some("daily".into());
                     rl.reset_at_ms = Some(until);
-                    rl
+                    Box::new(rl)
                 });
                 err.attempts = attempts;
                 err.finish(self.cfg.api_key.as_deref());

@@ -167,11 +167,11 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// Seconds, from `Retry-After`.
     pub retry_after: Option<f64>,
-    pub rate_limit: Option<RateLimit>,
+    pub rate_limit: Option<Box<RateLimit>>,
     /// HTTP attempts made (0 when none was: bad options, client-side checks).
     pub attempts: u32,
     /// Job failure details (`JobFailedError`).
-    pub job: Option<JobFailure>,
+    pub job: Option<Box<JobFailure>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -295,7 +295,7 @@ pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiErr
     }
     err.retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms));
     if !meta.rate_limit.is_empty() {
-        err.rate_limit = Some(meta.rate_limit.clone());
+        err.rate_limit = Some(Box::new(meta.rate_limit.clone()));
     }
     err.body = Some(body);
     err

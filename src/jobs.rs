@@ -82,13 +82,13 @@ pub fn failure(request_id: &str, status: &Json) -> ApiError {
     };
     let mut e = ApiError::new(Kind::JobFailed, message);
     e.request_id = Some(request_id.to_owned());
-    e.job = Some(JobFailure {
+    e.job = Some(Box::new(JobFailure {
         error_code: text("error_code"),
         error_message: detail,
         error_reason: text("error_reason"),
         retryable: status.get("retryable").and_then(Json::as_bool_lenient),
         refunded: status.get("refunded").and_then(Json::as_bool_lenient),
-    });
+    }));
     e.body = Some(Body::Json(status.clone()));
     e
 }
@@ -209,13 +209,13 @@ mod tests {
         assert_eq!(e.request_id.as_deref(), Some("id-9"));
         assert_eq!(
             e.job,
-            Some(JobFailure {
+            Some(Box::new(JobFailure {
                 error_code: Some("PROCESSING_ERROR".into()),
                 error_message: Some("age-restricted".into()),
                 error_reason: Some("SOURCE_RESTRICTED".into()),
                 retryable: Some(false),
                 refunded: Some(true)
-            })
+            }))
         );
         // v1: a single `error` field
         let v1 = failure("a", &j(r#"{"status":"error","error":"boom"}"#));

@@ -135,7 +135,7 @@ mod tests {
 
         let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
         e.retry_after = Some(42.0);
-        e.rate_limit = Some(m.rate_limit.clone());
+        e.rate_limit = Some(Box::new(m.rate_limit.clone()));
         assert_eq!(describe_429(&mut e, 10_000.0), Some(("minute", 52_000.0)));
         // no type header: a wait of hours means the daily limit, which resets at midnight UTC
         let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
