@@ -264,7 +264,7 @@ mod tests {
     fn err(text: &str) -> String {
         let e = opts(text).unwrap_err();
         assert_eq!(e.kind, Kind::InvalidOptions);
-        e.message
+        e.message.clone()
     }
 
     #[test]

@@ -156,9 +156,28 @@ pub enum Body {
     Text(String),
 }
 
-/// Every failure of the SDK, as data.
+/// Every failure of the SDK, as data: one pointer to its [`Props`], so that every
+/// `Result<_, ApiError>` moves a word, not the whole error (the module is smaller: each move of a
+/// large value is inlined as loads and stores). Fields are read and written through `Deref`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
+pub struct ApiError(Box<Props>);
+
+impl core::ops::Deref for ApiError {
+    type Target = Props;
+    fn deref(&self) -> &Props {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Props {
+        &mut self.0
+    }
+}
+
+/// What an [`ApiError`] says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Props {
     pub kind: Kind,
     pub status: Option<u16>,
     pub message: String,
@@ -186,7 +205,7 @@ pub struct JobFailure {
 
 impl ApiError {
     pub fn new(kind: Kind, message: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Props {
             kind,
             status: None,
             message: message.into(),
@@ -197,7 +216,7 @@ impl ApiError {
             rate_limit: None,
             attempts: 0,
             job: None,
-        }
+        }))
     }
 
     /// A bad option or argument, naming it.
@@ -655,7 +674,7 @@ mod tests {
         let e = decode_http_error(&m, Body::Json(parse(r#"{"message":"Too Many Attempts."}"#).unwrap()), 0.0);
         assert_eq!(e.kind, Kind::RateLimit);
         assert_eq!(e.retry_after, Some(86400.0));
-        let rl = e.rate_limit.unwrap();
+        let rl = e.rate_limit.clone().unwrap();
         assert_eq!((rl.limit, rl.remaining, rl.daily_limit, rl.daily_remaining), (Some(3.0), Some(0.0), Some(100.0), Some(0.0)));
         assert_eq!((rl.kind.as_deref(), rl.source.as_deref()), (Some("daily"), Some("images/generations")));
     }

@@ -142,7 +142,7 @@ mod tests {
         e.retry_after = Some(50_000.0);
         e.body = Some(Body::Json(Json::Null));
         assert_eq!(describe_429(&mut e, 1_795_690_800_000.0), Some(("daily", 1_795_737_600_000.0)));
-        assert_eq!(e.rate_limit.unwrap().kind.as_deref(), Some("daily"));
+        assert_eq!(e.rate_limit.as_ref().unwrap().kind.as_deref(), Some("daily"));
     }
 }
 
