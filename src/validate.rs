@@ -101,6 +101,12 @@ impl Errors {
     fn add(&mut self, field: &str, message: String) {
         self.0.push(FieldError { field: field.to_owned(), message });
     }
+    /// "The <field> field <tail…>", Laravel's wording (one place writes the common head).
+    fn field(&mut self, field: &str, tail: &[&str]) {
+        let mut message = cat(&["The ", &attr(field), " field "]);
+        message.push_str(&cat(tail));
+        self.add(field, message);
+    }
 }
 
 /// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
@@ -211,9 +217,9 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
             } else if let Some(other) = with_other {
-                errors.add(name, cat(&["The ", &attr(name), " field is required when ", &attr(other), " is present."]));
+                errors.field(name, &["is required when ", &attr(other), " is present."]);
             } else if let Some((_, other, value)) = required_if {
-                errors.add(name, cat(&["The ", &attr(name), " field is required when ", &attr(other), " is ", value, "."]));
+                errors.field(name, &["is required when ", &attr(other), " is ", value, "."]);
             }
             continue;
         }
@@ -222,13 +228,13 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
             if others.iter().any(|o| filled(params.get(o))) {
                 let list = attr(&num::join(&others, " / ")); // one `join` for &str lists only: `attr` keeps " / "
-                errors.add(name, cat(&["The ", &attr(name), " field prohibits ", &list, " from being present."]));
+                errors.field(name, &["prohibits ", &list, " from being present."]);
             }
         }
         if let (Some(feature), Some(m)) = (lookup(rules.prohibited_unless, name), usable) {
             let has = m.get("info").and_then(|i| i.get("features")).and_then(|f| f.get(feature)).and_then(Json::as_bool_lenient) == Some(true);
             if !has {
-                errors.add(name, cat(&["The ", &attr(name), " field is prohibited."]));
+                errors.field(name, &["is prohibited."]);
                 continue;
             }
         }
@@ -238,7 +244,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
     }
     if let Some(t @ ("images.edits" | "videos.animations")) = params.get("type").and_then(Json::as_str) {
         if op.sync && !filled(params.get("image")) {
-            errors.add("image", cat(&["The image field is required when type is ", t, "."]));
+            errors.field("image", &["is required when type is ", t, "."]);
         }
     }
     let Some(first) = errors.0.first() else { return Ok(()) };
@@ -262,10 +268,10 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             let audio = info.as_ref().is_some_and(|(_, mime)| mime.starts_with("audio/"));
             let kb = if name == "source_file" && audio { file_cap_kb("audio") } else { file_cap_kb(name) };
             if info.is_some_and(|(size, _)| size > kb * 1024.0) {
-                errors.add(key, cat(&["The ", &attr(key), " field must not be greater than ", &fmt_num(kb), " kilobytes."]));
+                errors.field(key, &["must not be greater than ", &fmt_num(kb), " kilobytes."]);
             }
         }
-        _ => errors.add(key, cat(&["The ", &attr(key), " field must be a file."])),
+        _ => errors.field(key, &["must be a file."]),
     };
     if file && name == "images" {
         let Json::Arr(items) = v else {
@@ -273,7 +279,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         };
         let max = lim("max_input_images").unwrap_or(1.0);
         if ctx.model.is_some() && items.len() as f64 > max {
-            errors.add(name, cat(&["The images field must not have more than ", &fmt_num(max), " items."]));
+            errors.field(name, &["must not have more than ", &fmt_num(max), " items."]);
         }
         for (i, f) in items.iter().enumerate() {
             file_ok(&cat(&["images.", &uint(i as u64)]), f, errors);
@@ -285,7 +291,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     }
     if name == "model" || name == "model_slug" {
         let Json::Str(_) = v else {
-            return errors.add(name, cat(&["The ", &a, " field must be a string."]));
+            return errors.field(name, &["must be a string."]);
         };
         if name == "model" {
             match model {
@@ -304,17 +310,17 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             let k = cat(&["loras.", &uint(i as u64), ".name"]);
             match l.get("name") {
                 Some(Json::Str(s)) if !s.trim().is_empty() => {}
-                Some(n) if filled(Some(n)) => errors.add(&k, cat(&["The ", &k, " field must be a string."])),
-                _ => errors.add(&k, cat(&["The ", &k, " field is required."])),
+                Some(n) if filled(Some(n)) => errors.field(&k, &["must be a string."]),
+                _ => errors.field(&k, &["is required."]),
             }
         }
         for (i, l) in items.iter().enumerate() {
             let k = cat(&["loras.", &uint(i as u64), ".weight"]);
             match l.get("weight") {
-                w if !filled(w) => errors.add(&k, cat(&["The ", &k, " field is required."])),
+                w if !filled(w) => errors.field(&k, &["is required."]),
                 Some(w) => match number(w) {
-                    None => errors.add(&k, cat(&["The ", &k, " field must be a number."])),
-                    Some(n) if n < 0.0 => errors.add(&k, cat(&["The ", &k, " field must be at least 0."])),
+                    None => errors.field(&k, &["must be a number."]),
+                    Some(n) if n < 0.0 => errors.field(&k, &["must be at least 0."]),
                     Some(_) => {}
                 },
                 None => {}
@@ -326,13 +332,13 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     if int || NUM.contains(&name) {
         let n = match number(v) {
             Some(n) if !int || num::fract(n) == 0.0 => n,
-            _ => return errors.add(name, cat(&["The ", &a, " field must be ", if int { "an integer" } else { "a number" }, "."])),
+            _ => return errors.field(name, &["must be ", if int { "an integer" } else { "a number" }, "."]),
         };
         if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
             return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
         }
         if let Some(min) = lookup(ctx.rules.min, name).filter(|m| n < **m) {
-            errors.add(name, cat(&["The ", &a, " field must be at least ", &fmt_num(*min), "."]));
+            errors.field(name, &["must be at least ", &fmt_num(*min), "."]);
         }
         let key = match name {
             "inference_steps" => "steps",
@@ -341,14 +347,14 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         };
         let min = lim(&cat(&["min_", key])).or(if key == "steps" { Some(1.0) } else { None });
         if let Some(min) = min.filter(|m| n < *m) {
-            errors.add(name, cat(&["The ", &a, " field must be at least ", &fmt_num(min), "."]));
+            errors.field(name, &["must be at least ", &fmt_num(min), "."]);
         }
         if let Some(max) = lim(&cat(&["max_", key])).filter(|m| n > *m) {
-            errors.add(name, cat(&["The ", &a, " field must not be greater than ", &fmt_num(max), "."]));
+            errors.field(name, &["must not be greater than ", &fmt_num(max), "."]);
         }
         if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
             if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && num::fract(n / s) != 0.0) {
-                errors.add(name, cat(&["The ", &a, " field must be a multiple of ", &fmt_num(step), "."]));
+                errors.field(name, &["must be a multiple of ", &fmt_num(step), "."]);
             }
         }
         return;
@@ -356,7 +362,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     if BOOL.contains(&name) {
         let ok = matches!(v, Json::Bool(_)) || matches!(v, Json::Num(n) if *n == 0.0 || *n == 1.0) || matches!(v, Json::Str(s) if s == "0" || s == "1");
         if !ok {
-            errors.add(name, cat(&["The ", &a, " field must be true or false."]));
+            errors.field(name, &["must be true or false."]);
         }
         return;
     }
@@ -365,14 +371,14 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             Json::Str(_) => {}
             Json::Arr(items) => {
                 if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
-                    errors.add(name, cat(&["The ", &a, " field must not have more than ", &uint(*max as u64), " items."]));
+                    errors.field(name, &["must not have more than ", &uint(*max as u64), " items."]);
                 }
                 for (i, item) in items.iter().enumerate() {
                     let k = cat(&[name, ".", &uint(i as u64)]);
                     if !filled(Some(item)) {
-                        errors.add(&k, cat(&["The ", &k, " field is required."]));
+                        errors.field(&k, &["is required."]);
                     } else if !matches!(item, Json::Str(_)) {
-                        errors.add(&k, cat(&["The ", &k, " field must be a string."]));
+                        errors.field(&k, &["must be a string."]);
                     }
                 }
             }
@@ -381,7 +387,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         return;
     }
     let Json::Str(s) = v else {
-        return errors.add(name, cat(&["The ", &a, " field must be a string."]));
+        return errors.field(name, &["must be a string."]);
     };
     if let Some((_, allowed)) = ctx.rules.enums.iter().find(|(f, _)| *f == name) {
         if !allowed.contains(&s.as_str()) {
@@ -390,18 +396,18 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     }
     let chars = num::char_count(s) as f64;
     if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
-        errors.add(name, cat(&["The ", &a, " field must not be greater than ", &uint(*max as u64), " characters."]));
+        errors.field(name, &["must not be greater than ", &uint(*max as u64), " characters."]);
     }
     match name {
         "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
-            errors.add(name, cat(&["The ", &a, " field must be at least 3 characters."]));
+            errors.field(name, &["must be at least 3 characters."]);
         }
         "text" => {
             if let Some(min) = lim("min_text").filter(|m| chars < *m) {
-                errors.add(name, cat(&["The text field must be at least ", &fmt_num(min), " characters."]));
+                errors.field(name, &["must be at least ", &fmt_num(min), " characters."]);
             }
             if let Some(max) = lim("max_text").filter(|m| chars > *m) {
-                errors.add(name, cat(&["The text field must not be greater than ", &fmt_num(max), " characters."]));
+                errors.field(name, &["must not be greater than ", &fmt_num(max), " characters."]);
             }
         }
         "ts_level" => {
