@@ -22,8 +22,6 @@
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
 //! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap;
 //! [`num`]: float rounding, integers and text joined without `core::fmt` (the shipped build is `no_std`).
-// Errors are the cold path; a large `Err` costs nothing that matters here, boxing would add code.
-#![allow(clippy::result_large_err)]
 #![no_std]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
