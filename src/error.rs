@@ -372,7 +372,7 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
         // The field was named but no readable message came with it: keep the field visible.
         out.push(FieldError {
             field: field.to_owned(),
-            message: cat(&["The ", &crate::validate::attr(field), " field is invalid."]),
+            message: crate::validate::field_message(field, &["is invalid."]),
         });
     }
 }

@@ -115,7 +115,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
             continue;
         }
         if has_non_finite(v) {
-            bad.push(FieldError { field: k.clone(), message: cat(&["The ", &crate::validate::attr(k), " field must be a finite number."]) });
+            bad.push(FieldError { field: k.clone(), message: crate::validate::field_message(k, &["must be a finite number."]) });
         }
         kept.push((k.clone(), v.clone()));
     }

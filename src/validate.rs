@@ -101,12 +101,18 @@ impl Errors {
     fn add(&mut self, field: &str, message: String) {
         self.0.push(FieldError { field: field.to_owned(), message });
     }
-    /// "The <field> field <tail…>", Laravel's wording (one place writes the common head).
+    /// An error in Laravel's wording: see [`field_message`].
     fn field(&mut self, field: &str, tail: &[&str]) {
-        let mut message = cat(&["The ", &attr(field), " field "]);
-        message.push_str(&cat(tail));
-        self.add(field, message);
+        self.add(field, field_message(field, tail));
     }
+}
+
+/// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
+/// one place, for the client-side checks and the error decoder alike).
+pub fn field_message(field: &str, tail: &[&str]) -> String {
+    let mut message = cat(&["The ", &attr(field), " field "]);
+    message.push_str(&cat(tail));
+    message
 }
 
 /// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
@@ -208,12 +214,11 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             let with_other = rules.together.iter().find(|g| g.contains(&name)).and_then(|g| g.iter().find(|o| **o != name && filled(params.get(o))));
             let required_if = rules.required_if.iter().find(|(f, other, value)| !price && *f == name && params.get(other).and_then(Json::as_str) == Some(*value));
             if !optional && !without.iter().any(|w| filled(params.get(w))) {
-                let msg = match without.as_slice() {
-                    [] => cat(&["The ", &attr(name), " field is required."]),
-                    [w] => cat(&["The ", &attr(name), " field is required when ", &attr(w), " is not present."]),
-                    ws => cat(&["The ", &attr(name), " field is required when none of ", &attr(&num::join(ws, " / ")), " are present."]),
-                };
-                errors.add(name, msg);
+                match without.as_slice() {
+                    [] => errors.field(name, &["is required."]),
+                    [w] => errors.field(name, &["is required when ", &attr(w), " is not present."]),
+                    ws => errors.field(name, &["is required when none of ", &attr(&num::join(ws, " / ")), " are present."]),
+                }
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
             } else if let Some(other) = with_other {
