@@ -3,7 +3,7 @@
 # (bench/run.mjs prints every row with median, min, max and the ratios). BENCH_QUICK=1 for a short run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WITH_WASM_BINDGEN=0 bash scripts/setup.sh # with Chromium: the bench has a browser per-call row
+bash scripts/setup.sh # with Chromium: the bench has a browser per-call row
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 node scripts/build.mjs
 exec node bench/run.mjs

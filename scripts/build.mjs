@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Build the npm package in pkg/dist: cargo (wasm32, release, no std) → wasm-opt (npm binaryen:
-// --flatten --rereloop -Oz -Oz) → the glue (js/abi.js, the module's C ABI) and the entry files wrapping
-// js/facade.js → JS minified (oxc; the browser files also mangled) → size report (size.json).
+// Build the npm package in pkg/dist: cargo (wasm32, release) → wasm-bindgen (the glue, web and nodejs
+// targets) → wasm-opt (npm binaryen) → the entry files wrapping js/facade.js → JS minified (oxc; the
+// browser files also mangled) → size report (size.json).
 // Usage: node scripts/build.mjs [--dev]   (--dev skips wasm-opt and minification; for quick iterations)
 //
 // The package (pkg/: package.json, README.md, LICENSE are committed; dist/ is built here):
@@ -12,8 +12,8 @@
 //                           .wasm itself with top-level await (`new URL(…, import.meta.url)`, which
 //                           bundlers turn into an emitted asset), so no `init()` call is needed
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
-//   dist/node/deapi_wasm.js Node glue (CommonJS), reads ../web/deapi_wasm_bg.wasm (one .wasm shipped)
-//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   web glue (ES module, `init`) and the module
+//   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS), reads ../web/deapi_wasm_bg.wasm (one .wasm shipped)
+//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and the module
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
@@ -29,59 +29,39 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio
 const t0 = Date.now();
 const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
-step("cargo build --release --no-default-features --target wasm32-unknown-unknown (no_std: no standard library in the module)");
+step("cargo build --release --lib --target wasm32-unknown-unknown");
 // Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
 // the shipped module: remapped to the crate's own name and version (also a few hundred bytes less).
 const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
 const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
 const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
-run("cargo", ["build", "--release", "--lib", "--no-default-features", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
+run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
 const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
 
 rmSync(dist, { recursive: true, force: true });
-mkdirSync(join(dist, "node"), { recursive: true });
-mkdirSync(join(dist, "web"), { recursive: true });
-// No wasm-bindgen here: the shipped module's boundary is a plain C ABI (src/abi.rs) and its glue is
-// js/abi.js, written into both glue files below. (wasm-bindgen is only in the test builds.)
+// wasm-bindgen writes the glue: `--target web` (an ES module whose `init` loads the .wasm) for browsers,
+// bundlers and workers; `--target nodejs` (CommonJS, instantiated synchronously at require time) for
+// Node. Both targets emit the same .wasm: one is shipped (dist/web), and the Node glue reads it there.
+step("wasm-bindgen --target web / --target nodejs (wasm-bindgen-cli, pinned to the crate's version)");
+const bindgen = ["--no-typescript", "--remove-name-section", "--remove-producers-section"];
+run("wasm-bindgen", ["--target", "web", "--out-dir", join(dist, "web"), ...bindgen, raw]);
+run("wasm-bindgen", ["--target", "nodejs", "--out-dir", join(dist, "node"), ...bindgen, raw]);
 const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
+const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
+if (!readFileSync(wasmWeb).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
+rmSync(wasmNode);
+const nodeGlue = join(dist, "node", "deapi_wasm.js");
+const nodeText = readFileSync(nodeGlue, "utf8");
+const wasmPath = /`\$\{__dirname\}\/deapi_wasm_bg\.wasm`/;
+if (!wasmPath.test(nodeText)) throw new Error("the nodejs glue no longer names its .wasm as expected (scripts/build.mjs)");
+writeFileSync(nodeGlue, nodeText.replace(wasmPath, 'require("path").join(__dirname, "..", "web", "deapi_wasm_bg.wasm")'));
 if (!dev) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
-  // --flatten --rereloop before two -Oz rounds: 0.6 KiB gzip less than one -Oz (measured; -Os, --converge,
-  // --gufa and a third round gain nothing more). --reorder-functions gives the most-called functions
-  // the smallest indices (shorter call operands) and the target_features section (read only by tools
-  // such as wasm-opt itself, not by runtimes) goes last: 0.2 KiB gzip together. Names and producers
-  // are stripped here.
-  step("wasm-opt --flatten --rereloop -Oz -Oz --reorder-functions (binaryen 132)");
-  run(wasmOpt, ["--flatten", "--rereloop", "-Oz", "-Oz", "--reorder-functions", "--strip-debug", "--strip-producers", "--strip-target-features", raw, "-o", wasmWeb]);
-} else {
-  copyFileSync(raw, wasmWeb);
+  // Rust ≥ 1.87 emits bulk-memory and non-trapping float-to-int ops; binaryen must be told.
+  step("wasm-opt -Oz (binaryen 132)");
+  run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
 }
-const abiGlue = readFileSync(join(root, "js", "abi.js"), "utf8");
-const exported = "Core, tables, fileType, verifyWebhook, __memoryBytes";
-// Node: CommonJS, the module compiled and instantiated synchronously at require time.
-writeFileSync(join(dist, "node", "deapi_wasm.js"),
-  `"use strict";\n${abiGlue}\nconst { imports, api } = abi();\n` +
-  `const bytes = require("fs").readFileSync(require("path").join(__dirname, "..", "web", "deapi_wasm_bg.wasm"));\n` +
-  `api.set(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports));\n` +
-  `module.exports = api;\n`);
-// Web: an ES module; `init(input)` loads the module from a URL, a Request, a Response (streaming when
-// served as application/wasm, else from its bytes, as wasm-bindgen's glue did), bytes or a
-// WebAssembly.Module (or a promise of one).
-writeFileSync(join(dist, "web", "deapi_wasm.js"),
-  `${abiGlue}\nconst { imports, api } = abi();\nexport const { ${exported} } = api;\n` +
-  `export default async function init(input) {\n` +
-  `  if (typeof input === "string" || input instanceof URL || (typeof Request === "function" && input instanceof Request)) input = fetch(input);\n` +
-  `  input = await input;\n  let made;\n` +
-  `  if (typeof Response === "function" && input instanceof Response) {\n` +
-  `    if (!input.ok) throw new Error(\`failed to fetch Wasm: \${input.status} \${input.statusText}\`.trim());\n` +
-  `    try {\n      if (typeof WebAssembly.instantiateStreaming !== "function") throw 0; // not in every runtime: bytes then\n` +
-  `      made = await WebAssembly.instantiateStreaming(input, imports);\n    } catch (e) {\n` +
-  `      // a server that sends the .wasm with another type: read it as bytes (not for an error status)\n` +
-  `      if (e !== 0 && (input.bodyUsed || input.headers.get("content-type") === "application/wasm")) throw e;\n` +
-  `      made = await WebAssembly.instantiate(await input.arrayBuffer(), imports);\n    }\n` +
-  `  } else made = await WebAssembly.instantiate(input, imports);\n` +
-  `  api.set(made.instance || made);\n}\n`);
 
 step("entry files");
 const facade = readFileSync(join(root, "js", "facade.js"), "utf8");
@@ -107,12 +87,12 @@ writeFileSync(join(dist, "browser.js"),
   `// as an asset with a rewritten URL.\n` +
   `const wasmUrl = new URL("./web/deapi_wasm_bg.wasm", import.meta.url);\n` +
   `let ready = false;\nlet loadError;\n` +
-  `try {\n  await initWasm(wasmUrl);\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
+  `try {\n  await initWasm({ module_or_path: wasmUrl });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
   `/**\n * Resolves once the WebAssembly module is loaded. Importing this module already loads it (top-level\n` +
   ` * await), so calling this is optional. \`input\` (a URL, a Response, bytes or a WebAssembly.Module) is used\n` +
   ` * only when that automatic load failed; once loaded, it is ignored.\n */\n` +
   `export async function init(input) {\n  if (ready) return;\n` +
-  `  await initWasm(input === undefined ? wasmUrl : input);\n  ready = true;\n  loadError = undefined;\n}\n` +
+  `  await initWasm({ module_or_path: input === undefined ? wasmUrl : input });\n  ready = true;\n  loadError = undefined;\n}\n` +
   `const api = createApi(wasm, () => {\n  if (!ready) {\n` +
   `    throw new Error(\`deapi-wasm could not load its WebAssembly module from \${wasmUrl} (\${loadError && loadError.message}): \` +\n` +
   `      "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), or \`await init(urlOrBytes)\` " +\n` +

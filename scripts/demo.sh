@@ -6,7 +6,7 @@
 #   (https://api.deapi.ai, or DEAPI_BASE_URL), the key added on the server side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WITH_BROWSER=0 WITH_WASM_BINDGEN=0 bash scripts/setup.sh
+WITH_BROWSER=0 bash scripts/setup.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 node scripts/build.mjs
 exec node scripts/demo-server.mjs

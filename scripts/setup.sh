@@ -3,7 +3,6 @@
 # kind (only crates.io, npm, PyPI and Debian apt are reachable). Safe to run again: each step is
 # skipped when the pinned version is already there (about 3 s then).
 #   WITH_BROWSER=0       skip Chromium + ChromeDriver (the demo does not need them)
-#   WITH_WASM_BINDGEN=0  skip wasm-bindgen-cli (only the wasm test levels run it; the demo and bench do not)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +14,8 @@ t0=$SECONDS; step() { echo "== setup [$((SECONDS - t0))s] $*"; }
 step "rust target wasm32-unknown-unknown"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-# Only the wasm test levels need wasm-bindgen-cli (their runner); the package itself is built without it
-# (src/abi.rs), so the demo and the bench skip it (WITH_WASM_BINDGEN=0).
-if [ "${WITH_WASM_BINDGEN:-1}" = 1 ] && [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+# wasm-bindgen-cli writes the package's glue (scripts/build.mjs) and runs the wasm test levels.
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
   # --locked fails on this registry mirror today (a locked dependency version is missing);
   # fall back to a fresh resolution of the same pinned version.

@@ -2,8 +2,8 @@
 # Every test, at every level, after installing what they need (scripts/setup.sh):
 #   1. native   cargo test (pure modules), a time-boxed fuzzer (FUZZ_SECS, default 20), clippy (native and
 #               wasm32, lints deny unwrap/expect/panic/indexing)
-#   2. wasm     wasm-bindgen tests of the JS boundary in Node, headless Chromium and a dedicated worker;
-#               the shipped (no std) configuration's panic handler in Node (tests/panic/probe.mjs)
+#   2. wasm     wasm-bindgen tests of the JS boundary and the panic hook in Node, headless Chromium and a
+#               dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
 #               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
@@ -52,7 +52,6 @@ level "fuzz (${FUZZ_SECS:-20} s)" cargo "$logs/fuzz.log"
 step "1. native: clippy (native and wasm32)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features panic-probe -- -D warnings
 
 step "2. wasm: wasm-bindgen tests in Node"
 run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
@@ -63,10 +62,6 @@ level "wasm in Chromium" cargo "$logs/wasm-chrome.log"
 step "2. wasm: wasm-bindgen tests in a dedicated worker"
 WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in a worker" cargo "$logs/wasm-worker.log"
-
-step "2. wasm: the shipped configuration's panic handler (no std), in Node"
-run "$logs/panic.log" node tests/panic/probe.mjs
-level "panic handler (no std)" cargo "$logs/panic.log"
 
 step "build the npm package"
 node scripts/build.mjs

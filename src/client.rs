@@ -29,11 +29,10 @@ use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part}
 use crate::retry::{Decision, Outcome, Reason};
 use crate::validate::{self, ModelInfo};
 use core::cell::RefCell;
-#[cfg(feature = "std")]
 use wasm_bindgen::prelude::*;
 
 /// The client core. Construct through the package's `DeapiClient`.
-#[cfg_attr(feature = "std", wasm_bindgen)]
+#[wasm_bindgen]
 pub struct Core {
     cfg: Config,
     /// What the last response of each bucket said about its rate limits.
@@ -117,15 +116,13 @@ impl Default for Out {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", feature = "std"))]
+#[cfg(target_arch = "wasm32")]
 #[wasm_bindgen]
 extern "C" {
     /// JS's `Date.now()`.
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
     fn date_now() -> f64;
 }
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
-use crate::abi::date_now;
 
 /// Milliseconds since 1970: the runtime's clock in wasm, the system's natively (so that the whole
 /// core also runs in native tests).
@@ -219,7 +216,7 @@ fn err_answer(e: &ApiError) -> String {
 /// The facade's tables: the operations' names (`images.generate`, …; each also has a `…Price`
 /// method), comma-separated, then a newline and the response headers `decide` reads, comma-separated,
 /// in the order it wants their values. (One export: each costs the module and its glue.)
-#[cfg_attr(feature = "std", wasm_bindgen)]
+#[wasm_bindgen]
 pub fn tables() -> String {
     let mut out = num::join(&OPS.iter().map(|op| op.name).collect::<Vec<_>>(), ",");
     out.push('\n');
@@ -231,7 +228,7 @@ pub fn tables() -> String {
 /// `mime` when it has one, else the type its first bytes show (`application/octet-stream` when
 /// unknown); then a newline and the file name it gets when it has none (the field and the type's
 /// extension).
-#[cfg_attr(feature = "std", wasm_bindgen(js_name = "fileType"))]
+#[wasm_bindgen(js_name = "fileType")]
 pub fn file_type(head: &[u8], mime: &str, field: &str) -> String {
     let mime = if mime.is_empty() { sniff_mime(head).unwrap_or("application/octet-stream") } else { mime };
     let mut out = mime.to_owned();
@@ -250,7 +247,7 @@ fn memory_pages() -> f64 {
     0.0
 }
 
-#[cfg_attr(feature = "std", wasm_bindgen(js_name = "__memoryBytes"))]
+#[wasm_bindgen(js_name = "__memoryBytes")]
 pub fn memory_bytes() -> f64 {
     memory_pages() * 65_536.0
 }
@@ -394,12 +391,12 @@ fn want_response(o: &Json) -> bool {
     matches!(o.get("withResponse"), Some(Json::Bool(true)))
 }
 
-#[cfg_attr(feature = "std", wasm_bindgen)]
+#[wasm_bindgen]
 impl Core {
     /// `options`: the facade's wire text of the options; `browser`: the code runs in a page or a
     /// worker (the key guard). Refused options leave an inert core whose `error` says why (no JS
     /// exception crosses the boundary: the module needs none of wasm-bindgen's externref machinery).
-    #[cfg_attr(feature = "std", wasm_bindgen(constructor))]
+    #[wasm_bindgen(constructor)]
     pub fn new(options: &str, browser: bool) -> Core {
         Core::create(options, browser).unwrap_or_else(|mut e| {
             e.finish(None);
@@ -408,13 +405,13 @@ impl Core {
     }
 
     /// "" when the options were accepted; otherwise the props (JSON text) of the `InvalidOptionsError`.
-    #[cfg_attr(feature = "std", wasm_bindgen(getter))]
+    #[wasm_bindgen(getter)]
     pub fn error(&self) -> String {
         self.refused.clone().unwrap_or_default()
     }
 
     /// Is the scheduler on?
-    #[cfg_attr(feature = "std", wasm_bindgen(getter))]
+    #[wasm_bindgen(getter)]
     pub fn scheduled(&self) -> bool {
         self.scheduler.is_some()
     }
@@ -435,7 +432,7 @@ impl Core {
     }
 
     /// The model catalogue for validation (the JSON text of `models.all()`'s list).
-    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "setCatalogue"))]
+    #[wasm_bindgen(js_name = "setCatalogue")]
     pub fn set_catalogue(&self, text: &str) {
         if let Some(Json::Arr(items)) = parse_json(text) {
             *self.models.borrow_mut() = Some(items);
@@ -489,7 +486,7 @@ impl Core {
     /// `pi`, `mp`, `mw` from `waitPlan`), a status also says what comes next — `n: delay ms` poll
     /// again after it; no `n`: done; `we`: the wait's error (failed or out of time), with the status in
     /// `ok` for `onProgress`. (One export for both: each export costs the module and its glue.)
-    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "decide"))]
+    #[wasm_bindgen(js_name = "decide")]
     #[allow(clippy::too_many_arguments)]
     pub fn decide_wait(&self, d: u32, s: bool, k: &str, l: bool, i: &str, attempts: u32, status: u16, headers: &str, text: &str, permit: bool, polls: u32, waited: f64, pi: f64, mp: f64, mw: f64) -> String {
         match self.verdict(d, s, k, l, i, attempts, status, headers, text, permit) {
@@ -555,7 +552,7 @@ impl Core {
 
     /// `wait()`'s options: `{t: timeout ms, pi, mp, mw: poll interval, longest interval, longest
     /// wait}` or `{e}`; `id` is checked (and trimmed: `i`).
-    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "waitPlan"))]
+    #[wasm_bindgen(js_name = "waitPlan")]
     pub fn wait_plan(&self, id: &str, opts: &str) -> String {
         let planned = (|| {
             let o = call_options(opts, WAIT_KEYS)?;
@@ -572,7 +569,7 @@ impl Core {
     /// What the last response of each rate-limited bucket said: `{ [bucket]: { limit, remaining,
     /// dailyLimit, dailyRemaining, type, source, resetAt, dailyResetAt, updatedAt } }` (JSON text;
     /// times in ms, the facade makes them Dates).
-    #[cfg_attr(feature = "std", wasm_bindgen(js_name = "rateLimits"))]
+    #[wasm_bindgen(js_name = "rateLimits")]
     pub fn rate_limits(&self) -> String {
         let quotas = self.quotas.borrow();
         let mut all = Out::new();

@@ -254,15 +254,13 @@ pub fn write_num(out: &mut String, n: f64) {
 fn runtime_number_text(n: f64) -> String {
     number_text(n)
 }
-#[cfg(all(target_arch = "wasm32", feature = "std"))]
+#[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// JS's global `String`, called with a number: its shortest round-trip text.
     #[wasm_bindgen(js_name = String)]
     fn number_text(n: f64) -> String;
 }
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
-use crate::abi::number_text;
 
 /// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.
 #[cfg(not(target_arch = "wasm32"))]

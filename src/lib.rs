@@ -22,13 +22,9 @@
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
 //! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap;
 //! [`num`]: float rounding, integers and text joined without `core::fmt` (the shipped build is `no_std`).
-#![no_std]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
-// The standard library: natively (tests, the clock) and in wasm unless built bare (`std` off).
-#[cfg(any(feature = "std", not(target_arch = "wasm32"), test))]
-extern crate std;
 
 /// What the standard prelude would bring, taken from `alloc`: the crate is `no_std` (the shipped
 /// build links no standard library; natively and in the wasm tests it is linked for the clock and
@@ -58,9 +54,6 @@ pub mod retry;
 pub mod validate;
 pub mod webhook;
 
-/// The shipped module's C ABI (built without `std`; see the module).
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
-pub mod abi;
 pub mod client;
 pub mod js;
 pub mod panic;

@@ -230,7 +230,6 @@ fn shown(tolerance_sec: f64) -> String {
 // =================================================================================================
 
 use crate::js::{from_wire_keys, NotJson};
-#[cfg(feature = "std")]
 use wasm_bindgen::prelude::*;
 
 /// What the facade found in `options.payload` (it passes strings and bytes as they are).
@@ -245,7 +244,7 @@ pub const NO_OPTIONS: u32 = 5;
 /// passes it: the payload (`kind`, and its text or bytes) and the other options as wire text.
 /// Answers `{"ok": the verified body}` (a JSON object's text, as sent), or `{"e": props}` of a
 /// `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
-#[cfg_attr(feature = "std", wasm_bindgen(js_name = "verifyWebhook"))]
+#[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> String {
     let (key, value) = match verify_options(kind, text, bytes, rest, crate::client::now_ms() / 1000.0) {
         Ok(body) => ("{\"ok\":", body),
