@@ -394,7 +394,7 @@ fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
     let what = match body {
         Body::Text(t) if t.trim().is_empty() => " with an empty body",
         Body::Text(_) => match meta.content_type.as_deref() {
-            Some(ct) if crate::json::find_str(ct, "html").is_some() => " with an HTML page instead of JSON (likely a proxy or gateway error)",
+            Some(ct) if ct.contains("html") => " with an HTML page instead of JSON (likely a proxy or gateway error)",
             _ => " with a non-JSON body",
         },
         Body::Json(_) => "",

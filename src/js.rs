@@ -2,7 +2,6 @@
 //! facade's markers for uploads, functions, signals and non-finite numbers) and JSON text out.
 //! Pure: no JS value crosses into the module, so all of it is tested natively.
 
-use crate::num;
 use crate::prelude::*;
 
 use crate::json::Json;
@@ -182,121 +181,23 @@ fn upload(v: &Json) -> Upload {
     }
 }
 
-/// `j` as JSON text (files and non-finite numbers as `null`).
+/// `j` as JSON text, as `JSON.stringify` writes it (files and non-finite numbers as `null`; see
+/// `Json`'s `Serialize`).
 pub fn write_json(out: &mut String, j: &Json) {
-    match j {
-        Json::Null | Json::File(_) => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Num(n) => write_num(out, *n),
-        Json::Str(s) => write_json_str(out, s),
-        Json::Arr(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, v);
-            }
-            out.push(']');
-        }
-        Json::Obj(pairs) => {
-            out.push('{');
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_str(out, k);
-                out.push(':');
-                write_json(out, v);
-            }
-            out.push('}');
-        }
-    }
+    // serde_json cannot fail here: every key is a string and every value serialisable
+    out.push_str(&serde_json::to_string(j).unwrap_or_else(|_| "null".to_owned()));
 }
 
-/// A number as JSON that parses back to the same double. Decimals with up to 17 digits after
-/// the point are written exactly with integer arithmetic (m / 10^k, both exact, is one correctly
-/// rounded division, as is the runtime's reading of "m e-k"); anything else — rare — is written by
-/// the runtime's own `Number#toString`, so no float formatter is compiled in.
+/// A number as JSON: integral values within ±2^53 as integers (`512`), other finite values as
+/// serde_json writes them (shortest text that reads back as the same double, e.g. `0.1`, `1e20`),
+/// non-finite ones as `null`.
 pub fn write_num(out: &mut String, n: f64) {
-    if !n.is_finite() {
-        return out.push_str("null");
-    }
-    let mut scale = 1.0f64;
-    for k in 0..=17usize {
-        let m = num::round(n * scale);
-        if m.abs() < 9_007_199_254_740_992.0 && m / scale == n {
-            let digits = num::uint(m.abs() as u64);
-            if n < 0.0 || (n == 0.0 && n.is_sign_negative()) {
-                out.push('-');
-            }
-            if k == 0 {
-                out.push_str(&digits);
-            } else if digits.len() > k {
-                let cut = digits.len() - k;
-                out.push_str(digits.get(..cut).unwrap_or_default());
-                out.push('.');
-                out.push_str(digits.get(cut..).unwrap_or_default());
-            } else {
-                out.push_str("0.");
-                out.push_str(&"0".repeat(k - digits.len()));
-                out.push_str(&digits);
-            }
-            return;
-        }
-        scale *= 10.0;
-    }
-    out.push_str(&runtime_number_text(n));
+    write_json(out, &Json::Num(n));
 }
 
-/// The runtime's `String(n)` (wasm), so no float formatter is compiled in.
-#[cfg(target_arch = "wasm32")]
-fn runtime_number_text(n: f64) -> String {
-    number_text(n)
-}
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// JS's global `String`, called with a number: its shortest round-trip text.
-    #[wasm_bindgen(js_name = String)]
-    fn number_text(n: f64) -> String;
-}
-
-/// Native builds (tests, fuzzing) have no JS runtime: Rust's shortest round-trip exponent form.
-#[cfg(not(target_arch = "wasm32"))]
-fn runtime_number_text(n: f64) -> String {
-    alloc::format!("{n:e}")
-}
-
-/// `s` as a JSON string literal. Runs without escapes are copied whole (bodies are mostly plain).
+/// `s` as a JSON string literal.
 pub fn write_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is an ASCII byte, so both cuts are on char boundaries
-        out.push_str(s.get(start..i).unwrap_or_default());
-        if esc.is_empty() {
-            out.push_str("\\u00");
-            for nibble in [b >> 4, b & 15] {
-                out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
-            }
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(s.get(start..).unwrap_or_default());
-    out.push('"');
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
 }
 
 #[cfg(test)]

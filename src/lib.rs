@@ -17,7 +17,7 @@
 //! writes JSON text; [`client`] is the surface the JS facade (`js/facade.js`) wraps, exported by
 //! `abi` as a plain C ABI in the shipped (no std) build and by `#[wasm_bindgen]` in the test builds.
 //! Only text, bytes and numbers cross (no JS value, no exception): the module imports just
-//! `Date.now`, `String(n)` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
+//! `Date.now` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
 //! its response or failure, gate it, schedule the next poll); the facade runs the requests (Node:
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
 //! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap;
