@@ -54,9 +54,10 @@ pub mod retry;
 pub mod validate;
 pub mod webhook;
 
-pub mod client;
 pub mod js;
 pub mod panic;
+pub mod session;
+pub mod wasm;
 
 /// The module's allocator: talc, which grows the wasm memory as needed like the default dlmalloc
 /// but is smaller (see Cargo.toml). The leak check (tests/leak) runs against it.

@@ -226,52 +226,41 @@ fn shown(tolerance_sec: f64) -> String {
 }
 
 // =================================================================================================
-// JS binding: `verifyWebhook(options)`. The facade wraps it in a promise (`js/facade.js`).
+// The checks of `verifyWebhook(options)` (its binding is `wasm::webhook`).
 // =================================================================================================
 
-use crate::js::{from_wire_keys, NotJson};
-use wasm_bindgen::prelude::*;
+use crate::session::Arg;
 
-/// What the facade found in `options.payload` (it passes strings and bytes as they are).
-pub const PAYLOAD_TEXT: u32 = 0;
-pub const PAYLOAD_BYTES: u32 = 1;
-pub const PAYLOAD_MISSING: u32 = 2;
-pub const PAYLOAD_OBJECT: u32 = 3;
-/// `options` itself is not an object.
-pub const NO_OPTIONS: u32 = 5;
-
-/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})`, as the facade
-/// passes it: the payload (`kind`, and its text or bytes) and the other options as wire text.
-/// Answers `{"ok": the verified body}` (a JSON object's text, as sent), or `{"e": props}` of a
-/// `WebhookVerificationError` (with `reason`) / `InvalidOptionsError`.
-#[wasm_bindgen(js_name = "verifyWebhook")]
-pub fn verify_webhook_js(kind: u32, text: &str, bytes: &[u8], rest: &str) -> String {
-    let (key, value) = match verify_options(kind, text, bytes, rest, crate::client::now_ms() / 1000.0) {
-        Ok(body) => ("{\"ok\":", body),
-        Err(mut e) => {
-            e.finish(None);
-            ("{\"e\":", crate::client::error_text(&e))
-        }
-    };
-    let mut out = String::with_capacity(key.len() + value.len() + 1);
-    out.push_str(key);
-    out.push_str(&value);
-    out.push('}');
-    out
+/// What `options.payload` is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    Text(String),
+    /// The bytes of an ArrayBuffer or a view of one (Uint8Array, Node Buffer, …).
+    Bytes(Vec<u8>),
+    Missing,
+    /// A parsed object (not the raw body).
+    Object,
+    /// Another type.
+    Other,
 }
 
-/// The binding's checks, pure (`now_secs` given).
-pub fn verify_options(kind: u32, text: &str, bytes: &[u8], rest: &str, now_secs: f64) -> Result<String, ApiError> {
-    let pairs = match from_wire_keys(rest) {
-        Ok(pairs) if kind != NO_OPTIONS => pairs,
-        _ => {
-            return Err(ApiError::invalid_option(
-                "options",
-                "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
-            ))
-        }
+/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})`: `fields` are
+/// the options other than the payload (`None`: the options are not an object). `Ok`: the verified
+/// body (a JSON object's text, as sent); `Err`: a `WebhookVerificationError` (with `reason`) or an
+/// `InvalidOptionsError`. Pure (`now_secs` given).
+pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_secs: f64) -> Result<String, ApiError> {
+    let Some(pairs) = fields else {
+        return Err(ApiError::invalid_option(
+            "options",
+            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
+        ));
     };
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref().map_err(|_: &NotJson| ()));
+    let field = |name: &str| {
+        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| match v {
+            Arg::Data(j) => Ok(j),
+            _ => Err(()),
+        })
+    };
     // A non-string secret is reported like an empty one.
     let secret = match field("secret") {
         Some(Ok(Json::Str(s))) => s.clone(),
@@ -284,7 +273,7 @@ pub fn verify_options(kind: u32, text: &str, bytes: &[u8], rest: &str, now_secs:
     };
     check_config(&secret, tolerance_sec)?;
 
-    let payload = payload_bytes(kind, text, bytes)?;
+    let payload = payload_bytes(&payload)?;
     let signature = signature_text(field("signature"))?;
     let timestamp = timestamp_text(field("timestamp"))?;
     let delivery = Delivery {
@@ -307,15 +296,12 @@ const RAW_BODY_HINT: &str = ": pass the raw request body exactly as received: `a
 
 /// The payload's bytes: a string (as UTF-8), or the bytes of any ArrayBuffer view (Uint8Array,
 /// Node Buffer, …) or ArrayBuffer.
-fn payload_bytes<'a>(kind: u32, text: &'a str, bytes: &'a [u8]) -> Result<&'a [u8], ApiError> {
-    match kind {
-        PAYLOAD_TEXT => return Ok(text.as_bytes()),
-        PAYLOAD_BYTES => return Ok(bytes),
-        _ => {}
-    }
-    let mut problem = String::from(match kind {
-        PAYLOAD_MISSING => "`payload` is missing",
-        PAYLOAD_OBJECT => {
+fn payload_bytes(payload: &Payload) -> Result<&[u8], ApiError> {
+    let mut problem = String::from(match payload {
+        Payload::Text(text) => return Ok(text.as_bytes()),
+        Payload::Bytes(bytes) => return Ok(bytes),
+        Payload::Missing => "`payload` is missing",
+        Payload::Object => {
             "`payload` is a parsed object, not the raw body. The signature covers the exact bytes deAPI sent \
              and re-serialising changes them (PHP escapes `/` as `\\/`)"
         }
@@ -519,36 +505,38 @@ mod tests {
 
     #[test]
     fn the_binding_reads_every_payload_kind_and_option_type() {
-        let rest = |sig: &str, ts: &str| format!(r#"{{"signature":{sig},"timestamp":{ts},"secret":"{SECRET}"}}"#);
-        let ok = rest(&format!("\"{SIG}\""), &format!("\"{TS}\""));
+        let text = |t: &str| Arg::Data(Json::str(t));
+        let opts = |sig: Arg, ts: Arg| vec![("signature".to_owned(), sig), ("timestamp".to_owned(), ts), ("secret".to_owned(), text(SECRET))];
+        let ok = opts(text(SIG), text(TS));
+        let body = || Payload::Text(BODY.to_owned());
         // text and bytes verify alike; the body comes back as text
-        assert_eq!(verify_options(PAYLOAD_TEXT, BODY, &[], &ok, NOW).unwrap(), BODY);
-        assert_eq!(verify_options(PAYLOAD_BYTES, "", BODY.as_bytes(), &ok, NOW).unwrap(), BODY);
+        assert_eq!(verify_options(Some(&ok), body(), NOW).unwrap(), BODY);
+        assert_eq!(verify_options(Some(&ok), Payload::Bytes(BODY.as_bytes().to_vec()), NOW).unwrap(), BODY);
         // a whole-number timestamp works like its text
-        assert_eq!(verify_options(PAYLOAD_TEXT, BODY, &[], &rest(&format!("\"{SIG}\""), TS), NOW).unwrap(), BODY);
-        let why = |kind, rest: &str| reason(verify_options(kind, BODY, &[], rest, NOW).as_deref().map_err(Clone::clone));
-        assert_eq!(why(PAYLOAD_MISSING, &ok), "bad_payload");
-        assert_eq!(why(PAYLOAD_OBJECT, &ok), "bad_payload");
-        assert_eq!(why(4, &ok), "bad_payload");
-        assert_eq!(why(PAYLOAD_TEXT, &rest("42", &format!("\"{TS}\""))), "malformed_signature");
-        assert_eq!(why(PAYLOAD_TEXT, &rest(&format!("\"{SIG}\""), "1.5")), "bad_timestamp");
-        assert_eq!(why(PAYLOAD_TEXT, &rest(&format!("\"{SIG}\""), r#"{"\u0000":"x","t":"function"}"#)), "bad_timestamp");
+        assert_eq!(verify_options(Some(&opts(text(SIG), Arg::Data(Json::Num(1_786_102_994.0)))), body(), NOW).unwrap(), BODY);
+        let why = |fields: &[(String, Arg)], payload| reason(verify_options(Some(fields), payload, NOW).as_deref().map_err(Clone::clone));
+        assert_eq!(why(&ok, Payload::Missing), "bad_payload");
+        assert_eq!(why(&ok, Payload::Object), "bad_payload");
+        assert_eq!(why(&ok, Payload::Other), "bad_payload");
+        assert_eq!(why(&opts(Arg::Data(Json::Num(42.0)), text(TS)), body()), "malformed_signature");
+        assert_eq!(why(&opts(text(SIG), Arg::Data(Json::Num(1.5))), body()), "bad_timestamp");
+        assert_eq!(why(&opts(text(SIG), Arg::Function), body()), "bad_timestamp");
         // options that are not an object, and a signed body that is not a JSON object
-        let e = verify_options(NO_OPTIONS, "", &[], "null", NOW).unwrap_err();
+        let e = verify_options(None, Payload::Missing, NOW).unwrap_err();
         assert_eq!(e.kind, Kind::InvalidOptions);
         assert!(e.message.contains("verifyWebhook takes one object"));
         // a secret that is not a string counts as missing; a tolerance that is not a number is refused
-        assert_eq!(why(PAYLOAD_TEXT, r#"{"secret":42}"#), "bad_secret");
-        let e = verify_options(PAYLOAD_TEXT, BODY, &[], &format!(r#"{{"secret":"{SECRET}","toleranceSec":"300"}}"#), NOW).unwrap_err();
+        assert_eq!(why(&[("secret".to_owned(), Arg::Data(Json::Num(42.0)))], body()), "bad_secret");
+        let e = verify_options(Some(&[("secret".to_owned(), text(SECRET)), ("toleranceSec".to_owned(), text("300"))]), body(), NOW).unwrap_err();
         assert_eq!(e.kind, Kind::InvalidOptions, "{}", e.message);
-        let body = r#"["signed","but an array"]"#;
+        let array = r#"["signed","but an array"]"#;
         let sig = |body: &str| {
             use hmac::Mac;
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
             mac.update(format!("{TS}.{body}").as_bytes());
             let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-            format!("\"sha256={hex}\"")
+            format!("sha256={hex}")
         };
-        assert_eq!(reason(verify_options(PAYLOAD_TEXT, body, &[], &rest(&sig(body), &format!("\"{TS}\"")), NOW).as_deref().map_err(Clone::clone)), "bad_payload");
+        assert_eq!(why(&opts(text(&sig(array)), text(TS)), Payload::Text(array.to_owned())), "bad_payload");
     }
 }

@@ -1,0 +1,821 @@
+//! One client's state and its decisions (pure: no JS value, no await; tested natively).
+//!
+//! The binding (`crate::wasm`) runs every call as a loop over these decisions: [`Session::plan`]
+//! (options, params and the request, validated), [`Session::gate`] (the scheduler), then for each
+//! attempt it sends the request and asks [`Session::verdict`] (status, headers and body → the result,
+//! a retry after a delay, or the error) or [`Session::failure`] (timeout, network failure, cut body).
+//! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
+
+use crate::api::{find_op, Endpoint, Op, OPS};
+use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::decode;
+use crate::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::jobs::{self, Next, WaitOptions};
+use crate::json::{parse_json, Json};
+use crate::ratelimit::{describe_429, Gate, Quota, Quotas, Scheduler};
+use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
+use crate::retry::{Decision, Outcome, Reason};
+use crate::validate::{self, ModelInfo};
+use std::cell::RefCell;
+
+/// A value JS passed, as the core sees it: data (JSON), or a stand-in for what JSON cannot hold.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Data(Json),
+    /// A function (a hook, `fetch`, `onProgress`); the binding keeps it.
+    Function,
+    /// An `AbortSignal`; the binding keeps it.
+    Signal,
+    /// A symbol, a bigint, a function or upload where data belongs, a cycle.
+    NotJson,
+}
+
+/// An options argument: absent (`undefined`/`null`), an object's top-level keys, or another type
+/// (its name: `string`, `array`, `function`, …).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opts {
+    Missing,
+    Object(Vec<(String, Arg)>),
+    Other(&'static str),
+}
+
+/// Params that are not JSON (a function, symbol or cycle in them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NotJson;
+
+/// One upload among the params, as the binding found it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Upload {
+    /// `{ data, filename?, name?, type? }`.
+    pub wrapper: bool,
+    /// Raw bytes (ArrayBuffer, typed array, DataView, Node Buffer) rather than a Blob or File.
+    pub bytes: bool,
+    pub size: Option<f64>,
+    /// The wrapper's `type`.
+    pub given_type: Option<String>,
+    /// The Blob's own `type`.
+    pub own_type: Option<String>,
+    /// The wrapper's `filename` (or `name`), or the File's `name`.
+    pub name: Option<String>,
+    /// The first bytes of raw bytes (for sniffing the type).
+    pub head: Vec<u8>,
+}
+
+/// Params: data with [`Json::File`] where an upload was (its description at that index).
+pub type Params = Result<(Json, Vec<Upload>), NotJson>;
+
+/// The response headers [`Session::verdict`] reads.
+pub const HEADER_NAMES: [&str; 8] = [
+    "content-type",
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-daily-limit",
+    "x-ratelimit-daily-remaining",
+    "x-ratelimit-type",
+    "x-ratelimit-source",
+];
+
+/// Milliseconds since 1970: the runtime's clock in wasm, the system's natively.
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// What a call is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    Submit,
+    Price,
+    Status,
+    Models,
+    Balance,
+    /// One page of `models.all` (the page number is the plan's `n`).
+    ModelsPage,
+    /// Validate only (the operation's name may end in `Price`).
+    Validate,
+}
+
+/// How a 2xx body is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoder {
+    Submit,
+    Price,
+    Enhanced,
+    Status,
+    Models,
+    Balance,
+}
+
+/// One multipart field as the binding sends it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormPart {
+    Text(String),
+    /// Written as the runtime's `String(n)`.
+    Num(f64),
+    /// Upload number `index` of the params. `mime`: its type (`None`: a Blob without one — the
+    /// binding sniffs its first bytes with [`file_type`]); `filename` (`None`: made from the field and
+    /// the type); `reuse`: the Blob already has that type and goes as it is.
+    File { index: usize, wrapper: bool, mime: Option<String>, filename: Option<String>, reuse: bool },
+    Missing,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanBody {
+    Json(String),
+    Form(Vec<(String, FormPart)>),
+}
+
+/// A request, ready to send, and how to read its answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// The headers with the key hidden, when an `onRequest` hook will see them.
+    pub shown_headers: Option<Vec<(String, String)>>,
+    pub body: Option<PlanBody>,
+    pub timeout_ms: f64,
+    /// `withResponse`: resolve with `{ data, status, rateLimit }`.
+    pub with_response: bool,
+    pub decoder: Decoder,
+    pub submission: bool,
+    /// The rate-limit bucket, and whether it is rate limited.
+    pub bucket: &'static str,
+    pub limited: bool,
+    /// The job id of a status call ("" otherwise).
+    pub id: String,
+}
+
+/// What [`Session::plan`] found.
+#[derive(Debug, PartialEq)]
+pub enum Planned {
+    Request(Box<Plan>),
+    /// Validation needs the model catalogue: fetch it ([`Session::set_catalogue`]) and plan again.
+    NeedCatalogue,
+    /// Validate only: the params are valid.
+    Valid,
+}
+
+/// A `wait()`'s options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitPlan {
+    pub id: String,
+    pub timeout_ms: f64,
+    pub options: WaitOptions,
+}
+
+/// Where a `wait()` is, for the verdict on one of its polls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PollState {
+    /// This poll's number (1, 2, …).
+    pub polls: u32,
+    /// Milliseconds since the wait began.
+    pub waited_ms: f64,
+    pub options: WaitOptions,
+}
+
+/// What comes after a poll of a `wait()`.
+#[derive(Debug, PartialEq)]
+pub enum After {
+    PollIn(f64),
+    Done,
+    /// The job failed or the wait ran out of time (the status is still the result, for `onProgress`).
+    Fail(ApiError),
+}
+
+/// The verdict on one attempt.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Ok { value: Json, status: u16, rate_limit: Option<Box<RateLimit>>, after: Option<After> },
+    /// Retry after `delay_ms`; `error` is what this attempt failed with (for `onRetry`).
+    Retry { delay_ms: f64, reason: &'static str, error: ApiError },
+    Fail(ApiError),
+}
+
+/// How an attempt ended without a (complete) response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    TimedOut,
+    /// Could not connect (the runtime's error message and its cause's code or message).
+    Connect,
+    /// The body was cut off.
+    Cut,
+}
+
+/// What the scheduler says about a request.
+#[derive(Debug, PartialEq)]
+pub enum Admit {
+    /// Go (counted as started: release it with the verdict, or [`Session::release`]).
+    Go,
+    /// Wait until then (ms since 1970).
+    Until(f64),
+    /// Wait until a request finishes.
+    Slot,
+}
+
+/// What the last response of a bucket said (for `rateLimits()`).
+pub type QuotaView<'a> = &'a Quota;
+
+/// One client's state. Construct with [`Session::create`].
+pub struct Session {
+    pub cfg: Config,
+    /// What the last response of each bucket said about its rate limits.
+    quotas: RefCell<Quotas>,
+    /// The opt-in scheduler (`schedule` / `maxConcurrency`).
+    scheduler: Option<RefCell<Scheduler>>,
+    /// The model catalogue, fetched once for client-side validation.
+    models: RefCell<Option<Vec<Json>>>,
+    /// An `onRequest` hook is set: plans carry the headers with the key hidden.
+    show_headers: bool,
+}
+
+/// Per-call options: the data keys as [`Json`] (the signal and functions are the binding's),
+/// checked against the keys this call accepts.
+pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
+    let pairs = match opts {
+        Opts::Missing => return Ok(Json::Null),
+        Opts::Other(_) => return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }")),
+        Opts::Object(pairs) => pairs,
+    };
+    let mut data = Vec::new();
+    for (k, v) in pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::invalid_option(k, &format!("unknown call option (accepted: {})", allowed.join(", "))));
+        }
+        match (k.as_str(), v) {
+            (_, Arg::Data(Json::Null)) => {}
+            ("signal", Arg::Signal) | ("onProgress", Arg::Function) => {}
+            ("signal", _) => return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)")),
+            ("onProgress", _) => return Err(ApiError::invalid_option("onProgress", "must be a function")),
+            (_, Arg::Data(j)) => data.push((k.clone(), j.clone())),
+            (_, _) => return Err(ApiError::invalid_option(k, "must be a plain value")),
+        }
+    }
+    Ok(Json::Obj(data))
+}
+
+pub const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
+/// Calls that make several requests (or none of their own) have no single response to show.
+pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
+pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
+pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
+
+/// The job id argument.
+pub fn request_id(id: &Arg) -> Result<String, ApiError> {
+    match id {
+        Arg::Data(Json::Str(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        _ => Err(ApiError::invalid_option("requestId", "must be the non-empty string id returned by a submit call")),
+    }
+}
+
+/// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the
+/// API's maximum; without it deAPI silently returns only 25).
+fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, ApiError> {
+    if let Json::Obj(pairs) = q {
+        for (k, _) in pairs {
+            if !matches!(k.as_str(), "inference_types" | "page" | "limit") {
+                return Err(ApiError::invalid_option(k, "unknown models query field (accepted: inference_types, page, limit)"));
+            }
+        }
+    } else if !q.is_null() {
+        return Err(ApiError::invalid_option("query", "must be an object such as { inference_types: [\"txt2img\"] }"));
+    }
+    let int = |name: &str, max: f64, problem: &str| -> Result<Option<u32>, ApiError> {
+        match q.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= max => Ok(Some(*n as u32)),
+            Some(_) => Err(ApiError::invalid_option(name, problem)),
+        }
+    };
+    let limit = int("limit", 50.0, "must be an integer from 1 to 50")?.unwrap_or(50);
+    let page = match page {
+        Some(p) => p as u32,
+        None => int("page", 1_000_000.0, "must be an integer from 1 to 1000000")?.unwrap_or(1),
+    };
+    let mut out = vec![("limit".to_owned(), limit.to_string()), ("page".to_owned(), page.to_string())];
+    let types = match q.get("inference_types") {
+        None | Some(Json::Null) => None,
+        Some(Json::Str(s)) => Some(s.clone()),
+        Some(Json::Arr(items)) => {
+            let names: Option<Vec<&str>> = items.iter().map(Json::as_str).collect();
+            Some(names.ok_or_else(|| ApiError::invalid_option("inference_types", "must be a list of strings"))?.join(","))
+        }
+        Some(_) => return Err(ApiError::invalid_option("inference_types", "must be a string or a list of strings")),
+    };
+    if let Some(t) = types.filter(|t| !t.is_empty()) {
+        out.push(("filter[inference_types]".to_owned(), t));
+    }
+    Ok(out)
+}
+
+/// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
+fn file_info(u: &Upload) -> Option<(f64, String)> {
+    let mime = u.given_type.clone().or_else(|| u.own_type.clone()).filter(|t| !t.is_empty());
+    Some((u.size?, mime.unwrap_or_else(|| sniff_mime(&u.head).unwrap_or_default().to_owned())))
+}
+
+/// How one upload is sent.
+fn form_file(u: &Upload, index: usize, field: &str) -> FormPart {
+    let name = u.name.clone().filter(|n| !n.is_empty());
+    let own_type = if u.bytes { None } else { u.own_type.clone().filter(|t| !t.is_empty()) };
+    let mime = match u.given_type.clone().filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
+        Some(t) => Some(t),
+        None if u.bytes => Some(sniff_mime(&u.head).unwrap_or("application/octet-stream").to_owned()),
+        None => None,
+    };
+    let filename = name.or_else(|| mime.as_deref().map(|m| default_filename(field, m)));
+    let reuse = own_type.is_some() && own_type == mime;
+    FormPart::File { index, wrapper: u.wrapper, mime, filename, reuse }
+}
+
+/// An upload whose type the plan could not know (a Blob without one: its first bytes read later):
+/// `mime` when it has one, else the type its first bytes show (`application/octet-stream` when
+/// unknown); and the file name it gets when it has none (the field and the type's extension).
+pub fn file_type(head: &[u8], mime: Option<&str>, field: &str) -> (String, String) {
+    let mime = match mime {
+        Some(m) if !m.is_empty() => m,
+        _ => sniff_mime(head).unwrap_or("application/octet-stream"),
+    };
+    (mime.to_owned(), default_filename(field, mime))
+}
+
+/// A 2xx JSON body read by decoder `d`.
+fn decode_ok(d: Decoder, status: u16, body: Json, id: &str) -> Result<Json, ApiError> {
+    match d {
+        Decoder::Submit => decode::submit(status, &body).map(Json::Str),
+        Decoder::Price => decode::price(status, &body),
+        Decoder::Enhanced => decode::enhanced(status, &body),
+        Decoder::Status => jobs::decode_status(status, body, id),
+        Decoder::Models => decode::models_page(status, &body),
+        Decoder::Balance => decode::balance(status, &body),
+    }
+}
+
+/// The operations' names (`images.generate`, …), in table order.
+pub fn operation_names() -> Vec<&'static str> {
+    OPS.iter().map(|op| op.name).collect()
+}
+
+impl Session {
+    /// A session for `options`; `browser`: the code runs in a page or a worker (the key guard).
+    pub fn create(options: &Opts, browser: bool) -> Result<Session, ApiError> {
+        let pairs: &[(String, Arg)] = match options {
+            Opts::Missing => &[],
+            Opts::Object(pairs) => pairs,
+            Opts::Other(kind) => return Err(ApiError::new(Kind::InvalidOptions, format!("DeapiClient options must be an object, got {kind}"))),
+        };
+        let mut data = Vec::new();
+        let mut function_keys = Vec::new();
+        let mut show_headers = false;
+        for (k, v) in pairs {
+            match v {
+                Arg::Function => {
+                    show_headers |= k == "onRequest";
+                    function_keys.push(k.clone());
+                }
+                Arg::Signal => data.push((k.clone(), Json::Obj(Vec::new()))),
+                Arg::Data(j) => {
+                    if FUNCTION_OPTIONS.contains(&k.as_str()) && !j.is_null() {
+                        return Err(ApiError::invalid_option(k, "must be a function"));
+                    }
+                    data.push((k.clone(), j.clone()));
+                }
+                Arg::NotJson => return Err(ApiError::invalid_option(k, "must be a plain value")),
+            }
+        }
+        let runtime = if browser { Runtime::Browser } else { Runtime::Server };
+        let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
+        let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
+        Ok(Session { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers })
+    }
+
+    /// Is the scheduler on?
+    pub fn scheduled(&self) -> bool {
+        self.scheduler.is_some()
+    }
+
+    /// Redact and cut an error for JS (the key never leaves the session).
+    pub fn finish(&self, mut e: ApiError) -> ApiError {
+        e.finish(self.cfg.api_key.as_deref());
+        e
+    }
+
+    /// The model catalogue for validation (`models.all()`'s list).
+    pub fn set_catalogue(&self, models: Vec<Json>) {
+        *self.models.borrow_mut() = Some(models);
+    }
+
+    fn release_inner(&self, k: &str, limited: bool, learned: bool) {
+        if let Some(s) = &self.scheduler {
+            let quotas = self.quotas.borrow();
+            let quota = if learned { quotas.get(k) } else { None };
+            s.borrow_mut().finish(k, limited, quota);
+        }
+    }
+
+    /// A request that [`Session::gate`] let go ended without a response (aborted).
+    pub fn release(&self, k: &str, limited: bool) {
+        self.release_inner(k, limited, false);
+    }
+
+    /// Name the job of a status call; redact and cut.
+    fn finish_for(&self, mut err: ApiError, d: Decoder, id: &str) -> ApiError {
+        if d == Decoder::Status && err.request_id.is_none() {
+            err.request_id = Some(id.to_owned());
+        }
+        self.finish(err)
+    }
+
+    fn after_failure(&self, mut err: ApiError, outcome: Outcome, attempts: u32, submission: bool, d: Decoder, id: &str) -> Verdict {
+        err.attempts = attempts;
+        match self.cfg.retry.decide(attempts, outcome, submission) {
+            Decision::Retry { delay_ms, reason } => Verdict::Retry { delay_ms, reason: reason.as_str(), error: self.finish_for(err, d, id) },
+            Decision::GiveUp { reason } => {
+                if reason == Reason::RetryAfterTooLong {
+                    if let Some(secs) = err.retry_after {
+                        err.message = format!("{} Retry after {} s.", err.message.trim_end(), secs.ceil() as u64);
+                    }
+                }
+                Verdict::Fail(self.finish_for(err, d, id))
+            }
+        }
+    }
+
+    /// Client-side validation with the model given or looked up in the catalogue. `Ok(false)`: the
+    /// catalogue is needed first.
+    fn check(&self, op: &Op, price: bool, params: &Json, files: &[Upload], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
+        let slug = params.get("model").and_then(Json::as_str);
+        let models = self.models.borrow();
+        let use_catalogue = model.is_none() && slug.is_some() && !op.sync;
+        if use_catalogue && models.is_none() && !no_catalogue {
+            return Ok(false);
+        }
+        let catalogue = if use_catalogue { models.as_deref() } else { None };
+        let found = catalogue.and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
+        let info = match (model, catalogue, found) {
+            (Some(m), _, _) => ModelInfo::Found(m),
+            (None, Some(_), Some(m)) => ModelInfo::Found(m),
+            (None, Some(_), None) => ModelInfo::Missing,
+            _ => ModelInfo::Unknown,
+        };
+        let sizes = |i: u32| files.get(i as usize).and_then(file_info);
+        validate::check(op, price, self.cfg.version, params, info, &sizes)?;
+        Ok(true)
+    }
+
+    /// Plan one call. `name`: the operation (submit, price, validate); `params`: its fields, the
+    /// job id (status) or the models query; `n`: the page of a models page; for submit, price and
+    /// validate, `no_catalogue` says the model catalogue could not be had (model checks skipped).
+    /// Errors are finished (redacted, cut).
+    pub fn plan(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, n: f64, no_catalogue: bool) -> Result<Planned, ApiError> {
+        self.plan_inner(what, name, params, id, opts, n, no_catalogue).map_err(|e| self.finish(e))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_inner(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, n: f64, no_catalogue: bool) -> Result<Planned, ApiError> {
+        let not_op = |name: &str| ApiError::invalid_option("operation", &format!("`{name}` is not a deAPI operation"));
+        let allowed = match what {
+            // a status poll is one request (`jobs.get.withResponse`); a models page is one of many
+            Call::ModelsPage => PLAIN_KEYS,
+            Call::Validate => VALIDATE_KEYS,
+            _ => CALL_KEYS,
+        };
+        if what == Call::Validate {
+            let (base, price) = match name.strip_suffix("Price") {
+                Some(base) => (base, true),
+                None => (name, false),
+            };
+            let op = find_op(base).ok_or_else(|| not_op(base))?;
+            let (params, files) = params.as_ref().map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
+            let o = call_options(opts, allowed)?;
+            let model = match o.get("model") {
+                Some(m @ Json::Obj(_)) => Some(decode::model(m)),
+                Some(Json::Null) | None => None,
+                Some(_) => return Err(ApiError::invalid_option("model", "must be a model object from models.list() or models.all()")),
+            };
+            parse_call_timeout(&o, self.cfg.timeout_ms)?;
+            let done = self.check(op, price, params, files, model.as_ref(), no_catalogue)?;
+            return Ok(if done { Planned::Valid } else { Planned::NeedCatalogue });
+        }
+        let o = call_options(opts, allowed)?;
+        let timeout = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+        let mut job = String::new();
+        let mut files: &[Upload] = &[];
+        let (endpoint, body, query, decoder) = match what {
+            Call::Submit | Call::Price => {
+                let op = find_op(name).ok_or_else(|| not_op(name))?;
+                let (p, f) = params.as_ref().map_err(|_| {
+                    ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
+                })?;
+                files = f;
+                let price = what == Call::Price;
+                if self.cfg.validate && !self.check(op, price, p, files, None, no_catalogue)? {
+                    return Ok(Planned::NeedCatalogue);
+                }
+                let d = match (price, op.sync) {
+                    (true, _) => Decoder::Price,
+                    (false, true) => Decoder::Enhanced,
+                    (false, false) => Decoder::Submit,
+                };
+                (if price { Endpoint::Price(op) } else { Endpoint::Submit(op) }, Some(p), Vec::new(), d)
+            }
+            Call::Status => {
+                job = request_id(id)?;
+                (Endpoint::Job(""), None, Vec::new(), Decoder::Status)
+            }
+            Call::Models | Call::ModelsPage => {
+                let (q, _) = params.as_ref().map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
+                let page = if what == Call::ModelsPage { Some(n.max(1.0)) } else { None };
+                // a bad `page` in the query is reported even when paging through every model
+                let mut query = models_query(q, None)?;
+                if page.is_some() {
+                    query = models_query(q, page)?;
+                }
+                (Endpoint::Models, None, query, Decoder::Models)
+            }
+            Call::Balance => (Endpoint::Balance, None, Vec::new(), Decoder::Balance),
+            Call::Validate => return Err(not_op(name)),
+        };
+        let endpoint = if what == Call::Status { Endpoint::Job(&job) } else { endpoint };
+        let req = build(&self.cfg, &endpoint, body, &query)?;
+        let shown_headers = self.show_headers.then(|| req.redacted_headers());
+        let body = match &req.body {
+            Some(ReqBody::Json(j)) => Some(PlanBody::Json({
+                let mut t = String::new();
+                crate::js::write_json(&mut t, j);
+                t
+            })),
+            Some(ReqBody::Multipart(parts)) => Some(PlanBody::Form(
+                parts
+                    .iter()
+                    .map(|(field, part)| {
+                        let p = match part {
+                            Part::Text(t) => FormPart::Text(t.clone()),
+                            Part::Num(x) => FormPart::Num(*x),
+                            Part::File(f) => match files.get(*f as usize) {
+                                Some(u) => form_file(u, *f as usize, field),
+                                None => FormPart::Missing,
+                            },
+                        };
+                        (field.clone(), p)
+                    })
+                    .collect(),
+            )),
+            None => None,
+        };
+        Ok(Planned::Request(Box::new(Plan {
+            method: req.method,
+            url: req.url.clone(),
+            headers: req.headers.clone(),
+            shown_headers,
+            body,
+            timeout_ms: timeout,
+            with_response: matches!(o.get("withResponse"), Some(Json::Bool(true))),
+            decoder,
+            submission: req.is_submission,
+            bucket: req.bucket,
+            limited: !matches!(req.bucket, "models" | "balance"),
+            id: job,
+        })))
+    }
+
+    /// `wait()`'s options, and the job id checked and trimmed.
+    pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
+        let planned = (|| {
+            let o = call_options(opts, WAIT_KEYS)?;
+            let options = WaitOptions::parse(&o)?;
+            let id = request_id(id)?;
+            let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, options })
+        })();
+        planned.map_err(|e| self.finish(e))
+    }
+
+    /// May a request of bucket `k` go now? Without the scheduler, always. `Err`: the daily quota
+    /// is used up (the request is not sent).
+    pub fn gate(&self, k: &str, limited: bool, attempts: u32) -> Result<Admit, ApiError> {
+        let Some(s) = &self.scheduler else { return Ok(Admit::Go) };
+        let now = now_ms();
+        let gate = s.borrow_mut().gate(k, limited, now);
+        match gate {
+            Gate::Go => {
+                s.borrow_mut().start(k, limited);
+                Ok(Admit::Go)
+            }
+            Gate::WaitForSlot => Ok(Admit::Slot),
+            Gate::WaitUntil(t) => Ok(Admit::Until(t)),
+            Gate::DailyExhausted(until) => {
+                let mut err = ApiError::new(Kind::RateLimit, format!("The daily rate limit of {k} is used up until midnight UTC; the request was not sent (schedule)"));
+                err.retry_after = Some(((until - now) / 1000.0).ceil());
+                err.rate_limit = self.quotas.borrow().get(k).map(|q| {
+                    let mut rl = q.info.clone();
+                    rl.kind = Some("daily".into());
+                    rl.reset_at_ms = Some(until);
+                    Box::new(rl)
+                });
+                err.attempts = attempts;
+                Err(self.finish(err))
+            }
+        }
+    }
+
+    /// An attempt got a response: `status`, a header getter and the body text. `permit`: the
+    /// attempt went through [`Session::gate`]. `poll`: this is a poll of a `wait()`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
+        let (d, k, i) = (plan.decoder, plan.bucket, plan.id.as_str());
+        let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
+        let now = now_ms();
+        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
+        if permit {
+            self.release_inner(k, plan.limited, !meta.rate_limit.is_empty() || status == 429);
+        }
+        let body = match parse_json(text) {
+            Some(j) => Body::Json(j),
+            None => Body::Text(text.to_owned()),
+        };
+        if (200..300).contains(&status) {
+            let decoded = match body {
+                Body::Json(j) => decode_ok(d, status, j, i),
+                Body::Text(t) => {
+                    let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
+                    let mut err = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} with {what}"));
+                    err.status = Some(status);
+                    err.body = Some(Body::Text(t));
+                    Err(err)
+                }
+            };
+            return match decoded {
+                Ok(value) => {
+                    let rl = &meta.rate_limit;
+                    let rate_limit = if rl.is_empty() { None } else { Some(Box::new(rl.clone())) };
+                    let after = poll.map(|p| match p.options.next(i, value.clone(), p.polls, p.waited_ms) {
+                        Next::PollIn(delay) => After::PollIn(delay),
+                        Next::Finished(Ok(_)) => After::Done,
+                        Next::Finished(Err(e)) => After::Fail(self.finish(e)),
+                    });
+                    Verdict::Ok { value, status, rate_limit, after }
+                }
+                Err(mut err) => {
+                    err.attempts = attempts;
+                    Verdict::Fail(self.finish_for(err, d, i))
+                }
+            };
+        }
+        let mut err = decode_http_error(&meta, body, now);
+        if status == 429 {
+            describe_429(&mut err, now);
+        }
+        let outcome = Outcome::Status { status, retry_after: err.retry_after };
+        self.after_failure(err, outcome, attempts, plan.submission, d, i)
+    }
+
+    /// An attempt got no (complete) response. `message` and `detail`: the runtime's error message
+    /// and its cause's code or message (connection failures, cut bodies).
+    pub fn failure(&self, plan: &Plan, attempts: u32, what: Failure, message: &str, detail: &str, permit: bool) -> Verdict {
+        if permit {
+            self.release_inner(plan.bucket, plan.limited, false);
+        }
+        let (msg, outcome, kind) = match what {
+            Failure::TimedOut => (format!("deAPI did not answer within {} ms (timeoutMs)", plan.timeout_ms.round() as u64), Outcome::Timeout, Kind::Timeout),
+            Failure::Cut => {
+                let mut m = String::from("deAPI's response was cut off before its body was complete");
+                if !message.is_empty() {
+                    m = format!("{m} ({message})");
+                }
+                (m, Outcome::Interrupted, Kind::Connection)
+            }
+            Failure::Connect => {
+                let mut m = format!("Could not reach deAPI at {}", self.cfg.base_url);
+                if !message.is_empty() {
+                    m = format!("{m}: {message}");
+                }
+                // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause`.
+                if !detail.is_empty() {
+                    m = format!("{m} ({detail})");
+                }
+                (m, Outcome::ConnectionFailure, Kind::Connection)
+            }
+        };
+        self.after_failure(ApiError::new(kind, msg), outcome, attempts, plan.submission, plan.decoder, &plan.id)
+    }
+
+    /// What the last response of each rate-limited bucket said.
+    pub fn quotas(&self) -> std::cell::Ref<'_, Quotas> {
+        self.quotas.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session natively, as the binding drives it (the binding itself is tested in the real
+    //! runtimes by tests/wasm.rs and over the built package).
+    use super::*;
+
+    fn data(pairs: &[(&str, Json)]) -> Opts {
+        Opts::Object(pairs.iter().map(|(k, v)| (k.to_string(), Arg::Data(v.clone()))).collect())
+    }
+    fn session(extra: &[(&str, Json)]) -> Session {
+        let mut pairs = vec![("apiKey", Json::str("1|nativekey123")), ("baseUrl", Json::str("https://api.test")), ("retryBaseDelayMs", Json::Num(1.0))];
+        pairs.extend_from_slice(extra);
+        Session::create(&data(&pairs), false).unwrap()
+    }
+    fn obj(text: &str) -> Json {
+        parse_json(text).unwrap()
+    }
+    fn request(p: Result<Planned, ApiError>) -> Plan {
+        match p.unwrap() {
+            Planned::Request(p) => *p,
+            other => panic!("not a request: {other:?}"),
+        }
+    }
+    fn headers(list: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name: &str| list.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+    const NONE: &[(&str, &str)] = &[];
+
+    #[test]
+    fn a_submission_is_planned_answered_and_retried() {
+        let s = session(&[]);
+        let params = Ok((obj(r#"{"prompt":"fox","width":512,"seed":null}"#), Vec::new()));
+        let p = request(s.plan(Call::Submit, "images.generate", &params, &Arg::NotJson, &Opts::Missing, 0.0, false));
+        assert_eq!((p.method, p.url.as_str()), ("POST", "https://api.test/api/v2/images/generations"));
+        assert_eq!(p.body, Some(PlanBody::Json(r#"{"prompt":"fox","width":512}"#.into())));
+        assert_eq!((p.submission, p.bucket, p.limited), (true, "images/generations", true));
+        match s.verdict(&p, 1, 503, &headers(NONE), "", false, None) {
+            Verdict::Retry { delay_ms, reason, error } => assert_eq!((delay_ms, reason, error.kind.class_name()), (1.0, "server_error", "ServerError")),
+            other => panic!("{other:?}"),
+        }
+        match s.verdict(&p, 2, 200, &headers(NONE), r#"{"data":{"request_id":"r-1"}}"#, false, None) {
+            Verdict::Ok { value, .. } => assert_eq!(value, Json::str("r-1")),
+            other => panic!("{other:?}"),
+        }
+        // the key never comes back, even when the server echoes it
+        match s.verdict(&p, 4, 422, &headers(NONE), r#"{"message":"1|nativekey123","errors":{"prompt":["nativekey123"]}}"#, false, None) {
+            Verdict::Fail(e) => assert!(!format!("{e:?}").contains("nativekey123")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_429_with_a_long_retry_after_fails_at_once_and_says_when() {
+        let s = session(&[]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, 0.0, false));
+        match s.verdict(&p, 1, 429, &headers(&[("retry-after", "86400")]), r#"{"message":"Too Many Attempts."}"#, false, None) {
+            Verdict::Fail(e) => {
+                assert_eq!((e.kind.class_name(), e.retry_after), ("RateLimitError", Some(86400.0)));
+                assert!(e.message.ends_with("Retry after 86400 s."), "{}", e.message);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_scheduler_waits_for_the_window_after_the_quota_is_spent() {
+        let s = session(&[("maxConcurrency", Json::Num(4.0))]);
+        assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Go), "the first request learns the limits");
+        assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Slot), "one at a time until then");
+        let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str("j")), &Opts::Missing, 0.0, false));
+        let v = s.verdict(&p, 1, 200, &headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]), r#"{"data":{"status":"pending"}}"#, true, None);
+        assert!(matches!(v, Verdict::Ok { rate_limit: Some(ref rl), .. } if rl.remaining == Some(0.0)), "{v:?}");
+        match s.gate("jobs", true, 0) {
+            Ok(Admit::Until(t)) => assert!(t > now_ms()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_calls_are_refused_before_any_request() {
+        let s = session(&[]);
+        let none = Ok((Json::Null, Vec::new()));
+        for (what, name, params, id, opts, problem) in [
+            (Call::Submit, "images.nope", Ok((obj("{}"), Vec::new())), Arg::NotJson, Opts::Missing, "`images.nope` is not a deAPI operation"),
+            (Call::Submit, "images.generate", Err(NotJson), Arg::NotJson, Opts::Missing, "`params`"),
+            (Call::Balance, "", none.clone(), Arg::NotJson, data(&[("timeoutMs", Json::Num(0.0))]), "`timeoutMs`"),
+            (Call::Balance, "", none.clone(), Arg::NotJson, data(&[("signal", obj("{}"))]), "must be an AbortSignal"),
+            (Call::Models, "", Ok((obj(r#"{"limit":51}"#), Vec::new())), Arg::NotJson, Opts::Missing, "`limit`"),
+            (Call::Status, "", none.clone(), Arg::Data(Json::Num(42.0)), Opts::Missing, "`requestId`"),
+            (Call::Balance, "", none, Arg::NotJson, Opts::Other("string"), "options object"),
+        ] {
+            let e = s.plan(what, name, &params, &id, &opts, 0.0, false).unwrap_err();
+            assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
+            assert!(e.message.contains(problem), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn an_upload_without_a_type_is_sniffed_and_named() {
+        let png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+        assert_eq!(file_type(&png, None, "image"), ("image/png".to_owned(), "image.png".to_owned()));
+        assert_eq!(file_type(&[], Some("image/webp"), "画像").1, "画像.webp");
+        assert_eq!(file_type(&[1, 2], None, "f").0, "application/octet-stream");
+    }
+}

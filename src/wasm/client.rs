@@ -1,0 +1,269 @@
+//! The exported client: options in, a `Promise` out of every method. State lives in an
+//! `Rc<Inner>`; every method is `&self` and synchronous — it clones the `Rc` and hands the work to
+//! `future_to_promise` — so no wasm-bindgen borrow is held across an `await` (concurrent calls on
+//! one client work, and the JS object can be freed while calls are pending).
+
+use super::convert::{self, get, object, to_js};
+use super::errors::to_error;
+use super::jobs::{self, Poller};
+use super::time::{Signal, Turn};
+use super::transport::{self, body_of, notify, send, with_response, Answer};
+use crate::json::Json;
+use crate::session::{Arg, Call, NotJson, Opts, Planned, Session};
+use js_sys::{Date, Function, Object, Promise};
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+/// The hooks of a client (observers; what they throw is ignored).
+#[derive(Default)]
+pub struct Hooks {
+    pub on_request: Option<Function>,
+    pub on_response: Option<Function>,
+    pub on_retry: Option<Function>,
+    pub on_error: Option<Function>,
+}
+
+/// One client's state, shared by its pending calls.
+pub struct Inner {
+    pub session: Session,
+    /// The `fetch` option (else the global fetch).
+    pub fetch: Option<Function>,
+    pub hooks: Hooks,
+    /// Requests waiting for the scheduler's concurrency cap.
+    pub turns: RefCell<Vec<Rc<Turn>>>,
+    /// The shared job poller (scheduler on).
+    pub poller: Poller,
+}
+
+/// The client behind the package's `DeapiClient` (which adds the namespaces and `Job` handles).
+#[wasm_bindgen]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+fn function(options: &JsValue, key: &str) -> Option<Function> {
+    get(options, key).dyn_into::<Function>().ok()
+}
+
+/// The caller's `signal` option.
+pub fn signal_of(opts: &JsValue) -> Signal {
+    let s = if opts.is_object() { get(opts, "signal") } else { JsValue::UNDEFINED };
+    Signal(if convert::is_signal(&s) { Some(s.unchecked_into::<AbortSignal>()) } else { None })
+}
+
+/// `{ signal, timeoutMs }` of a call's options (for the requests a call makes on the side).
+pub fn plain_opts(opts: &Opts) -> Opts {
+    match opts {
+        Opts::Object(pairs) => Opts::Object(pairs.iter().filter(|(k, _)| k == "signal" || k == "timeoutMs").cloned().collect()),
+        other => other.clone(),
+    }
+}
+
+/// A promise for `work`; its rejection is reported to `onError` first.
+fn promise(inner: &Rc<Inner>, work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let inner = Rc::clone(inner);
+    future_to_promise(async move {
+        let r = work.await;
+        if let Err(e) = &r {
+            notify(&inner.hooks.on_error, e);
+        }
+        r
+    })
+}
+
+/// Plan a call (fetching the model catalogue first when validation needs it).
+async fn planned(inner: &Rc<Inner>, what: Call, name: &str, params: &JsValue, opts: &JsValue) -> Result<(Planned, Vec<JsValue>), JsValue> {
+    let uploads_allowed = matches!(what, Call::Submit | Call::Price | Call::Validate);
+    let (p, uploads) = match what {
+        Call::Status | Call::Balance => (Err(NotJson), Vec::new()),
+        _ => convert::params(params, uploads_allowed),
+    };
+    let id = if what == Call::Status { convert::arg(params) } else { Arg::NotJson };
+    let o = convert::opts(opts);
+    let s = &inner.session;
+    let first = s.plan(what, name, &p, &id, &o, 0.0, false).map_err(|e| to_error(&e, None))?;
+    if first != Planned::NeedCatalogue {
+        return Ok((first, uploads));
+    }
+    let have = catalogue(inner, &o, &signal_of(opts)).await?;
+    let again = s.plan(what, name, &p, &id, &o, 0.0, !have).map_err(|e| to_error(&e, None))?;
+    Ok((again, uploads))
+}
+
+/// The model catalogue for validation, fetched with the call's signal and timeout: true when the
+/// session has it. A failure other than an abort skips the model checks (the server decides).
+async fn catalogue(inner: &Rc<Inner>, opts: &Opts, signal: &Signal) -> Result<bool, JsValue> {
+    match all_models(inner, &Ok((Json::Null, Vec::new())), &plain_opts(opts), signal).await {
+        Ok(models) => {
+            inner.session.set_catalogue(models);
+            Ok(true)
+        }
+        Err(e) if get(&e, "code").as_string().as_deref() == Some("aborted") => Err(e),
+        Err(_) => Ok(false),
+    }
+}
+
+/// Every model: page by page, at most 100 pages.
+async fn all_models(inner: &Rc<Inner>, query: &crate::session::Params, opts: &Opts, signal: &Signal) -> Result<Vec<Json>, JsValue> {
+    let mut all = Vec::new();
+    let mut page = 1u32;
+    loop {
+        let planned = inner.session.plan(Call::ModelsPage, "", query, &Arg::NotJson, opts, f64::from(page), false).map_err(|e| to_error(&e, None))?;
+        let Planned::Request(plan) = planned else { return Ok(all) };
+        let r = send(inner, &plan, None, signal, None).await?;
+        if let Some(Json::Arr(items)) = r.value.get("data") {
+            all.extend(items.iter().cloned());
+        }
+        let last = match r.value.get("lastPage") {
+            Some(Json::Num(n)) => *n,
+            _ => f64::from(page),
+        };
+        if f64::from(page) >= last || page >= 100 {
+            return Ok(all);
+        }
+        page += 1;
+    }
+}
+
+/// Plan, send, and shape one call's result.
+async fn request(inner: Rc<Inner>, what: Call, name: String, params: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
+    let (planned, uploads) = planned(&inner, what, &name, &params, &opts).await?;
+    let plan = match planned {
+        Planned::Request(plan) => plan,
+        // validation only
+        Planned::Valid | Planned::NeedCatalogue => return Ok(JsValue::UNDEFINED),
+    };
+    let body = body_of(&plan, &uploads).await?;
+    let r: Answer = send(&inner, &plan, body.as_ref(), &signal_of(&opts), None).await?;
+    let data = transport::value(&r);
+    Ok(if plan.with_response { with_response(&r, data) } else { data })
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `options`: the `DeapiClient` options; `browser`: the code runs in a page or a worker (the
+    /// key guard). Bad options throw an `InvalidOptionsError`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, browser: bool) -> Result<Client, JsValue> {
+        let session = Session::create(&convert::opts(&options), browser).map_err(|mut e| {
+            e.finish(None);
+            to_error(&e, None)
+        })?;
+        let hooks = Hooks {
+            on_request: function(&options, "onRequest"),
+            on_response: function(&options, "onResponse"),
+            on_retry: function(&options, "onRetry"),
+            on_error: function(&options, "onError"),
+        };
+        let inner = Inner { session, fetch: function(&options, "fetch"), hooks, turns: RefCell::default(), poller: Poller::default() };
+        Ok(Client { inner: Rc::new(inner) })
+    }
+
+    /// Submit operation `name` (`images.generate`, …): resolves with the job id, or the result of
+    /// a synchronous operation (`prompts.enhance`).
+    pub fn submit(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Submit, name, params, opts))
+    }
+
+    /// The price of operation `name` with these params.
+    pub fn price(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Price, name, params, opts))
+    }
+
+    /// One status poll of a job.
+    #[wasm_bindgen(js_name = "jobStatus")]
+    pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Status, String::new(), id, opts))
+    }
+
+    /// Poll until done (resolves with the status), failed or out of time (rejects).
+    #[wasm_bindgen(js_name = "jobWait")]
+    pub fn job_wait(&self, id: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, jobs::wait(Rc::clone(&self.inner), id, opts))
+    }
+
+    /// One page of the model list.
+    #[wasm_bindgen(js_name = "modelsList")]
+    pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Models, String::new(), query, opts))
+    }
+
+    /// Every model (page by page).
+    #[wasm_bindgen(js_name = "modelsAll")]
+    pub fn models_all(&self, query: JsValue, opts: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(&self.inner, async move {
+            let (q, _) = convert::params(&query, false);
+            let o = convert::opts(&opts);
+            let all = all_models(&inner, &q, &o, &signal_of(&opts)).await?;
+            Ok(to_js(&Json::Arr(all)))
+        })
+    }
+
+    /// The account balance.
+    pub fn balance(&self, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Balance, String::new(), JsValue::UNDEFINED, opts))
+    }
+
+    /// Check params client-side (resolves with nothing, or rejects with the ValidationError).
+    pub fn validate(&self, operation: String, params: JsValue, opts: JsValue) -> Promise {
+        promise(&self.inner, request(Rc::clone(&self.inner), Call::Validate, operation, params, opts))
+    }
+
+    /// A job id checked and trimmed (for `deapi.job(requestId)`); a bad one throws an
+    /// `InvalidOptionsError`.
+    #[wasm_bindgen(js_name = "jobId")]
+    pub fn job_id(&self, id: JsValue) -> Result<String, JsValue> {
+        crate::session::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
+    }
+
+    /// What the last response of each rate-limited bucket said (times as Dates).
+    #[wasm_bindgen(js_name = "rateLimits")]
+    pub fn rate_limits(&self) -> JsValue {
+        let all = Object::new();
+        let date = |ms: Option<f64>| ms.map_or(JsValue::NULL, |ms| Date::new(&JsValue::from_f64(ms)).into());
+        let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
+        let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from_str);
+        for q in &self.inner.session.quotas().buckets {
+            let one = object(&[
+                ("bucket", JsValue::from_str(&q.bucket)),
+                ("limit", num(q.info.limit)),
+                ("remaining", num(q.info.remaining)),
+                ("dailyLimit", num(q.info.daily_limit)),
+                ("dailyRemaining", num(q.info.daily_remaining)),
+                ("type", text(q.info.kind.as_deref())),
+                ("source", text(q.info.source.as_deref())),
+                ("resetAt", date(q.reset_at_ms)),
+                ("dailyResetAt", date(Some(q.daily_reset_at_ms))),
+                ("updatedAt", date(Some(q.updated_at_ms))),
+            ]);
+            convert::set(&all, &q.bucket, &one.into());
+        }
+        all.into()
+    }
+}
+
+/// The operations' names (`images.generate`, …), comma-separated (the package builds its
+/// namespaces from them).
+#[wasm_bindgen]
+pub fn operations() -> String {
+    crate::session::operation_names().join(",")
+}
+
+/// Bytes of wasm linear memory (for the leak check; not part of the public API).
+#[wasm_bindgen(js_name = "__memoryBytes")]
+pub fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as f64 * 65_536.0
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}

@@ -1,0 +1,148 @@
+//! The JS error objects, constructed here from `core` errors. The classes themselves (an `Error`
+//! subclass per kind, with the form adapters) are JS (`js/facade.js`); the package hands their
+//! factory to the module once at load ([`set_error_factory`]), and every rejection is made by
+//! calling it with the props Rust decided: `name`, `code`, `message`, `status`, `errors`, `body`,
+//! `requestId`, `retryAfter`, `rateLimit`, `attempts`, `cause`, and the job's or webhook's details.
+
+use super::convert::{object, set, to_js};
+use crate::error::{ApiError, Body, FieldError, RateLimit};
+use js_sys::{Array, Function, Object};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Called once by the package at load: `factory(props)` returns the error object of `props.name`'s
+/// class. (Until then — the wasm-bindgen test harness — errors are plain `Error`s with the props.)
+#[wasm_bindgen(js_name = "__setErrorFactory")]
+pub fn set_error_factory(factory: Function) {
+    FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn opt_num(n: Option<f64>) -> JsValue {
+    n.map_or(JsValue::NULL, num)
+}
+
+fn opt_str(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// `{ limit, remaining, dailyLimit, dailyRemaining, type, source }` (+ `resetAt` ms when `reset_at`).
+pub fn rate_limit(rl: &RateLimit, reset_at: bool) -> Object {
+    let o = object(&[
+        ("limit", opt_num(rl.limit)),
+        ("remaining", opt_num(rl.remaining)),
+        ("dailyLimit", opt_num(rl.daily_limit)),
+        ("dailyRemaining", opt_num(rl.daily_remaining)),
+        ("type", opt_str(rl.kind.as_deref())),
+        ("source", opt_str(rl.source.as_deref())),
+    ]);
+    if reset_at {
+        set(&o, "resetAt", &opt_num(rl.reset_at_ms));
+    }
+    o
+}
+
+fn field_errors(list: &[FieldError]) -> Array {
+    list.iter()
+        .map(|f| JsValue::from(object(&[("field", JsValue::from_str(&f.field)), ("message", JsValue::from_str(&f.message))])))
+        .collect()
+}
+
+/// The props of `e` (already finished: redacted and cut), as the error classes take them.
+pub fn props(e: &ApiError) -> Object {
+    let o = object(&[
+        ("name", JsValue::from_str(e.kind.class_name())),
+        ("code", JsValue::from_str(e.kind.code())),
+        ("message", JsValue::from_str(&e.message)),
+        ("attempts", num(f64::from(e.attempts))),
+        ("errors", field_errors(&e.errors).into()),
+    ]);
+    if let Some(s) = e.status {
+        set(&o, "status", &num(f64::from(s)));
+    }
+    if let Some(r) = e.retry_after {
+        set(&o, "retryAfter", &num(r));
+    }
+    match &e.body {
+        Some(Body::Json(j)) => set(&o, "body", &to_js(j)),
+        Some(Body::Text(t)) => set(&o, "body", &JsValue::from_str(t)),
+        None => {}
+    }
+    if let Some(id) = &e.request_id {
+        set(&o, "requestId", &JsValue::from_str(id));
+    }
+    if let Some(rl) = &e.rate_limit {
+        set(&o, "rateLimit", &rate_limit(rl, true).into());
+    }
+    if let Some(job) = &e.job {
+        let flag = |v: Option<bool>| v.map_or(JsValue::NULL, JsValue::from_bool);
+        set(&o, "errorCode", &opt_str(job.error_code.as_deref()));
+        set(&o, "errorMessage", &opt_str(job.error_message.as_deref()));
+        set(&o, "errorReason", &opt_str(job.error_reason.as_deref()));
+        set(&o, "retryable", &flag(job.retryable));
+        set(&o, "refunded", &flag(job.refunded));
+    }
+    if let Some(reason) = crate::webhook::reason_of(e) {
+        set(&o, "reason", &JsValue::from_str(reason));
+    }
+    o
+}
+
+/// The error object for `e` (finished), with `cause` when the failure had one.
+pub fn to_error(e: &ApiError, cause: Option<&JsValue>) -> JsValue {
+    let p = props(e);
+    if let Some(c) = cause {
+        set(&p, "cause", c);
+    }
+    construct(p)
+}
+
+/// The error object for these props.
+pub fn construct(p: Object) -> JsValue {
+    let made = FACTORY.with(|f| f.borrow().as_ref().map(|f| f.call1(&JsValue::UNDEFINED, &p)));
+    match made {
+        Some(Ok(e)) => e,
+        _ => {
+            let message = super::convert::get(&p, "message").as_string().unwrap_or_default();
+            let e = js_sys::Error::new(&message);
+            let _ = Object::assign(e.unchecked_ref(), &p);
+            e.into()
+        }
+    }
+}
+
+/// `AbortError`: the caller's signal fired (`cause`: its reason).
+pub fn abort_error(attempts: u32, reason: JsValue, request_id: &str) -> JsValue {
+    let p = object(&[
+        ("name", JsValue::from_str("AbortError")),
+        ("code", JsValue::from_str("aborted")),
+        ("message", JsValue::from_str("The request was aborted")),
+        ("attempts", num(f64::from(attempts))),
+        ("cause", reason),
+    ]);
+    if !request_id.is_empty() {
+        set(&p, "requestId", &JsValue::from_str(request_id));
+    }
+    construct(p)
+}
+
+/// An `InvalidOptionsError` for a problem found in the binding (not by `core`).
+pub fn invalid_options(message: &str, cause: Option<&JsValue>) -> JsValue {
+    let p = object(&[
+        ("name", JsValue::from_str("InvalidOptionsError")),
+        ("code", JsValue::from_str("invalid_options")),
+        ("message", JsValue::from_str(message)),
+        ("attempts", num(0.0)),
+    ]);
+    if let Some(c) = cause {
+        set(&p, "cause", c);
+    }
+    construct(p)
+}

@@ -1,0 +1,180 @@
+//! `wait()`: polling a job until it is done, failed or out of time. Without the scheduler each
+//! wait polls on its own; with it, every wait of a client shares one poller (one status request at
+//! a time, spaced by the shortest poll interval, soonest due first — so N waits cost the status
+//! bucket what one does). Sleeps are gloo-timers; the caller's signal ends a wait at once.
+
+use super::client::{signal_of, Inner};
+use super::convert::{self, get, to_js};
+use super::errors::{abort_error, to_error};
+use super::time::{sleep, sleep_or_abort, Signal, Turn};
+use super::transport::{notify, send, Poll};
+use crate::json::Json;
+use crate::session::{now_ms, After, Arg, Call, NotJson, Opts, Plan, Planned, WaitPlan};
+use js_sys::Function;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The status request of a wait (planned once: every poll is the same request).
+fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>) -> Result<Plan, JsValue> {
+    let opts = match timeout_ms {
+        Some(t) => Opts::Object(vec![("timeoutMs".to_owned(), Arg::Data(Json::Num(t)))]),
+        None => Opts::Missing,
+    };
+    match inner.session.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(id)), &opts, 0.0, false) {
+        Ok(Planned::Request(p)) => Ok(*p),
+        Ok(_) => Err(JsValue::UNDEFINED),
+        Err(e) => Err(to_error(&e, None)),
+    }
+}
+
+/// `wait(id, opts)`.
+pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
+    let w = inner.session.wait_plan(&convert::arg(&id), &convert::opts(&opts)).map_err(|e| to_error(&e, None))?;
+    let signal = signal_of(&opts);
+    let on_progress = if opts.is_object() { get(&opts, "onProgress").dyn_into::<Function>().ok() } else { None };
+    if inner.session.scheduled() {
+        return shared_wait(&inner, w, signal, on_progress).await;
+    }
+    let started = now_ms();
+    let plan = status_plan(&inner, &w.id, Some(w.timeout_ms))?;
+    let mut polls = 1;
+    loop {
+        let r = send(&inner, &plan, None, &signal, Some(Poll { polls, started, options: w.options })).await?;
+        let status = to_js(&r.value);
+        notify(&on_progress, &status);
+        match r.after {
+            Some(After::Fail(e)) => return Err(to_error(&e, None)),
+            Some(After::PollIn(delay)) => {
+                if sleep_or_abort(delay, &signal).await.is_err() {
+                    return Err(abort_error(0, signal.reason(), &w.id));
+                }
+            }
+            Some(After::Done) | None => return Ok(status),
+        }
+        polls += 1;
+    }
+}
+
+/// One wait on the shared poller.
+struct Waiter {
+    w: WaitPlan,
+    started: f64,
+    polls: Cell<u32>,
+    next_at: Cell<f64>,
+    on_progress: Option<Function>,
+    plan: RefCell<Option<Plan>>,
+    result: RefCell<Option<Result<JsValue, JsValue>>>,
+    done: Turn,
+}
+
+/// The shared poller of a client (scheduler on).
+#[derive(Default)]
+pub struct Poller {
+    waiters: RefCell<Vec<Rc<Waiter>>>,
+    polling: Cell<bool>,
+}
+
+impl Poller {
+    /// End `me`'s wait with `result` (if it is still waiting).
+    fn settle(&self, me: &Rc<Waiter>, result: Result<JsValue, JsValue>) {
+        let mut list = self.waiters.borrow_mut();
+        let Some(at) = list.iter().position(|x| Rc::ptr_eq(x, me)) else { return };
+        list.remove(at);
+        drop(list);
+        *me.result.borrow_mut() = Some(result);
+        me.done.go();
+    }
+    fn waiting(&self, me: &Rc<Waiter>) -> bool {
+        self.waiters.borrow().iter().any(|x| Rc::ptr_eq(x, me))
+    }
+}
+
+async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress: Option<Function>) -> Result<JsValue, JsValue> {
+    if signal.aborted() {
+        return Err(abort_error(0, signal.reason(), &w.id));
+    }
+    let now = now_ms();
+    let me = Rc::new(Waiter {
+        w,
+        started: now,
+        polls: Cell::new(0),
+        next_at: Cell::new(now),
+        on_progress,
+        plan: RefCell::new(None),
+        result: RefCell::new(None),
+        done: Turn::default(),
+    });
+    let poller = &inner.poller;
+    poller.waiters.borrow_mut().push(Rc::clone(&me));
+    if !poller.polling.get() {
+        poller.polling.set(true);
+        wasm_bindgen_futures::spawn_local(poll(Rc::clone(inner)));
+    }
+    match signal.race(me.done.wait()).await {
+        Ok(()) => me.result.borrow_mut().take().unwrap_or(Ok(JsValue::UNDEFINED)),
+        Err(()) => {
+            let error = abort_error(0, signal.reason(), &me.w.id);
+            poller.settle(&me, Err(error.clone()));
+            Err(error)
+        }
+    }
+}
+
+/// The poller's loop. It ends, and clears `polling` in the same step, once nobody waits (so a
+/// wait() that arrives just then starts a new loop instead of waiting on a finished one).
+async fn poll(inner: Rc<Inner>) {
+    loop {
+        if inner.poller.waiters.borrow().is_empty() {
+            inner.poller.polling.set(false);
+            return;
+        }
+        poll_once(&inner).await;
+    }
+}
+
+/// One status request for the waiter due soonest, then a tick.
+async fn poll_once(inner: &Rc<Inner>) {
+    let poller = &inner.poller;
+    let (tick, me) = {
+        let list = poller.waiters.borrow();
+        let tick = list.iter().map(|x| x.w.options.poll_interval_ms).fold(f64::INFINITY, f64::min);
+        let Some(me) = list.iter().min_by(|a, b| a.next_at.get().total_cmp(&b.next_at.get())).cloned() else { return };
+        (tick, me)
+    };
+    let now = now_ms();
+    if me.next_at.get() > now {
+        sleep(me.next_at.get() - now).await;
+        return;
+    }
+    if me.plan.borrow().is_none() {
+        match status_plan(inner, &me.w.id, None) {
+            Ok(p) => *me.plan.borrow_mut() = Some(p),
+            Err(e) => {
+                poller.settle(&me, Err(e));
+                return;
+            }
+        }
+    }
+    let Some(plan) = me.plan.borrow().clone() else { return };
+    let poll = Poll { polls: me.polls.get() + 1, started: me.started, options: me.w.options };
+    match send(inner, &plan, None, &Signal::default(), Some(poll)).await {
+        Ok(r) => {
+            let status = to_js(&r.value);
+            notify(&me.on_progress, &status);
+            if poller.waiting(&me) {
+                me.polls.set(me.polls.get() + 1);
+                match r.after {
+                    Some(After::Fail(e)) => poller.settle(&me, Err(to_error(&e, None))),
+                    Some(After::PollIn(n)) => me.next_at.set(now_ms() + n),
+                    Some(After::Done) | None => poller.settle(&me, Ok(status)),
+                }
+            }
+        }
+        Err(e) => poller.settle(&me, Err(e)),
+    }
+    if tick > 0.0 && tick.is_finite() {
+        sleep(tick).await;
+    }
+}

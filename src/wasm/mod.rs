@@ -1,0 +1,17 @@
+//! The binding: the only code that touches JS values. Read in this order:
+//! - [`client`]    the exported `Client`: options in, a `Promise` out of every method
+//! - [`transport`] where the request is sent: fetch, per-attempt timeout and abort, the retry loop,
+//!   the scheduler's gate, hooks, multipart bodies
+//! - [`jobs`]      `wait()`: polling, and the shared poller of a scheduled client
+//! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
+//! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
+//! - [`errors`]    `core` errors → the JS error objects (constructed here)
+//! - [`webhook`]   `verifyWebhook(options)`
+
+pub mod client;
+pub mod convert;
+pub mod errors;
+pub mod jobs;
+pub mod time;
+pub mod transport;
+pub mod webhook;

@@ -1,0 +1,305 @@
+//! Where the request is sent: `fetch` (the global one through a wasm-bindgen binding — windows,
+//! workers, Node 18+, Deno, Bun alike — or the `fetch` option), one `AbortController` per attempt
+//! (aborted by the per-attempt timeout on a gloo-timers `Timeout`, or by the caller's signal), the
+//! retry loop that `core` decides ([`crate::session::Session::verdict`]/`failure`), backoff sleeps on
+//! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
+
+use super::client::Inner;
+use super::convert::{get, number_text, object, set, to_js};
+use super::errors::{abort_error, invalid_options, rate_limit, to_error};
+use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
+use crate::error::RateLimit;
+use crate::json::Json;
+use crate::jobs::WaitOptions;
+use crate::session::{file_type, now_ms, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
+use gloo_timers::callback::Timeout;
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global scope's `fetch` (not `window.fetch`: there is no window in Node or a worker).
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+}
+
+/// A 2xx answer: the decoded value, and what the response said.
+pub struct Answer {
+    pub value: Json,
+    pub status: u16,
+    pub rate_limit: Option<Box<RateLimit>>,
+    /// For a poll of a `wait()`: what comes next.
+    pub after: Option<After>,
+}
+
+/// A poll of a `wait()`: its number, when the wait began, its options.
+#[derive(Clone, Copy)]
+pub struct Poll {
+    pub polls: u32,
+    pub started: f64,
+    pub options: WaitOptions,
+}
+
+/// Call a hook; what it throws or returns is ignored, so a faulty logger cannot break a call.
+pub fn notify(hook: &Option<Function>, event: &JsValue) {
+    if let Some(f) = hook {
+        let _ = f.call1(&JsValue::UNDEFINED, event);
+    }
+}
+
+fn headers_object(list: &[(String, String)]) -> Object {
+    let o = Object::new();
+    for (k, v) in list {
+        set(&o, k, &JsValue::from_str(v));
+    }
+    o
+}
+
+/// `{ data, status, rateLimit }` for `withResponse`.
+pub fn with_response(a: &Answer, data: JsValue) -> JsValue {
+    let rl = a.rate_limit.as_ref().map_or(JsValue::NULL, |rl| rate_limit(rl, false).into());
+    object(&[("data", data), ("status", JsValue::from_f64(f64::from(a.status))), ("rateLimit", rl)]).into()
+}
+
+fn text_of(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
+/// The multipart body of a plan: text parts, numbers as the runtime writes them, uploads as Blobs
+/// with a file name (a Blob without a type is sniffed from its first bytes).
+async fn form_data(parts: &[(String, FormPart)], uploads: &[JsValue]) -> Result<FormData, JsValue> {
+    let fd = FormData::new()?;
+    for (name, part) in parts {
+        match part {
+            FormPart::Text(t) => fd.append_with_str(name, t)?,
+            FormPart::Num(n) => fd.append_with_str(name, &number_text(*n))?,
+            FormPart::Missing => fd.append_with_str(name, "null")?,
+            FormPart::File { index, wrapper, mime, filename, reuse } => {
+                let raw = uploads.get(*index).cloned().unwrap_or(JsValue::UNDEFINED);
+                let data = if *wrapper { get(&raw, "data") } else { raw };
+                let (mime, made_name) = match (mime, filename) {
+                    (Some(m), Some(f)) => (m.clone(), f.clone()),
+                    _ => {
+                        let head = if mime.is_some() {
+                            Vec::new()
+                        } else {
+                            let blob: &Blob = data.unchecked_ref();
+                            let first = blob.slice_with_i32_and_i32(0, 16)?;
+                            Uint8Array::new(&JsFuture::from(first.array_buffer()).await?).to_vec()
+                        };
+                        file_type(&head, mime.as_deref(), name)
+                    }
+                };
+                let filename = filename.clone().unwrap_or(made_name);
+                let blob: Blob = if *reuse {
+                    data.unchecked_into()
+                } else {
+                    let bag = BlobPropertyBag::new();
+                    bag.set_type(&mime);
+                    Blob::new_with_u8_array_sequence_and_options(&Array::of1(&data), &bag)?
+                };
+                fd.append_with_blob_and_filename(name, &blob, &filename)?;
+            }
+        }
+    }
+    Ok(fd)
+}
+
+/// The request's body as fetch takes it.
+pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>, JsValue> {
+    match &plan.body {
+        None => Ok(None),
+        Some(PlanBody::Json(text)) => Ok(Some(JsValue::from_str(text))),
+        Some(PlanBody::Form(parts)) => match form_data(parts, uploads).await {
+            Ok(fd) => Ok(Some(fd.into())),
+            Err(cause) => Err(invalid_options("Invalid option `params`: could not be encoded as multipart/form-data", Some(&cause))),
+        },
+    }
+}
+
+/// What one attempt got: a response (status, headers read, body text) or a failure.
+struct Response {
+    status: u16,
+    headers: Vec<Option<String>>,
+    text: String,
+}
+
+/// Send one attempt with `init` (its signal set here), and read the whole response.
+async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
+    let started = now_ms();
+    let returned = match &inner.fetch {
+        Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
+        None if get(&js_sys::global(), "fetch").is_function() => global_fetch(&plan.url, init).map(JsValue::from),
+        None => Err(js_sys::TypeError::new("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option").into()),
+    }?;
+    let res = JsFuture::from(Promise::resolve(&returned)).await?;
+    let status = get(&res, "status").as_f64();
+    let Some(status) = status.filter(|_| res.is_object()) else {
+        return Err(js_sys::TypeError::new("fetch resolved with something that is not a Response").into());
+    };
+    stage.set(1);
+    let status = status as u16;
+    let h = get(&res, "headers");
+    let getter = get(&h, "get").dyn_into::<Function>().ok();
+    let read = |name: &str| getter.as_ref().and_then(|g| g.call1(&h, &JsValue::from_str(name)).ok()).and_then(|v| v.as_string());
+    // A 2xx without rate-limit headers (models, balance) needs no other header.
+    let headers = if (200..300).contains(&status) && read("x-ratelimit-remaining").is_none() {
+        Vec::new()
+    } else {
+        HEADER_NAMES.iter().map(|n| read(n)).collect()
+    };
+    let text_fn = get(&res, "text").dyn_into::<Function>().map_err(|_| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
+    let text = JsFuture::from(Promise::resolve(&text_fn.call0(&res)?)).await?;
+    notify(
+        &inner.hooks.on_response,
+        &object(&[
+            ("method", JsValue::from_str(plan.method)),
+            ("url", JsValue::from_str(&plan.url)),
+            ("status", JsValue::from_f64(f64::from(status))),
+            ("attempt", JsValue::from_f64(f64::from(attempt))),
+            ("durationMs", JsValue::from_f64(now_ms() - started)),
+        ])
+        .into(),
+    );
+    Ok(Response { status, headers, text: text.as_string().unwrap_or_default() })
+}
+
+/// Send a plan, retrying as `core` decides, until a 2xx or the final error (the JS error object).
+pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal: &Signal, poll: Option<Poll>) -> Result<Answer, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(plan.method);
+    init.set_headers(&headers_object(&plan.headers));
+    if let Some(b) = body {
+        init.set_body(b);
+    }
+    let session = &inner.session;
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        if signal.aborted() {
+            return Err(abort_error(attempts - 1, signal.reason(), &plan.id));
+        }
+        if inner.hooks.on_request.is_some() {
+            let shown = plan.shown_headers.as_deref().unwrap_or(&[]);
+            let event = object(&[
+                ("method", JsValue::from_str(plan.method)),
+                ("url", JsValue::from_str(&plan.url)),
+                ("headers", headers_object(shown).into()),
+                ("attempt", JsValue::from_f64(f64::from(attempts))),
+            ]);
+            notify(&inner.hooks.on_request, &event.into());
+        }
+        let permit = if session.scheduled() { acquire(inner, plan, attempts - 1, signal).await? } else { false };
+        let controller = AbortController::new()?;
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let (flag, c) = (Rc::clone(&timed_out), controller.clone());
+            Timeout::new(plan.timeout_ms.clamp(0.0, MAX_TIMER_MS) as u32, move || {
+                flag.set(true);
+                c.abort();
+            })
+        };
+        let relay = signal.0.as_ref().map(|s| {
+            let c = controller.clone();
+            super::time::Listener::new(s, move || c.abort())
+        });
+        init.set_signal(Some(&controller.signal()));
+        let stage = Cell::new(0u8);
+        let outcome = attempt(inner, plan, &init, attempts, &stage).await;
+        drop(timer);
+        drop(relay);
+        let (verdict, cause) = match outcome {
+            Ok(r) => {
+                let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
+                let state = poll.map(|p| PollState { polls: p.polls, waited_ms: now_ms() - p.started, options: p.options });
+                (session.verdict(plan, attempts, r.status, &header, &r.text, permit, state), None)
+            }
+            Err(e) => {
+                if signal.aborted() {
+                    if permit {
+                        session.release(plan.bucket, plan.limited);
+                        wake(inner);
+                    }
+                    return Err(abort_error(attempts, signal.reason(), &plan.id));
+                }
+                let why = get(&e, "cause");
+                let detail = if why.is_object() { Some(text_of(&why, "code")).filter(|c| !c.is_empty()).unwrap_or_else(|| text_of(&why, "message")) } else { String::new() };
+                let what = if timed_out.get() {
+                    Failure::TimedOut
+                } else if stage.get() == 1 {
+                    Failure::Cut
+                } else {
+                    Failure::Connect
+                };
+                let message = if e.is_object() { text_of(&e, "message") } else { String::new() };
+                let verdict = session.failure(plan, attempts, what, &message, &detail, permit);
+                (verdict, if timed_out.get() { None } else { Some(e) })
+            }
+        };
+        if permit {
+            wake(inner);
+        }
+        match verdict {
+            Verdict::Ok { value, status, rate_limit, after } => return Ok(Answer { value, status, rate_limit, after }),
+            Verdict::Fail(e) => return Err(to_error(&e, cause.as_ref())),
+            Verdict::Retry { delay_ms, reason, error } => {
+                let error = to_error(&error, cause.as_ref());
+                if inner.hooks.on_retry.is_some() {
+                    let event = object(&[
+                        ("method", JsValue::from_str(plan.method)),
+                        ("url", JsValue::from_str(&plan.url)),
+                        ("attempt", JsValue::from_f64(f64::from(attempts))),
+                        ("delayMs", JsValue::from_f64(delay_ms)),
+                        ("reason", JsValue::from_str(reason)),
+                        ("error", error),
+                    ]);
+                    notify(&inner.hooks.on_retry, &event.into());
+                }
+                if sleep_or_abort(delay_ms, signal).await.is_err() {
+                    return Err(abort_error(attempts, signal.reason(), &plan.id));
+                }
+            }
+        }
+    }
+}
+
+/// Wake every request waiting for the scheduler's concurrency cap (one finished).
+pub fn wake(inner: &Inner) {
+    let turns: Vec<Rc<Turn>> = inner.turns.borrow_mut().drain(..).collect();
+    for t in turns {
+        t.go();
+    }
+}
+
+/// Wait until the scheduler lets a request of this plan go (`true`: it holds a permit).
+async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal) -> Result<bool, JsValue> {
+    loop {
+        let waited = match inner.session.gate(plan.bucket, plan.limited, attempts) {
+            Ok(Admit::Go) => return Ok(true),
+            Err(e) => return Err(to_error(&e, None)),
+            Ok(Admit::Until(t)) => sleep_or_abort(t - now_ms(), signal).await,
+            Ok(Admit::Slot) => {
+                let turn = Rc::new(Turn::default());
+                inner.turns.borrow_mut().push(Rc::clone(&turn));
+                let r = signal.race(turn.wait()).await;
+                if r.is_err() {
+                    inner.turns.borrow_mut().retain(|t| !Rc::ptr_eq(t, &turn));
+                }
+                r
+            }
+        };
+        if waited.is_err() {
+            return Err(abort_error(attempts, signal.reason(), &plan.id));
+        }
+    }
+}
+
+/// A result as JS sees it.
+pub fn value(a: &Answer) -> JsValue {
+    to_js(&a.value)
+}

@@ -1,0 +1,50 @@
+//! `verifyWebhook(options)`: the payload is read as it is (text or bytes), the other options as
+//! data; `core::webhook` decides. Resolves with the parsed event, rejects with the
+//! `WebhookVerificationError` (with `reason`) or `InvalidOptionsError` constructed here.
+
+use super::convert::{self, bytes_of, get, to_js};
+use super::errors::to_error;
+use crate::json::parse_json;
+use crate::session::now_ms;
+use crate::webhook::{verify_options, Payload};
+use js_sys::{ArrayBuffer, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(js_name = "verifyWebhook")]
+pub fn verify_webhook(options: JsValue) -> Promise {
+    let verdict = (|| {
+        let fields: Vec<(String, crate::session::Arg)> = if options.is_object() && !options.is_null() {
+            ["signature", "timestamp", "secret", "toleranceSec"]
+                .iter()
+                .filter_map(|k| {
+                    let v = get(&options, k);
+                    (!v.is_undefined()).then(|| ((*k).to_owned(), convert::arg(&v)))
+                })
+                .collect()
+        } else {
+            return verify_options(None, Payload::Missing, now_ms() / 1000.0);
+        };
+        let p = get(&options, "payload");
+        let bytes;
+        let payload = if let Some(t) = p.as_string() {
+            Payload::Text(t)
+        } else if ArrayBuffer::is_view(&p) || p.is_instance_of::<ArrayBuffer>() {
+            bytes = bytes_of(&p).to_vec();
+            Payload::Bytes(bytes)
+        } else if p.is_null() || p.is_undefined() {
+            Payload::Missing
+        } else if p.is_object() {
+            Payload::Object
+        } else {
+            Payload::Other
+        };
+        verify_options(Some(&fields), payload, now_ms() / 1000.0)
+    })();
+    match verdict {
+        Ok(body) => Promise::resolve(&parse_json(&body).map_or(JsValue::NULL, |j| to_js(&j))),
+        Err(mut e) => {
+            e.finish(None);
+            Promise::reject(&to_error(&e, None))
+        }
+    }
+}
