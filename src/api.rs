@@ -4,8 +4,6 @@
 //! The JS facade builds its namespaces from [`OPS`] (`images.generate`, `images.generatePrice`, …),
 //! so a new operation is one new row here (plus its mock route and tests).
 
-use crate::num::cat;
-use crate::prelude::*;
 
 use crate::json::Json;
 use crate::validate::Rules;
@@ -212,21 +210,21 @@ impl Endpoint<'_> {
                             (Some(r), false) => r.path.to_owned(),
                             (Some(r), true) => r.price.to_owned(),
                             (None, false) => v1_path.to_owned(),
-                            (None, true) => op.v1_price.map_or_else(|| cat(&[v1_path, "/price-calculation"]), str::to_owned),
+                            (None, true) => op.v1_price.map_or_else(|| [v1_path, "/price-calculation"].concat(), str::to_owned),
                         };
-                        cat(&[ApiVersion::V1.prefix(), &path])
+                        [ApiVersion::V1.prefix(), &path].concat()
                     }
                     _ => {
                         let suffix = if price { "/price" } else { "" };
-                        cat(&[ApiVersion::V2.prefix(), op.v2, suffix])
+                        [ApiVersion::V2.prefix(), op.v2, suffix].concat()
                     }
                 }
             }
-            Endpoint::Models => cat(&[version.prefix(), "models"]),
-            Endpoint::Balance => cat(&[version.prefix(), if v1 { "balance" } else { "account/balance" }]),
+            Endpoint::Models => [version.prefix(), "models"].concat(),
+            Endpoint::Balance => [version.prefix(), if v1 { "balance" } else { "account/balance" }].concat(),
             Endpoint::Job(id) => {
                 let base = if v1 { "request-status/" } else { "jobs/" };
-                cat(&[version.prefix(), base, &encode_component(id)])
+                [version.prefix(), base, &encode_component(id)].concat()
             }
         }
     }

@@ -1,8 +1,6 @@
 //! Client options (pure): validation of everything `new DeapiClient(options)` accepts that is
 //! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
 
-use crate::num::{self, cat, uint};
-use crate::prelude::*;
 
 use crate::api::ApiVersion;
 use crate::error::{ApiError, Kind};
@@ -94,7 +92,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         other => {
             return Err(ApiError::new(
                 Kind::InvalidOptions,
-                cat(&["DeapiClient options must be an object, got ", other.type_name()]),
+                ["DeapiClient options must be an object, got ", other.type_name()].concat(),
             ))
         }
     };
@@ -122,7 +120,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             }
             Some(k.to_owned())
         }
-        Some(other) => return Err(bad("apiKey", &cat(&["must be a string, got ", other.type_name()]))),
+        Some(other) => return Err(bad("apiKey", &["must be a string, got ", other.type_name()].concat())),
     };
 
     let base_url = match get("baseUrl") {
@@ -145,7 +143,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             }
             Some(u.to_owned())
         }
-        Some(other) => return Err(bad("baseUrl", &cat(&["must be a string, got ", other.type_name()]))),
+        Some(other) => return Err(bad("baseUrl", &["must be a string, got ", other.type_name()].concat())),
     };
 
     let version = match get("apiVersion").map(|v| v.as_str()) {
@@ -157,10 +155,10 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let number = |name: &str, default: f64, min: f64, max: f64, integer: bool| -> Result<f64, ApiError> {
         match get(name) {
             None => Ok(default),
-            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || num::fract(*n) == 0.0) => Ok(*n),
+            Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || n.fract() == 0.0) => Ok(*n),
             Some(_) => {
                 let kind = if integer { "an integer" } else { "a number" };
-                Err(bad(name, &cat(&["must be ", kind, " from ", &uint(min as u64), " to ", &uint(max as u64)])))
+                Err(bad(name, &["must be ", kind, " from ", &(min as u64).to_string(), " to ", &(max as u64).to_string()].concat()))
             }
         }
     };
@@ -191,17 +189,17 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             for (name, value) in pairs {
                 let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
                 if !valid_name {
-                    return Err(bad("headers", &cat(&["`", name, "` is not a valid header name"])));
+                    return Err(bad("headers", &["`", name, "` is not a valid header name"].concat()));
                 }
                 let value = match value {
                     Json::Str(s) if !s.contains(['\r', '\n']) => s.clone(),
                     Json::Null => continue,
-                    _ => return Err(bad("headers", &cat(&["the value of `", name, "` must be a single-line string"]))),
+                    _ => return Err(bad("headers", &["the value of `", name, "` must be a single-line string"].concat())),
                 };
                 // HTTP sends header values as bytes: tab, visible ASCII and Latin-1 only (as fetch's
                 // ByteString and Node's checks; caught here, not as a connection failure per attempt)
                 if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)) {
-                    return Err(bad("headers", &cat(&["the value of `", name, "` has a character HTTP headers cannot carry (control characters, or text beyond Latin-1: percent-encode it)"])));
+                    return Err(bad("headers", &["the value of `", name, "` has a character HTTP headers cannot carry (control characters, or text beyond Latin-1: percent-encode it)"].concat()));
                 }
                 if name.eq_ignore_ascii_case("content-type") {
                     return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));

@@ -2,14 +2,12 @@
 //! (deapi-api.md §2.2, §2.5). A 2xx whose body is not the expected envelope becomes an
 //! `InvalidResponseError` that keeps the body.
 
-use crate::num::{self, cat, uint};
-use crate::prelude::*;
 
 use crate::error::{ApiError, Body, Kind};
 use crate::json::Json;
 
 pub fn invalid_response(status: u16, body: &Json, what: &str) -> ApiError {
-    let mut e = ApiError::new(Kind::InvalidResponse, cat(&["deAPI returned HTTP ", &uint(status.into()), " but ", what]));
+    let mut e = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &status.to_string(), " but ", what].concat());
     e.status = Some(status);
     e.body = Some(Body::Json(body.clone()));
     e
@@ -24,7 +22,7 @@ fn field<'a>(body: &'a Json, key: &str) -> Option<&'a Json> {
 pub fn submit(status: u16, body: &Json) -> Result<String, ApiError> {
     match field(body, "request_id") {
         Some(Json::Str(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(Json::Num(n)) if num::fract(*n) == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok(uint(*n as u64)),
+        Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok((*n as u64).to_string()),
         _ => Err(invalid_response(status, body, "the body has no `data.request_id`")),
     }
 }

@@ -7,8 +7,6 @@
 //! `{data: null, message, errors: [{field, messages}], statusCode}`, `errors: []` (PHP's empty
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
-use crate::num::{self, cat, uint};
-use crate::prelude::*;
 
 use crate::json::{parse_number, redact_str, Json};
 
@@ -221,7 +219,7 @@ impl ApiError {
 
     /// A bad option or argument, naming it.
     pub fn invalid_option(name: &str, problem: &str) -> ApiError {
-        ApiError::new(Kind::InvalidOptions, cat(&["Invalid option `", name, "`: ", problem]))
+        ApiError::new(Kind::InvalidOptions, ["Invalid option `", name, "`: ", problem].concat())
     }
 
     /// `{field: [messages]}` in first-seen field order (the Laravel shape).
@@ -400,8 +398,8 @@ fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
         Body::Json(_) => "",
     };
     match reason {
-        Some(r) => cat(&["deAPI request failed: HTTP ", &uint(status.into()), " ", r, what]),
-        None => cat(&["deAPI request failed: HTTP ", &uint(status.into()), what]),
+        Some(r) => ["deAPI request failed: HTTP ", &status.to_string(), " ", r, what].concat(),
+        None => ["deAPI request failed: HTTP ", &status.to_string(), what].concat(),
     }
 }
 
@@ -433,7 +431,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
         return (secs >= 0.0).then_some(secs);
     }
     let at = parse_http_date(v)?;
-    Some(num::ceil(((at * 1000.0 - now_ms) / 1000.0).max(0.0)))
+    Some(((at * 1000.0 - now_ms) / 1000.0).max(0.0).ceil())
 }
 
 /// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), also

@@ -1,8 +1,6 @@
 //! Jobs (pure): decoding a job status, telling running from finished, the failure error, and the
 //! polling schedule of `wait()` (deapi-api.md §3).
 
-use crate::num::{self, cat, uint};
-use crate::prelude::*;
 
 use crate::config::MAX_TIMER_MS;
 use crate::decode::invalid_response;
@@ -77,8 +75,8 @@ pub fn failure(request_id: &str, status: &Json) -> ApiError {
     let text = |k: &str| status.get(k).and_then(Json::as_str).filter(|s| !s.trim().is_empty()).map(str::to_owned);
     let detail = text("error_message").or_else(|| text("error"));
     let message = match &detail {
-        Some(d) => cat(&["Job ", request_id, " failed: ", d]),
-        None => cat(&["Job ", request_id, " failed"]),
+        Some(d) => ["Job ", request_id, " failed: ", d].concat(),
+        None => ["Job ", request_id, " failed"].concat(),
     };
     let mut e = ApiError::new(Kind::JobFailed, message);
     e.request_id = Some(request_id.to_owned());
@@ -94,10 +92,10 @@ pub fn failure(request_id: &str, status: &Json) -> ApiError {
 }
 
 pub fn timeout(request_id: &str, waited_ms: f64, last: &Json) -> ApiError {
-    let secs = num::round(waited_ms / 1000.0) as u64;
+    let secs = (waited_ms / 1000.0).round() as u64;
     let mut e = ApiError::new(
         Kind::JobTimeout,
-        cat(&["Job ", request_id, " was still running after ", &uint(secs), " s (maxWaitMs); it may still finish: call wait() again or check it later"]),
+        ["Job ", request_id, " was still running after ", &secs.to_string(), " s (maxWaitMs); it may still finish: call wait() again or check it later"].concat(),
     );
     e.request_id = Some(request_id.to_owned());
     e.body = Some(Body::Json(last.clone()));
@@ -161,7 +159,7 @@ impl WaitOptions {
 
     /// Delay before poll number `n + 1` (n ≥ 1 polls made).
     pub fn delay_after(&self, n: u32) -> f64 {
-        let grown = self.poll_interval_ms * num::powi(POLL_FACTOR, n.saturating_sub(1).min(60) as i32);
+        let grown = self.poll_interval_ms * POLL_FACTOR.powi(n.saturating_sub(1).min(60) as i32);
         grown.min(self.max_poll_interval_ms)
     }
 }

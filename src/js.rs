@@ -2,7 +2,6 @@
 //! facade's markers for uploads, functions, signals and non-finite numbers) and JSON text out.
 //! Pure: no JS value crosses into the module, so all of it is tested natively.
 
-use crate::prelude::*;
 
 use crate::json::Json;
 

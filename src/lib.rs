@@ -20,26 +20,8 @@
 //! `Date.now` and `console.error`. It is sans-I/O: synchronous decisions (plan a request, decide on
 //! its response or failure, gate it, schedule the next poll); the facade runs the requests (Node:
 //! `node:http`; elsewhere `fetch`), timers and hooks, so no future or closure lives in the module;
-//! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap;
-//! [`num`]: float rounding, integers and text joined without `core::fmt` (the shipped build is `no_std`).
+//! [`panic`](mod@panic): a panic writes one readable `console.error` line before the trap.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
-extern crate alloc;
-
-/// What the standard prelude would bring, taken from `alloc`: the crate is `no_std` (the shipped
-/// build links no standard library; natively and in the wasm tests it is linked for the clock and
-/// the harness). Deliberately without `format!` and `ToString`: they compile in `core::fmt` (~2 KiB
-/// gzip); library code writes text with `num::cat`, `num::uint` and `num::int` (tests may import them).
-#[allow(unused_imports)]
-pub(crate) mod prelude {
-    pub use alloc::borrow::ToOwned;
-    pub use alloc::boxed::Box;
-    pub use alloc::string::String;
-    pub use alloc::vec;
-    pub use alloc::vec::Vec;
-    #[cfg(test)]
-    pub use alloc::{format, string::ToString};
-}
 
 pub mod api;
 pub mod config;
@@ -47,7 +29,6 @@ pub mod decode;
 pub mod error;
 pub mod jobs;
 pub mod json;
-pub mod num;
 pub mod request;
 pub mod ratelimit;
 pub mod retry;

@@ -7,7 +7,6 @@
 //! The module's start function installs a std panic hook that writes that line (tested in Node,
 //! Chromium and a worker by `tests/panic_hook.rs`). No stack trace: the message and its location.
 
-use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
@@ -25,7 +24,7 @@ pub fn panic_message(payload: &str, file: &str, line: u32) -> String {
         out.push_str(" at ");
         out.push_str(file);
         out.push(':');
-        out.push_str(&crate::num::uint(line.into()));
+        out.push_str(&line.to_string());
     }
     out
 }

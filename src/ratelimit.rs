@@ -2,8 +2,6 @@
 //! and when a limit resets (deapi-api.md §4.3). deAPI limits each endpoint per minute and per day
 //! (UTC); responses carry `X-RateLimit-*` headers, a 429 adds `Retry-After` and `X-RateLimit-Type`.
 
-use crate::num;
-use crate::prelude::*;
 
 use crate::error::{ApiError, RateLimit, ResponseMeta};
 
@@ -13,7 +11,7 @@ pub const MINUTE_MS: f64 = 60_000.0;
 
 /// The start of the next day, UTC, after `now_ms` (when a daily limit resets).
 pub fn next_midnight_utc(now_ms: f64) -> f64 {
-    (num::floor(now_ms / DAY_MS) + 1.0) * DAY_MS
+    ((now_ms / DAY_MS).floor() + 1.0) * DAY_MS
 }
 
 /// What the client last learned about one bucket.

@@ -1,7 +1,5 @@
 //! Request building (pure): URL, headers and body from the client config and the user's params.
 
-use crate::num::{cat, uint};
-use crate::prelude::*;
 
 use crate::api::{encode_component, Endpoint};
 use crate::config::Config;
@@ -52,14 +50,14 @@ impl HttpRequest {
 
 fn redact_auth(v: &str) -> String {
     match v.split_once(' ') {
-        Some((scheme, _)) => cat(&[scheme, " [REDACTED]"]),
+        Some((scheme, _)) => [scheme, " [REDACTED]"].concat(),
         None => "[REDACTED]".to_owned(),
     }
 }
 
 /// Build a request. `params` is the user's body object (POST), `query` the query pairs (GET).
 pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[(String, String)]) -> Result<HttpRequest, ApiError> {
-    let mut url = cat(&[&cfg.base_url, &endpoint.path(cfg.version, params)]);
+    let mut url = format!("{}{}", cfg.base_url, endpoint.path(cfg.version, params));
     for (i, (k, v)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(&encode_component(k));
@@ -87,7 +85,7 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
         None => None,
     };
     if let Some(key) = &cfg.api_key {
-        headers.push(("Authorization".to_owned(), cat(&["Bearer ", key])));
+        headers.push(("Authorization".to_owned(), ["Bearer ", key].concat()));
     }
     for (k, v) in &cfg.headers {
         match headers.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case(k)) {
@@ -105,7 +103,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
     let Json::Obj(pairs) = params else {
         return Err(ApiError::new(
             Kind::InvalidOptions,
-            cat(&["Invalid argument `params`: expected an object of deAPI fields, got ", params.type_name()]),
+            ["Invalid argument `params`: expected an object of deAPI fields, got ", params.type_name()].concat(),
         ));
     };
     let mut bad = Vec::new();
@@ -149,15 +147,15 @@ fn flatten(out: &mut Vec<(String, Part)>, name: String, v: &Json) {
         Json::Arr(items) => {
             for (i, item) in items.iter().enumerate() {
                 let key = match item {
-                    Json::Arr(_) | Json::Obj(_) => cat(&[&name, "[", &uint(i as u64), "]"]),
-                    _ => cat(&[&name, "[]"]),
+                    Json::Arr(_) | Json::Obj(_) => [&name, "[", &(i as u64).to_string(), "]"].concat(),
+                    _ => [&name, "[]"].concat(),
                 };
                 flatten(out, key, item);
             }
         }
         Json::Obj(pairs) => {
             for (k, item) in pairs {
-                flatten(out, cat(&[&name, "[", k, "]"]), item);
+                flatten(out, [&name, "[", k, "]"].concat(), item);
             }
         }
     }
@@ -226,7 +224,7 @@ pub fn extension(mime: &str) -> &'static str {
 /// The file name for an upload without one: the field (`images[]` → `images`) and an extension.
 pub fn default_filename(field: &str, mime: &str) -> String {
     let base = field.split('[').next().filter(|b| !b.is_empty()).unwrap_or("file");
-    cat(&[base, ".", extension(mime)])
+    [base, ".", extension(mime)].concat()
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! create a second billed job: `retry_submissions: false` limits submissions to 429 and
 //! connection failures (the request never reached the server).
 
-use crate::num;
 
 /// What one HTTP attempt ended with.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,7 +78,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Backoff before retry number `retry` (1-based): base, 2×base, 4×base, …
     pub fn backoff_ms(&self, retry: u32) -> f64 {
-        self.base_delay_ms * num::powi(2.0, retry.saturating_sub(1).min(30) as i32)
+        self.base_delay_ms * 2f64.powi(retry.saturating_sub(1).min(30) as i32)
     }
 
     /// Decide after attempt number `attempts` (1-based) ended with `outcome`.
@@ -117,7 +116,6 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
 
     fn status(s: u16) -> Outcome {
         Outcome::Status { status: s, retry_after: None }

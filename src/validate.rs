@@ -11,8 +11,6 @@
 //! `name` required, `name?` optional, `name?2` optional and v2 only, `@name` a file,
 //! `a|b` a is required when b is not present.
 
-use crate::num::{self, cat, uint};
-use crate::prelude::*;
 
 use crate::api::{ApiVersion, Op};
 use crate::error::{ApiError, FieldError, Kind};
@@ -110,8 +108,8 @@ impl Errors {
 /// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
 /// one place, for the client-side checks and the error decoder alike).
 pub fn field_message(field: &str, tail: &[&str]) -> String {
-    let mut message = cat(&["The ", &attr(field), " field "]);
-    message.push_str(&cat(tail));
+    let mut message = ["The ", &attr(field), " field "].concat();
+    message.push_str(&tail.concat());
     message
 }
 
@@ -121,7 +119,7 @@ pub fn attr(field: &str) -> String {
     String::from_utf8(field.bytes().map(|b| if b == b'_' { b' ' } else { b }).collect()).unwrap_or_default()
 }
 
-/// A number as deAPI writes it in messages (`256`, `0.5`), without the float formatter.
+/// A number as deAPI writes it in messages (`256`, `0.5`): at most six decimals, no trailing zeros.
 pub fn fmt_num(n: f64) -> String {
     if !n.is_finite() {
         return "0".to_owned();
@@ -134,16 +132,15 @@ pub fn fmt_num(n: f64) -> String {
         return s;
     }
     let neg = n < 0.0;
-    let scaled = num::round(n.abs() * 1e6);
-    let int = num::trunc(scaled / 1e6);
-    // the fraction in millionths (no `%` on floats: that compiles in libm's fmod)
+    let scaled = (n.abs() * 1e6).round();
+    let int = (scaled / 1e6).trunc();
+    // the fraction in millionths
     let frac = (scaled - int * 1e6) as u64;
     let mut s = if neg && scaled > 0.0 { "-".to_owned() } else { String::new() };
-    s.push_str(&uint(int as u64));
+    s.push_str(&(int as u64).to_string());
     if frac > 0 {
-        let digits = uint(1_000_000 + frac); // "1" and six digits, zero-padded
         s.push('.');
-        s.push_str(digits.get(1..).unwrap_or_default().trim_end_matches('0'));
+        s.push_str(format!("{frac:06}").trim_end_matches('0'));
     }
     s
 }
@@ -217,7 +214,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
                 match without.as_slice() {
                     [] => errors.field(name, &["is required."]),
                     [w] => errors.field(name, &["is required when ", &attr(w), " is not present."]),
-                    ws => errors.field(name, &["is required when none of ", &attr(&num::join(ws, " / ")), " are present."]),
+                    ws => errors.field(name, &["is required when none of ", &attr(&ws.join(" / ")), " are present."]),
                 }
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
@@ -232,7 +229,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
         for group in rules.exclusive.iter().filter(|g| !price && g.contains(&name)) {
             let others: Vec<&str> = group.iter().copied().filter(|o| *o != name).collect();
             if others.iter().any(|o| filled(params.get(o))) {
-                let list = attr(&num::join(&others, " / ")); // one `join` for &str lists only: `attr` keeps " / "
+                let list = attr(&others.join(" / ")); // one `join` for &str lists only: `attr` keeps " / "
                 errors.field(name, &["prohibits ", &list, " from being present."]);
             }
         }
@@ -256,7 +253,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
     let more = errors.0.len() - 1;
     let mut message = first.message.clone();
     if more > 0 {
-        message.push_str(&cat(&[" (and ", &uint(more as u64), " more error", if more > 1 { "s" } else { "" }, ")"]));
+        message.push_str(&[" (and ", &(more as u64).to_string(), " more error", if more > 1 { "s" } else { "" }, ")"].concat());
     }
     let mut e = ApiError::new(Kind::Validation, message);
     e.errors = errors.0;
@@ -287,7 +284,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             errors.field(name, &["must not have more than ", &fmt_num(max), " items."]);
         }
         for (i, f) in items.iter().enumerate() {
-            file_ok(&cat(&["images.", &uint(i as u64)]), f, errors);
+            file_ok(&["images.", &(i as u64).to_string()].concat(), f, errors);
         }
         return;
     }
@@ -301,7 +298,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         if name == "model" {
             match model {
                 ModelInfo::Missing => errors.add(name, "The selected model does not exist.".to_owned()),
-                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, cat(&["The selected model does not support ", ctx.rules.label, "."])),
+                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, ["The selected model does not support ", ctx.rules.label, "."].concat()),
                 _ => {}
             }
         }
@@ -312,7 +309,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             return errors.add(name, "The loras field must be an array.".to_owned());
         };
         for (i, l) in items.iter().enumerate() {
-            let k = cat(&["loras.", &uint(i as u64), ".name"]);
+            let k = ["loras.", &(i as u64).to_string(), ".name"].concat();
             match l.get("name") {
                 Some(Json::Str(s)) if !s.trim().is_empty() => {}
                 Some(n) if filled(Some(n)) => errors.field(&k, &["must be a string."]),
@@ -320,7 +317,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             }
         }
         for (i, l) in items.iter().enumerate() {
-            let k = cat(&["loras.", &uint(i as u64), ".weight"]);
+            let k = ["loras.", &(i as u64).to_string(), ".weight"].concat();
             match l.get("weight") {
                 w if !filled(w) => errors.field(&k, &["is required."]),
                 Some(w) => match number(w) {
@@ -336,11 +333,11 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     let int = INT.contains(&name);
     if int || NUM.contains(&name) {
         let n = match number(v) {
-            Some(n) if !int || num::fract(n) == 0.0 => n,
+            Some(n) if !int || n.fract() == 0.0 => n,
             _ => return errors.field(name, &["must be ", if int { "an integer" } else { "a number" }, "."]),
         };
         if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
-            return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
+            return errors.add(name, ["The selected ", &a, " is invalid."].concat());
         }
         if let Some(min) = lookup(ctx.rules.min, name).filter(|m| n < **m) {
             errors.field(name, &["must be at least ", &fmt_num(*min), "."]);
@@ -350,15 +347,15 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             "guidance_scale" => "guidance",
             other => other,
         };
-        let min = lim(&cat(&["min_", key])).or(if key == "steps" { Some(1.0) } else { None });
+        let min = lim(&["min_", key].concat()).or(if key == "steps" { Some(1.0) } else { None });
         if let Some(min) = min.filter(|m| n < *m) {
             errors.field(name, &["must be at least ", &fmt_num(min), "."]);
         }
-        if let Some(max) = lim(&cat(&["max_", key])).filter(|m| n > *m) {
+        if let Some(max) = lim(&["max_", key].concat()).filter(|m| n > *m) {
             errors.field(name, &["must not be greater than ", &fmt_num(max), "."]);
         }
         if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
-            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && num::fract(n / s) != 0.0) {
+            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && (n / s).fract() != 0.0) {
                 errors.field(name, &["must be a multiple of ", &fmt_num(step), "."]);
             }
         }
@@ -376,10 +373,10 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             Json::Str(_) => {}
             Json::Arr(items) => {
                 if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
-                    errors.field(name, &["must not have more than ", &uint(*max as u64), " items."]);
+                    errors.field(name, &["must not have more than ", &(*max as u64).to_string(), " items."]);
                 }
                 for (i, item) in items.iter().enumerate() {
-                    let k = cat(&[name, ".", &uint(i as u64)]);
+                    let k = [name, ".", &(i as u64).to_string()].concat();
                     if !filled(Some(item)) {
                         errors.field(&k, &["is required."]);
                     } else if !matches!(item, Json::Str(_)) {
@@ -396,12 +393,12 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     };
     if let Some((_, allowed)) = ctx.rules.enums.iter().find(|(f, _)| *f == name) {
         if !allowed.contains(&s.as_str()) {
-            return errors.add(name, cat(&["The selected ", &a, " is invalid."]));
+            return errors.add(name, ["The selected ", &a, " is invalid."].concat());
         }
     }
-    let chars = num::char_count(s) as f64;
+    let chars = s.chars().count() as f64;
     if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
-        errors.field(name, &["must not be greater than ", &uint(*max as u64), " characters."]);
+        errors.field(name, &["must not be greater than ", &(*max as u64).to_string(), " characters."]);
     }
     match name {
         "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
@@ -423,7 +420,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
                 };
                 if !levels.contains(&s.as_str()) {
                     let slug = m.get("slug").and_then(Json::as_str).unwrap_or_default();
-                    errors.add(name, cat(&["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &num::join(&levels, ", "), "."]));
+                    errors.add(name, ["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &levels.join(", "), "."].concat());
                 }
             }
         }

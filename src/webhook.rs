@@ -10,8 +10,6 @@
 //! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
 //! (`verifyWebhook`) is the last section of this file.
 
-use crate::num::{self, cat, int, uint};
-use crate::prelude::*;
 
 use crate::error::{ApiError, Body, Kind};
 use crate::json::Json;
@@ -128,15 +126,15 @@ pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> 
     if age > d.tolerance_sec {
         return Err(rejection(
             Reason::Stale,
-            &cat(&["X-DeAPI-Timestamp is ", &int(whole(age)), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
-                 a replayed or long-delayed delivery, or a wrong server clock"]),
+            &["X-DeAPI-Timestamp is ", &whole(age).to_string(), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
+                 a replayed or long-delayed delivery, or a wrong server clock"].concat(),
         ));
     }
     if -age > d.tolerance_sec {
         return Err(rejection(
             Reason::Future,
-            &cat(&["X-DeAPI-Timestamp is ", &int(whole(-age)), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
-                 check this server's clock"]),
+            &["X-DeAPI-Timestamp is ", &whole(-age).to_string(), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
+                 check this server's clock"].concat(),
         ));
     }
 
@@ -158,7 +156,7 @@ fn parse_signature(header: Option<&str>) -> Result<[u8; 32], ApiError> {
     let malformed = |what: &str| {
         rejection(
             Reason::MalformedSignature,
-            &cat(&["X-DeAPI-Signature must be `sha256=` followed by 64 hex digits (", what, ")"]),
+            &["X-DeAPI-Signature must be `sha256=` followed by 64 hex digits (", what, ")"].concat(),
         )
     };
     let hex = value.strip_prefix(PREFIX).ok_or_else(|| malformed("the `sha256=` prefix is missing"))?;
@@ -213,13 +211,13 @@ fn parse_timestamp(header: Option<&str>) -> Result<Timestamp<'_>, ApiError> {
 /// Seconds as a whole number for messages (integer formatting only: float formatting would add
 /// several KiB to the module).
 fn whole(secs: f64) -> i64 {
-    num::round(secs) as i64
+    secs.round() as i64
 }
 
 /// ` (300 s)` when the tolerance is a whole number of seconds, else nothing.
 fn shown(tolerance_sec: f64) -> String {
-    if num::fract(tolerance_sec) == 0.0 {
-        cat(&[" (", &int(whole(tolerance_sec)), " s)"])
+    if tolerance_sec.fract() == 0.0 {
+        [" (", &whole(tolerance_sec).to_string(), " s)"].concat()
     } else {
         String::new()
     }
@@ -329,7 +327,7 @@ fn timestamp_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiErr
         None | Some(Ok(Json::Null)) => Ok(None),
         Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
         // 1e15: the same 15-digit bound as the header text.
-        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && num::fract(*n) == 0.0 && *n < 1e15 => Ok(Some(uint(*n as u64))),
+        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some((*n as u64).to_string())),
         Some(_) => Err(rejection(
             Reason::BadTimestamp,
             "`timestamp` must be the X-DeAPI-Timestamp header's value \
