@@ -188,8 +188,8 @@ pub fn write_json(out: &mut String, j: &Json) {
 }
 
 /// A number as JSON: integral values within ±2^53 as integers (`512`), other finite values as
-/// serde_json writes them (shortest text that reads back as the same double, e.g. `0.1`, `1e20`),
-/// non-finite ones as `null`.
+/// serde_json writes them (shortest text that reads back as the same double, e.g. `0.1`, `1e+20`,
+/// `-0.0`), non-finite ones as `null`.
 pub fn write_num(out: &mut String, n: f64) {
     write_json(out, &Json::Num(n));
 }

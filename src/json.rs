@@ -205,15 +205,16 @@ pub fn redact_str(s: &mut String, secret: &str) {
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// JSON as `JSON.stringify` writes it: objects in their order, integral numbers as integers,
-/// non-finite numbers and uploads as `null`.
+/// non-finite numbers and uploads as `null` (one difference: −0 is written `-0.0`, so it survives).
 impl Serialize for Json {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Json::Null | Json::File(_) => s.serialize_unit(),
             Json::Bool(b) => s.serialize_bool(*b),
             Json::Num(n) if !n.is_finite() => s.serialize_unit(),
-            // exact: an integral double within ±2^53 is an i64 (−0 becomes 0, as in JSON.stringify)
-            Json::Num(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => s.serialize_i64(*n as i64),
+            // exact: an integral double within ±2^53 is an i64. Not −0, which JS keeps apart from 0
+            // (serde_json writes it `-0.0`, which JSON.parse reads back as −0).
+            Json::Num(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER && !(*n == 0.0 && n.is_sign_negative()) => s.serialize_i64(*n as i64),
             Json::Num(n) => s.serialize_f64(*n),
             Json::Str(v) => s.serialize_str(v),
             Json::Arr(items) => {
@@ -435,7 +436,7 @@ mod tests {
             ("n", Json::Null),
             ("b", Json::Bool(false)),
         ]);
-        assert_eq!(serde_json::to_string(&j).unwrap(), r#"{"z":512,"a":[0,0.5,null,null,null],"s":"q\"\\\n\u0001é","big":9007199254740992,"n":null,"b":false}"#);
+        assert_eq!(serde_json::to_string(&j).unwrap(), r#"{"z":512,"a":[-0.0,0.5,null,null,null],"s":"q\"\\\n\u0001é","big":9007199254740992,"n":null,"b":false}"#);
         // written text reads back as the same value
         let text = serde_json::to_string(&j).unwrap();
         assert_eq!(parse_json(&text).unwrap().get("s"), j.get("s"));

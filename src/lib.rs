@@ -10,7 +10,7 @@
 //! - [`decode`]   success envelopes (submit, price, balance, models)
 //! - [`jobs`]     job status, terminal states, polling schedule
 //! - [`validate`] client-side checks with the server's messages
-//! - [`json`]     the JSON value the pure modules work on
+//! - [`json`]     the JSON value the pure modules work on (read and written with serde_json)
 //! - [`webhook`]  webhook signatures: HMAC-SHA256, constant time, freshness (+ its `verifyWebhook` binding)
 //!
 //! [`js`] reads the facade's wire (JSON text with markers for uploads, functions and signals) and
