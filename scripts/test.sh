@@ -2,8 +2,9 @@
 # Every test, at every level, after installing what they need (scripts/setup.sh):
 #   1. native   cargo test (pure modules), a time-boxed fuzzer (FUZZ_SECS, default 20), clippy (native and
 #               wasm32, lints deny unwrap/expect/panic/indexing)
-#   2. wasm     wasm-bindgen tests of the JS boundary and the panic hook in Node, headless Chromium and a
-#               dedicated worker
+#   2. wasm     wasm-bindgen tests of the binding — the transport against the mock deAPI (fetch, retries,
+#               timeout, abort, uploads, polling), values across the boundary, the panic hook — in Node,
+#               headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
 #               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
@@ -53,6 +54,16 @@ step "1. native: clippy (native and wasm32)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+step "2. wasm: the mock deAPI for the transport tests (its URL is compiled into tests/wasm.rs)"
+node tests/mock/server.mjs --port 0 --quiet > "$logs/mock.url" 2> "$logs/mock.log" &
+mock_pid=$!
+trap 'kill $mock_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^MOCK_URL=' "$logs/mock.url" && break; sleep 0.1; done
+DEAPI_MOCK_URL=$(sed -n 's/^MOCK_URL=//p' "$logs/mock.url")
+[ -n "$DEAPI_MOCK_URL" ] || { echo "!! the mock deAPI did not start"; cat "$logs/mock.log"; exit 1; }
+export DEAPI_MOCK_URL
+echo "mock deAPI at $DEAPI_MOCK_URL"
+
 step "2. wasm: wasm-bindgen tests in Node"
 run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in Node" cargo "$logs/wasm-node.log"
@@ -62,6 +73,7 @@ level "wasm in Chromium" cargo "$logs/wasm-chrome.log"
 step "2. wasm: wasm-bindgen tests in a dedicated worker"
 WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 level "wasm in a worker" cargo "$logs/wasm-worker.log"
+kill $mock_pid 2>/dev/null || true
 
 step "build the npm package"
 node scripts/build.mjs

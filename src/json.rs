@@ -1,8 +1,8 @@
 //! A small JSON value, the one data model of the pure modules.
 //!
 //! It is read from JSON text by [`parse_json`] (serde_json with the `Deserialize` below): response
-//! bodies, and everything the facade sends (params, options: see `js::from_wire`); it is written
-//! back as JSON text by its `Serialize` (see `js::write_json`). Objects keep their key order,
+//! bodies, and params, options and queries from JS (`wasm::convert`, through serde-wasm-bindgen); it
+//! is written back as JSON text by its `Serialize` ([`to_text`]). Objects keep their key order,
 //! because deAPI's 422 `errors` are reported to users in server order. Nesting deeper than [`MAX_DEPTH`]
 //! is cut to `null` instead of recursing without bound.
 
@@ -199,6 +199,13 @@ pub fn redact_str(s: &mut String, secret: &str) {
     if secret.len() >= 3 && s.contains(secret) {
         *s = s.replace(secret, "[REDACTED]");
     }
+}
+
+/// `j` as JSON text, as `JSON.stringify` writes it (uploads and non-finite numbers as `null`; see
+/// `Json`'s `Serialize`).
+pub fn to_text(j: &Json) -> String {
+    // serde_json cannot fail here: every key is a string and every value serialisable
+    serde_json::to_string(j).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// Integers up to this size are written without a fraction (`512`, not `512.0`), as JS does.

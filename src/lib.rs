@@ -35,7 +35,6 @@ pub mod retry;
 pub mod validate;
 pub mod webhook;
 
-pub mod js;
 pub mod panic;
 pub mod session;
 pub mod wasm;

@@ -96,8 +96,8 @@ pub enum Call {
     Status,
     Models,
     Balance,
-    /// One page of `models.all` (the page number is the plan's `n`).
-    ModelsPage,
+    /// Page n of `models.all`.
+    ModelsPage(u32),
     /// Validate only (the operation's name may end in `Price`).
     Validate,
 }
@@ -470,20 +470,19 @@ impl Session {
         Ok(true)
     }
 
-    /// Plan one call. `name`: the operation (submit, price, validate); `params`: its fields, the
-    /// job id (status) or the models query; `n`: the page of a models page; for submit, price and
-    /// validate, `no_catalogue` says the model catalogue could not be had (model checks skipped).
-    /// Errors are finished (redacted, cut).
-    pub fn plan(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, n: f64, no_catalogue: bool) -> Result<Planned, ApiError> {
-        self.plan_inner(what, name, params, id, opts, n, no_catalogue).map_err(|e| self.finish(e))
+    /// Plan one call. `name`: the operation (submit, price, validate); `params`: its fields or the
+    /// models query; `id`: a status call's job id; for submit, price and validate, `no_catalogue`
+    /// says the model catalogue could not be had (model checks skipped). Errors are finished
+    /// (redacted, cut).
+    pub fn plan(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
+        self.plan_inner(what, name, params, id, opts, no_catalogue).map_err(|e| self.finish(e))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn plan_inner(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, n: f64, no_catalogue: bool) -> Result<Planned, ApiError> {
+    fn plan_inner(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
         let not_op = |name: &str| ApiError::invalid_option("operation", &format!("`{name}` is not a deAPI operation"));
         let allowed = match what {
             // a status poll is one request (`jobs.get.withResponse`); a models page is one of many
-            Call::ModelsPage => PLAIN_KEYS,
+            Call::ModelsPage(_) => PLAIN_KEYS,
             Call::Validate => VALIDATE_KEYS,
             _ => CALL_KEYS,
         };
@@ -530,9 +529,9 @@ impl Session {
                 job = request_id(id)?;
                 (Endpoint::Job(""), None, Vec::new(), Decoder::Status)
             }
-            Call::Models | Call::ModelsPage => {
+            Call::Models | Call::ModelsPage(_) => {
                 let (q, _) = params.as_ref().map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
-                let page = if what == Call::ModelsPage { Some(n.max(1.0)) } else { None };
+                let page = if let Call::ModelsPage(n) = what { Some(f64::from(n.max(1))) } else { None };
                 // a bad `page` in the query is reported even when paging through every model
                 let mut query = models_query(q, None)?;
                 if page.is_some() {
@@ -547,11 +546,7 @@ impl Session {
         let req = build(&self.cfg, &endpoint, body, &query)?;
         let shown_headers = self.show_headers.then(|| req.redacted_headers());
         let body = match &req.body {
-            Some(ReqBody::Json(j)) => Some(PlanBody::Json({
-                let mut t = String::new();
-                crate::js::write_json(&mut t, j);
-                t
-            })),
+            Some(ReqBody::Json(j)) => Some(PlanBody::Json(crate::json::to_text(j))),
             Some(ReqBody::Multipart(parts)) => Some(PlanBody::Form(
                 parts
                     .iter()
@@ -746,7 +741,7 @@ mod tests {
     fn a_submission_is_planned_answered_and_retried() {
         let s = session(&[]);
         let params = Ok((obj(r#"{"prompt":"fox","width":512,"seed":null}"#), Vec::new()));
-        let p = request(s.plan(Call::Submit, "images.generate", &params, &Arg::NotJson, &Opts::Missing, 0.0, false));
+        let p = request(s.plan(Call::Submit, "images.generate", &params, &Arg::NotJson, &Opts::Missing, false));
         assert_eq!((p.method, p.url.as_str()), ("POST", "https://api.test/api/v2/images/generations"));
         assert_eq!(p.body, Some(PlanBody::Json(r#"{"prompt":"fox","width":512}"#.into())));
         assert_eq!((p.submission, p.bucket, p.limited), (true, "images/generations", true));
@@ -768,7 +763,7 @@ mod tests {
     #[test]
     fn a_429_with_a_long_retry_after_fails_at_once_and_says_when() {
         let s = session(&[]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, 0.0, false));
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
         match s.verdict(&p, 1, 429, &headers(&[("retry-after", "86400")]), r#"{"message":"Too Many Attempts."}"#, false, None) {
             Verdict::Fail(e) => {
                 assert_eq!((e.kind.class_name(), e.retry_after), ("RateLimitError", Some(86400.0)));
@@ -783,7 +778,7 @@ mod tests {
         let s = session(&[("maxConcurrency", Json::Num(4.0))]);
         assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Go), "the first request learns the limits");
         assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Slot), "one at a time until then");
-        let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str("j")), &Opts::Missing, 0.0, false));
+        let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str("j")), &Opts::Missing, false));
         let v = s.verdict(&p, 1, 200, &headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]), r#"{"data":{"status":"pending"}}"#, true, None);
         assert!(matches!(v, Verdict::Ok { rate_limit: Some(ref rl), .. } if rl.remaining == Some(0.0)), "{v:?}");
         match s.gate("jobs", true, 0) {
@@ -805,7 +800,7 @@ mod tests {
             (Call::Status, "", none.clone(), Arg::Data(Json::Num(42.0)), Opts::Missing, "`requestId`"),
             (Call::Balance, "", none, Arg::NotJson, Opts::Other("string"), "options object"),
         ] {
-            let e = s.plan(what, name, &params, &id, &opts, 0.0, false).unwrap_err();
+            let e = s.plan(what, name, &params, &id, &opts, false).unwrap_err();
             assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
             assert!(e.message.contains(problem), "{}", e.message);
         }

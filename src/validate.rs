@@ -127,9 +127,7 @@ pub fn fmt_num(n: f64) -> String {
     if n.abs() >= 9_007_199_254_740_992.0 {
         // beyond 2^53 (a hostile or absurd model limit): the number as JSON writes it, not a
         // saturated u64
-        let mut s = String::new();
-        crate::js::write_num(&mut s, n);
-        return s;
+        return crate::json::to_text(&Json::Num(n));
     }
     let neg = n < 0.0;
     let scaled = (n.abs() * 1e6).round();
@@ -605,7 +603,7 @@ mod tests {
         assert_eq!(fmt_num(0.0000004), "0");
         assert_eq!(fmt_num(f64::NAN), "0");
         // was 18446744073709551615 (a saturated u64) for anything past 1.8e19; past 2^53 the
-        // number is written as serde_json writes it (`js::write_num`)
+        // number is written as serde_json writes it (`json::to_text`)
         assert_eq!(fmt_num(1e20), "1e+20");
         assert_eq!(fmt_num(-3e300), "-3e+300");
         assert_eq!(fmt_num(9_007_199_254_740_991.0), "9007199254740991");

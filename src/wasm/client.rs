@@ -86,12 +86,12 @@ async fn planned(inner: &Rc<Inner>, what: Call, name: &str, params: &JsValue, op
     let id = if what == Call::Status { convert::arg(params) } else { Arg::NotJson };
     let o = convert::opts(opts);
     let s = &inner.session;
-    let first = s.plan(what, name, &p, &id, &o, 0.0, false).map_err(|e| to_error(&e, None))?;
+    let first = s.plan(what, name, &p, &id, &o, false).map_err(|e| to_error(&e, None))?;
     if first != Planned::NeedCatalogue {
         return Ok((first, uploads));
     }
     let have = catalogue(inner, &o, &signal_of(opts)).await?;
-    let again = s.plan(what, name, &p, &id, &o, 0.0, !have).map_err(|e| to_error(&e, None))?;
+    let again = s.plan(what, name, &p, &id, &o, !have).map_err(|e| to_error(&e, None))?;
     Ok((again, uploads))
 }
 
@@ -113,7 +113,7 @@ async fn all_models(inner: &Rc<Inner>, query: &crate::session::Params, opts: &Op
     let mut all = Vec::new();
     let mut page = 1u32;
     loop {
-        let planned = inner.session.plan(Call::ModelsPage, "", query, &Arg::NotJson, opts, f64::from(page), false).map_err(|e| to_error(&e, None))?;
+        let planned = inner.session.plan(Call::ModelsPage(page), "", query, &Arg::NotJson, opts, false).map_err(|e| to_error(&e, None))?;
         let Planned::Request(plan) = planned else { return Ok(all) };
         let r = send(inner, &plan, None, signal, None).await?;
         if let Some(Json::Arr(items)) = r.value.get("data") {

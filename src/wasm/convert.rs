@@ -30,9 +30,22 @@ pub fn object(props: &[(&str, JsValue)]) -> Object {
     o
 }
 
-/// A JSON value as a plain JS value.
+/// A JSON value as a plain JS value (serde-wasm-bindgen's JSON-compatible serializer). An object
+/// key `__proto__` would be a prototype write there (it sets keys by assignment): such a value goes
+/// through `JSON.parse`, which makes every key an own data property.
 pub fn to_js(j: &Json) -> JsValue {
+    if has_proto_key(j) {
+        return js_sys::JSON::parse(&crate::json::to_text(j)).unwrap_or(JsValue::NULL);
+    }
     j.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+fn has_proto_key(j: &Json) -> bool {
+    match j {
+        Json::Obj(pairs) => pairs.iter().any(|(k, v)| k == "__proto__" || has_proto_key(v)),
+        Json::Arr(items) => items.iter().any(has_proto_key),
+        _ => false,
+    }
 }
 
 /// `"1"`-style text of a number, as the runtime writes it (`String(n)`).

@@ -22,7 +22,7 @@ fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>) -> Result<Plan,
         Some(t) => Opts::Object(vec![("timeoutMs".to_owned(), Arg::Data(Json::Num(t)))]),
         None => Opts::Missing,
     };
-    match inner.session.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(id)), &opts, 0.0, false) {
+    match inner.session.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(id)), &opts, false) {
         Ok(Planned::Request(p)) => Ok(*p),
         Ok(_) => Err(JsValue::UNDEFINED),
         Err(e) => Err(to_error(&e, None)),

@@ -12,7 +12,7 @@ const wasmBytes = readFileSync(join(dist, "web", "deapi_wasm_bg.wasm"));
 let fresh = 0;
 /** A new copy of the web glue (its own, not yet loaded instance). */
 const webGlue = () => import(`${pathToFileURL(join(dist, "web", "deapi_wasm.js"))}?copy=${++fresh}`);
-const loaded = (glue) => assert.match(glue.tables(), /^images\.generate,/);
+const loaded = (glue) => assert.match(glue.operations(), /^images\.generate,/);
 /** The browser entry's call: `init({ module_or_path })` (the positional form is deprecated). */
 const load = (glue, input) => glue.default({ module_or_path: input });
 
@@ -62,9 +62,9 @@ describe("the glue without FinalizationRegistry (some worker runtimes)", () => {
     try {
       const glue = await webGlue(); // evaluated while it is missing
       await load(glue, wasmBytes);
-      const core = new glue.Core(JSON.stringify({ apiKey: "1|gluetestkey" }), false);
-      assert.equal(core.error, "");
-      core.free();
+      const client = new glue.Client({ apiKey: "1|gluetestkey" }, false);
+      assert.equal(typeof client.balance, "function");
+      client.free();
     } finally {
       globalThis.FinalizationRegistry = saved;
     }
@@ -74,34 +74,46 @@ describe("the glue without FinalizationRegistry (some worker runtimes)", () => {
 describe("text and bytes through the boundary", async () => {
   const glue = await webGlue();
   await load(glue, wasmBytes);
+  /** A client whose fetch records what it was given and answers `answer()`. */
+  function recording(answer) {
+    const sent = [];
+    const fetch = async (url, init) => {
+      sent.push({ url, init });
+      return answer();
+    };
+    return { sent, client: new glue.Client({ apiKey: "1|gluetestkey", baseUrl: "https://deapi.test", maxRetries: 0, fetch }, false) };
+  }
+  const ok = () => new Response(JSON.stringify({ data: { request_id: "r-1" } }), { status: 200 });
 
-  it("a non-ASCII field name comes back as it went (UTF-8 both ways)", () => {
-    for (const field of ["image", "bild_ä", "画像", "emoji_😀"]) {
-      const [type, filename] = glue.fileType(new Uint8Array(0), "image/png", field).split("\n");
-      assert.equal(type, "image/png");
-      assert.equal(filename, `${field}.png`);
-    }
-    assert.equal(glue.fileType(new Uint8Array(0), "image/png", "").split("\n")[1], "file.png", "an empty argument (no scratch bytes)");
+  it("non-ASCII text goes out and comes back as it went (UTF-8 both ways)", async () => {
+    const prompt = "fox ä 画像 😀";
+    const { sent, client } = recording(() => new Response(JSON.stringify({ message: prompt, errors: { prompt: [prompt] } }), { status: 422 }));
+    const e = await client.submit("images.generate", { prompt }, undefined).then(() => assert.fail("resolved"), (x) => x);
+    assert.equal(JSON.parse(sent[0].init.body).prompt, prompt);
+    assert.equal(e.message, prompt);
+    assert.deepEqual(e.errors, [{ field: "prompt", message: prompt }]);
   });
 
-  it("bytes cross as bytes (a PNG's magic number is sniffed)", () => {
+  it("bytes go as a Blob in FormData, typed from their first bytes, the JS value never copied into wasm memory first", async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-    assert.equal(glue.fileType(png, "", "image").split("\n")[0], "image/png");
+    const { sent, client } = recording(ok);
+    assert.equal(await client.submit("images.upscale", { image: png, model: "RealESRGAN_x4" }, undefined), "r-1");
+    const body = sent[0].init.body;
+    assert.ok(body instanceof FormData);
+    const file = body.get("image");
+    assert.equal(file.type, "image/png");
+    assert.equal(file.name, "image.png");
+    assert.deepEqual(new Uint8Array(await file.arrayBuffer()), png);
   });
 
-  it("a body far larger than the memory grows it in the middle of the call, and is read whole", () => {
-    const core = new glue.Core(JSON.stringify({ apiKey: "1|gluetestkey", maxRetries: 0 }), false);
-    assert.equal(core.error, "");
+  it("a body far larger than the memory grows it, and is read whole", async () => {
     const before = glue.__memoryBytes();
-    const plan = JSON.parse(core.plan(4, "", "null", "null", 0)); // balance
-    // 8 MiB of text in a 422's message: the scratch buffer (3 bytes per unit) and the answer grow the memory
+    // 8 MiB of text in a 422's message
     const message = "é".repeat(4 << 20);
-    const body = JSON.stringify({ message, errors: { prompt: ["The prompt field is required."] } });
-    const verdict = JSON.parse(core.decide(plan.d, plan.s, plan.k, plan.l, plan.i, 1, 422, "", body, true, 0, 0, 0, 0, 0));
+    const { client } = recording(() => new Response(JSON.stringify({ message, errors: { prompt: ["The prompt field is required."] } }), { status: 422 }));
+    const e = await client.balance(undefined).then(() => assert.fail("resolved"), (x) => x);
     assert.ok(glue.__memoryBytes() > before, "the memory grew");
-    assert.equal(verdict.e.name, "ValidationError");
-    assert.deepEqual(verdict.e.pairs, [["prompt", "The prompt field is required."]]);
-    assert.ok(verdict.e.message.startsWith("éé"), "the message decoded as UTF-8 after the growth");
-    core.free();
+    assert.deepEqual(e.errors, [{ field: "prompt", message: "The prompt field is required." }]);
+    assert.ok(e.message.startsWith("éé"), "the message decoded as UTF-8");
   });
 });

@@ -1,11 +1,11 @@
-// Node's transport (js/node-http.js): in Node the SDK sends its requests with node:http/https instead
-// of fetch. What fetch did for the SDK must still hold: compressed bodies, a BOM, redirects (method,
-// body and credentials as fetch handles them), uploads, cancellation that really closes the request,
-// and a process that can exit while keep-alive connections idle. (Redirect loops, cross-origin
-// redirects, cut bodies, resets and hangs are in tests/reliability, which runs on this transport too.)
+// The transport in Node: the Rust module calls the global fetch (src/wasm/transport.rs), as in
+// browsers. What users rely on: compressed bodies, a BOM, redirects (method, body and credentials as
+// fetch handles them), uploads as FormData, cancellation that really closes the request, HTTPS,
+// keep-alive, and a process that can exit while keep-alive connections idle. (Redirect loops,
+// cross-origin redirects, cut bodies, resets and hangs are in tests/reliability.)
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http, { createServer } from "node:http"; // http: the module object (globalAgent is assignable)
+import { createServer } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -41,7 +41,7 @@ const json = (res, text, headers = {}) => {
   res.end(text);
 };
 
-describe("Node transport: bodies", () => {
+describe("fetch in Node: bodies", () => {
   let srv;
   before(async () => {
     srv = await server((req, res) => {
@@ -69,10 +69,10 @@ describe("Node transport: bodies", () => {
       assert.deepEqual(await c.account.balance(), { balance: 12.5 });
     });
   }
-  it("asks for no compression (the SDK decodes it when a server compresses anyway)", async () => {
+  it("fetch asks for compression, and the SDK reads the decoded body", async () => {
     const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/gzip` });
-    await c.account.balance();
-    assert.equal(srv.seen.at(-1).headers["accept-encoding"], undefined);
+    assert.deepEqual(await c.account.balance(), { balance: 12.5 });
+    assert.match(srv.seen.at(-1).headers["accept-encoding"], /gzip/);
   });
   it("a body that does not decode is a ConnectionError (cut off), and the client goes on", async () => {
     const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/badgzip`, maxRetries: 0 });
@@ -92,7 +92,7 @@ describe("Node transport: bodies", () => {
   });
 });
 
-describe("Node transport: redirects, as fetch follows them", () => {
+describe("fetch in Node: redirects, as fetch follows them", () => {
   let srv;
   const JOB = JSON.stringify({ data: { request_id: "r-1" } });
   before(async () => {
@@ -146,7 +146,7 @@ describe("Node transport: redirects, as fetch follows them", () => {
   });
 });
 
-describe("Node transport: uploads", () => {
+describe("fetch in Node: uploads", () => {
   let mock;
   before(async () => { mock = await withMock(); });
   after(() => mock.close());
@@ -193,7 +193,7 @@ describe("Node transport: uploads", () => {
   });
 });
 
-describe("Node transport: cancellation closes the request", () => {
+describe("fetch in Node: cancellation closes the request", () => {
   let srv;
   before(async () => {
     srv = await server((req, res) => {
@@ -238,14 +238,15 @@ describe("Node transport: cancellation closes the request", () => {
   });
 });
 
-describe("Node transport: keep-alive", () => {
-  it("reuses one connection for sequential calls", async () => {
+describe("fetch in Node: keep-alive", () => {
+  it("keeps connections alive: 20 sequential calls reuse a few connections", async () => {
     const sockets = new Set();
     const srv = await server((req, res) => { sockets.add(`${req.socket.remotePort}`); json(res, BALANCE); });
     try {
       const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
-      for (let i = 0; i < 5; i++) await c.account.balance();
-      assert.equal(sockets.size, 1);
+      for (let i = 0; i < 20; i++) await c.account.balance();
+      // undici's pool may open a second connection while the first is being released
+      assert.ok(sockets.size <= 3, `${sockets.size} connections for 20 calls`);
     } finally {
       await srv.close();
     }
@@ -259,42 +260,6 @@ describe("Node transport: keep-alive", () => {
     } finally {
       await srv.close();
     }
-  });
-  /** Run `fn(srv)` against a fresh server with `agent` installed as http.globalAgent, then restore. */
-  async function withGlobalAgent(agent, handler, fn) {
-    const original = http.globalAgent;
-    const srv = await server(handler);
-    try {
-      http.globalAgent = agent;
-      await fn(srv);
-    } finally {
-      agent.destroy();
-      http.globalAgent = original;
-      await srv.close();
-    }
-  }
-  it("requests go through the global agent, so an agent an app installs there (a proxy) is used", async () => {
-    const seen = [];
-    class Recording extends http.Agent {
-      addRequest(req, options) {
-        seen.push(`${options.host}:${options.port}`);
-        return super.addRequest(req, options);
-      }
-    }
-    await withGlobalAgent(new Recording({ keepAlive: true }), (req, res) => json(res, BALANCE), async (srv) => {
-      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
-      assert.deepEqual(await c.account.balance(), { balance: 12.5 });
-      assert.deepEqual(seen, [`127.0.0.1:${new URL(srv.url).port}`]);
-    });
-  });
-  it("Node 18's plain default agent (no keep-alive) is replaced by a keep-alive one", async () => {
-    const sockets = new Set();
-    // what Node 18 has: a new connection per request
-    await withGlobalAgent(new http.Agent(), (req, res) => { sockets.add(req.socket.remotePort); json(res, BALANCE); }, async (srv) => {
-      const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url });
-      for (let i = 0; i < 4; i++) await c.account.balance();
-      assert.equal(sockets.size, 1, "one connection for four sequential calls");
-    });
   });
   it("an idle keep-alive connection does not keep the process running", async () => {
     const srv = await server((req, res) => json(res, BALANCE)); // keeps idle connections 60 s
@@ -318,7 +283,7 @@ describe("Node transport: keep-alive", () => {
   });
 });
 
-describe("Node transport: HTTPS (deAPI's own scheme)", () => {
+describe("fetch in Node: HTTPS (deAPI's own scheme)", () => {
   const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
   let srv, url;
   const seen = [];

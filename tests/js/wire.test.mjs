@@ -1,7 +1,7 @@
-// The facade → core wire (js/facade.js `wire()`, src/js.rs `from_wire`): params, options, ids and
-// webhook options cross as JSON text with markers for what JSON cannot say. These tests pin what a
-// user sees for values at the edge of JSON, through the public API, with an injected fetch that
-// records what was sent.
+// Values at the JS boundary (src/wasm/convert.rs): params, options, ids and webhook options are
+// read with js-sys (uploads, functions, signals) and serde-wasm-bindgen (the data). These tests pin
+// what a user sees for values at the edge of JSON, through the public API, with an injected fetch
+// that records what was sent.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { sdk } from "./helpers.mjs";
@@ -48,11 +48,12 @@ describe("values at the edge of JSON", () => {
     assert.equal(sent.length, 0);
   });
 
-  it("a user key that looks like the wire's marker is refused, never taken for an upload", async () => {
+  it("an object shaped like an upload's description is data, never taken for an upload", async () => {
     const { c, sent } = recording();
-    const e = await rejection(c.images.generatePrice({ prompt: { "\u0000": "file", size: 1 } }));
-    assert.ok(e instanceof InvalidOptionsError, String(e));
-    assert.equal(sent.length, 0);
+    await c.images.generatePrice({ prompt: "a", extra: { "\u0000": "file", size: 1, type: "image/png" } });
+    assert.equal(sent.length, 1);
+    assert.equal(typeof sent[0].init.body, "string", "a JSON body, not multipart");
+    assert.deepEqual(JSON.parse(sent[0].init.body).extra, { "\u0000": "file", size: 1, type: "image/png" });
   });
 });
 
