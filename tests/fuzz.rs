@@ -37,16 +37,16 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use deapi_wasm::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
-use deapi_wasm::config::{parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
-use deapi_wasm::decode;
-use deapi_wasm::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
-use deapi_wasm::jobs::{self, Phase, WaitOptions};
-use deapi_wasm::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
-use deapi_wasm::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
-use deapi_wasm::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
-use deapi_wasm::validate::{self, fmt_num, ModelInfo};
-use deapi_wasm::webhook::{reason_of, verify, Delivery};
+use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
+use deapi_wasm::core::config::{parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
+use deapi_wasm::core::decode;
+use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
+use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
+use deapi_wasm::core::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
+use deapi_wasm::core::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
+use deapi_wasm::core::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
+use deapi_wasm::core::validate::{self, fmt_num, ModelInfo};
+use deapi_wasm::core::webhook::{reason_of, verify, Delivery};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -7,7 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use deapi_wasm::json::{parse_json, Json};
+use deapi_wasm::core::json::{parse_json, Json};
 use deapi_wasm::wasm::client::Client;
 use deapi_wasm::wasm::convert::{self, to_js};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};

@@ -8,8 +8,8 @@ use super::errors::to_error;
 use super::jobs::{self, Poller};
 use super::time::{Signal, Turn};
 use super::transport::{self, body_of, notify, send, with_response, Answer};
-use crate::json::Json;
-use crate::session::{Arg, Call, NotJson, Opts, Planned, Session};
+use crate::core::json::Json;
+use crate::core::session::{Arg, Call, NotJson, Opts, Planned, Session};
 use js_sys::{Date, Function, Object, Promise};
 use std::cell::RefCell;
 use std::future::Future;
@@ -109,7 +109,7 @@ async fn catalogue(inner: &Rc<Inner>, opts: &Opts, signal: &Signal) -> Result<bo
 }
 
 /// Every model: page by page, at most 100 pages.
-async fn all_models(inner: &Rc<Inner>, query: &crate::session::Params, opts: &Opts, signal: &Signal) -> Result<Vec<Json>, JsValue> {
+async fn all_models(inner: &Rc<Inner>, query: &crate::core::session::Params, opts: &Opts, signal: &Signal) -> Result<Vec<Json>, JsValue> {
     let mut all = Vec::new();
     let mut page = 1u32;
     loop {
@@ -150,7 +150,7 @@ impl Client {
     /// key guard). Bad options throw an `InvalidOptionsError`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, browser: bool) -> Result<Client, JsValue> {
-        let session = Session::create(&convert::opts(&options), browser).map_err(|mut e| {
+        let session = Session::create(&convert::opts(&options), browser, js_sys::Date::now).map_err(|mut e| {
             e.finish(None);
             to_error(&e, None)
         })?;
@@ -219,7 +219,7 @@ impl Client {
     /// `InvalidOptionsError`.
     #[wasm_bindgen(js_name = "jobId")]
     pub fn job_id(&self, id: JsValue) -> Result<String, JsValue> {
-        crate::session::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
+        crate::core::session::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
     }
 
     /// What the last response of each rate-limited bucket said (times as Dates).
@@ -252,7 +252,7 @@ impl Client {
 /// namespaces from them).
 #[wasm_bindgen]
 pub fn operations() -> String {
-    crate::session::operation_names().join(",")
+    crate::core::session::operation_names().join(",")
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).

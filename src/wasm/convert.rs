@@ -3,9 +3,9 @@
 //! and kept as the JS values they are; everything else is converted with serde-wasm-bindgen. Results
 //! go out through serde-wasm-bindgen's JSON-compatible serializer (plain objects, `null` kept).
 
-use crate::json::{Json, Seed};
+use crate::core::json::{Json, Seed};
 use serde::de::DeserializeSeed;
-use crate::session::{Arg, NotJson, Opts, Params, Upload};
+use crate::core::session::{Arg, NotJson, Opts, Params, Upload};
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -35,7 +35,7 @@ pub fn object(props: &[(&str, JsValue)]) -> Object {
 /// through `JSON.parse`, which makes every key an own data property.
 pub fn to_js(j: &Json) -> JsValue {
     if has_proto_key(j) {
-        return js_sys::JSON::parse(&crate::json::to_text(j)).unwrap_or(JsValue::NULL);
+        return js_sys::JSON::parse(&crate::core::json::to_text(j)).unwrap_or(JsValue::NULL);
     }
     j.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
 }

@@ -5,7 +5,7 @@
 //! `requestId`, `retryAfter`, `rateLimit`, `attempts`, `cause`, and the job's or webhook's details.
 
 use super::convert::{object, set, to_js};
-use crate::error::{ApiError, Body, FieldError, RateLimit};
+use crate::core::error::{ApiError, Body, FieldError, RateLimit};
 use js_sys::{Array, Function, Object};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -89,7 +89,7 @@ pub fn props(e: &ApiError) -> Object {
         set(&o, "retryable", &flag(job.retryable));
         set(&o, "refunded", &flag(job.refunded));
     }
-    if let Some(reason) = crate::webhook::reason_of(e) {
+    if let Some(reason) = crate::core::webhook::reason_of(e) {
         set(&o, "reason", &JsValue::from_str(reason));
     }
     o

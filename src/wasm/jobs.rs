@@ -8,8 +8,8 @@ use super::convert::{self, get, to_js};
 use super::errors::{abort_error, to_error};
 use super::time::{sleep, sleep_or_abort, Signal, Turn};
 use super::transport::{notify, send, Poll};
-use crate::json::Json;
-use crate::session::{now_ms, After, Arg, Call, NotJson, Opts, Plan, Planned, WaitPlan};
+use crate::core::json::Json;
+use crate::core::session::{After, Arg, Call, NotJson, Opts, Plan, Planned, WaitPlan};
 use js_sys::Function;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -37,7 +37,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     if inner.session.scheduled() {
         return shared_wait(&inner, w, signal, on_progress).await;
     }
-    let started = now_ms();
+    let started = js_sys::Date::now();
     let plan = status_plan(&inner, &w.id, Some(w.timeout_ms))?;
     let mut polls = 1;
     loop {
@@ -95,7 +95,7 @@ async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress
     if signal.aborted() {
         return Err(abort_error(0, signal.reason(), &w.id));
     }
-    let now = now_ms();
+    let now = js_sys::Date::now();
     let me = Rc::new(Waiter {
         w,
         started: now,
@@ -143,7 +143,7 @@ async fn poll_once(inner: &Rc<Inner>) {
         let Some(me) = list.iter().min_by(|a, b| a.next_at.get().total_cmp(&b.next_at.get())).cloned() else { return };
         (tick, me)
     };
-    let now = now_ms();
+    let now = js_sys::Date::now();
     if me.next_at.get() > now {
         sleep(me.next_at.get() - now).await;
         return;
@@ -167,7 +167,7 @@ async fn poll_once(inner: &Rc<Inner>) {
                 me.polls.set(me.polls.get() + 1);
                 match r.after {
                     Some(After::Fail(e)) => poller.settle(&me, Err(to_error(&e, None))),
-                    Some(After::PollIn(n)) => me.next_at.set(now_ms() + n),
+                    Some(After::PollIn(n)) => me.next_at.set(js_sys::Date::now() + n),
                     Some(After::Done) | None => poller.settle(&me, Ok(status)),
                 }
             }

@@ -1,17 +1,17 @@
 //! Where the request is sent: `fetch` (the global one through a wasm-bindgen binding — windows,
 //! workers, Node 18+, Deno, Bun alike — or the `fetch` option), one `AbortController` per attempt
 //! (aborted by the per-attempt timeout on a gloo-timers `Timeout`, or by the caller's signal), the
-//! retry loop that `core` decides ([`crate::session::Session::verdict`]/`failure`), backoff sleeps on
+//! retry loop that `core` decides ([`crate::core::session::Session::verdict`]/`failure`), backoff sleeps on
 //! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
 
 use super::client::Inner;
 use super::convert::{get, number_text, object, set, to_js};
 use super::errors::{abort_error, invalid_options, rate_limit, to_error};
 use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
-use crate::error::RateLimit;
-use crate::json::Json;
-use crate::jobs::WaitOptions;
-use crate::session::{file_type, now_ms, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
+use crate::core::error::RateLimit;
+use crate::core::json::Json;
+use crate::core::jobs::WaitOptions;
+use crate::core::session::{file_type, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
@@ -131,7 +131,7 @@ struct Response {
 
 /// Send one attempt with `init` (its signal set here), and read the whole response.
 async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
-    let started = now_ms();
+    let started = js_sys::Date::now();
     let returned = match &inner.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
         None if get(&js_sys::global(), "fetch").is_function() => global_fetch(&plan.url, init).map(JsValue::from),
@@ -162,7 +162,7 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
             ("url", JsValue::from_str(&plan.url)),
             ("status", JsValue::from_f64(f64::from(status))),
             ("attempt", JsValue::from_f64(f64::from(attempt))),
-            ("durationMs", JsValue::from_f64(now_ms() - started)),
+            ("durationMs", JsValue::from_f64(js_sys::Date::now() - started)),
         ])
         .into(),
     );
@@ -216,7 +216,7 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         let (verdict, cause) = match outcome {
             Ok(r) => {
                 let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
-                let state = poll.map(|p| PollState { polls: p.polls, waited_ms: now_ms() - p.started, options: p.options });
+                let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
                 (session.verdict(plan, attempts, r.status, &header, &r.text, permit, state), None)
             }
             Err(e) => {
@@ -282,7 +282,7 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
         let waited = match inner.session.gate(plan.bucket, plan.limited, attempts) {
             Ok(Admit::Go) => return Ok(true),
             Err(e) => return Err(to_error(&e, None)),
-            Ok(Admit::Until(t)) => sleep_or_abort(t - now_ms(), signal).await,
+            Ok(Admit::Until(t)) => sleep_or_abort(t - js_sys::Date::now(), signal).await,
             Ok(Admit::Slot) => {
                 let turn = Rc::new(Turn::default());
                 inner.turns.borrow_mut().push(Rc::clone(&turn));

@@ -4,16 +4,15 @@
 
 use super::convert::{self, bytes_of, get, to_js};
 use super::errors::to_error;
-use crate::json::parse_json;
-use crate::session::now_ms;
-use crate::webhook::{verify_options, Payload};
+use crate::core::json::parse_json;
+use crate::core::webhook::{verify_options, Payload};
 use js_sys::{ArrayBuffer, Promise};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook(options: JsValue) -> Promise {
     let verdict = (|| {
-        let fields: Vec<(String, crate::session::Arg)> = if options.is_object() && !options.is_null() {
+        let fields: Vec<(String, crate::core::session::Arg)> = if options.is_object() && !options.is_null() {
             ["signature", "timestamp", "secret", "toleranceSec"]
                 .iter()
                 .filter_map(|k| {
@@ -22,7 +21,7 @@ pub fn verify_webhook(options: JsValue) -> Promise {
                 })
                 .collect()
         } else {
-            return verify_options(None, Payload::Missing, now_ms() / 1000.0);
+            return verify_options(None, Payload::Missing, js_sys::Date::now() / 1000.0);
         };
         let p = get(&options, "payload");
         let bytes;
@@ -38,7 +37,7 @@ pub fn verify_webhook(options: JsValue) -> Promise {
         } else {
             Payload::Other
         };
-        verify_options(Some(&fields), payload, now_ms() / 1000.0)
+        verify_options(Some(&fields), payload, js_sys::Date::now() / 1000.0)
     })();
     match verdict {
         Ok(body) => Promise::resolve(&parse_json(&body).map_or(JsValue::NULL, |j| to_js(&j))),

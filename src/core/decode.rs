@@ -3,8 +3,8 @@
 //! `InvalidResponseError` that keeps the body.
 
 
-use crate::error::{ApiError, Body, Kind};
-use crate::json::Json;
+use crate::core::error::{ApiError, Body, Kind};
+use crate::core::json::Json;
 
 pub fn invalid_response(status: u16, body: &Json, what: &str) -> ApiError {
     let mut e = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &status.to_string(), " but ", what].concat());
@@ -138,7 +138,7 @@ fn info(v: &Json) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::core::json::parse;
 
     fn j(s: &str) -> Json {
         parse(s).unwrap()

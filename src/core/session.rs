@@ -6,16 +6,16 @@
 //! a retry after a delay, or the error) or [`Session::failure`] (timeout, network failure, cut body).
 //! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
 
-use crate::api::{find_op, Endpoint, Op, OPS};
-use crate::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
-use crate::decode;
-use crate::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
-use crate::jobs::{self, Next, WaitOptions};
-use crate::json::{parse_json, Json};
-use crate::ratelimit::{describe_429, Gate, Quota, Quotas, Scheduler};
-use crate::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
-use crate::retry::{Decision, Outcome, Reason};
-use crate::validate::{self, ModelInfo};
+use crate::core::api::{find_op, Endpoint, Op, OPS};
+use crate::core::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::decode;
+use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::jobs::{self, Next, WaitOptions};
+use crate::core::json::{parse_json, Json};
+use crate::core::ratelimit::{describe_429, Gate, Quota, Quotas, Scheduler};
+use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
+use crate::core::retry::{Decision, Outcome, Reason};
+use crate::core::validate::{self, ModelInfo};
 use std::cell::RefCell;
 
 /// A value JS passed, as the core sees it: data (JSON), or a stand-in for what JSON cannot hold.
@@ -76,16 +76,14 @@ pub const HEADER_NAMES: [&str; 8] = [
     "x-ratelimit-source",
 ];
 
-/// Milliseconds since 1970: the runtime's clock in wasm, the system's natively.
-pub fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    }
+/// A clock: milliseconds since 1970. The binding gives the runtime's (`Date.now`); natively,
+/// [`system_clock`]. (`core` imports nothing from JS.)
+pub type Clock = fn() -> f64;
+
+/// The system's clock (native builds: tests, fuzzing; wasm32-unknown-unknown has none).
+#[cfg(any(not(target_arch = "wasm32"), test))]
+pub fn system_clock() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// What a call is.
@@ -234,6 +232,7 @@ pub struct Session {
     models: RefCell<Option<Vec<Json>>>,
     /// An `onRequest` hook is set: plans carry the headers with the key hidden.
     show_headers: bool,
+    clock: Clock,
 }
 
 /// Per-call options: the data keys as [`Json`] (the signal and functions are the binding's),
@@ -365,7 +364,7 @@ pub fn operation_names() -> Vec<&'static str> {
 
 impl Session {
     /// A session for `options`; `browser`: the code runs in a page or a worker (the key guard).
-    pub fn create(options: &Opts, browser: bool) -> Result<Session, ApiError> {
+    pub fn create(options: &Opts, browser: bool, clock: Clock) -> Result<Session, ApiError> {
         let pairs: &[(String, Arg)] = match options {
             Opts::Missing => &[],
             Opts::Object(pairs) => pairs,
@@ -393,7 +392,12 @@ impl Session {
         let runtime = if browser { Runtime::Browser } else { Runtime::Server };
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
         let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
-        Ok(Session { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers })
+        Ok(Session { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers, clock })
+    }
+
+    /// Now, by this session's clock.
+    pub fn now_ms(&self) -> f64 {
+        (self.clock)()
     }
 
     /// Is the scheduler on?
@@ -546,7 +550,7 @@ impl Session {
         let req = build(&self.cfg, &endpoint, body, &query)?;
         let shown_headers = self.show_headers.then(|| req.redacted_headers());
         let body = match &req.body {
-            Some(ReqBody::Json(j)) => Some(PlanBody::Json(crate::json::to_text(j))),
+            Some(ReqBody::Json(j)) => Some(PlanBody::Json(crate::core::json::to_text(j))),
             Some(ReqBody::Multipart(parts)) => Some(PlanBody::Form(
                 parts
                     .iter()
@@ -597,7 +601,7 @@ impl Session {
     /// is used up (the request is not sent).
     pub fn gate(&self, k: &str, limited: bool, attempts: u32) -> Result<Admit, ApiError> {
         let Some(s) = &self.scheduler else { return Ok(Admit::Go) };
-        let now = now_ms();
+        let now = self.now_ms();
         let gate = s.borrow_mut().gate(k, limited, now);
         match gate {
             Gate::Go => {
@@ -627,7 +631,7 @@ impl Session {
     pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
         let (d, k, i) = (plan.decoder, plan.bucket, plan.id.as_str());
         let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
-        let now = now_ms();
+        let now = self.now_ms();
         let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
         self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
         if permit {
@@ -721,7 +725,7 @@ mod tests {
     fn session(extra: &[(&str, Json)]) -> Session {
         let mut pairs = vec![("apiKey", Json::str("1|nativekey123")), ("baseUrl", Json::str("https://api.test")), ("retryBaseDelayMs", Json::Num(1.0))];
         pairs.extend_from_slice(extra);
-        Session::create(&data(&pairs), false).unwrap()
+        Session::create(&data(&pairs), false, system_clock).unwrap()
     }
     fn obj(text: &str) -> Json {
         parse_json(text).unwrap()
@@ -782,7 +786,7 @@ mod tests {
         let v = s.verdict(&p, 1, 200, &headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]), r#"{"data":{"status":"pending"}}"#, true, None);
         assert!(matches!(v, Verdict::Ok { rate_limit: Some(ref rl), .. } if rl.remaining == Some(0.0)), "{v:?}");
         match s.gate("jobs", true, 0) {
-            Ok(Admit::Until(t)) => assert!(t > now_ms()),
+            Ok(Admit::Until(t)) => assert!(t > system_clock()),
             other => panic!("{other:?}"),
         }
     }

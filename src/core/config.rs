@@ -2,10 +2,10 @@
 //! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
 
 
-use crate::api::ApiVersion;
-use crate::error::{ApiError, Kind};
-use crate::json::Json;
-use crate::retry::RetryPolicy;
+use crate::core::api::ApiVersion;
+use crate::core::error::{ApiError, Kind};
+use crate::core::json::Json;
+use crate::core::retry::RetryPolicy;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
 /// Per-attempt timeout default.
@@ -254,7 +254,7 @@ pub fn parse_call_timeout(options: &Json, default: f64) -> Result<f64, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::core::json::parse;
 
     fn opts(text: &str) -> Result<Config, ApiError> {
         parse_options(&parse(text).unwrap(), &[], Runtime::Server)

@@ -8,7 +8,7 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::json::{parse_number, redact_str, Json};
+use crate::core::json::{parse_number, redact_str, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,7 +370,7 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
         // The field was named but no readable message came with it: keep the field visible.
         out.push(FieldError {
             field: field.to_owned(),
-            message: crate::validate::field_message(field, &["is invalid."]),
+            message: crate::core::validate::field_message(field, &["is invalid."]),
         });
     }
 }
@@ -497,7 +497,7 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::core::json::parse;
 
     fn meta(status: u16) -> ResponseMeta {
         ResponseMeta { status, ..Default::default() }

@@ -11,8 +11,8 @@
 //! (`verifyWebhook`) is the last section of this file.
 
 
-use crate::error::{ApiError, Body, Kind};
-use crate::json::Json;
+use crate::core::error::{ApiError, Body, Kind};
+use crate::core::json::Json;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -227,7 +227,7 @@ fn shown(tolerance_sec: f64) -> String {
 // The checks of `verifyWebhook(options)` (its binding is `wasm::webhook`).
 // =================================================================================================
 
-use crate::session::Arg;
+use crate::core::session::Arg;
 
 /// What `options.payload` is.
 #[derive(Clone, Debug, PartialEq)]
@@ -282,7 +282,7 @@ pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_se
         tolerance_sec,
     };
     let body = verify(&delivery, now_secs)?;
-    match crate::json::parse_json(body) {
+    match crate::core::json::parse_json(body) {
         Some(Json::Obj(_)) => Ok(body.to_owned()),
         _ => Err(rejection(Reason::BadPayload, "the signature is valid but the body is not a JSON object")),
     }

@@ -12,9 +12,9 @@
 //! `a|b` a is required when b is not present.
 
 
-use crate::api::{ApiVersion, Op};
-use crate::error::{ApiError, FieldError, Kind};
-use crate::json::{parse_number, Json};
+use crate::core::api::{ApiVersion, Op};
+use crate::core::error::{ApiError, FieldError, Kind};
+use crate::core::json::{parse_number, Json};
 
 /// The validation rules of one operation.
 #[derive(Debug, PartialEq)]
@@ -127,7 +127,7 @@ pub fn fmt_num(n: f64) -> String {
     if n.abs() >= 9_007_199_254_740_992.0 {
         // beyond 2^53 (a hostile or absurd model limit): the number as JSON writes it, not a
         // saturated u64
-        return crate::json::to_text(&Json::Num(n));
+        return crate::core::json::to_text(&Json::Num(n));
     }
     let neg = n < 0.0;
     let scaled = (n.abs() * 1e6).round();
@@ -447,8 +447,8 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::find_op;
-    use crate::json::parse;
+    use crate::core::api::find_op;
+    use crate::core::json::parse;
 
     fn j(s: &str) -> Json {
         parse(s).unwrap()

@@ -3,7 +3,7 @@
 //! (UTC); responses carry `X-RateLimit-*` headers, a 429 adds `Retry-After` and `X-RateLimit-Type`.
 
 
-use crate::error::{ApiError, RateLimit, ResponseMeta};
+use crate::core::error::{ApiError, RateLimit, ResponseMeta};
 
 const DAY_MS: f64 = 86_400_000.0;
 /// deAPI's rate-limit window: a minute.
@@ -95,8 +95,8 @@ pub fn describe_429(e: &mut ApiError, now_ms: f64) -> Option<(&'static str, f64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Body, Kind};
-    use crate::json::Json;
+    use crate::core::error::{Body, Kind};
+    use crate::core::json::Json;
 
     fn meta(status: u16, headers: &[(&str, &str)]) -> ResponseMeta {
         ResponseMeta::from_headers(status, |n| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned()))

@@ -5,8 +5,8 @@
 //! so a new operation is one new row here (plus its mock route and tests).
 
 
-use crate::json::Json;
-use crate::validate::Rules;
+use crate::core::json::Json;
+use crate::core::validate::Rules;
 
 /// `apiVersion`: the v2 resource paths (default) or the deprecated v1 task paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,7 +250,7 @@ pub fn encode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::core::json::parse;
 
     fn paths(name: &str, params: &str) -> [String; 4] {
         let op = find_op(name).unwrap();

@@ -1,10 +1,10 @@
 //! Request building (pure): URL, headers and body from the client config and the user's params.
 
 
-use crate::api::{encode_component, Endpoint};
-use crate::config::Config;
-use crate::error::{ApiError, FieldError, Kind};
-use crate::json::Json;
+use crate::core::api::{encode_component, Endpoint};
+use crate::core::config::Config;
+use crate::core::error::{ApiError, FieldError, Kind};
+use crate::core::json::Json;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -113,7 +113,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
             continue;
         }
         if has_non_finite(v) {
-            bad.push(FieldError { field: k.clone(), message: crate::validate::field_message(k, &["must be a finite number."]) });
+            bad.push(FieldError { field: k.clone(), message: crate::core::validate::field_message(k, &["must be a finite number."]) });
         }
         kept.push((k.clone(), v.clone()));
     }
@@ -230,9 +230,9 @@ pub fn default_filename(field: &str, mime: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{find_op, ApiVersion};
-    use crate::config::{parse_options, Runtime};
-    use crate::json::parse;
+    use crate::core::api::{find_op, ApiVersion};
+    use crate::core::config::{parse_options, Runtime};
+    use crate::core::json::parse;
 
     fn cfg(extra: &str) -> Config {
         parse_options(&parse(&format!(r#"{{"apiKey":"1|secret"{extra}}}"#)).unwrap(), &[], Runtime::Server).unwrap()

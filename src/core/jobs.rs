@@ -2,10 +2,10 @@
 //! polling schedule of `wait()` (deapi-api.md §3).
 
 
-use crate::config::MAX_TIMER_MS;
-use crate::decode::invalid_response;
-use crate::error::{ApiError, Body, JobFailure, Kind};
-use crate::json::Json;
+use crate::core::config::MAX_TIMER_MS;
+use crate::core::decode::invalid_response;
+use crate::core::error::{ApiError, Body, JobFailure, Kind};
+use crate::core::json::Json;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -167,7 +167,7 @@ impl WaitOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::core::json::parse;
 
     fn j(s: &str) -> Json {
         parse(s).unwrap()

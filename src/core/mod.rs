@@ -1,0 +1,28 @@
+//! The pure modules: no wasm-bindgen, web-sys or js-sys — tested natively with `cargo test` (and
+//! fuzzed: `tests/fuzz.rs`). The data path reads top to bottom:
+//! - [`config`]    client options, validated
+//! - [`api`]       the operations as data: one table row per operation (v2 path, v1 path, body kind,
+//!   file fields, price path, result kind, validation rules)
+//! - [`request`]   URL, headers and the JSON or multipart body from user params
+//! - [`retry`]     which outcomes retry, the delay schedule
+//! - [`ratelimit`] quota per bucket from the `X-RateLimit-*` headers; the scheduler's rules
+//! - [`error`]     errors as data; the decoder of HTTP error responses (every body variant)
+//! - [`decode`]    success envelopes (submit, price, balance, models)
+//! - [`jobs`]      job status, terminal states, the polling schedule
+//! - [`validate`]  client-side checks producing the same error as a server 422
+//! - [`webhook`]   signature verification (HMAC-SHA256, constant time, freshness)
+//! - [`json`]      the JSON value the modules work on (read and written through serde)
+//! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
+
+pub mod api;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod jobs;
+pub mod json;
+pub mod ratelimit;
+pub mod request;
+pub mod retry;
+pub mod session;
+pub mod validate;
+pub mod webhook;
