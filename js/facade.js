@@ -254,10 +254,14 @@ function createApi(wasm, isReady) {
 
   /** Check a webhook delivery's signature and freshness, then parse it. Always async: resolves to
    * the event, rejects with WebhookVerificationError (`reason`) or InvalidOptionsError. */
-  const verifyWebhook = (options) => Promise.resolve().then(() => {
-    setup();
+  function verifyWebhook(options) {
+    try {
+      setup();
+    } catch (e) {
+      return Promise.reject(e); // the browser entry's .wasm could not be loaded
+    }
     return wasm.verifyWebhook(options);
-  });
+  }
 
   return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, ...classes };
 }

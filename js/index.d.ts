@@ -45,8 +45,9 @@ export interface DeapiClientOptions {
   maxConcurrency?: number;
   /** Length of deAPI's rate-limit window in ms (default 60 000); change only for tests or a proxy with other limits. */
   rateLimitWindowMs?: number;
-  /** A fetch to send requests with instead of the SDK's transport (in Node: node:http/https; in
-   * browsers and workers: the global fetch). Tests that stub `globalThis.fetch` in Node pass it here. */
+  /** A fetch to send requests with instead of the global `fetch` (which the SDK looks up per request,
+   * in Node, browsers and workers alike): a test double, or undici's fetch with a `ProxyAgent`
+   * dispatcher behind an outgoing proxy. Called with `(url, { method, headers, body, signal })`. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Allow `apiKey` in a browser, where anyone can read it. Prefer a proxy. */
   dangerouslyAllowBrowser?: boolean;

@@ -9,8 +9,14 @@ use crate::core::webhook::{verify_options, Payload};
 use js_sys::{ArrayBuffer, Promise};
 use wasm_bindgen::prelude::*;
 
+/// `verifyWebhook(options)`: a promise of the event, or of the rejection.
 #[wasm_bindgen(js_name = "verifyWebhook")]
 pub fn verify_webhook(options: JsValue) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move { verify(&options) })
+}
+
+fn verify(options: &JsValue) -> Result<JsValue, JsValue> {
+    let options = options.clone();
     let verdict = (|| {
         let fields: Vec<(String, crate::core::session::Arg)> = if options.is_object() && !options.is_null() {
             ["signature", "timestamp", "secret", "toleranceSec"]
@@ -40,10 +46,10 @@ pub fn verify_webhook(options: JsValue) -> Promise {
         verify_options(Some(&fields), payload, js_sys::Date::now() / 1000.0)
     })();
     match verdict {
-        Ok(body) => Promise::resolve(&parse_json(&body).map_or(JsValue::NULL, |j| to_js(&j))),
+        Ok(body) => Ok(parse_json(&body).map_or(JsValue::NULL, |j| to_js(&j))),
         Err(mut e) => {
             e.finish(None);
-            Promise::reject(&to_error(&e, None))
+            Err(to_error(&e, None))
         }
     }
 }

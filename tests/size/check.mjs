@@ -5,8 +5,8 @@
 //
 //   Size budget: 92.4 KiB gzip
 //
-// The goal is ≤ 35 KiB; until then the budget is the measured total + 5 %, lowered as the package
-// shrinks (this check says when the total is well under it). Last line: `size: N passed, M failed`.
+// The goal is ≤ 68 KiB (1.3× the floor of the card's stack); until then the budget is the measured
+// total + 5 %, lowered as the package shrinks (this check says when the total is well under it). Last line: `size: N passed, M failed`.
 // Usage: node tests/size/check.mjs [--size pkg/dist/size.json] [--readme README.md]
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
