@@ -165,7 +165,7 @@ describe("fetch in Node: uploads", () => {
     assert.equal(image.contentType, "image/png");
   });
 
-  it("a 413 answered before the upload is written (a proxy's body limit) is a PayloadTooLargeError, not a cut connection — on both transports", { timeout: 30_000 }, async () => {
+  it("a 413 answered before the upload is written (a proxy's body limit) is a PayloadTooLargeError, not a cut connection — through the global fetch and a \`fetch\` option", { timeout: 30_000 }, async () => {
     // The server answers at once without reading the body, then drops the connection (nginx's
     // client_max_body_size does this), while the client is still writing 30 MiB.
     const s = createServer((req, res) => {
@@ -182,7 +182,7 @@ describe("fetch in Node: uploads", () => {
         const c = new DeapiClient({ apiKey: newKey(), baseUrl: `http://127.0.0.1:${s.address().port}`, maxRetries: 0, ...(viaFetch ? { fetch: globalThis.fetch } : {}) });
         for (let i = 0; i < 3; i++) {
           const e = await rejection(c.images.removeBackground({ image: big, model: "Ben2" }));
-          assert.equal(e.name, "PayloadTooLargeError", `${viaFetch ? "fetch" : "node:http"}, try ${i + 1}: ${e.name}: ${e.message}`);
+          assert.equal(e.name, "PayloadTooLargeError", `${viaFetch ? "fetch option" : "global fetch"}, try ${i + 1}: ${e.name}: ${e.message}`);
           assert.equal(e.status, 413);
         }
       }

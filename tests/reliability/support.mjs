@@ -13,11 +13,11 @@ export const sdk = require(pkgDir);
 export { startMock };
 
 /** The canary key: deAPI's `<id>|<secret>` format, accepted by the mock. It must never leak. */
-/** The transports the reliability tests run through, as client options: Node's (node:http, the
- * default in Node) and fetch (the browsers' path; here Node's own, through the `fetch` option). */
+/** The two ways a request leaves the module, as client options: the global fetch (what the module
+ * calls by default, everywhere) and a `fetch` option (a user's own fetch, called the same way). */
 export const TRANSPORTS = [
-  ["Node's transport (node:http)", {}],
-  ["fetch (the browsers' path)", { fetch: (url, init) => fetch(url, init) }],
+  ["the global fetch", {}],
+  ["a `fetch` option", { fetch: (url, init) => fetch(url, init) }],
 ];
 
 export const KEY = "424242|CanaryKeyNeverLeaks";
