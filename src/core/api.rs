@@ -6,9 +6,57 @@
 
 
 use crate::core::json::Json;
-use crate::core::validate::Rules;
 
 /// `apiVersion`: the v2 resource paths (default) or the deprecated v1 task paths.
+/// The validation rules of one operation.
+#[derive(Debug, PartialEq)]
+pub struct Rules {
+    pub submit: &'static str,
+    pub price: &'static str,
+    /// Inference types a model must support (`txt2img`, …).
+    pub types: &'static [&'static str],
+    /// How deAPI names the operation in "The selected model does not support …".
+    pub label: &'static str,
+    /// Fields with a closed list of values.
+    pub enums: &'static [(&'static str, &'static [&'static str])],
+    /// Groups of which at most one may be present (Laravel `prohibits`; submit only).
+    pub exclusive: &'static [&'static [&'static str]],
+    /// Groups that come together (`required_with`).
+    pub together: &'static [&'static [&'static str]],
+    /// `(field, other, value)`: field required when other is value (`required_if`; submit only).
+    pub required_if: &'static [(&'static str, &'static str, &'static str)],
+    /// Integer fields with a closed list of values.
+    pub int_in: &'static [(&'static str, &'static [f64])],
+    /// Fixed lower bounds.
+    pub min: &'static [(&'static str, f64)],
+    /// Longest strings, in characters.
+    pub max_len: &'static [(&'static str, usize)],
+    /// Longest lists.
+    pub max_items: &'static [(&'static str, usize)],
+    /// `(field, feature)`: the field is refused when the model lacks the feature flag.
+    pub prohibited_unless: &'static [(&'static str, &'static str)],
+}
+
+impl Rules {
+    pub const fn new(types: &'static [&'static str], label: &'static str, submit: &'static str, price: &'static str) -> Rules {
+        Rules {
+            submit,
+            price,
+            types,
+            label,
+            enums: &[],
+            exclusive: &[],
+            together: &[],
+            required_if: &[],
+            int_in: &[],
+            min: &[],
+            max_len: &[],
+            max_items: &[],
+            prohibited_unless: &[],
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiVersion {
     V1,

@@ -370,7 +370,7 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
         // The field was named but no readable message came with it: keep the field visible.
         out.push(FieldError {
             field: field.to_owned(),
-            message: crate::core::validate::field_message(field, &["is invalid."]),
+            message: field_message(field, &["is invalid."]),
         });
     }
 }
@@ -492,6 +492,20 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
+/// one place, for the client-side checks and the error decoder alike).
+pub fn field_message(field: &str, tail: &[&str]) -> String {
+    let mut message = ["The ", &attr(field), " field "].concat();
+    message.push_str(&tail.concat());
+    message
+}
+
+/// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
+pub fn attr(field: &str) -> String {
+    // an ASCII byte for an ASCII byte keeps the text UTF-8 (so the fallback is never taken)
+    String::from_utf8(field.bytes().map(|b| if b == b'_' { b' ' } else { b }).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -12,58 +12,10 @@
 //! `a|b` a is required when b is not present.
 
 
-use crate::core::api::{ApiVersion, Op};
+use crate::core::api::{ApiVersion, Op, Rules};
 use crate::core::error::{ApiError, FieldError, Kind};
+use crate::core::error::{attr, field_message};
 use crate::core::json::{parse_number, Json};
-
-/// The validation rules of one operation.
-#[derive(Debug, PartialEq)]
-pub struct Rules {
-    pub submit: &'static str,
-    pub price: &'static str,
-    /// Inference types a model must support (`txt2img`, …).
-    pub types: &'static [&'static str],
-    /// How deAPI names the operation in "The selected model does not support …".
-    pub label: &'static str,
-    /// Fields with a closed list of values.
-    pub enums: &'static [(&'static str, &'static [&'static str])],
-    /// Groups of which at most one may be present (Laravel `prohibits`; submit only).
-    pub exclusive: &'static [&'static [&'static str]],
-    /// Groups that come together (`required_with`).
-    pub together: &'static [&'static [&'static str]],
-    /// `(field, other, value)`: field required when other is value (`required_if`; submit only).
-    pub required_if: &'static [(&'static str, &'static str, &'static str)],
-    /// Integer fields with a closed list of values.
-    pub int_in: &'static [(&'static str, &'static [f64])],
-    /// Fixed lower bounds.
-    pub min: &'static [(&'static str, f64)],
-    /// Longest strings, in characters.
-    pub max_len: &'static [(&'static str, usize)],
-    /// Longest lists.
-    pub max_items: &'static [(&'static str, usize)],
-    /// `(field, feature)`: the field is refused when the model lacks the feature flag.
-    pub prohibited_unless: &'static [(&'static str, &'static str)],
-}
-
-impl Rules {
-    pub const fn new(types: &'static [&'static str], label: &'static str, submit: &'static str, price: &'static str) -> Rules {
-        Rules {
-            submit,
-            price,
-            types,
-            label,
-            enums: &[],
-            exclusive: &[],
-            together: &[],
-            required_if: &[],
-            int_in: &[],
-            min: &[],
-            max_len: &[],
-            max_items: &[],
-            prohibited_unless: &[],
-        }
-    }
-}
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
@@ -103,20 +55,6 @@ impl Errors {
     fn field(&mut self, field: &str, tail: &[&str]) {
         self.add(field, field_message(field, tail));
     }
-}
-
-/// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
-/// one place, for the client-side checks and the error decoder alike).
-pub fn field_message(field: &str, tail: &[&str]) -> String {
-    let mut message = ["The ", &attr(field), " field "].concat();
-    message.push_str(&tail.concat());
-    message
-}
-
-/// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
-pub fn attr(field: &str) -> String {
-    // an ASCII byte for an ASCII byte keeps the text UTF-8 (so the fallback is never taken)
-    String::from_utf8(field.bytes().map(|b| if b == b'_' { b' ' } else { b }).collect()).unwrap_or_default()
 }
 
 /// A number as deAPI writes it in messages (`256`, `0.5`): at most six decimals, no trailing zeros.

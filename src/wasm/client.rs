@@ -3,10 +3,11 @@
 //! `future_to_promise` — so no wasm-bindgen borrow is held across an `await` (concurrent calls on
 //! one client work, and the JS object can be freed while calls are pending).
 
-use super::convert::{self, get, object, to_js};
+use super::convert::{self, get, object, signal_of, to_js};
 use super::errors::to_error;
-use super::jobs::{self, Poller};
-use super::time::{Signal, Turn};
+use super::jobs;
+use super::state::{Hooks, Inner, Poller};
+use super::time::Signal;
 use super::transport::{self, body_of, notify, send, with_response, Answer};
 use crate::core::json::Json;
 use crate::core::session::{Arg, Call, NotJson, Opts, Planned, Session};
@@ -17,28 +18,6 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
-
-/// The hooks of a client (observers; what they throw is ignored).
-#[derive(Default)]
-pub struct Hooks {
-    pub on_request: Option<Function>,
-    pub on_response: Option<Function>,
-    pub on_retry: Option<Function>,
-    pub on_error: Option<Function>,
-}
-
-/// One client's state, shared by its pending calls.
-pub struct Inner {
-    pub session: Session,
-    /// The `fetch` option (else the global fetch).
-    pub fetch: Option<Function>,
-    pub hooks: Hooks,
-    /// Requests waiting for the scheduler's concurrency cap.
-    pub turns: RefCell<Vec<Rc<Turn>>>,
-    /// The shared job poller (scheduler on).
-    pub poller: Poller,
-}
 
 /// The client behind the package's `DeapiClient` (which adds the namespaces and `Job` handles).
 #[wasm_bindgen]
@@ -48,12 +27,6 @@ pub struct Client {
 
 fn function(options: &JsValue, key: &str) -> Option<Function> {
     get(options, key).dyn_into::<Function>().ok()
-}
-
-/// The caller's `signal` option.
-pub fn signal_of(opts: &JsValue) -> Signal {
-    let s = if opts.is_object() { get(opts, "signal") } else { JsValue::UNDEFINED };
-    Signal(if convert::is_signal(&s) { Some(s.unchecked_into::<AbortSignal>()) } else { None })
 }
 
 /// `{ signal, timeoutMs }` of a call's options (for the requests a call makes on the side).

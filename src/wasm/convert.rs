@@ -5,7 +5,9 @@
 
 use crate::core::json::{Json, Seed};
 use serde::de::DeserializeSeed;
+use super::time::Signal;
 use crate::core::session::{Arg, NotJson, Opts, Params, Upload};
+use web_sys::AbortSignal;
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -227,6 +229,12 @@ pub fn params(v: &JsValue, uploads: bool) -> (Params, Vec<JsValue>) {
         Ok(json) => (Ok((json, found.files)), found.values),
         Err(e) => (Err(e), Vec::new()),
     }
+}
+
+/// The caller's `signal` option.
+pub fn signal_of(opts: &JsValue) -> Signal {
+    let s = if is_object(opts) { get(opts, "signal") } else { JsValue::UNDEFINED };
+    Signal(if is_signal(&s) { Some(s.unchecked_into::<AbortSignal>()) } else { None })
 }
 
 /// One option value.

@@ -3,8 +3,8 @@
 //! a time, spaced by the shortest poll interval, soonest due first — so N waits cost the status
 //! bucket what one does). Sleeps are gloo-timers; the caller's signal ends a wait at once.
 
-use super::client::{signal_of, Inner};
-use super::convert::{self, get, to_js};
+use super::state::{Inner, Waiter};
+use super::convert::{self, get, signal_of, to_js};
 use super::errors::{abort_error, to_error};
 use super::time::{sleep, sleep_or_abort, Signal, Turn};
 use super::transport::{notify, send, Poll};
@@ -54,40 +54,6 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
             Some(After::Done) | None => return Ok(status),
         }
         polls += 1;
-    }
-}
-
-/// One wait on the shared poller.
-struct Waiter {
-    w: WaitPlan,
-    started: f64,
-    polls: Cell<u32>,
-    next_at: Cell<f64>,
-    on_progress: Option<Function>,
-    plan: RefCell<Option<Plan>>,
-    result: RefCell<Option<Result<JsValue, JsValue>>>,
-    done: Turn,
-}
-
-/// The shared poller of a client (scheduler on).
-#[derive(Default)]
-pub struct Poller {
-    waiters: RefCell<Vec<Rc<Waiter>>>,
-    polling: Cell<bool>,
-}
-
-impl Poller {
-    /// End `me`'s wait with `result` (if it is still waiting).
-    fn settle(&self, me: &Rc<Waiter>, result: Result<JsValue, JsValue>) {
-        let mut list = self.waiters.borrow_mut();
-        let Some(at) = list.iter().position(|x| Rc::ptr_eq(x, me)) else { return };
-        list.remove(at);
-        drop(list);
-        *me.result.borrow_mut() = Some(result);
-        me.done.go();
-    }
-    fn waiting(&self, me: &Rc<Waiter>) -> bool {
-        self.waiters.borrow().iter().any(|x| Rc::ptr_eq(x, me))
     }
 }
 

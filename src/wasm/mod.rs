@@ -1,5 +1,6 @@
 //! The binding: the only code that touches JS values. Read in this order:
 //! - [`client`]    the exported `Client`: options in, a `Promise` out of every method
+//! - [`state`]     one client's state behind an `Rc`: session, hooks, scheduler turns, the poller
 //! - [`transport`] where the request is sent: fetch, per-attempt timeout and abort, the retry loop,
 //!   the scheduler's gate, hooks, multipart bodies
 //! - [`jobs`]      `wait()`: polling, and the shared poller of a scheduled client
@@ -12,6 +13,7 @@ pub mod client;
 pub mod convert;
 pub mod errors;
 pub mod jobs;
+pub mod state;
 pub mod time;
 pub mod transport;
 pub mod webhook;

@@ -4,7 +4,7 @@
 //! retry loop that `core` decides ([`crate::core::session::Session::verdict`]/`failure`), backoff sleeps on
 //! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
 
-use super::client::Inner;
+use super::state::Inner;
 use super::convert::{get, number_text, object, set, to_js};
 use super::errors::{abort_error, invalid_options, rate_limit, to_error};
 use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
