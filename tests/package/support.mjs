@@ -38,6 +38,10 @@ export const RUNTIMES = {
   bun: { title: "Bun", version: BUN, packages: hasAvx2 ? [`bun@${BUN}`] : [`bun@${BUN}`, `${bunPlatform}@${BUN}`],
     bin: `node_modules/${bunPlatform}/bin/bun` },
   deno: { title: "Deno", version: "2.9.6", packages: ["@deno/linux-x64-glibc@2.9.6"], bin: "node_modules/@deno/linux-x64-glibc/deno" },
+  // Cloudflare's CLI with its local workerd (@cloudflare/workerd-linux-64, an optional dependency that
+  // carries the binary); `wrangler dev` needs Node 22+ (run it with node22's binary).
+  wrangler: { title: "wrangler", version: "4.86.0", packages: ["wrangler@4.86.0"], bin: "node_modules/wrangler/bin/wrangler.js",
+    probe: (bin) => [process.execPath, [bin, "--version"]] },
 };
 const runtimeCache = process.env.DEAPI_RUNTIME_CACHE ||
   join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "deapi-wasm-runtimes");

@@ -1,0 +1,109 @@
+// Cloudflare Workers: the packed package in a Worker under `wrangler dev` (local workerd, no account,
+// nothing but loopback), with zero package-specific configuration — a wrangler.toml with a name, a
+// main and a compatibility date. The Worker is the kind of small server-side proxy this package is
+// used for: a call, a 422 with its fields (`instanceof ValidationError` inside the Worker), and a call
+// the client retries after a 500. wrangler (pinned) and Node 22 (wrangler 4 needs it) come from the
+// runtime cache of tests/package/support.mjs; each is skipped with its reason when it cannot be installed.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startMock } from "../mock/server.mjs";
+import { installRuntime, installs, sh } from "./support.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-workers-")));
+let mock, tarball;
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+const WORKER = `import { DeapiClient, ValidationError } from "deapi-wasm";
+export default {
+  async fetch(request, env) {
+    const client = new DeapiClient({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL, retryBaseDelayMs: 1 });
+    const out = { retries: [] };
+    try {
+      const retrying = new DeapiClient({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL, retryBaseDelayMs: 1,
+        onRetry: (ev) => out.retries.push([ev.attempt, ev.reason, ev.error.status]) });
+      out.balance = await retrying.account.balance(); // the mock answers its first attempt with a 500
+      await client.images.generate({ prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, steps: 4, seed: 1 });
+      out.error = null;
+    } catch (e) {
+      out.error = { validation: e instanceof ValidationError, error: e instanceof Error, name: e.name, status: e.status,
+        fields: (e.errors || []).map((x) => x.field), message: e.message };
+    }
+    return Response.json(out);
+  },
+};
+`;
+
+before(async () => {
+  if (!existsSync(join(root, "pkg", "dist", "workerd.js"))) throw new Error("build the package first: node scripts/build.mjs");
+  const { stdout } = await sh("npm", ["pack", join(root, "pkg"), "--pack-destination", tmp, "--json", "--offline", "--no-update-notifier"], { cwd: tmp });
+  tarball = join(tmp, JSON.parse(stdout)[0].filename);
+  mock = await startMock({ quiet: true });
+});
+
+after(async () => {
+  installs.abort();
+  await mock?.close();
+  if (process.env.KEEP_TMP) console.log(`# kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
+  it("a Worker imports the package by name (the workerd entry): a call, a 422 with its fields, a retried 500", { timeout: 300_000 }, async (t) => {
+    const node22 = await installRuntime("node22");
+    if (node22.skip) return t.skip(node22.skip);
+    const wrangler = await installRuntime("wrangler");
+    if (wrangler.skip) return t.skip(wrangler.skip);
+    const dir = join(tmp, "worker");
+    mkdirSync(join(dir, "src"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "matrix-worker", private: true, type: "module" }));
+    await sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts", "--no-update-notifier", tarball], { cwd: dir });
+    writeFileSync(join(dir, "src", "index.js"), WORKER);
+    writeFileSync(join(dir, "wrangler.toml"), `name = "deapi-wasm-matrix"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n`);
+    const key = `9|Worker${process.pid}`;
+    mock.addFaults({ key, path: "/account/balance", responses: [{ status: 500 }] });
+    const port = await freePort();
+    const dev = spawn(node22.bin, [wrangler.bin, "dev", "--port", String(port), "--ip", "127.0.0.1",
+      "--var", `DEAPI_KEY:${key}`, "--var", `MOCK_URL:${mock.url}`], {
+      cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1", HOME: join(tmp, "home") },
+    });
+    let output = "";
+    dev.stdout.on("data", (d) => { output += d; });
+    dev.stderr.on("data", (d) => { output += d; });
+    try {
+      let out;
+      for (let i = 0; i < 120 && out === undefined; i++) {
+        if (dev.exitCode !== null) throw new Error(`wrangler dev exited ${dev.exitCode}:\n${output}`);
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(30_000) });
+          out = await r.json();
+        } catch {
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      assert.ok(out, `no answer from the Worker:\n${output}`);
+      console.log(`# worker (${wrangler.version}, Node ${node22.version}): ${JSON.stringify(out)}`);
+      assert.deepEqual(out.balance, { balance: 19.72 });
+      assert.deepEqual(out.retries, [[1, "server_error", 500]], "the 500 was retried once");
+      assert.equal(out.error.validation, true, JSON.stringify(out.error));
+      assert.equal(out.error.error, true);
+      assert.equal(out.error.name, "ValidationError");
+      assert.equal(out.error.status, 422);
+      assert.deepEqual([...new Set(out.error.fields)], ["width", "height"]);
+      const log = mock.requests({ key }).map((r) => `${r.method} ${r.path} ${r.status}`);
+      assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422"]);
+    } finally {
+      try { process.kill(-dev.pid, "SIGTERM"); } catch { /* gone */ }
+    }
+  });
+});
