@@ -10,7 +10,7 @@
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
 #   5. package  npm pack → npm install in fresh temp projects: Node CJS/ESM (20, 22, 24), Bun, Deno, a server
 #               bundle, Vite build and dev server + plain page in Chromium, tsc --strict consumers, a Cloudflare
-#               Worker under wrangler dev; two installed copies
+#               Worker under wrangler dev, a Next.js App Router app (Turbopack and webpack); two installed copies
 # Each level prints its count; a level that runs no test fails the whole run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,7 +107,7 @@ step "4. browser: the package and the demo in headless Chromium"
 run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
 level "browser (Chromium)" node "$logs/browser.log"
 
-step "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, a Cloudflare Worker)"
+step "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, Next.js with Turbopack and webpack, a Cloudflare Worker)"
 run "$logs/package.log" node --test --test-reporter=tap tests/package/
 level "package matrix" node "$logs/package.log"
 

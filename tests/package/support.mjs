@@ -42,6 +42,9 @@ export const RUNTIMES = {
   // carries the binary); `wrangler dev` needs Node 22+ (run it with node22's binary).
   wrangler: { title: "wrangler", version: "4.86.0", packages: ["wrangler@4.86.0"], bin: "node_modules/wrangler/bin/wrangler.js",
     probe: (bin) => [process.execPath, [bin, "--version"]] },
+  // Next.js with its SWC binary (@next/swc-linux-x64-gnu, an optional dependency) and React.
+  next16: { title: "Next.js 16", version: "16.4.6", packages: ["next@16.4.6", "react@19.3.1", "react-dom@19.3.1"],
+    bin: "node_modules/next/dist/bin/next", probe: (bin) => [process.execPath, [bin, "--version"]] },
 };
 const runtimeCache = process.env.DEAPI_RUNTIME_CACHE ||
   join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "deapi-wasm-runtimes");

@@ -1,0 +1,136 @@
+// Next.js 16 App Router: the packed package in an app with zero package-specific configuration (no
+// next.config, no serverExternalPackages) — a client component that calls deAPI in the browser
+// (keyless, straight to the mock) and a route handler that calls it on the server with a key — built
+// with Turbopack (the default) and with `--webpack`, each started with `next start`: the page in
+// Chromium, the route handler fetched from here; a call and a 422 with its fields in each.
+// Next.js and React (pinned) come from the runtime cache of tests/package/support.mjs (skipped with
+// the reason when they cannot be installed).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchChromium } from "../chromium.mjs";
+import { startMock } from "../mock/server.mjs";
+import { installRuntime, installs, sh } from "./support.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-next-")));
+let mock, tarball, browser, next, app, nextBin;
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const BAD = `{ prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, steps: 4, seed: 1 }`;
+const FILES = {
+  "app/layout.js": `export default function RootLayout({ children }) { return <html lang="en"><body>{children}</body></html>; }\n`,
+  "app/page.js": `"use client";
+import { useEffect, useState } from "react";
+import { DeapiClient, ValidationError } from "deapi-wasm";
+export default function Page() {
+  const [state, setState] = useState("loading");
+  useEffect(() => {
+    (async () => {
+      const out = {};
+      const client = new DeapiClient({ baseUrl: process.env.NEXT_PUBLIC_MOCK_URL }); // keyless: no key in the browser
+      out.balance = await client.account.balance();
+      try { await client.images.generate(${BAD}); } catch (e) {
+        out.error = { validation: e instanceof ValidationError, status: e.status, fields: e.errors.map((x) => x.field) };
+      }
+      window.__result = out;
+      setState("done");
+    })().catch((e) => { window.__result = { fatal: String((e && e.stack) || e) }; setState("failed"); });
+  }, []);
+  return <p id="state">{state}</p>;
+}
+`,
+  "app/api/check/route.js": `import { DeapiClient, ValidationError } from "deapi-wasm";
+export const dynamic = "force-dynamic";
+export async function GET() {
+  const client = new DeapiClient({ apiKey: process.env.DEAPI_KEY, baseUrl: process.env.MOCK_URL, retryBaseDelayMs: 1 });
+  const out = { balance: await client.account.balance() };
+  try { await client.images.generate(${BAD}); } catch (e) {
+    out.error = { validation: e instanceof ValidationError, status: e.status, fields: e.errors.map((x) => x.field) };
+  }
+  return Response.json(out);
+}
+`,
+};
+
+before(async () => {
+  if (!existsSync(join(root, "pkg", "dist", "index.cjs"))) throw new Error("build the package first: node scripts/build.mjs");
+  const { stdout } = await sh("npm", ["pack", join(root, "pkg"), "--pack-destination", tmp, "--json", "--offline", "--no-update-notifier"], { cwd: tmp });
+  tarball = join(tmp, JSON.parse(stdout)[0].filename);
+  mock = await startMock({ quiet: true, allowKeyless: true });
+  next = await installRuntime("next16");
+  if (next.skip) return;
+  // The app: the tarball installed, then the cached Next.js + React copied beside it (Turbopack wants
+  // node_modules inside the project; npm would prune packages its manifest does not name).
+  app = join(tmp, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "matrix-next", private: true, type: "module" }));
+  await sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts", "--no-update-notifier", tarball], { cwd: app });
+  cpSync(join(next.dir, "node_modules"), join(app, "node_modules"), { recursive: true, verbatimSymlinks: true });
+  nextBin = join(app, "node_modules", "next", "dist", "bin", "next");
+  for (const [file, text] of Object.entries(FILES)) {
+    mkdirSync(dirname(join(app, file)), { recursive: true });
+    writeFileSync(join(app, file), text);
+  }
+});
+
+after(async () => {
+  installs.abort();
+  await browser?.close();
+  await mock?.close();
+  if (process.env.KEEP_TMP) console.log(`# kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("Next.js 16 App Router (zero configuration)", () => {
+  for (const [label, flags] of [["Turbopack (the default)", []], ["webpack (--webpack)", ["--webpack"]]]) {
+    it(`next build with ${label}: a client page in Chromium and a route handler on the server`, { timeout: 300_000 }, async (t) => {
+      if (next.skip) return t.skip(next.skip);
+      const key = `8|Next${process.pid}${flags.length}`;
+      const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_PUBLIC_MOCK_URL: mock.url, MOCK_URL: mock.url, DEAPI_KEY: key };
+      rmSync(join(app, ".next"), { recursive: true, force: true });
+      const built = await sh(process.execPath, [nextBin, "build", ...flags], { cwd: app, env, timeout: 240_000 });
+      assert.match(built.stdout, /Compiled successfully|Compiled/);
+      const port = await freePort();
+      const server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      let output = "";
+      server.stdout.on("data", (d) => { output += d; });
+      server.stderr.on("data", (d) => { output += d; });
+      try {
+        let api;
+        for (let i = 0; i < 60 && api === undefined; i++) {
+          try {
+            api = await (await fetch(`http://127.0.0.1:${port}/api/check`)).json();
+          } catch {
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+        assert.ok(api, `no answer from next start:\n${output}`);
+        assert.deepEqual(api, { balance: { balance: 19.72 }, error: { validation: true, status: 422, fields: ["width", "width", "height", "height"] } }, output);
+        browser ??= await launchChromium();
+        const page = await browser.newPage();
+        try {
+          await page.goto(`http://127.0.0.1:${port}/`);
+          await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+          const result = await page.evaluate(() => window.__result);
+          assert.equal(result.fatal, undefined, result.fatal);
+          assert.deepEqual(result, { balance: { balance: 19.72 }, error: { validation: true, status: 422, fields: ["width", "width", "height", "height"] } });
+        } finally {
+          await page.close();
+        }
+        const log = mock.requests({ key }).map((r) => `${r.method} ${r.path}`);
+        assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations"], "the route handler's calls carried the key");
+        console.log(`# next ${next.version} ${label}: route handler and client page OK`);
+      } finally {
+        try { process.kill(-server.pid, "SIGTERM"); } catch { /* gone */ }
+      }
+    });
+  }
+});
