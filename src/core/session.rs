@@ -12,7 +12,7 @@ use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{parse_json, Json};
-use crate::core::ratelimit::{describe_429, Gate, Quota, Quotas, Scheduler};
+use crate::core::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
 use crate::core::validate::{self, ModelInfo};
@@ -217,9 +217,6 @@ pub enum Admit {
     /// Wait until a request finishes.
     Slot,
 }
-
-/// What the last response of a bucket said (for `rateLimits()`).
-pub type QuotaView<'a> = &'a Quota;
 
 /// One client's state. Construct with [`Session::create`].
 pub struct Session {

@@ -8,7 +8,7 @@ use super::errors::to_error;
 use super::jobs;
 use super::state::{Hooks, Inner, Poller};
 use super::time::Signal;
-use super::transport::{self, body_of, notify, send, with_response, Answer};
+use super::transport::{body_of, notify, send, with_response, Answer};
 use crate::core::json::Json;
 use crate::core::session::{Arg, Call, NotJson, Opts, Planned, Session};
 use js_sys::{Date, Function, Object, Promise};
@@ -113,7 +113,7 @@ async fn request(inner: Rc<Inner>, what: Call, name: String, params: JsValue, op
     };
     let body = body_of(&plan, &uploads).await?;
     let r: Answer = send(&inner, &plan, body.as_ref(), &signal_of(&opts), None).await?;
-    let data = transport::value(&r);
+    let data = to_js(&r.value);
     Ok(if plan.with_response { with_response(&r, data) } else { data })
 }
 

@@ -60,18 +60,12 @@ fn is_object(v: &JsValue) -> bool {
 }
 
 fn is_array_buffer(v: &JsValue) -> bool {
-    v.is_instance_of::<ArrayBuffer>() || Object::prototype_to_string(v).as_string().as_deref() == Some("[object ArrayBuffer]")
+    v.is_instance_of::<ArrayBuffer>() || type_tag(v).as_deref() == Some("[object ArrayBuffer]")
 }
 
-/// `Object.prototype.toString.call(v)`.
-trait TypeTag {
-    fn prototype_to_string(v: &JsValue) -> JsValue;
-}
-impl TypeTag for Object {
-    fn prototype_to_string(v: &JsValue) -> JsValue {
-        let to_string = get(&Object::new().into(), "toString");
-        to_string.dyn_ref::<Function>().and_then(|f| f.call0(v).ok()).unwrap_or(JsValue::UNDEFINED)
-    }
+/// `Object.prototype.toString.call(v)` (recognises an ArrayBuffer from another realm).
+fn type_tag(v: &JsValue) -> Option<String> {
+    get(&Object::new().into(), "toString").dyn_ref::<Function>().and_then(|f| f.call0(v).ok()).and_then(|t| t.as_string())
 }
 
 /// Binary data an upload can be made of: a Blob or File (recognised by shape, so one from another

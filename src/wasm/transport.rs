@@ -5,7 +5,7 @@
 //! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
 
 use super::state::Inner;
-use super::convert::{get, number_text, object, set, to_js};
+use super::convert::{get, number_text, object, set};
 use super::errors::{abort_error, invalid_options, rate_limit, to_error};
 use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
 use crate::core::error::RateLimit;
@@ -297,9 +297,4 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
             return Err(abort_error(attempts, signal.reason(), &plan.id));
         }
     }
-}
-
-/// A result as JS sees it.
-pub fn value(a: &Answer) -> JsValue {
-    to_js(&a.value)
 }

@@ -40,7 +40,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
-import { RUNTIMES, TIMEOUT, installRuntime, installs, sh } from "./support.mjs";
+import { RUNTIMES, TIMEOUT, installRuntime, installs, pack, sh } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pkgDir = join(root, "pkg");
@@ -180,8 +180,7 @@ before(async () => {
   if (!existsSync(join(pkgDir, "dist", "browser.js"))) {
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
   }
-  const { stdout } = await sh("npm", ["pack", pkgDir, "--pack-destination", tmp, "--json", "--offline", "--no-update-notifier"], { cwd: tmp });
-  [packed] = JSON.parse(stdout);
+  packed = await pack(pkgDir, tmp);
   tarball = join(tmp, packed.filename);
   mkdirSync(unpacked);
   await sh("tar", ["-xzf", tarball, "-C", unpacked]); // the manifest, README and LICENSE as published

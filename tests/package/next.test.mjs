@@ -9,21 +9,17 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
-import { installRuntime, installs, sh } from "./support.mjs";
+import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-next-")));
 let mock, tarball, browser, next, app, nextBin;
 
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
 const BAD = `{ prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, steps: 4, seed: 1 }`;
 const FILES = {
   "app/layout.js": `export default function RootLayout({ children }) { return <html lang="en"><body>{children}</body></html>; }\n`,
@@ -62,8 +58,7 @@ export async function GET() {
 
 before(async () => {
   if (!existsSync(join(root, "pkg", "dist", "index.cjs"))) throw new Error("build the package first: node scripts/build.mjs");
-  const { stdout } = await sh("npm", ["pack", join(root, "pkg"), "--pack-destination", tmp, "--json", "--offline", "--no-update-notifier"], { cwd: tmp });
-  tarball = join(tmp, JSON.parse(stdout)[0].filename);
+  tarball = join(tmp, (await pack(join(root, "pkg"), tmp)).filename);
   mock = await startMock({ quiet: true, allowKeyless: true });
   next = await installRuntime("next16");
   if (next.skip) return;

@@ -5,11 +5,23 @@
 //   MATRIX_RUNTIMES=0     skip every such tool without trying (each test says so)
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 export const TIMEOUT = 120_000;
+
+/** A free loopback TCP port (for a server the test starts). */
+export const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+/** `npm pack` of the package directory into `dest`: npm's description of the tarball (`filename`, `files`, …). */
+export async function pack(pkgDir, dest) {
+  const { stdout } = await sh("npm", ["pack", pkgDir, "--pack-destination", dest, "--json", "--offline", "--no-update-notifier"], { cwd: dest });
+  return JSON.parse(stdout)[0];
+}
 
 /** Runs a command without blocking this process (a mock may answer from it); rejects with its output. */
 export async function sh(cmd, args, opts = {}) {

@@ -8,20 +8,16 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMock } from "../mock/server.mjs";
-import { installRuntime, installs, sh } from "./support.mjs";
+import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-workers-")));
 let mock, tarball;
 
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
 
 const WORKER = `import { DeapiClient, ValidationError } from "deapi-wasm";
 export default {
@@ -45,8 +41,7 @@ export default {
 
 before(async () => {
   if (!existsSync(join(root, "pkg", "dist", "workerd.js"))) throw new Error("build the package first: node scripts/build.mjs");
-  const { stdout } = await sh("npm", ["pack", join(root, "pkg"), "--pack-destination", tmp, "--json", "--offline", "--no-update-notifier"], { cwd: tmp });
-  tarball = join(tmp, JSON.parse(stdout)[0].filename);
+  tarball = join(tmp, (await pack(join(root, "pkg"), tmp)).filename);
   mock = await startMock({ quiet: true });
 });
 
