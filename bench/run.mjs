@@ -277,6 +277,12 @@ async function size() {
   const theirs = kib(output.filter((o) => o.type === "chunk").reduce((n, o) => n + gzipSync(o.code, { level: 9 }).length, 0));
   row("package size, wasm + JS glue, gzip -9", { median: v, min: v, max: v }, { median: theirs, min: theirs, max: theirs }, "KiB", "≤ 68 KiB",
     `(wasm ${f(kib(s.wasm.gzip))} + glue ${f(kib(s.glueWeb.gzip))}; baseline: openai ${version} bundled by rolldown, minified)`);
+  // The floor probe (bench/floor): the card's crates + serde_json and one call, built now by the same pipeline.
+  const { buildFloor } = await import("./floor.mjs");
+  const floor = await buildFloor();
+  const fl = kib(floor.total.gzip);
+  row("package size ÷ the floor probe built in this run (card's crates + serde_json, one client, one call)", { median: v, min: v, max: v }, { median: fl, min: fl, max: fl }, "KiB", "ratio ≤ 1.30",
+    `(floor: wasm ${f(kib(floor.wasm.gzip))} + glue ${f(kib(floor.glue.gzip))})`, "deapi-wasm");
 }
 
 // 5. wasm memory growth over 100 000 mixed calls after a warm-up (tests/leak/leak.mjs, in a child process).

@@ -13,48 +13,33 @@
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
 //   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS), reads ../web/deapi_wasm_bg.wasm (one .wasm shipped)
 //   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and the module
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { gzipSync } from "node:zlib";
+import { copyFileSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { bindgen, cargoWasm, minify, root, size as sizeOf, wasmOpt } from "./pipeline.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "pkg", "dist");
 const dev = process.argv.includes("--dev");
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
 const t0 = Date.now();
 const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
 step("cargo build --release --lib --target wasm32-unknown-unknown");
-// Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
-// the shipped module: remapped to the crate's own name and version (also a few hundred bytes less).
-const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
-const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
-const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
-run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"], { env: { ...process.env, RUSTFLAGS: rustflags } });
-const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
+const raw = cargoWasm({ name: "deapi_wasm" });
 
 rmSync(dist, { recursive: true, force: true });
 // wasm-bindgen writes the glue: `--target web` (an ES module whose `init` loads the .wasm) for browsers,
 // bundlers and workers; `--target nodejs` (CommonJS, instantiated synchronously at require time) for
 // Node. Both targets emit the same .wasm: one is shipped (dist/web), and the Node glue reads it there.
 step("wasm-bindgen --target web / --target nodejs (wasm-bindgen-cli, pinned to the crate's version)");
-const bindgen = ["--no-typescript", "--remove-name-section", "--remove-producers-section"];
-run("wasm-bindgen", ["--target", "web", "--out-dir", join(dist, "web"), ...bindgen, raw]);
-run("wasm-bindgen", ["--target", "nodejs", "--out-dir", join(dist, "node"), ...bindgen, raw]);
+bindgen(raw, join(dist, "web"), "web");
+bindgen(raw, join(dist, "node"), "nodejs");
 const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
 const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
 if (!readFileSync(wasmWeb).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
 rmSync(wasmNode);
 if (!dev) {
-  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-  if (!existsSync(wasmOpt)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
-  // Rust ≥ 1.87 emits bulk-memory and non-trapping float-to-int ops; binaryen must be told.
   step("wasm-opt -Oz (binaryen 132)");
-  run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--strip-debug", "--strip-producers", wasmWeb, "-o", wasmWeb]);
+  wasmOpt(wasmWeb);
 }
 
 // The .wasm's bytes as a module too, for places where no file next to the code can be fetched or
@@ -130,20 +115,13 @@ copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 // not, so that stack traces in server logs stay readable.
 if (!dev) {
   step("minify the JS (oxc: compress; mangle the browser files)");
-  const { minifySync } = await import("rolldown/experimental");
   for (const [file, module, mangle] of [["browser.js", true, true], ["browser-dev.js", true, true], ["workerd.js", true, true], ["web/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
-    const path = join(dist, file);
-    const out = minifySync(file, readFileSync(path, "utf8"), { module, compress: true, mangle: mangle && { keepNames: { class: true, function: false } } });
-    if (out.errors && out.errors.length) throw new Error(`minify ${file}: ${out.errors.map((e) => e.message).join("; ")}`);
-    writeFileSync(path, banner + out.code);
+    await minify(join(dist, file), { module, mangle, banner });
   }
 }
 
 step("size");
-const size = (files) => {
-  const buf = Buffer.concat(files.map((f) => readFileSync(join(dist, f))));
-  return { raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length };
-};
+const size = (files) => sizeOf(files.map((f) => join(dist, f)));
 // What a browser downloads (wasm + web glue + entry) is the budgeted total (tests/size/check.mjs).
 const report = {
   wasm: size(["web/deapi_wasm_bg.wasm"]),
