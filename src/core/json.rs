@@ -244,17 +244,15 @@ impl Serialize for Json {
 
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        Seed { depth: 0, strict: false }.deserialize(d)
+        Seed { depth: 0 }.deserialize(d)
     }
 }
 
 /// One value at a nesting depth; deeper than [`MAX_DEPTH`] it is skipped (serde_json skips without
-/// recursing) and becomes `null` — or, when `strict` (values from JS, where so deep means a cycle),
-/// it is refused.
+/// recursing) and becomes `null`.
 #[derive(Clone, Copy)]
 pub struct Seed {
     pub depth: u32,
-    pub strict: bool,
 }
 
 /// Objects with more keys than this look duplicate keys up in a hash index, not pair by pair.
@@ -263,9 +261,7 @@ const INDEX_PAST: usize = 16;
 impl<'de> DeserializeSeed<'de> for Seed {
     type Value = Json;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        if self.depth > MAX_DEPTH && self.strict {
-            Err(serde::de::Error::custom("nested too deeply (a cycle?)"))
-        } else if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH {
             d.deserialize_ignored_any(IgnoredAny).map(|_| Json::Null)
         } else {
             d.deserialize_any(self)
@@ -307,7 +303,7 @@ impl<'de> Visitor<'de> for Seed {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(Seed { depth: self.depth + 1, ..self })? {
+        while let Some(v) = seq.next_element_seed(Seed { depth: self.depth + 1 })? {
             items.push(v);
         }
         Ok(Json::Arr(items))
@@ -318,7 +314,7 @@ impl<'de> Visitor<'de> for Seed {
         let mut pairs: Vec<(String, Json)> = Vec::new();
         let mut index: Option<HashMap<String, usize>> = None;
         while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(Seed { depth: self.depth + 1, ..self })?;
+            let v = map.next_value_seed(Seed { depth: self.depth + 1 })?;
             let seen = match &index {
                 Some(index) => index.get(&k).copied(),
                 None => pairs.iter().position(|(key, _)| *key == k),

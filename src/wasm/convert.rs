@@ -1,10 +1,11 @@
 //! JS values in and out. Params, options and queries: their top-level keys (and the items of a
 //! top-level array) are looked at with js-sys, so that uploads, functions and AbortSignals are found
-//! and kept as the JS values they are; everything else is converted with serde-wasm-bindgen. Results
-//! go out through serde-wasm-bindgen's JSON-compatible serializer (plain objects, `null` kept).
+//! and kept as the JS values they are; objects and arrays of data cross as one `JSON.stringify` text
+//! parsed by serde_json (one crossing instead of one per key; serde-wasm-bindgen's deserializer, with
+//! its error formatting, is not linked). Results go out through serde-wasm-bindgen's JSON-compatible
+//! serializer (plain objects, `null` kept).
 
-use crate::core::json::{Json, Seed};
-use serde::de::DeserializeSeed;
+use crate::core::json::{parse_json, Json, MAX_DEPTH};
 use super::time::Signal;
 use crate::core::session::{Arg, NotJson, Opts, Params, Upload};
 use web_sys::AbortSignal;
@@ -132,8 +133,9 @@ fn describe_upload(raw: &JsValue) -> Upload {
     }
 }
 
-/// Data: `toJSON()` is called as JSON.stringify would; functions, symbols and bigints are not data;
-/// the rest goes through serde-wasm-bindgen (nesting deeper than the JSON limit — a cycle — is refused).
+/// Data: a number, string or boolean as it is; `toJSON()` called as JSON.stringify would; functions,
+/// symbols and bigints are not data; objects and arrays go through `JSON.stringify` and serde_json
+/// (a cycle, or nesting deeper than the JSON limit, is refused).
 pub fn data(v: &JsValue) -> Result<Json, NotJson> {
     if v.is_undefined() || v.is_null() {
         return Ok(Json::Null);
@@ -151,7 +153,35 @@ pub fn data(v: &JsValue) -> Result<Json, NotJson> {
             return data(&plain);
         }
     }
-    Seed { depth: 0, strict: true }.deserialize(serde_wasm_bindgen::Deserializer::from(v.clone())).map_err(|_| NotJson)
+    if let Some(n) = v.as_f64() {
+        return Ok(Json::Num(n));
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Json::Bool(b));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Json::Str(s));
+    }
+    // Objects and arrays: one JSON.stringify, parsed by serde_json (one crossing, not one per key).
+    // The replacer sees every value after its toJSON(): a function or symbol anywhere is not data
+    // (stringify would drop it silently); a bigint or a cycle makes stringify throw.
+    let mut plain = true;
+    let text = js_sys::JSON::stringify_with_replacer_func(
+        v,
+        &mut |_key, value| {
+            if value.is_function() || value.is_symbol() {
+                plain = false;
+            }
+            Ok(Some(value))
+        },
+        None,
+    )
+    .map_err(|_| NotJson)?;
+    if !plain {
+        return Err(NotJson);
+    }
+    // Deeper than the JSON limit is refused (parse_json would keep it as null): not silently cut.
+    parse_json(&String::from(text)).filter(|j| j.depth() <= MAX_DEPTH).ok_or(NotJson)
 }
 
 /// Uploads met while converting params: their descriptions and their JS values, in order.

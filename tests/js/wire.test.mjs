@@ -1,5 +1,6 @@
 // Values at the JS boundary (src/wasm/convert.rs): params, options, ids and webhook options are
-// read with js-sys (uploads, functions, signals) and serde-wasm-bindgen (the data). These tests pin
+// read with js-sys (uploads, functions, signals); objects and arrays of data go through JSON.stringify
+// (with a replacer that refuses functions and symbols) and serde_json. These tests pin
 // what a user sees for values at the edge of JSON, through the public API, with an injected fetch
 // that records what was sent.
 import { describe, it } from "node:test";
@@ -35,6 +36,26 @@ describe("values at the edge of JSON", () => {
     const e = await rejection(c.images.generatePrice(params));
     assert.ok(e instanceof InvalidOptionsError, String(e));
     assert.match(e.message, /`params`/);
+    assert.equal(sent.length, 0);
+  });
+
+  it("params nested deeper than the JSON limit (64) are refused, not cut; 60 levels go as they are", async () => {
+    const { c, sent } = recording();
+    const nest = (n) => { let v = "leaf"; for (let i = 0; i < n; i++) v = i % 2 ? [v] : { v }; return v; };
+    const e = await rejection(c.images.generatePrice({ prompt: "a", extra: nest(70) }));
+    assert.ok(e instanceof InvalidOptionsError, String(e));
+    assert.match(e.message, /`params`/);
+    assert.equal(sent.length, 0);
+    await c.images.generatePrice({ prompt: "a", extra: nest(60) });
+    assert.deepEqual(JSON.parse(sent[0].init.body).extra, nest(60));
+  });
+
+  it("a function or symbol nested in an array is refused too (JSON.stringify would write null)", async () => {
+    const { c, sent } = recording();
+    for (const bad of [() => 1, Symbol("s")]) {
+      const e = await rejection(c.images.generatePrice({ prompt: "a", extra: [1, { deep: [bad] }] }));
+      assert.ok(e instanceof InvalidOptionsError, String(e));
+    }
     assert.equal(sent.length, 0);
   });
 
