@@ -165,7 +165,7 @@ fn js_leniencies(text: &str) -> Option<String> {
                 let lexeme = text.get(i..end)?;
                 // a valid JSON number (serde_json checks the grammar when it skips a value) that
                 // is too large for a double
-                if lexeme.parse::<f64>().is_ok_and(f64::is_infinite) && serde_json::from_str::<serde::de::IgnoredAny>(lexeme).is_ok() {
+                if json_number(lexeme).is_none() && serde_json::from_str::<serde::de::IgnoredAny>(lexeme).is_ok() {
                     out.push_str(text.get(copied..i)?);
                     out.push_str("null");
                     copied = end;
@@ -186,12 +186,54 @@ fn js_leniencies(text: &str) -> Option<String> {
 /// A decimal number (`-12`, `45.50`, `1e-3`, `.5`, `+4`, surrounding whitespace allowed), by
 /// `str::parse`; `None` for anything else, the words it also reads (`inf`, `NaN`) and values too
 /// large for a double. Used for numbers sent as strings (headers, progress, model limits).
+///
+/// The digits are read by serde_json (the module's one decimal-to-double conversion): the lenient
+/// forms are first written as a JSON number (`+4` → `4`, `.5` → `0.5`, `7.` → `7`, `007` → `7`).
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
-    if !s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    let (minus, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, s.get(1..)?),
+        Some(b'+') => (false, s.get(1..)?),
+        _ => (false, s),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (rest.get(..i)?, Some(rest.get(i + 1..)?)),
+        None => (rest, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
         return None;
     }
-    s.parse::<f64>().ok().filter(|n| n.is_finite())
+    let mut json = String::with_capacity(s.len() + 2);
+    if minus {
+        json.push('-');
+    }
+    let int = int.trim_start_matches('0');
+    json.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    if let Some(e) = exponent {
+        let unsigned = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if unsigned.is_empty() || !digits(unsigned) {
+            return None;
+        }
+        json.push('e');
+        json.push_str(e);
+    }
+    json_number(&json)
+}
+
+/// A JSON number lexeme read by serde_json (into [`Json`], not `f64`: deserializing a bare `f64`
+/// links serde's type-error messages, with float formatting); `None` if it is not one, or too large
+/// for a double (serde_json: "number out of range").
+fn json_number(lexeme: &str) -> Option<f64> {
+    match serde_json::from_str::<Json>(lexeme) {
+        Ok(Json::Num(n)) if n.is_finite() => Some(n),
+        _ => None,
+    }
 }
 
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
