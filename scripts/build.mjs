@@ -38,7 +38,7 @@ const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
 if (!readFileSync(wasmWeb).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
 rmSync(wasmNode);
 if (!dev) {
-  step("wasm-opt -Oz (binaryen 132)");
+  step("wasm-opt -Oz --gufa -Oz (binaryen 132)");
   wasmOpt(wasmWeb);
 }
 

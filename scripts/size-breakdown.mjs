@@ -19,7 +19,7 @@ mkdirSync(out, { recursive: true });
 // wasm-bindgen keeps the name section unless told; wasm-opt keeps it with -g (the code is the same).
 execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", out, "--no-typescript", raw], { stdio: "inherit" });
 const wasm = join(out, "deapi_wasm_bg.wasm");
-execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", wasm, "-o", wasm]);
+execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--gufa", "-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", wasm, "-o", wasm]);
 const items = JSON.parse(execFileSync("twiggy", ["top", "-f", "json", "-n", "100000", wasm], { encoding: "utf8", maxBuffer: 1 << 26 }));
 
 /** The crate (and for ours, `core::x` / `wasm::x`) an item's demangled name belongs to. */
