@@ -938,7 +938,9 @@ export interface WebhookEvent {
 
 /** Verify a deAPI webhook delivery (HMAC-SHA256 signature in constant time, timestamp within
  * `toleranceSec`) and parse it. Rejects with `WebhookVerificationError` (or `InvalidOptionsError`
- * for a bad `toleranceSec`). */
+ * for a bad `toleranceSec`). On servers: Node, Deno, Bun and Cloudflare Workers load the module that
+ * has it; the browser module leaves it out (a webhook secret belongs on a server), and there it
+ * rejects with `InvalidOptionsError`. */
 export declare function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookEvent>;
 
 /** True for any error of this package, even from another loaded copy of it. */

@@ -10,12 +10,15 @@
 //   dist/browser.js         browsers, bundlers, workers: ES module over the web glue; it loads the
 //                           .wasm itself with top-level await (`new URL(…, import.meta.url)`, which
 //                           bundlers turn into an emitted asset), so no `init()` call is needed
+//   dist/workerd.js         Cloudflare Workers: the web glue over the server module, imported as a module
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
-//   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS), reads ../web/deapi_wasm_bg.wasm (one .wasm shipped)
-//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and the module
-import { copyFileSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+//   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS); the server module's bytes in deapi_wasm_bytes.js
+//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and
+//                           the browser module (built without the `webhooks` feature)
+//   dist/server/deapi_wasm_bg.wasm   the server module (with verifyWebhook), for the Worker entry
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { bindgen, cargoWasm, minify, root, size as sizeOf, wasmOpt } from "./pipeline.mjs";
 
 const dist = join(root, "pkg", "dist");
@@ -23,32 +26,51 @@ const dev = process.argv.includes("--dev");
 const t0 = Date.now();
 const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
-step("cargo build --release --lib --target wasm32-unknown-unknown");
-const raw = cargoWasm({ name: "deapi_wasm" });
+// Two modules from one crate: the browser's without the `webhooks` feature (verifyWebhook rejects
+// there: a webhook secret belongs on a server, and browsers do not download the verifier), and the
+// servers' (Node, Cloudflare Workers) with it. Their wasm-bindgen glue is the same (checked below).
+step("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features (browser module)");
+// (copied into folders of their own: wasm-bindgen names its output after the input file)
+const rawBrowser = join(root, "target", "browser-module", "deapi_wasm.wasm");
+mkdirSync(dirname(rawBrowser), { recursive: true });
+copyFileSync(cargoWasm({ name: "deapi_wasm", defaultFeatures: false }), rawBrowser);
+step("cargo build --release --lib --target wasm32-unknown-unknown (server module: + webhooks)");
+const raw = join(root, "target", "server-module", "deapi_wasm.wasm");
+mkdirSync(dirname(raw), { recursive: true });
+copyFileSync(cargoWasm({ name: "deapi_wasm" }), raw);
 
 rmSync(dist, { recursive: true, force: true });
 // wasm-bindgen writes the glue: `--target web` (an ES module whose `init` loads the .wasm) for browsers,
 // bundlers and workers; `--target nodejs` (CommonJS, instantiated synchronously at require time) for
 // Node. Both targets emit the same .wasm: one is shipped (dist/web), and the Node glue reads it there.
 step("wasm-bindgen --target web / --target nodejs (wasm-bindgen-cli, pinned to the crate's version)");
-bindgen(raw, join(dist, "web"), "web");
+bindgen(rawBrowser, join(dist, "web"), "web");
+bindgen(raw, join(dist, "server"), "web");
 bindgen(raw, join(dist, "node"), "nodejs");
 const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
+const wasmServer = join(dist, "server", "deapi_wasm_bg.wasm");
 const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
-if (!readFileSync(wasmWeb).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
+if (!readFileSync(wasmServer).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
 rmSync(wasmNode);
+// The Worker entry loads the server module with the web glue: one glue for both modules.
+if (!readFileSync(join(dist, "server", "deapi_wasm.js")).equals(readFileSync(join(dist, "web", "deapi_wasm.js")))) {
+  throw new Error("the browser and server modules need different wasm-bindgen glue (scripts/build.mjs)");
+}
+rmSync(join(dist, "server", "deapi_wasm.js"));
 if (!dev) {
-  step("wasm-opt -Oz --gufa -Oz (binaryen 132)");
+  step("wasm-opt -Oz --gufa -Oz (binaryen 132), both modules");
   wasmOpt(wasmWeb);
+  wasmOpt(wasmServer);
 }
 
 // The .wasm's bytes as a module too, for places where no file next to the code can be fetched or
 // read: Node after a server bundler (Next.js) moved the code, and dev servers whose dependency
 // pre-bundling moves the glue away from its .wasm (Vite). base64 in a JS string; decoded once at load.
-const b64 = readFileSync(wasmWeb).toString("base64");
+// Node: the server module; the browser's development entry: the browser module.
+const b64 = (f) => readFileSync(f).toString("base64");
 const decode = `(s) => (typeof Buffer === "function" ? new Uint8Array(Buffer.from(s, "base64")) : Uint8Array.from(atob(s), (c) => c.charCodeAt(0)))`;
-writeFileSync(join(dist, "node", "deapi_wasm_bytes.js"), `"use strict";\nmodule.exports = (${decode})("${b64}");\n`);
-writeFileSync(join(dist, "web", "deapi_wasm_bytes.js"), `export default (${decode})("${b64}");\n`);
+writeFileSync(join(dist, "node", "deapi_wasm_bytes.js"), `"use strict";\nmodule.exports = (${decode})("${b64(wasmServer)}");\n`);
+writeFileSync(join(dist, "web", "deapi_wasm_bytes.js"), `export default (${decode})("${b64(wasmWeb)}");\n`);
 // wasm-bindgen's Node glue reads `${__dirname}/deapi_wasm_bg.wasm` at require time: it takes the bytes
 // module instead, so a bundled server (the path gone) still loads it.
 const nodeGlue = join(dist, "node", "deapi_wasm.js");
@@ -103,7 +125,7 @@ writeFileSync(join(dist, "browser-dev.js"), browserEntry(
 // import as a WebAssembly.Module, which is instantiated synchronously at start-up.
 writeFileSync(join(dist, "workerd.js"),
   `${banner}import { initSync } from "./web/deapi_wasm.js";\nimport * as wasm from "./web/deapi_wasm.js";\n` +
-  `import wasmModule from "./web/deapi_wasm_bg.wasm";\n${facade}\ninitSync({ module: wasmModule });\n` +
+  `import wasmModule from "./server/deapi_wasm_bg.wasm";\n${facade}\ninitSync({ module: wasmModule });\n` +
   `const api = createApi(wasm, null);\n/** Nothing to load (the module is instantiated at start-up); kept for code shared with browsers. */\n` +
   `export async function init(input) {}\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
@@ -127,12 +149,14 @@ const report = {
   wasm: size(["web/deapi_wasm_bg.wasm"]),
   glueWeb: size(["web/deapi_wasm.js", "browser.js"]),
   glueNode: size(["node/deapi_wasm.js", "index.cjs", "index.mjs"]),
+  wasmServer: size(["server/deapi_wasm_bg.wasm"]),
 };
 report.totalWeb = { raw: report.wasm.raw + report.glueWeb.raw, gzip: report.wasm.gzip + report.glueWeb.gzip };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 const kib = (n) => (n / 1024).toFixed(1) + " KiB";
 const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (web glue + browser.js)",
-  glueNode: "JS glue, Node (node glue + index.cjs/.mjs)", totalWeb: "total for a browser (wasm + web glue)" };
+  glueNode: "JS glue, Node (node glue + index.cjs/.mjs)", wasmServer: "wasm, servers (+ webhooks; Node, Workers)",
+  totalWeb: "total for a browser (wasm + web glue)" };
 console.log(`  ${"".padEnd(42)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)}`);
 for (const [k, v] of Object.entries(report)) console.log(`  ${label[k].padEnd(42)} ${kib(v.raw).padStart(10)} ${kib(v.gzip).padStart(10)}`);
 const budget = /^Size budget: ([\d.]+) KiB gzip\s*$/m.exec(existsSync(join(root, "README.md")) ? readFileSync(join(root, "README.md"), "utf8") : "");

@@ -51,9 +51,10 @@ level "native (cargo test)" cargo "$logs/native.log"
 step "1. native: fuzzing the decoders, parser, webhook verifier, validation and request building (time-boxed)"
 FUZZ_SECS=${FUZZ_SECS:-20} run "$logs/fuzz.log" cargo test --release --test fuzz -- --nocapture
 level "fuzz (${FUZZ_SECS:-20} s)" cargo "$logs/fuzz.log"
-step "1. native: clippy (native and wasm32)"
+step "1. native: clippy (native, wasm32, the browser module)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings # the browser module
 
 step "2. wasm: the mock deAPI for the transport tests (its URL is compiled into tests/wasm.rs)"
 node tests/mock/server.mjs --port 0 --quiet > "$logs/mock.url" 2> "$logs/mock.log" &

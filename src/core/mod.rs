@@ -25,4 +25,5 @@ pub mod request;
 pub mod retry;
 pub mod session;
 pub mod validate;
+#[cfg(feature = "webhooks")]
 pub mod webhook;

@@ -89,6 +89,7 @@ pub fn props(e: &ApiError) -> Object {
         set(&o, "retryable", &flag(job.retryable));
         set(&o, "refunded", &flag(job.refunded));
     }
+    #[cfg(feature = "webhooks")]
     if let Some(reason) = crate::core::webhook::reason_of(e) {
         set(&o, "reason", &JsValue::from_str(reason));
     }

@@ -2,12 +2,20 @@
 //! data; `core::webhook` decides. Resolves with the parsed event, rejects with the
 //! `WebhookVerificationError` (with `reason`) or `InvalidOptionsError` constructed here.
 
-use super::convert::{self, bytes_of, get, to_js};
+//!
+//! Without the `webhooks` feature (the browser build) the export stays, and rejects with an
+//! `InvalidOptionsError` that says where it runs: browsers do not download the verifier.
+
 use super::errors::to_error;
-use crate::core::json::parse_json;
-use crate::core::webhook::{verify_options, Payload};
-use js_sys::{ArrayBuffer, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "webhooks")]
+use {
+    super::convert::{self, bytes_of, get, to_js},
+    crate::core::json::parse_json,
+    crate::core::webhook::{verify_options, Payload},
+    js_sys::ArrayBuffer,
+};
 
 /// `verifyWebhook(options)`: a promise of the event, or of the rejection.
 #[wasm_bindgen(js_name = "verifyWebhook")]
@@ -15,6 +23,18 @@ pub fn verify_webhook(options: JsValue) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { verify(&options) })
 }
 
+#[cfg(not(feature = "webhooks"))]
+fn verify(_options: &JsValue) -> Result<JsValue, JsValue> {
+    use crate::core::error::{ApiError, Kind};
+    let mut e = ApiError::new(
+        Kind::InvalidOptions,
+        "verifyWebhook is not in deapi-wasm's browser build: a webhook secret belongs on a server. Verify deliveries in Node, Deno, Bun or a Cloudflare Worker (the package's server entries have it)",
+    );
+    e.finish(None);
+    Err(to_error(&e, None))
+}
+
+#[cfg(feature = "webhooks")]
 fn verify(options: &JsValue) -> Result<JsValue, JsValue> {
     let options = options.clone();
     let verdict = (|| {

@@ -254,6 +254,20 @@ describe("the package in Chromium (tests/browser/page.html)", () => {
     assert.deepEqual(pageProblems, []);
   });
 
+  it("verifyWebhook is not in the browser module: it rejects with an InvalidOptionsError saying where it runs", async () => {
+    const p = await context.newPage();
+    await p.goto(`${mock.url}/test/page.html`);
+    await p.waitForFunction(() => window.testReady === true);
+    const r = await p.evaluate(async () => {
+      const e = await sdk.verifyWebhook({ payload: "{}", signature: "sha256=00", timestamp: "1", secret: "s" }).then(() => null, (x) => x);
+      return { invalidOptions: e instanceof sdk.InvalidOptionsError, name: e.name, message: e.message };
+    });
+    assert.equal(r.invalidOptions, true, JSON.stringify(r));
+    assert.equal(r.name, "InvalidOptionsError");
+    assert.match(r.message, /not in deapi-wasm's browser build.*Node, Deno, Bun or a Cloudflare Worker/);
+    await p.close();
+  });
+
   it("when the .wasm cannot be loaded, new DeapiClient throws an error naming its URL; init() then loads it", async () => {
     const p = await context.newPage();
     await p.route("**/deapi_wasm_bg.wasm", (route) => route.abort());

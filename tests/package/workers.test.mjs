@@ -7,6 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +20,7 @@ const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-workers-")));
 let mock, tarball;
 
 
-const WORKER = `import { DeapiClient, ValidationError } from "deapi-wasm";
+const WORKER = `import { DeapiClient, ValidationError, verifyWebhook } from "deapi-wasm";
 export default {
   async fetch(request, env) {
     const client = new DeapiClient({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL, retryBaseDelayMs: 1 });
@@ -34,10 +35,22 @@ export default {
       out.error = { validation: e instanceof ValidationError, error: e instanceof Error, name: e.name, status: e.status,
         fields: (e.errors || []).map((x) => x.field), message: e.message };
     }
+    // verifyWebhook is in the server module the Worker entry loads (not in the browser's)
+    const delivery = { payload: env.HOOK_BODY, timestamp: env.HOOK_TS, signature: env.HOOK_SIG, secret: env.HOOK_SECRET };
+    out.webhook = await verifyWebhook(delivery).then((event) => ({ event }), (e) => ({ name: e.name, message: e.message }));
+    out.forged = await verifyWebhook({ ...delivery, signature: "sha256=" + "0".repeat(64) }).then(() => null, (e) => ({ name: e.name, reason: e.reason }));
     return Response.json(out);
   },
 };
 `;
+
+// A webhook delivery signed here with node:crypto (X-DeAPI-Signature: sha256=HMAC(secret, "ts.body")).
+const HOOK = (() => {
+  const body = JSON.stringify({ event: "job.completed", data: { status: "done" } });
+  const ts = String(Math.floor(Date.now() / 1000)); // wrangler starts well within the default tolerance (300 s)
+  const secret = "whsec_worker_test";
+  return { body, ts, secret, sig: "sha256=" + createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex") };
+})();
 
 before(async () => {
   if (!existsSync(join(root, "pkg", "dist", "workerd.js"))) throw new Error("build the package first: node scripts/build.mjs");
@@ -68,7 +81,8 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
     mock.addFaults({ key, path: "/account/balance", responses: [{ status: 500 }] });
     const port = await freePort();
     const dev = spawn(node22.bin, [wrangler.bin, "dev", "--port", String(port), "--ip", "127.0.0.1",
-      "--var", `DEAPI_KEY:${key}`, "--var", `MOCK_URL:${mock.url}`], {
+      "--var", `DEAPI_KEY:${key}`, "--var", `MOCK_URL:${mock.url}`,
+      "--var", `HOOK_BODY:${HOOK.body}`, "--var", `HOOK_TS:${HOOK.ts}`, "--var", `HOOK_SIG:${HOOK.sig}`, "--var", `HOOK_SECRET:${HOOK.secret}`], {
       cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1", HOME: join(tmp, "home") },
     });
@@ -95,6 +109,8 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
       assert.equal(out.error.name, "ValidationError");
       assert.equal(out.error.status, 422);
       assert.deepEqual([...new Set(out.error.fields)], ["width", "height"]);
+      assert.deepEqual(out.webhook, { event: { event: "job.completed", data: { status: "done" } } }, "a signed delivery verifies in the Worker");
+      assert.deepEqual(out.forged, { name: "WebhookVerificationError", reason: "mismatch" });
       const log = mock.requests({ key }).map((r) => `${r.method} ${r.path} ${r.status}`);
       assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422"]);
     } finally {
