@@ -14,6 +14,7 @@ use crate::core::session::{Arg, Call, NotJson, Opts, Planned, Session};
 use js_sys::{Date, Function, Object, Promise};
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -37,8 +38,9 @@ pub fn plain_opts(opts: &Opts) -> Opts {
     }
 }
 
-/// A promise for `work`; its rejection is reported to `onError` first.
-fn promise(inner: &Rc<Inner>, work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+/// A promise for `work`; its rejection is reported to `onError` first. `work` is boxed: one
+/// future_to_promise instance for every method, not one per future type.
+fn promise(inner: &Rc<Inner>, work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     let inner = Rc::clone(inner);
     future_to_promise(async move {
         let r = work.await;
@@ -140,52 +142,52 @@ impl Client {
     /// Submit operation `name` (`images.generate`, …): resolves with the job id, or the result of
     /// a synchronous operation (`prompts.enhance`).
     pub fn submit(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Submit, name, params, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Submit, name, params, opts)))
     }
 
     /// The price of operation `name` with these params.
     pub fn price(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Price, name, params, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Price, name, params, opts)))
     }
 
     /// One status poll of a job.
     #[wasm_bindgen(js_name = "jobStatus")]
     pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Status, String::new(), id, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Status, String::new(), id, opts)))
     }
 
     /// Poll until done (resolves with the status), failed or out of time (rejects).
     #[wasm_bindgen(js_name = "jobWait")]
     pub fn job_wait(&self, id: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, jobs::wait(Rc::clone(&self.inner), id, opts))
+        promise(&self.inner, Box::pin(jobs::wait(Rc::clone(&self.inner), id, opts)))
     }
 
     /// One page of the model list.
     #[wasm_bindgen(js_name = "modelsList")]
     pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Models, String::new(), query, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Models, String::new(), query, opts)))
     }
 
     /// Every model (page by page).
     #[wasm_bindgen(js_name = "modelsAll")]
     pub fn models_all(&self, query: JsValue, opts: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        promise(&self.inner, async move {
+        promise(&self.inner, Box::pin(async move {
             let (q, _) = convert::params(&query, false);
             let o = convert::opts(&opts);
             let all = all_models(&inner, &q, &o, &signal_of(&opts)).await?;
             Ok(to_js(&Json::Arr(all)))
-        })
+        }))
     }
 
     /// The account balance.
     pub fn balance(&self, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Balance, String::new(), JsValue::UNDEFINED, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Balance, String::new(), JsValue::UNDEFINED, opts)))
     }
 
     /// Check params client-side (resolves with nothing, or rejects with the ValidationError).
     pub fn validate(&self, operation: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, request(Rc::clone(&self.inner), Call::Validate, operation, params, opts))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Validate, operation, params, opts)))
     }
 
     /// A job id checked and trimmed (for `deapi.job(requestId)`); a bad one throws an
