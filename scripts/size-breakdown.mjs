@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Where the module's bytes are: the package's .wasm (the release build of scripts/build.mjs, through
+// Where the module's bytes are: the package's browser .wasm (the release build of scripts/build.mjs, through
 // the same wasm-bindgen and `wasm-opt -Oz`, but with its function names kept) read by `twiggy top`,
 // every function summed by the crate it comes from and, for ours, by module; data segments
 // (strings, tables) and wasm-bindgen's imports/exports apart. Raw bytes of the optimised module
 // (gzip compresses each kind differently; the total is printed against the shipped size).
 //   node scripts/size-breakdown.mjs          (after `node scripts/build.mjs`; needs `cargo install twiggy`)
 //   node scripts/size-breakdown.mjs --top 30 also the 30 largest items
+//   node scripts/size-breakdown.mjs --server the servers' module (with verifyWebhook) instead
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bindgen, root } from "./pipeline.mjs";
 
-const raw = join(root, "target", "wasm32-unknown-unknown", "release", "deapi_wasm.wasm");
+// The browser module (what the size budget counts); --server: the servers' module (+ webhooks).
+const server = process.argv.includes("--server");
+const raw = join(root, "target", server ? "server-module" : "browser-module", "deapi_wasm.wasm");
 if (!existsSync(raw)) throw new Error("no release build: run `node scripts/build.mjs` first");
 const out = join(root, "target", "size-breakdown");
 rmSync(out, { recursive: true, force: true });
@@ -54,10 +57,14 @@ const table = (title, rows) => {
   for (const [k, v] of rows) console.log(`| ${k} | ${kib(v)} | ${((v / shipped) * 100).toFixed(1)} % |`);
 };
 const sorted = [...by].sort((a, b) => b[1] - a[1]);
-console.log(`size breakdown of the optimised module (${kib(shipped)} without its name section), by twiggy ${execFileSync("twiggy", ["--version"], { encoding: "utf8" }).trim().split(" ").pop()}`);
+console.log(`size breakdown of the optimised ${server ? "server" : "browser"} module (${kib(shipped)} without its name section), by twiggy ${execFileSync("twiggy", ["--version"], { encoding: "utf8" }).trim().split(" ").pop()}`);
 const ours = sorted.filter(([k]) => k.startsWith("deapi_wasm"));
 const oursTotal = ours.reduce((n, [, v]) => n + v, 0);
-table("By crate", [...sorted.filter(([k]) => !k.startsWith("deapi_wasm")), ["deapi_wasm (ours, below by module)", oursTotal]].sort((a, b) => b[1] - a[1]));
+// Crates under 1 KiB in one row, and `<T as …>`-style names of generic impls with them.
+const crates = sorted.filter(([k]) => !k.startsWith("deapi_wasm"));
+const small = crates.filter(([k, v]) => v < 1024 || /^[A-Z]$/.test(k));
+const smallRow = [`(the rest, under 1 KiB each: ${small.map(([k]) => k).filter((k) => !/^[A-Z]$/.test(k)).join(", ")})`, small.reduce((n, [, v]) => n + v, 0)];
+table("By crate", [...crates.filter((r) => !small.includes(r)), ["deapi_wasm (ours, below by module)", oursTotal]].sort((a, b) => b[1] - a[1]).concat([smallRow]));
 table("Ours, by module", ours);
 const i = process.argv.indexOf("--top");
 if (i > 0) {
