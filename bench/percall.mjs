@@ -53,19 +53,27 @@ async function perCall(mockUrl) {
   const n = Number(process.env.PERCALL_N || 2000), block = 100, rounds = Number(process.env.PERCALL_ROUNDS || 9);
   for (const [, fn] of contenders) for (let i = 0; i < 300; i++) await fn(); // warm-up
   const out = Object.fromEntries(contenders.map(([name]) => [name, []]));
+  const cpu = Object.fromEntries(contenders.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
     const total = Object.fromEntries(contenders.map(([name]) => [name, 0]));
+    const used = Object.fromEntries(contenders.map(([name]) => [name, 0]));
     for (let b = 0; b < n / block; b++) {
       for (let k = 0; k < contenders.length; k++) {
         const [name, fn] = contenders[(k + b + r) % contenders.length];
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         for (let i = 0; i < block; i++) await fn();
         total[name] += performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        used[name] += c.user + c.system;
       }
     }
-    for (const [name] of contenders) out[name].push((total[name] * 1000) / n);
+    for (const [name] of contenders) { out[name].push((total[name] * 1000) / n); cpu[name].push(used[name] / n); }
   }
   const m = Object.fromEntries(contenders.map(([name]) => [name, median(out[name])]));
+  // This process's CPU time per call (user + system): less sensitive than wall time to other load on the machine.
+  const mc = Object.fromEntries(contenders.map(([name]) => [name, median(cpu[name])]));
+  console.log(`percall cpu µs/call ${contenders.map(([name]) => `${name} ${f(mc[name])}`).join(" ")}${mc.base ? ` sdk/base ${f(mc.sdk / mc.base, 3)}` : ""}`);
   console.log(`percall n=${n} rounds=${rounds} sdk ${f(m.sdk)} raw ${f(m.raw)} rawTimeout ${f(m.rawTimeout)} µs/call ratio ${f(m.sdk / m.raw, 3)} vsTimeout ${f(m.sdk / m.rawTimeout, 3)}${m.base ? ` base ${f(m.base)} base/raw ${f(m.base / m.raw, 3)} sdk/base ${f(m.sdk / m.base, 3)}` : ""} rounds sdk/raw ${out.sdk.map((x, i) => f(x / out.raw[i], 3)).join(" ")}`);
 }
 
