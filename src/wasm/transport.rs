@@ -26,6 +26,25 @@ extern "C" {
     /// The global scope's `fetch` (not `window.fetch`: there is no window in Node or a worker).
     #[wasm_bindgen(catch, js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+
+    /// What `fetch` resolved with, read by shape (a `fetch` option may resolve with any object).
+    /// Its properties are read as properties, not with `Reflect.get` and a key string made for each
+    /// read; a throwing getter is an `Err` (read as undefined, as before).
+    type Res;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn status(this: &Res) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn headers(this: &Res) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn text(this: &Res) -> Result<JsValue, JsValue>;
+    /// `headers.get(name)` (a missing or throwing `get` is an `Err`: no header).
+    #[wasm_bindgen(method, structural, catch, js_name = get)]
+    fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    /// The response headers' names as JS strings, made once.
+    static HEADER_KEYS: [JsValue; 8] = HEADER_NAMES.map(JsValue::from_str);
 }
 
 /// A 2xx answer: the decoded value, and what the response said.
@@ -134,26 +153,34 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
     let started = inner.hooks.on_response.as_ref().map(|_| js_sys::Date::now());
     let returned = match &inner.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
-        None if get(&js_sys::global(), "fetch").is_function() => global_fetch(&plan.url, init).map(JsValue::from),
-        None => Err(js_sys::TypeError::new("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option").into()),
+        // Called first, looked for on a throw only: no global `fetch`, or not a function, is our TypeError.
+        None => global_fetch(&plan.url, init).map(JsValue::from).map_err(|e| {
+            if get(&js_sys::global(), "fetch").is_function() {
+                e
+            } else {
+                js_sys::TypeError::new("no global fetch in this runtime (Node 18+ has one); pass the `fetch` option").into()
+            }
+        }),
     }?;
-    let res = JsFuture::from(Promise::resolve(&returned)).await?;
-    let status = get(&res, "status").as_f64();
+    let res: Res = JsFuture::from(Promise::resolve(&returned)).await?.unchecked_into();
+    let status = res.status().ok().and_then(|s| s.as_f64());
     let Some(status) = status.filter(|_| res.is_object()) else {
         return Err(js_sys::TypeError::new("fetch resolved with something that is not a Response").into());
     };
     stage.set(1);
     let status = status as u16;
-    let h = get(&res, "headers");
-    let getter = get(&h, "get").dyn_into::<Function>().ok();
-    let read = |name: &str| getter.as_ref().and_then(|g| g.call1(&h, &JsValue::from_str(name)).ok()).and_then(|v| v.as_string());
-    // A 2xx without rate-limit headers (models, balance) needs no other header.
-    let headers = if (200..300).contains(&status) && read("x-ratelimit-remaining").is_none() {
-        Vec::new()
-    } else {
-        HEADER_NAMES.iter().map(|n| read(n)).collect()
-    };
-    let text_fn = get(&res, "text").dyn_into::<Function>().map_err(|_| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
+    let h: Res = res.headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
+    let read = |key: &JsValue| h.header(key).ok().and_then(|v| v.as_string());
+    let headers = HEADER_KEYS.with(|keys| {
+        // A 2xx without rate-limit headers (models, balance) needs no other header.
+        let remaining = keys.iter().zip(HEADER_NAMES).find(|(_, n)| *n == "x-ratelimit-remaining").map(|(k, _)| k);
+        if (200..300).contains(&status) && remaining.and_then(read).is_none() {
+            Vec::new()
+        } else {
+            keys.iter().map(read).collect()
+        }
+    });
+    let text_fn = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
     let text = JsFuture::from(Promise::resolve(&text_fn.call0(&res)?)).await?;
     // The event is built only for a hook (its dozen crossings are the bulk of a call's own work).
     if let Some(started) = started {
