@@ -194,7 +194,7 @@ before(async () => {
 
 after(async () => {
   installs.abort();
-  await Promise.all(Object.values(runtimesReady ?? {}));
+  await Promise.allSettled(Object.values(runtimesReady ?? {})); // never keeps Chromium open
   await browser?.close();
   await mock?.close();
   if (process.env.KEEP_TMP) console.log(`# kept ${tmp}`);

@@ -116,7 +116,16 @@ export async function installRuntime(id) {
     }
     return { bin: join(dir, rt.bin), dir, version, installedMs: Date.now() - t0 };
   } catch (e) {
-    rmSync(stage, { recursive: true, force: true });
+    // An aborted install (after(): no test waits for it) rejects before npm has exited: npm may still
+    // write into the stage for a moment, so its removal is retried, and a leftover never fails a test.
+    for (let i = 0; i < 40; i++) {
+      try {
+        rmSync(stage, { recursive: true, force: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     const why = e.message.includes("npm error") ? npmReason(e.message) : lastLines(e.message, 3);
     if (/E(CONNREFUSED|CONNRESET|NOTFOUND|AI_AGAIN|TIMEDOUT|NETUNREACH)|FetchError|network/i.test(why)) {
       registryDown = `the npm registry was not reachable (${why})`;
