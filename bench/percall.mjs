@@ -106,20 +106,29 @@ async function jobs(mockUrl) {
     }));
     return { ms: performance.now() - t0, errors };
   };
-  await runAll(sdkJob); await runAll(rawJob);
-  const ours = [], theirs = [];
+  const order = [["sdk", sdkJob], ["raw", rawJob]];
+  // PERCALL_BASE=<another build's pkg dir>: that build's jobs as a third script (an A/B in one run).
+  if (process.env.PERCALL_BASE) {
+    const base = new (require(process.env.PERCALL_BASE).DeapiClient)({ apiKey: KEY, baseUrl: mockUrl });
+    order.push(["base", async () => {
+      const done = await (await base.images.generate(params)).wait({ pollIntervalMs: poll, maxPollIntervalMs: poll });
+      if (done.status !== "done") throw new Error(done.status);
+    }]);
+  }
+  for (const [, fn] of order) await runAll(fn);
+  const times = Object.fromEntries(order.map(([name]) => [name, []]));
   let errors = 0;
   const rounds = Number(process.env.JOB_ROUNDS || 7);
   for (let r = 0; r < rounds; r++) {
-    const order = [["sdk", sdkJob], ["raw", rawJob]];
-    for (let k = 0; k < 2; k++) {
-      const [name, fn] = order[(k + r) % 2];
+    for (let k = 0; k < order.length; k++) {
+      const [name, fn] = order[(k + r) % order.length];
       const res = await runAll(fn);
-      (name === "sdk" ? ours : theirs).push(res.ms);
+      times[name].push(res.ms);
       errors += res.errors;
     }
   }
-  console.log(`jobs total=${total} c=${concurrency} rounds=${rounds} sdk ${f(median(ours), 1)} raw ${f(median(theirs), 1)} ms ratio ${f(median(ours) / median(theirs), 3)} errors ${errors}`);
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  console.log(`jobs total=${total} c=${concurrency} rounds=${rounds} sdk ${f(m.sdk, 1)} raw ${f(m.raw, 1)} ms ratio ${f(m.sdk / m.raw, 3)}${m.base ? ` base ${f(m.base, 1)} sdk/base ${f(m.sdk / m.base, 3)}` : ""} errors ${errors}`);
 }
 
 async function loop(mockUrl, n, kind) {

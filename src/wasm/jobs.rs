@@ -42,8 +42,11 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     let mut polls = 1;
     loop {
         let r = send(&inner, &plan, None, &signal, Some(Poll { polls, started, options: w.options })).await?;
-        let status = to_js(&r.value);
-        notify(&on_progress, &status);
+        // The status as a JS object only for someone who sees it: onProgress, or the caller at the end.
+        let shown = on_progress.as_ref().map(|_| to_js(&r.value));
+        if let Some(status) = &shown {
+            notify(&on_progress, status);
+        }
         match r.after {
             Some(After::Fail(e)) => return Err(to_error(&e, None)),
             Some(After::PollIn(delay)) => {
@@ -51,7 +54,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
                     return Err(abort_error(0, signal.reason(), &w.id));
                 }
             }
-            Some(After::Done) | None => return Ok(status),
+            Some(After::Done) | None => return Ok(shown.unwrap_or_else(|| to_js(&r.value))),
         }
         polls += 1;
     }
