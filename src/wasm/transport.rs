@@ -1,6 +1,7 @@
 //! Where the request is sent: `fetch` (the global one through a wasm-bindgen binding — windows,
 //! workers, Node 18+, Deno, Bun alike — or the `fetch` option), one `AbortController` per attempt
-//! (aborted by the per-attempt timeout on a gloo-timers `Timeout`, or by the caller's signal), the
+//! (aborted by the per-attempt timeout — the global `setTimeout` calling the controller's own `abort`,
+//! bound, so no wasm closure is made per attempt — or by the caller's signal), the
 //! retry loop that `core` decides ([`crate::core::session::Session::verdict`]/`failure`), backoff sleeps on
 //! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
 
@@ -12,7 +13,6 @@ use crate::core::error::RateLimit;
 use crate::core::json::Json;
 use crate::core::jobs::WaitOptions;
 use crate::core::session::{file_type, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
-use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -40,6 +40,48 @@ extern "C" {
     /// `headers.get(name)` (a missing or throwing `get` is an `Err`: no header).
     #[wasm_bindgen(method, structural, catch, js_name = get)]
     fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// The global `setTimeout`/`clearTimeout` (as gloo-timers binds them), for the per-attempt
+    /// timeout: its callback is the controller's own `abort`, bound — no wasm closure per attempt.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+thread_local! {
+    /// `AbortController.prototype.abort`, and the reason the per-attempt timeout aborts with (so a
+    /// failed attempt can tell its timeout from the caller's abort).
+    static TIMEOUT_ABORT: (Option<Function>, JsValue) = (
+        AbortController::new().ok().and_then(|c| get(&c, "abort").dyn_into::<Function>().ok()),
+        js_sys::Error::new("deapi-wasm: per-attempt timeout").into(),
+    );
+}
+
+/// The per-attempt timeout: `controller.abort(TIMEOUT)` after `ms`; cleared when dropped.
+struct AttemptTimer(JsValue);
+
+impl AttemptTimer {
+    fn start(controller: &AbortController, ms: f64) -> AttemptTimer {
+        TIMEOUT_ABORT.with(|(abort, reason)| {
+            // (an AbortController always has `abort`; without it there would be nothing to call)
+            let id = abort.as_ref().map_or(JsValue::UNDEFINED, |f| {
+                set_timeout(f.bind1(controller, reason).unchecked_ref(), ms.clamp(0.0, MAX_TIMER_MS) as i32)
+            });
+            AttemptTimer(id)
+        })
+    }
+}
+
+impl Drop for AttemptTimer {
+    fn drop(&mut self) {
+        clear_timeout(&self.0);
+    }
+}
+
+/// Did this controller's signal fire for the per-attempt timeout?
+fn timed_out(controller: &AbortController) -> bool {
+    TIMEOUT_ABORT.with(|(_, reason)| controller.signal().reason() == *reason)
 }
 
 thread_local! {
@@ -226,14 +268,7 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         }
         let permit = if session.scheduled() { acquire(inner, plan, attempts - 1, signal).await? } else { false };
         let controller = AbortController::new()?;
-        let timed_out = Rc::new(Cell::new(false));
-        let timer = {
-            let (flag, c) = (Rc::clone(&timed_out), controller.clone());
-            Timeout::new(plan.timeout_ms.clamp(0.0, MAX_TIMER_MS) as u32, move || {
-                flag.set(true);
-                c.abort();
-            })
-        };
+        let timer = AttemptTimer::start(&controller, plan.timeout_ms);
         let relay = signal.0.as_ref().map(|s| {
             let c = controller.clone();
             super::time::Listener::new(s, move || c.abort())
@@ -259,7 +294,8 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
                 }
                 let why = get(&e, "cause");
                 let detail = if why.is_object() { Some(text_of(&why, "code")).filter(|c| !c.is_empty()).unwrap_or_else(|| text_of(&why, "message")) } else { String::new() };
-                let what = if timed_out.get() {
+                let timed_out = timed_out(&controller);
+                let what = if timed_out {
                     Failure::TimedOut
                 } else if stage.get() == 1 {
                     Failure::Cut
@@ -268,7 +304,7 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
                 };
                 let message = if e.is_object() { text_of(&e, "message") } else { String::new() };
                 let verdict = session.failure(plan, attempts, what, &message, &detail, permit);
-                (verdict, if timed_out.get() { None } else { Some(e) })
+                (verdict, if timed_out { None } else { Some(e) })
             }
         };
         if permit {
