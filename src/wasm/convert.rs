@@ -19,9 +19,28 @@ pub fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `target[key] = value` on an object this module made.
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object this module made, written by assignment: no exception to catch (a catching
+    /// import wraps every call in a closure and `apply`), so a property costs one crossing.
+    type Made;
+    #[wasm_bindgen(method, indexing_setter)]
+    fn put(this: &Made, key: &str, value: &JsValue);
+}
+
+/// `target[key] = value` on an object this module made (its keys are the module's own names; the
+/// one key an assignment would not write as data, `__proto__`, goes through `Reflect.defineProperty`).
 pub fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    if key == "__proto__" {
+        let d = Object::new();
+        d.unchecked_ref::<Made>().put("value", value);
+        for flag in ["writable", "enumerable", "configurable"] {
+            d.unchecked_ref::<Made>().put(flag, &JsValue::TRUE);
+        }
+        let _ = Reflect::define_property(target, &JsValue::from_str(key), &d);
+    } else {
+        target.unchecked_ref::<Made>().put(key, value);
+    }
 }
 
 /// A plain object of the given properties.
