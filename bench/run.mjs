@@ -3,7 +3,7 @@
 // baseline side by side in the same run, on loopback, against the mock deAPI in a child process.
 //   node bench/run.mjs            (the README's bench command: bash scripts/bench.sh)
 //   BENCH_QUICK=1 node bench/run.mjs   fewer repetitions
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,15 +11,14 @@ import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { interleave, jobScripts, KEY, median, rawBalance, runAll, sdkBalance, startMockProcess } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const require = createRequire(import.meta.url);
 const sdkPath = join(root, "pkg");
 const quick = process.env.BENCH_QUICK === "1";
-const KEY = "1|benchKey123";
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 const f = (n, d = 1) => n.toFixed(d);
 const rows = [];
@@ -29,19 +28,6 @@ const row = (measure, ours, theirs, unit, goal, note = "", who = "deapi-wasm") =
   const t = theirs ? `  baseline median ${f(theirs.median, 2)} (min ${f(theirs.min, 2)}, max ${f(theirs.max, 2)})` : "";
   console.log(`${measure}: ${who} median ${f(ours.median, 2)} ${unit} (min ${f(ours.min, 2)}, max ${f(ours.max, 2)})${t}${ratio ? `  ratio ${f(ratio, 3)}` : ""}  goal ${goal}${note ? `  ${note}` : ""}`);
 };
-
-async function startMockProcess(args = []) {
-  const child = spawn(process.execPath, [join(root, "tests", "mock", "server.mjs"), "--quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout.on("data", (d) => { buf += d; const m = /MOCK_URL=(\S+)/.exec(buf); if (m) resolve(m[1]); });
-    child.on("exit", (c) => reject(new Error(`mock exited ${c}`)));
-  });
-  // deAPI's real per-minute limits would throttle a benchmark; lift them on the mock.
-  await fetch(`${url}/__mock/config`, { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ rateLimit: { perMinute: 1e9, perDay: 1e9 } }) });
-  return { url, stop: () => child.kill("SIGTERM") };
-}
 
 /** openai-node from npm, installed into bench/node_modules on first use (never a dependency of the package). */
 function openai() {
@@ -82,50 +68,20 @@ function httpJson(url, { method = "GET", headers, body, timeoutMs } = {}) {
 
 async function perCall(mockUrl) {
   const { DeapiClient } = require(sdkPath);
-  const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
-  const url = `${mockUrl}/api/v2/account/balance`;
-  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
-  const check = (r, j) => { if (!r.ok || typeof j.data.balance !== "number") throw new Error("bad response"); };
-  const raw = async () => {
-    const r = await fetch(url, { headers });
-    check(r, await r.json());
-  };
-  const rawTimeout = async () => {
-    const c = new AbortController();
-    const t = setTimeout(() => c.abort(), 30_000);
-    try {
-      const r = await fetch(url, { headers, signal: c.signal });
-      check(r, await r.json());
-    } finally {
-      clearTimeout(t);
-    }
-  };
+  const { url, headers, check, raw, rawTimeout } = rawBalance(mockUrl);
   // A lower bound for context: node:http with a keep-alive agent and the same per-attempt timer (the
   // SDK sends with the global fetch, as a raw script would; this shows what fetch itself costs).
   const rawHttp = async () => {
     const r = await httpJson(url, { headers, timeoutMs: 30_000 });
     check({ ok: r.status === 200 }, r.json);
   };
-  const sdk = () => deapi.account.balance();
+  const sdk = sdkBalance(new DeapiClient({ apiKey: KEY, baseUrl: mockUrl }));
   const { OpenAI, version } = openai();
   const oai = new OpenAI({ apiKey: KEY, baseURL: `${mockUrl}/api/v2` });
   const viaOpenai = async () => { const j = await oai.get("/account/balance"); if (typeof j.data.balance !== "number") throw new Error("bad response"); };
   const contenders = [["sdk", sdk], ["raw", raw], ["rawTimeout", rawTimeout], ["rawHttp", rawHttp], ["openai", viaOpenai]];
-  const n = quick ? 400 : 2000, block = 100, rounds = quick ? 5 : 9;
-  for (const [, fn] of contenders) for (let i = 0; i < 300; i++) await fn(); // warm-up
-  const out = Object.fromEntries(contenders.map(([name]) => [name, []]));
-  for (let r = 0; r < rounds; r++) {
-    const total = Object.fromEntries(contenders.map(([name]) => [name, 0]));
-    for (let b = 0; b < n / block; b++) {
-      for (let k = 0; k < contenders.length; k++) {
-        const [name, fn] = contenders[(k + b + r) % contenders.length];
-        const t0 = performance.now();
-        for (let i = 0; i < block; i++) await fn();
-        total[name] += performance.now() - t0;
-      }
-    }
-    for (const [name] of contenders) out[name].push((total[name] * 1000) / n);
-  }
+  const n = quick ? 400 : 2000, rounds = quick ? 5 : 9;
+  const { wall: out } = await interleave(contenders, { n, rounds });
   row(`per-call, ${n} sequential calls × ${rounds} rounds`, stats(out.sdk), stats(out.raw), "µs/call", "ratio ≤ 1.10");
   row("per-call vs raw fetch with the same per-attempt timeout (AbortController + timer)", stats(out.sdk), stats(out.rawTimeout), "µs/call", "(information)");
   row("per-call vs raw node:http with a keep-alive agent and the same timer (fetch's own cost included in ours)", stats(out.sdk), stats(out.rawHttp), "µs/call", "(information)");
@@ -184,25 +140,9 @@ function coldStart() {
 // 3. 1000 jobs submitted and waited at concurrency 64, vs a raw-fetch script doing the same.
 async function jobs(mockUrl) {
   const { DeapiClient } = require(sdkPath);
-  const deapi = new DeapiClient({ apiKey: KEY, baseUrl: mockUrl });
-  const params = { prompt: "a fox", model: "Flux1schnell", width: 512, height: 512, guidance: 1, steps: 4, seed: -1 };
-  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json", "Content-Type": "application/json" };
-  const total = quick ? 300 : 1000, concurrency = 64, poll = 5;
-  const sdkJob = async () => {
-    const job = await deapi.images.generate(params);
-    const done = await job.wait({ pollIntervalMs: poll, maxPollIntervalMs: poll });
-    if (done.status !== "done") throw new Error(done.status);
-  };
-  const rawJob = async () => {
-    const r = await fetch(`${mockUrl}/api/v2/images/generations`, { method: "POST", headers, body: JSON.stringify(params) });
-    const { data } = await r.json();
-    for (;;) {
-      const s = await (await fetch(`${mockUrl}/api/v2/jobs/${data.request_id}`, { headers })).json();
-      if (s.data.status === "done") return;
-      if (s.data.status === "error") throw new Error("job failed");
-      await new Promise((res) => setTimeout(res, poll));
-    }
-  };
+  const { params, headers, poll, sdkJob: sdkJobOf, rawJob } = jobScripts(mockUrl);
+  const sdkJob = sdkJobOf(new DeapiClient({ apiKey: KEY, baseUrl: mockUrl }));
+  const total = quick ? 300 : 1000, concurrency = 64;
   const httpJob = async () => {
     const { data } = (await httpJson(`${mockUrl}/api/v2/images/generations`, { method: "POST", headers, body: JSON.stringify(params) })).json;
     for (;;) {
@@ -212,15 +152,7 @@ async function jobs(mockUrl) {
       await new Promise((res) => setTimeout(res, poll));
     }
   };
-  const runAll = async (fn) => {
-    let next = 0, errors = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < total) { next++; await fn().catch(() => errors++); }
-    }));
-    return { ms: performance.now() - t0, errors };
-  };
-  await runAll(sdkJob); await runAll(rawJob); await runAll(httpJob); // warm-up
+  for (const fn of [sdkJob, rawJob, httpJob]) await runAll(fn, total, concurrency); // warm-up
   const ours = [], theirs = [], viaHttp = [];
   let errors = 0, httpErrors = 0;
   const rounds = quick ? 2 : 7;
@@ -229,7 +161,7 @@ async function jobs(mockUrl) {
     const order = [["sdk", sdkJob], ["raw", rawJob], ["http", httpJob]];
     for (let k = 0; k < 3; k++) {
       const [name, fn] = order[(k + r) % 3];
-      const res = await runAll(fn);
+      const res = await runAll(fn, total, concurrency);
       if (name === "sdk") { ours.push(res.ms); errors += res.errors; }
       else if (name === "raw") { theirs.push(res.ms); errors += res.errors; }
       else { viaHttp.push(res.ms); httpErrors += res.errors; }

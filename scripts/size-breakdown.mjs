@@ -16,6 +16,11 @@ import { bindgen, root } from "./pipeline.mjs";
 const server = process.argv.includes("--server");
 const raw = join(root, "target", server ? "server-module" : "browser-module", "deapi_wasm.wasm");
 if (!existsSync(raw)) throw new Error("no release build: run `node scripts/build.mjs` first");
+try {
+  execFileSync("twiggy", ["--version"], { stdio: "ignore" });
+} catch {
+  throw new Error("twiggy is not installed: `cargo install twiggy --version 0.8.0` (about 2 minutes; not part of setup.sh)");
+}
 const out = join(root, "target", "size-breakdown");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
