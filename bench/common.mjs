@@ -2,6 +2,7 @@
 // alone, with A/B builds) share: the mock in a child process, the balance contenders, the interleaved
 // blocks, and the job scripts. Prints nothing itself.
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,6 +26,15 @@ export async function startMockProcess(args = []) {
 
 /** One `account.balance()` through `client` (a DeapiClient), checked. */
 export const sdkBalance = (client) => async () => { const j = await client.account.balance(); if (typeof j.balance !== "number") throw new Error("bad response"); };
+
+/** One balance call through the floor probe's client (bench/floor, built by bench/floor.mjs): the
+ * card's stack doing one GET — headers, an AbortController and a timer, the global fetch, text(),
+ * serde_json, serde-wasm-bindgen — and nothing more. */
+export function floorBalance(mockUrl) {
+  const { Client } = createRequire(import.meta.url)(join(root, "target", "floor", "node", "deapi_floor.js"));
+  const c = new Client(mockUrl, KEY);
+  return async () => { const j = await c.get("/api/v2/account/balance"); if (typeof j.data.balance !== "number") throw new Error("bad response"); };
+}
 
 /** The raw scripts of the per-call measure: `fetch` + `res.json()`, and the same with the SDK's
  * per-attempt timeout (an AbortController and a timer). */

@@ -9,12 +9,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bindgen, cargoWasm, minify, root, size, wasmOpt } from "../scripts/pipeline.mjs";
 
+/** Build it: target/floor/web (what the size is measured on) and target/floor/node (the same module
+ * with the nodejs glue, for the per-call measure: bench/common.mjs `floorBalance`). */
 export async function buildFloor() {
   const out = join(root, "target", "floor", "web");
   const raw = cargoWasm({ dir: join(root, "bench", "floor"), name: "deapi_floor", targetDir: join(root, "target", "floor") });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   bindgen(raw, out, "web");
+  const node = join(root, "target", "floor", "node");
+  rmSync(node, { recursive: true, force: true });
+  bindgen(raw, node, "nodejs");
+  wasmOpt(join(node, "deapi_floor_bg.wasm"));
   const wasm = join(out, "deapi_floor_bg.wasm"), glue = join(out, "deapi_floor.js");
   wasmOpt(wasm);
   await minify(glue, { module: true, mangle: true });

@@ -8,9 +8,10 @@
 //   PERCALL_BASE=/path/to/other/pkg              that build as one more contender (A/B in one run)
 //   node bench/percall.mjs --loop N [sdk|raw|rawTimeout]   N sequential calls of one kind (for --cpu-prof;
 //                                                   PERCALL_PKG=<pkg dir> another build, e.g. one with function names)
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { interleave, jobScripts, KEY, median, rawBalance, root, runAll, sdkBalance, startMockProcess } from "./common.mjs";
+import { floorBalance, interleave, jobScripts, KEY, median, rawBalance, root, runAll, sdkBalance, startMockProcess } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const f = (n, d = 2) => n.toFixed(d);
@@ -21,13 +22,15 @@ async function perCall(mockUrl) {
   const contenders = [["sdk", sdkBalance(client(join(root, "pkg"), mockUrl))], ["raw", raw], ["rawTimeout", rawTimeout]];
   // PERCALL_BASE=<another build's pkg dir>: that build as a fourth contender (an A/B in one run).
   if (process.env.PERCALL_BASE) contenders.push(["base", sdkBalance(client(process.env.PERCALL_BASE, mockUrl))]);
+  // The floor probe (the card's stack doing one call; built by `node bench/floor.mjs`), when built.
+  if (existsSync(join(root, "target", "floor", "node", "deapi_floor.js"))) contenders.push(["floor", floorBalance(mockUrl)]);
   const n = Number(process.env.PERCALL_N || 2000), rounds = Number(process.env.PERCALL_ROUNDS || 9);
   const { wall, cpu } = await interleave(contenders, { n, rounds });
   const m = Object.fromEntries(contenders.map(([name]) => [name, median(wall[name])]));
   // This process's CPU time per call (user + system): less sensitive than wall time to other load on the machine.
   const mc = Object.fromEntries(contenders.map(([name]) => [name, median(cpu[name])]));
   console.log(`percall cpu µs/call ${contenders.map(([name]) => `${name} ${f(mc[name])}`).join(" ")}${mc.base ? ` sdk/base ${f(mc.sdk / mc.base, 3)}` : ""}`);
-  console.log(`percall n=${n} rounds=${rounds} sdk ${f(m.sdk)} raw ${f(m.raw)} rawTimeout ${f(m.rawTimeout)} µs/call ratio ${f(m.sdk / m.raw, 3)} vsTimeout ${f(m.sdk / m.rawTimeout, 3)}${m.base ? ` base ${f(m.base)} base/raw ${f(m.base / m.raw, 3)} sdk/base ${f(m.sdk / m.base, 3)}` : ""} rounds sdk/raw ${wall.sdk.map((x, i) => f(x / wall.raw[i], 3)).join(" ")}`);
+  console.log(`percall n=${n} rounds=${rounds} sdk ${f(m.sdk)} raw ${f(m.raw)} rawTimeout ${f(m.rawTimeout)} µs/call ratio ${f(m.sdk / m.raw, 3)} vsTimeout ${f(m.sdk / m.rawTimeout, 3)}${m.base ? ` base ${f(m.base)} base/raw ${f(m.base / m.raw, 3)} sdk/base ${f(m.sdk / m.base, 3)}` : ""}${m.floor ? ` floor ${f(m.floor)} floor/raw ${f(m.floor / m.raw, 3)} sdk/floor ${f(m.sdk / m.floor, 3)}` : ""} rounds sdk/raw ${wall.sdk.map((x, i) => f(x / wall.raw[i], 3)).join(" ")}`);
 }
 
 async function jobs(mockUrl) {

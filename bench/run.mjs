@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { interleave, jobScripts, KEY, median, rawBalance, runAll, sdkBalance, startMockProcess } from "./common.mjs";
+import { floorBalance, interleave, jobScripts, KEY, median, rawBalance, runAll, sdkBalance, startMockProcess } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -79,12 +79,16 @@ async function perCall(mockUrl) {
   const { OpenAI, version } = openai();
   const oai = new OpenAI({ apiKey: KEY, baseURL: `${mockUrl}/api/v2` });
   const viaOpenai = async () => { const j = await oai.get("/account/balance"); if (typeof j.data.balance !== "number") throw new Error("bad response"); };
-  const contenders = [["sdk", sdk], ["raw", raw], ["rawTimeout", rawTimeout], ["rawHttp", rawHttp], ["openai", viaOpenai]];
+  // The floor probe (built by size(), which runs first): the card's stack doing one GET and nothing more.
+  const floor = floorBalance(mockUrl);
+  const contenders = [["sdk", sdk], ["raw", raw], ["rawTimeout", rawTimeout], ["rawHttp", rawHttp], ["openai", viaOpenai], ["floor", floor]];
   const n = quick ? 400 : 2000, rounds = quick ? 5 : 9;
   const { wall: out } = await interleave(contenders, { n, rounds });
   row(`per-call, ${n} sequential calls × ${rounds} rounds`, stats(out.sdk), stats(out.raw), "µs/call", "ratio ≤ 1.10");
   row("per-call vs raw fetch with the same per-attempt timeout (AbortController + timer)", stats(out.sdk), stats(out.rawTimeout), "µs/call", "(information)");
   row("per-call vs raw node:http with a keep-alive agent and the same timer (fetch's own cost included in ours)", stats(out.sdk), stats(out.rawHttp), "µs/call", "(information)");
+  row("per-call of the floor probe (bench/floor: the card's stack doing one GET — headers, AbortController + timer, fetch, text, serde_json, serde-wasm-bindgen) vs raw fetch", stats(out.floor), stats(out.raw), "µs/call", "(information)", "", "floor probe");
+  row("per-call vs the floor probe", stats(out.sdk), stats(out.floor), "µs/call", "(information)");
   row(`per-call of openai-node ${version} (\`client.get()\`, same endpoint) vs raw fetch`, stats(out.openai), stats(out.raw), "µs/call", "(information)", "", "openai-node");
 }
 
