@@ -42,7 +42,8 @@ copyFileSync(cargoWasm({ name: "deapi_wasm" }), raw);
 rmSync(dist, { recursive: true, force: true });
 // wasm-bindgen writes the glue: `--target web` (an ES module whose `init` loads the .wasm) for browsers,
 // bundlers and workers; `--target nodejs` (CommonJS, instantiated synchronously at require time) for
-// Node. Both targets emit the same .wasm: one is shipped (dist/web), and the Node glue reads it there.
+// Node. Both targets emit the same .wasm for one build: the browser module is shipped in dist/web, the
+// server module in dist/server (for the Worker entry) and as bytes for the Node glue.
 step("wasm-bindgen --target web / --target nodejs (wasm-bindgen-cli, pinned to the crate's version)");
 bindgen(rawBrowser, join(dist, "web"), "web");
 bindgen(raw, join(dist, "server"), "web");

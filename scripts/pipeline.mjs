@@ -14,28 +14,30 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio
 /** `cargo build --release --lib --target wasm32-unknown-unknown` in `dir`; returns the .wasm's path.
  * Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
  * the module: remapped to the crate's own name and version (also a few hundred bytes less). */
-export function cargoWasm({ dir = root, name, targetDir = join(root, "target"), features = [], defaultFeatures = true }) {
+export function cargoWasm({ dir = root, name, targetDir = join(root, "target"), defaultFeatures = true }) {
   const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
   const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
   const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
-  const feat = [...(defaultFeatures ? [] : ["--no-default-features"]), ...(features.length ? ["--features", features.join(",")] : [])];
-  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", "--target-dir", targetDir, ...feat],
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", "--target-dir", targetDir, ...(defaultFeatures ? [] : ["--no-default-features"])],
     { cwd: dir, env: { ...process.env, RUSTFLAGS: rustflags } });
   return join(targetDir, "wasm32-unknown-unknown", "release", `${name}.wasm`);
 }
 
-/** wasm-bindgen's glue for `target` ("web" or "nodejs") in `outDir`. */
-export function bindgen(raw, outDir, target) {
-  run("wasm-bindgen", ["--target", target, "--out-dir", outDir, "--no-typescript", "--remove-name-section", "--remove-producers-section", raw]);
+/** wasm-bindgen's glue for `target` ("web" or "nodejs") in `outDir`; `keepNames`: the function names
+ * stay in the module (for scripts/size-breakdown.mjs and profiles; not shipped). */
+export function bindgen(raw, outDir, target, { keepNames = false } = {}) {
+  const strip = keepNames ? [] : ["--remove-name-section", "--remove-producers-section"];
+  run("wasm-bindgen", ["--target", target, "--out-dir", outDir, "--no-typescript", ...strip, raw]);
 }
 
 /** wasm-opt in place: -Oz, then --gufa (whole-program flow analysis: constants and unreachable code
  * it proves, 0.7 KiB gzip here) and -Oz again. Rust ≥ 1.87 emits bulk-memory and non-trapping
  * float-to-int ops; binaryen must be told. */
-export function wasmOpt(path) {
+export function wasmOpt(path, { keepNames = false } = {}) {
   const wasmOptBin = join(root, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(wasmOptBin)) throw new Error("wasm-opt not found: run `npm ci` (or scripts/setup.sh) first");
-  run(wasmOptBin, ["-Oz", "--gufa", "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--strip-debug", "--strip-producers", path, "-o", path]);
+  const strip = keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"];
+  run(wasmOptBin, ["-Oz", "--gufa", "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", ...strip, path, "-o", path]);
 }
 
 /** Minify a JS file in place with oxc (through rolldown): compress, and mangle when `mangle`. */

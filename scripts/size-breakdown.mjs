@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bindgen, root } from "./pipeline.mjs";
+import { bindgen, root, wasmOpt } from "./pipeline.mjs";
 
 // The browser module (what the size budget counts); --server: the servers' module (+ webhooks).
 const server = process.argv.includes("--server");
@@ -24,10 +24,10 @@ try {
 const out = join(root, "target", "size-breakdown");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-// wasm-bindgen keeps the name section unless told; wasm-opt keeps it with -g (the code is the same).
-execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", out, "--no-typescript", raw], { stdio: "inherit" });
+// The package's own wasm-bindgen and wasm-opt steps, with the function names kept (the code is the same).
+bindgen(raw, out, "web", { keepNames: true });
 const wasm = join(out, "deapi_wasm_bg.wasm");
-execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--gufa", "-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", wasm, "-o", wasm]);
+wasmOpt(wasm, { keepNames: true });
 const items = JSON.parse(execFileSync("twiggy", ["top", "-f", "json", "-n", "100000", wasm], { encoding: "utf8", maxBuffer: 1 << 26 }));
 
 /** The crate (and for ours, `core::x` / `wasm::x`) an item's demangled name belongs to. */

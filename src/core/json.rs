@@ -183,12 +183,11 @@ fn js_leniencies(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// A decimal number (`-12`, `45.50`, `1e-3`, `.5`, `+4`, surrounding whitespace allowed), by
-/// `str::parse`; `None` for anything else, the words it also reads (`inf`, `NaN`) and values too
-/// large for a double. Used for numbers sent as strings (headers, progress, model limits).
-///
-/// The digits are read by serde_json (the module's one decimal-to-double conversion): the lenient
-/// forms are first written as a JSON number (`+4` → `4`, `.5` → `0.5`, `7.` → `7`, `007` → `7`).
+/// A decimal number (`-12`, `45.50`, `1e-3`, `.5`, `+4`, surrounding whitespace allowed); `None` for
+/// anything else (`inf`, `NaN`, hex, …) and values too large for a double. Used for numbers sent as
+/// strings (headers, progress, model limits). The digits are read by serde_json (the module's one
+/// decimal-to-double conversion): the lenient forms are first written as a JSON number (`+4` → `4`,
+/// `.5` → `0.5`, `7.` → `7`, `007` → `7`).
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
     let (minus, rest) = match s.as_bytes().first() {

@@ -32,11 +32,8 @@ extern "C" {
 /// one key an assignment would not write as data, `__proto__`, goes through `Reflect.defineProperty`).
 pub fn set(target: &Object, key: &str, value: &JsValue) {
     if key == "__proto__" {
-        let d = Object::new();
-        d.unchecked_ref::<Made>().put("value", value);
-        for flag in ["writable", "enumerable", "configurable"] {
-            d.unchecked_ref::<Made>().put(flag, &JsValue::TRUE);
-        }
+        let on = JsValue::TRUE;
+        let d = object(&[("value", value.clone()), ("writable", on.clone()), ("enumerable", on.clone()), ("configurable", on)]);
         let _ = Reflect::define_property(target, &JsValue::from_str(key), &d);
     } else {
         target.unchecked_ref::<Made>().put(key, value);

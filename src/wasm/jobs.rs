@@ -130,14 +130,17 @@ async fn poll_once(inner: &Rc<Inner>) {
     let poll = Poll { polls: me.polls.get() + 1, started: me.started, options: me.w.options };
     match send(inner, &plan, None, &Signal::default(), Some(poll)).await {
         Ok(r) => {
-            let status = to_js(&r.value);
-            notify(&me.on_progress, &status);
+            // As in wait(): the status as a JS object only for onProgress or the final result.
+            let shown = me.on_progress.as_ref().map(|_| to_js(&r.value));
+            if let Some(status) = &shown {
+                notify(&me.on_progress, status);
+            }
             if poller.waiting(&me) {
                 me.polls.set(me.polls.get() + 1);
                 match r.after {
                     Some(After::Fail(e)) => poller.settle(&me, Err(to_error(&e, None))),
                     Some(After::PollIn(n)) => me.next_at.set(js_sys::Date::now() + n),
-                    Some(After::Done) | None => poller.settle(&me, Ok(status)),
+                    Some(After::Done) | None => poller.settle(&me, Ok(shown.unwrap_or_else(|| to_js(&r.value)))),
                 }
             }
         }

@@ -1,17 +1,18 @@
 //! `verifyWebhook(options)`: the payload is read as it is (text or bytes), the other options as
 //! data; `core::webhook` decides. Resolves with the parsed event, rejects with the
 //! `WebhookVerificationError` (with `reason`) or `InvalidOptionsError` constructed here.
-
 //!
 //! Without the `webhooks` feature (the browser build) the export stays, and rejects with an
 //! `InvalidOptionsError` that says where it runs: browsers do not download the verifier.
 
-use super::errors::to_error;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+#[cfg(not(feature = "webhooks"))]
+use super::errors::invalid_options;
 #[cfg(feature = "webhooks")]
 use {
     super::convert::{self, bytes_of, get, to_js},
+    super::errors::to_error,
     crate::core::json::parse_json,
     crate::core::webhook::{verify_options, Payload},
     js_sys::ArrayBuffer,
@@ -25,13 +26,10 @@ pub fn verify_webhook(options: JsValue) -> Promise {
 
 #[cfg(not(feature = "webhooks"))]
 fn verify(_options: &JsValue) -> Result<JsValue, JsValue> {
-    use crate::core::error::{ApiError, Kind};
-    let mut e = ApiError::new(
-        Kind::InvalidOptions,
+    Err(invalid_options(
         "verifyWebhook is not in deapi-wasm's browser build: a webhook secret belongs on a server. Verify deliveries in Node, Deno, Bun or a Cloudflare Worker (the package's server entries have it)",
-    );
-    e.finish(None);
-    Err(to_error(&e, None))
+        None,
+    ))
 }
 
 #[cfg(feature = "webhooks")]
