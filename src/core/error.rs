@@ -8,7 +8,7 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::core::json::{parse_number, redact_str, Json};
+use crate::core::json::{find_str, parse_number, redact_str, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -392,7 +392,7 @@ fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
     let what = match body {
         Body::Text(t) if t.trim().is_empty() => " with an empty body",
         Body::Text(_) => match meta.content_type.as_deref() {
-            Some(ct) if ct.contains("html") => " with an HTML page instead of JSON (likely a proxy or gateway error)",
+            Some(ct) if find_str(ct, "html", 0).is_some() => " with an HTML page instead of JSON (likely a proxy or gateway error)",
             _ => " with a non-JSON body",
         },
         Body::Json(_) => "",

@@ -235,11 +235,36 @@ fn json_number(lexeme: &str) -> Option<f64> {
     }
 }
 
+/// Where `needle` first occurs in `hay` at or after byte `from` (`None` for an empty needle).
+/// Written out rather than `str::contains`/`replace`: core's two-way substring searcher brings its
+/// char-boundary panic path and `char`'s `Debug` into the module (≈ 5 KiB); a key is short, and a
+/// first-byte scan is as fast here. A match of a whole UTF-8 needle starts and ends on char boundaries.
+pub fn find_str(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = *n.first()?;
+    let last = h.len().checked_sub(n.len())?;
+    (from..=last).find(|&i| h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n))
+}
+
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
 pub fn redact_str(s: &mut String, secret: &str) {
-    if secret.len() >= 3 && s.contains(secret) {
-        *s = s.replace(secret, "[REDACTED]");
+    if secret.len() < 3 {
+        return;
     }
+    let Some(mut at) = find_str(s, secret, 0) else { return };
+    let mut out = String::with_capacity(s.len());
+    let mut done = 0;
+    loop {
+        out.push_str(s.get(done..at).unwrap_or_default());
+        out.push_str("[REDACTED]");
+        done = at + secret.len();
+        match find_str(s, secret, done) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.push_str(s.get(done..).unwrap_or_default());
+    *s = out;
 }
 
 /// `j` as JSON text, as `JSON.stringify` writes it (uploads and non-finite numbers as `null`; see
@@ -494,6 +519,23 @@ mod tests {
         for text in ["", "-", ".", "1.2.3", "abc", "1e", "1e+", "0x10", "1,5", "NaN", "inf", "infinity", "1e99999", "--1"] {
             assert_eq!(parse_number(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn redaction_agrees_with_str_replace() {
+        let cases = [
+            ("", "abc"), ("abc", "abc"), ("abcabc", "abc"), ("aabcabcc", "abc"), ("ab", "abc"), ("xxabxabcx", "abc"),
+            ("ééKeyé", "Key"), ("1|k1|k1|k", "1|k"), ("aaaa", "aaa"), ("Bearer 1|sekret!", "1|sekret"), ("日本1|日本", "1|日"),
+        ];
+        for (hay, key) in cases {
+            let mut s = hay.to_owned();
+            redact_str(&mut s, key);
+            assert_eq!(s, hay.replace(key, "[REDACTED]"), "{hay} / {key}");
+            assert_eq!(find_str(hay, key, 0), hay.find(key), "{hay} / {key}");
+        }
+        assert_eq!(find_str("abc", "", 0), None);
+        assert_eq!(find_str("abcabc", "abc", 1), Some(3));
+        assert_eq!(find_str("abc", "abc", 9), None);
     }
 
     #[test]
