@@ -59,7 +59,7 @@ if (!readFileSync(join(dist, "server", "deapi_wasm.js")).equals(readFileSync(joi
 }
 rmSync(join(dist, "server", "deapi_wasm.js"));
 if (!dev) {
-  step("wasm-opt -Oz --gufa -Oz (binaryen 132), both modules");
+  step("wasm-opt --low-memory-unused -Oz --gufa -Oz (binaryen 132), both modules");
   wasmOpt(wasmWeb);
   wasmOpt(wasmServer);
 }
