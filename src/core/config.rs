@@ -4,7 +4,7 @@
 
 use crate::core::api::ApiVersion;
 use crate::core::error::{ApiError, Kind};
-use crate::core::json::Json;
+use crate::core::json::{dec, Json};
 use crate::core::retry::RetryPolicy;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
@@ -158,7 +158,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             Some(Json::Num(n)) if n.is_finite() && *n >= min && *n <= max && (!integer || n.fract() == 0.0) => Ok(*n),
             Some(_) => {
                 let kind = if integer { "an integer" } else { "a number" };
-                Err(bad(name, &["must be ", kind, " from ", &(min as u64).to_string(), " to ", &(max as u64).to_string()].concat()))
+                Err(bad(name, &["must be ", kind, " from ", &dec(min as u64), " to ", &dec(max as u64)].concat()))
             }
         }
     };

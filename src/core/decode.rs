@@ -4,10 +4,10 @@
 
 
 use crate::core::error::{ApiError, Body, Kind};
-use crate::core::json::Json;
+use crate::core::json::{dec, Json};
 
 pub fn invalid_response(status: u16, body: &Json, what: &str) -> ApiError {
-    let mut e = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &status.to_string(), " but ", what].concat());
+    let mut e = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &dec(u64::from(status)), " but ", what].concat());
     e.status = Some(status);
     e.body = Some(Body::Json(body.clone()));
     e
@@ -22,7 +22,7 @@ fn field<'a>(body: &'a Json, key: &str) -> Option<&'a Json> {
 pub fn submit(status: u16, body: &Json) -> Result<String, ApiError> {
     match field(body, "request_id") {
         Some(Json::Str(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok((*n as u64).to_string()),
+        Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Ok(dec(*n as u64)),
         _ => Err(invalid_response(status, body, "the body has no `data.request_id`")),
     }
 }

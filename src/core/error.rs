@@ -8,7 +8,7 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::core::json::{find_str, parse_number, redact_str, Json};
+use crate::core::json::{dec, find_str, parse_number, redact_str, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -398,8 +398,8 @@ fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
         Body::Json(_) => "",
     };
     match reason {
-        Some(r) => ["deAPI request failed: HTTP ", &status.to_string(), " ", r, what].concat(),
-        None => ["deAPI request failed: HTTP ", &status.to_string(), what].concat(),
+        Some(r) => ["deAPI request failed: HTTP ", &dec(u64::from(status)), " ", r, what].concat(),
+        None => ["deAPI request failed: HTTP ", &dec(u64::from(status)), what].concat(),
     }
 }
 

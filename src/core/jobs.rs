@@ -5,7 +5,7 @@
 use crate::core::config::MAX_TIMER_MS;
 use crate::core::decode::invalid_response;
 use crate::core::error::{ApiError, Body, JobFailure, Kind};
-use crate::core::json::Json;
+use crate::core::json::{dec, Json};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -95,7 +95,7 @@ pub fn timeout(request_id: &str, waited_ms: f64, last: &Json) -> ApiError {
     let secs = (waited_ms / 1000.0).round() as u64;
     let mut e = ApiError::new(
         Kind::JobTimeout,
-        ["Job ", request_id, " was still running after ", &secs.to_string(), " s (maxWaitMs); it may still finish: call wait() again or check it later"].concat(),
+        ["Job ", request_id, " was still running after ", &dec(secs), " s (maxWaitMs); it may still finish: call wait() again or check it later"].concat(),
     );
     e.request_id = Some(request_id.to_owned());
     e.body = Some(Body::Json(last.clone()));

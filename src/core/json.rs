@@ -235,6 +235,11 @@ fn json_number(lexeme: &str) -> Option<f64> {
     }
 }
 
+/// `n` in decimal (itoa, which serde_json writes integers with: no `core::fmt` in messages).
+pub fn dec(n: u64) -> String {
+    itoa::Buffer::new().format(n).to_owned()
+}
+
 /// Where `needle` first occurs in `hay` at or after byte `from` (`None` for an empty needle).
 /// Written out rather than `str::contains`/`replace`: core's two-way substring searcher brings its
 /// char-boundary panic path and `char`'s `Debug` into the module (≈ 5 KiB); a key is short, and a

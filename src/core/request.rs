@@ -4,7 +4,7 @@
 use crate::core::api::{encode_component, Endpoint};
 use crate::core::config::Config;
 use crate::core::error::{ApiError, FieldError, Kind};
-use crate::core::json::Json;
+use crate::core::json::{dec, Json};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -57,7 +57,7 @@ fn redact_auth(v: &str) -> String {
 
 /// Build a request. `params` is the user's body object (POST), `query` the query pairs (GET).
 pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[(String, String)]) -> Result<HttpRequest, ApiError> {
-    let mut url = format!("{}{}", cfg.base_url, endpoint.path(cfg.version, params));
+    let mut url = [cfg.base_url.as_str(), &endpoint.path(cfg.version, params)].concat();
     for (i, (k, v)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(&encode_component(k));
@@ -147,7 +147,7 @@ fn flatten(out: &mut Vec<(String, Part)>, name: String, v: &Json) {
         Json::Arr(items) => {
             for (i, item) in items.iter().enumerate() {
                 let key = match item {
-                    Json::Arr(_) | Json::Obj(_) => [&name, "[", &(i as u64).to_string(), "]"].concat(),
+                    Json::Arr(_) | Json::Obj(_) => [&name, "[", &dec(i as u64), "]"].concat(),
                     _ => [&name, "[]"].concat(),
                 };
                 flatten(out, key, item);

@@ -11,7 +11,7 @@ use crate::core::config::{parse_call_timeout, parse_options, Config, Runtime, FU
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{parse_json, Json};
+use crate::core::json::{dec, parse_json, Json};
 use crate::core::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
@@ -243,7 +243,7 @@ pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
     let mut data = Vec::new();
     for (k, v) in pairs {
         if !allowed.contains(&k.as_str()) {
-            return Err(ApiError::invalid_option(k, &format!("unknown call option (accepted: {})", allowed.join(", "))));
+            return Err(ApiError::invalid_option(k, &["unknown call option (accepted: ", &allowed.join(", "), ")"].concat()));
         }
         match (k.as_str(), v) {
             (_, Arg::Data(Json::Null)) => {}
@@ -295,7 +295,7 @@ fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, Ap
         Some(p) => p as u32,
         None => int("page", 1_000_000.0, "must be an integer from 1 to 1000000")?.unwrap_or(1),
     };
-    let mut out = vec![("limit".to_owned(), limit.to_string()), ("page".to_owned(), page.to_string())];
+    let mut out = vec![("limit".to_owned(), dec(u64::from(limit))), ("page".to_owned(), dec(u64::from(page)))];
     let types = match q.get("inference_types") {
         None | Some(Json::Null) => None,
         Some(Json::Str(s)) => Some(s.clone()),
@@ -365,7 +365,7 @@ impl Session {
         let pairs: &[(String, Arg)] = match options {
             Opts::Missing => &[],
             Opts::Object(pairs) => pairs,
-            Opts::Other(kind) => return Err(ApiError::new(Kind::InvalidOptions, format!("DeapiClient options must be an object, got {kind}"))),
+            Opts::Other(kind) => return Err(ApiError::new(Kind::InvalidOptions, ["DeapiClient options must be an object, got ", kind].concat())),
         };
         let mut data = Vec::new();
         let mut function_keys = Vec::new();
@@ -441,7 +441,7 @@ impl Session {
             Decision::GiveUp { reason } => {
                 if reason == Reason::RetryAfterTooLong {
                     if let Some(secs) = err.retry_after {
-                        err.message = format!("{} Retry after {} s.", err.message.trim_end(), secs.ceil() as u64);
+                        err.message = [err.message.trim_end(), " Retry after ", &dec(secs.ceil() as u64), " s."].concat();
                     }
                 }
                 Verdict::Fail(self.finish_for(err, d, id))
@@ -480,7 +480,7 @@ impl Session {
     }
 
     fn plan_inner(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
-        let not_op = |name: &str| ApiError::invalid_option("operation", &format!("`{name}` is not a deAPI operation"));
+        let not_op = |name: &str| ApiError::invalid_option("operation", &["`", name, "` is not a deAPI operation"].concat());
         let allowed = match what {
             // a status poll is one request (`jobs.get.withResponse`); a models page is one of many
             Call::ModelsPage(_) => PLAIN_KEYS,
@@ -608,7 +608,7 @@ impl Session {
             Gate::WaitForSlot => Ok(Admit::Slot),
             Gate::WaitUntil(t) => Ok(Admit::Until(t)),
             Gate::DailyExhausted(until) => {
-                let mut err = ApiError::new(Kind::RateLimit, format!("The daily rate limit of {k} is used up until midnight UTC; the request was not sent (schedule)"));
+                let mut err = ApiError::new(Kind::RateLimit, ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat());
                 err.retry_after = Some(((until - now) / 1000.0).ceil());
                 err.rate_limit = self.quotas.borrow().get(k).map(|q| {
                     let mut rl = q.info.clone();
@@ -643,7 +643,7 @@ impl Session {
                 Body::Json(j) => decode_ok(d, status, j, i),
                 Body::Text(t) => {
                     let what = if t.trim().is_empty() { "an empty body" } else { "a body that is not JSON" };
-                    let mut err = ApiError::new(Kind::InvalidResponse, format!("deAPI returned HTTP {status} with {what}"));
+                    let mut err = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &dec(u64::from(status)), " with ", what].concat());
                     err.status = Some(status);
                     err.body = Some(Body::Text(t));
                     Err(err)
@@ -681,22 +681,22 @@ impl Session {
             self.release_inner(plan.bucket, plan.limited, false);
         }
         let (msg, outcome, kind) = match what {
-            Failure::TimedOut => (format!("deAPI did not answer within {} ms (timeoutMs)", plan.timeout_ms.round() as u64), Outcome::Timeout, Kind::Timeout),
+            Failure::TimedOut => (["deAPI did not answer within ", &dec(plan.timeout_ms.round() as u64), " ms (timeoutMs)"].concat(), Outcome::Timeout, Kind::Timeout),
             Failure::Cut => {
                 let mut m = String::from("deAPI's response was cut off before its body was complete");
                 if !message.is_empty() {
-                    m = format!("{m} ({message})");
+                    m = [&m, " (", message, ")"].concat();
                 }
                 (m, Outcome::Interrupted, Kind::Connection)
             }
             Failure::Connect => {
-                let mut m = format!("Could not reach deAPI at {}", self.cfg.base_url);
+                let mut m = ["Could not reach deAPI at ", &self.cfg.base_url].concat();
                 if !message.is_empty() {
-                    m = format!("{m}: {message}");
+                    m = [&m, ": ", message].concat();
                 }
                 // Node's undici puts the system error (ECONNREFUSED, ECONNRESET, …) in `cause.cause`.
                 if !detail.is_empty() {
-                    m = format!("{m} ({detail})");
+                    m = [&m, " (", detail, ")"].concat();
                 }
                 (m, Outcome::ConnectionFailure, Kind::Connection)
             }

@@ -15,7 +15,7 @@
 use crate::core::api::{ApiVersion, Op, Rules};
 use crate::core::error::{ApiError, FieldError, Kind};
 use crate::core::error::{attr, field_message};
-use crate::core::json::{parse_number, Json};
+use crate::core::json::{dec, parse_number, Json};
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
@@ -73,10 +73,11 @@ pub fn fmt_num(n: f64) -> String {
     // the fraction in millionths
     let frac = (scaled - int * 1e6) as u64;
     let mut s = if neg && scaled > 0.0 { "-".to_owned() } else { String::new() };
-    s.push_str(&(int as u64).to_string());
+    s.push_str(&dec(int as u64));
     if frac > 0 {
         s.push('.');
-        s.push_str(format!("{frac:06}").trim_end_matches('0'));
+        let digits = dec(frac + 1_000_000); // 1 and six digits, zeros kept
+        s.push_str(digits.get(1..).unwrap_or_default().trim_end_matches('0'));
     }
     s
 }
@@ -189,7 +190,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
     let more = errors.0.len() - 1;
     let mut message = first.message.clone();
     if more > 0 {
-        message.push_str(&[" (and ", &(more as u64).to_string(), " more error", if more > 1 { "s" } else { "" }, ")"].concat());
+        message.push_str(&[" (and ", &dec(more as u64), " more error", if more > 1 { "s" } else { "" }, ")"].concat());
     }
     let mut e = ApiError::new(Kind::Validation, message);
     e.errors = errors.0;
@@ -220,7 +221,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             errors.field(name, &["must not have more than ", &fmt_num(max), " items."]);
         }
         for (i, f) in items.iter().enumerate() {
-            file_ok(&["images.", &(i as u64).to_string()].concat(), f, errors);
+            file_ok(&["images.", &dec(i as u64)].concat(), f, errors);
         }
         return;
     }
@@ -245,7 +246,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             return errors.add(name, "The loras field must be an array.".to_owned());
         };
         for (i, l) in items.iter().enumerate() {
-            let k = ["loras.", &(i as u64).to_string(), ".name"].concat();
+            let k = ["loras.", &dec(i as u64), ".name"].concat();
             match l.get("name") {
                 Some(Json::Str(s)) if !s.trim().is_empty() => {}
                 Some(n) if filled(Some(n)) => errors.field(&k, &["must be a string."]),
@@ -253,7 +254,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             }
         }
         for (i, l) in items.iter().enumerate() {
-            let k = ["loras.", &(i as u64).to_string(), ".weight"].concat();
+            let k = ["loras.", &dec(i as u64), ".weight"].concat();
             match l.get("weight") {
                 w if !filled(w) => errors.field(&k, &["is required."]),
                 Some(w) => match number(w) {
@@ -309,10 +310,10 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             Json::Str(_) => {}
             Json::Arr(items) => {
                 if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
-                    errors.field(name, &["must not have more than ", &(*max as u64).to_string(), " items."]);
+                    errors.field(name, &["must not have more than ", &dec(*max as u64), " items."]);
                 }
                 for (i, item) in items.iter().enumerate() {
-                    let k = [name, ".", &(i as u64).to_string()].concat();
+                    let k = [name, ".", &dec(i as u64)].concat();
                     if !filled(Some(item)) {
                         errors.field(&k, &["is required."]);
                     } else if !matches!(item, Json::Str(_)) {
@@ -334,7 +335,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
     }
     let chars = s.chars().count() as f64;
     if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
-        errors.field(name, &["must not be greater than ", &(*max as u64).to_string(), " characters."]);
+        errors.field(name, &["must not be greater than ", &dec(*max as u64), " characters."]);
     }
     match name {
         "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
@@ -537,6 +538,10 @@ mod tests {
         assert_eq!(fmt_num(256.0), "256");
         assert_eq!(fmt_num(0.5), "0.5");
         assert_eq!(fmt_num(-1.25), "-1.25");
+        // the fraction's leading zeros kept, its trailing ones dropped
+        assert_eq!(fmt_num(0.05), "0.05");
+        assert_eq!(fmt_num(2.000001), "2.000001");
+        assert_eq!(fmt_num(7.0100), "7.01");
         assert_eq!(fmt_num(10240.0), "10240");
         assert_eq!(fmt_num(0.0000004), "0");
         assert_eq!(fmt_num(f64::NAN), "0");

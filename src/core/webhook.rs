@@ -126,14 +126,14 @@ pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> 
     if age > d.tolerance_sec {
         return Err(rejection(
             Reason::Stale,
-            &["X-DeAPI-Timestamp is ", &whole(age).to_string(), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
+            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(age)), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
                  a replayed or long-delayed delivery, or a wrong server clock"].concat(),
         ));
     }
     if -age > d.tolerance_sec {
         return Err(rejection(
             Reason::Future,
-            &["X-DeAPI-Timestamp is ", &whole(-age).to_string(), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
+            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(-age)), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
                  check this server's clock"].concat(),
         ));
     }
@@ -217,7 +217,7 @@ fn whole(secs: f64) -> i64 {
 /// ` (300 s)` when the tolerance is a whole number of seconds, else nothing.
 fn shown(tolerance_sec: f64) -> String {
     if tolerance_sec.fract() == 0.0 {
-        [" (", &whole(tolerance_sec).to_string(), " s)"].concat()
+        [" (", itoa::Buffer::new().format(whole(tolerance_sec)), " s)"].concat()
     } else {
         String::new()
     }
@@ -327,7 +327,7 @@ fn timestamp_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiErr
         None | Some(Ok(Json::Null)) => Ok(None),
         Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
         // 1e15: the same 15-digit bound as the header text.
-        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some((*n as u64).to_string())),
+        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some(crate::core::json::dec(*n as u64))),
         Some(_) => Err(rejection(
             Reason::BadTimestamp,
             "`timestamp` must be the X-DeAPI-Timestamp header's value \
