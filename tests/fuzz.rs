@@ -2248,11 +2248,15 @@ fn check_parsers(c: &ParserCase) -> &'static str {
         }
     }
     // fmt_num round-trips through parse_number to 6 decimals (where an f64 holds them); past 2^53
-    // (a hostile limit) it is the number as JSON writes it, exponent allowed, and a correctly rounded
-    // reader (str::parse, as JS's) gets the same double back
+    // (no message gets one: the validator drops such limits) the exact integer below 2^64, which a
+    // correctly rounded reader (str::parse, as JS's) reads back as the same double, and beyond it
+    // a text that says so
     let f = fmt_num(c.n);
-    if c.n.is_finite() && c.n.abs() >= 9_007_199_254_740_992.0 {
+    if c.n.is_finite() && c.n.abs() >= 18_446_744_073_709_551_616.0 {
+        assert!(f.ends_with("(past 2^64)"), "fmt_num({}) = {f}", c.n);
+    } else if c.n.is_finite() && c.n.abs() >= 9_007_199_254_740_992.0 {
         assert_eq!(f.parse::<f64>(), Ok(c.n), "fmt_num({}) = {f}", c.n);
+        assert!(f.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()), "fmt_num({}) = {f}", c.n);
     } else {
         assert!(!f.is_empty() && !f.contains(['e', 'E', 'N', 'i']), "fmt_num({}) = {f}", c.n);
     }

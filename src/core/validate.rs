@@ -57,15 +57,21 @@ impl Errors {
     }
 }
 
+/// 2^53: past it a double holds no exact integer.
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
 /// A number as deAPI writes it in messages (`256`, `0.5`): at most six decimals, no trailing zeros.
+/// Messages only get numbers below 2^53 (rule constants, and model limits, which [`limit`] keeps
+/// below it); past it a double is an integer, written in full below 2^64 (`1e20`'s exact value is
+/// `100000000000000000000`), and said to be past 2^64 beyond — no float formatter is linked for
+/// numbers no message holds.
 pub fn fmt_num(n: f64) -> String {
     if !n.is_finite() {
         return "0".to_owned();
     }
-    if n.abs() >= 9_007_199_254_740_992.0 {
-        // beyond 2^53 (a hostile or absurd model limit): the number as JSON writes it, not a
-        // saturated u64
-        return crate::core::json::to_text(&Json::Num(n));
+    if n.abs() >= MAX_SAFE {
+        let sign = if n < 0.0 { "-" } else { "" };
+        return if n.abs() < 18_446_744_073_709_551_616.0 { [sign, &dec(n.abs() as u64)].concat() } else { [sign, "(past 2^64)"].concat() };
     }
     let neg = n < 0.0;
     let scaled = (n.abs() * 1e6).round();
@@ -99,8 +105,10 @@ fn number(v: &Json) -> Option<f64> {
     }
 }
 
+/// A model's limit. One past 2^53 (a catalogue's nonsense: no exact integer there) is not applied —
+/// the server stays the judge — so every number in a message is below 2^53 (see [`fmt_num`]).
 fn limit(model: Option<&Json>, key: &str) -> Option<f64> {
-    model?.get("info")?.get("limits")?.get(key).and_then(number)
+    model?.get("info")?.get("limits")?.get(key).and_then(number).filter(|n| n.abs() < MAX_SAFE)
 }
 
 /// Does the model support one of the operation's inference types (list or object form)?
@@ -415,6 +423,16 @@ mod tests {
     }
 
     #[test]
+    fn limits_past_2_pow_53_are_not_applied() {
+        // a catalogue's nonsense: the server judges; a limit within range still applies
+        let m = j(r#"{"slug":"Flux1schnell","inference_types":["txt2img"],"info":{"limits":{"min_width":1e20,"max_height":-1e300,"min_steps":"9007199254740993","max_steps":10}}}"#);
+        let ok = r#"{"prompt":"a fox","model":"Flux1schnell","width":512,"height":768,"guidance":3.5,"steps":4,"seed":-1}"#;
+        assert!(run("images.generate", false, ok, ModelInfo::Found(&m)).is_ok());
+        let e = run("images.generate", false, &ok.replace(r#""steps":4"#, r#""steps":11"#), ModelInfo::Found(&m)).unwrap_err();
+        assert_eq!(pairs(&e), [("steps", "The steps field must not be greater than 10.")]);
+    }
+
+    #[test]
     fn messages_in_the_servers_wording_and_order() {
         let m = flux();
         let e = run("images.generate", false, r#"{"prompt":"a fox","model":"Flux1schnell","width":100,"height":5000,"guidance":3.5,"seed":1}"#, ModelInfo::Found(&m)).unwrap_err();
@@ -545,10 +563,11 @@ mod tests {
         assert_eq!(fmt_num(10240.0), "10240");
         assert_eq!(fmt_num(0.0000004), "0");
         assert_eq!(fmt_num(f64::NAN), "0");
-        // was 18446744073709551615 (a saturated u64) for anything past 1.8e19; past 2^53 the
-        // number is written as serde_json writes it (`json::to_text`)
-        assert_eq!(fmt_num(1e20), "1e+20");
-        assert_eq!(fmt_num(-3e300), "-3e+300");
+        // past 2^53 (no message gets one: `limit` drops such limits) the exact integer below 2^64
+        assert_eq!(fmt_num(-9_007_199_254_740_994.0), "-9007199254740994");
+        assert_eq!(fmt_num(1.8e19), "18000000000000000000");
+        assert_eq!(fmt_num(1e20), "(past 2^64)");
+        assert_eq!(fmt_num(-3e300), "-(past 2^64)");
         assert_eq!(fmt_num(9_007_199_254_740_991.0), "9007199254740991");
     }
 }

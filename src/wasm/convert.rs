@@ -50,13 +50,23 @@ pub fn object(props: &[(&str, JsValue)]) -> Object {
 }
 
 /// A JSON value as a plain JS value (serde-wasm-bindgen's JSON-compatible serializer). An object
-/// key `__proto__` would be a prototype write there (it sets keys by assignment): such a value goes
-/// through `JSON.parse`, which makes every key an own data property.
+/// key `__proto__` would be a prototype write there (it sets keys by assignment): such a value is
+/// built here, each key written by [`set`] (an own data property, as `JSON.parse` makes it).
 pub fn to_js(j: &Json) -> JsValue {
-    if has_proto_key(j) {
-        return js_sys::JSON::parse(&crate::core::json::to_text(j)).unwrap_or(JsValue::NULL);
+    if !has_proto_key(j) {
+        return j.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL);
     }
-    j.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    match j {
+        Json::Obj(pairs) => {
+            let o = Object::new();
+            for (k, v) in pairs {
+                set(&o, k, &to_js(v));
+            }
+            o.into()
+        }
+        Json::Arr(items) => items.iter().map(to_js).collect::<Array>().into(),
+        _ => JsValue::NULL, // (a scalar has no key)
+    }
 }
 
 fn has_proto_key(j: &Json) -> bool {

@@ -6,7 +6,7 @@
 //! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
 
 use super::state::Inner;
-use super::convert::{get, number_text, object, set};
+use super::convert::{get, number_text, object, set, to_js};
 use super::errors::{abort_error, invalid_options, rate_limit, to_error};
 use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
 use crate::core::error::RateLimit;
@@ -175,7 +175,12 @@ async fn form_data(parts: &[(String, FormPart)], uploads: &[JsValue]) -> Result<
 pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>, JsValue> {
     match &plan.body {
         None => Ok(None),
-        Some(PlanBody::Json(text)) => Ok(Some(JsValue::from_str(text))),
+        // One JS value made by serde-wasm-bindgen, written by the runtime's JSON.stringify (it cannot
+        // throw on it: plain objects, arrays, strings, finite numbers, booleans and nulls only).
+        Some(PlanBody::Json(j)) => match js_sys::JSON::stringify(&to_js(j)) {
+            Ok(text) => Ok(Some(text.into())),
+            Err(cause) => Err(invalid_options("Invalid option `params`: could not be encoded as JSON", Some(&cause))),
+        },
         Some(PlanBody::Form(parts)) => match form_data(parts, uploads).await {
             Ok(fd) => Ok(Some(fd.into())),
             Err(cause) => Err(invalid_options("Invalid option `params`: could not be encoded as multipart/form-data", Some(&cause))),
