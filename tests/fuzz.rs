@@ -602,7 +602,7 @@ fn mutate(r: &mut Rng, root: &mut Json, f: Flavor) {
             _ => *node = Json::Null,
         },
         6 => match node {
-            // duplicate a key (JSON.parse keeps the last, the crate's `get` the first)
+            // duplicate a key (JSON.parse keeps the last value; so does the crate's parser, and `get`)
             Json::Obj(pairs) if !pairs.is_empty() => {
                 let i = r.below(pairs.len());
                 let k = pairs[i].0.clone();

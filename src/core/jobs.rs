@@ -28,7 +28,8 @@ pub fn decode_status(http_status: u16, body: Json, request_id: &str) -> Result<J
         return Err(invalid_response(http_status, &body, "the job status has no `status`"));
     }
     let pairs = match body {
-        Json::Obj(outer) if wrapped => outer.into_iter().find_map(|(k, v)| match v {
+        // the last `data`, as `get` reads it (an object past json::FOLD_UP_TO keys may repeat one)
+        Json::Obj(outer) if wrapped => outer.into_iter().rev().find_map(|(k, v)| match v {
             Json::Obj(inner) if k == "data" => Some(inner),
             _ => None,
         }),

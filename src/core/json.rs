@@ -8,7 +8,6 @@
 
 use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use std::collections::HashMap;
 use std::fmt;
 
 
@@ -32,7 +31,8 @@ pub enum Json {
 impl Json {
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
-            Json::Obj(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            // the last: an object past FOLD_UP_TO keys may repeat one (JSON.parse keeps the last value)
+            Json::Obj(pairs) => pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -326,8 +326,12 @@ pub struct Seed {
     pub depth: u32,
 }
 
-/// Objects with more keys than this look duplicate keys up in a hash index, not pair by pair.
-const INDEX_PAST: usize = 16;
+/// Objects up to this many keys have their repeated keys folded as `JSON.parse` folds them; a larger
+/// one keeps its pairs as they come (a check per key against every earlier key would be quadratic,
+/// and a hash index costs 2.5 KiB of the browser download for objects no deAPI answer has). Either
+/// way a read ([`Json::get`]) takes a key's last value and the JS value built from it is
+/// `JSON.parse`'s: an assignment per pair, the last one winning in the first one's place.
+const FOLD_UP_TO: usize = 256;
 
 impl<'de> DeserializeSeed<'de> for Seed {
     type Value = Json;
@@ -380,27 +384,18 @@ impl<'de> Visitor<'de> for Seed {
         Ok(Json::Arr(items))
     }
     /// Duplicate keys as `JSON.parse` treats them: the key keeps its first position and takes its
-    /// last value. Past [`INDEX_PAST`] keys a hash index keeps this linear.
+    /// last value (up to [`FOLD_UP_TO`] keys; see there).
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut pairs: Vec<(String, Json)> = Vec::new();
-        let mut index: Option<HashMap<String, usize>> = None;
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(Seed { depth: self.depth + 1 })?;
-            let seen = match &index {
-                Some(index) => index.get(&k).copied(),
-                None => pairs.iter().position(|(key, _)| *key == k),
-            };
-            if let Some(slot) = seen.and_then(|i| pairs.get_mut(i)) {
-                slot.1 = v;
-                continue;
-            }
-            if let Some(index) = &mut index {
-                index.insert(k.clone(), pairs.len());
+            if pairs.len() <= FOLD_UP_TO {
+                if let Some(slot) = pairs.iter_mut().find(|(key, _)| *key == k) {
+                    slot.1 = v;
+                    continue;
+                }
             }
             pairs.push((k, v));
-            if index.is_none() && pairs.len() > INDEX_PAST {
-                index = Some(pairs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
-            }
         }
         Ok(Json::Obj(pairs))
     }
@@ -472,14 +467,22 @@ mod tests {
         // JSON.parse: a repeated key keeps its first position and takes its last value
         assert_eq!(parse_json(r#"{"k":1,"k":2}"#), Some(obj(&[("k", Json::Num(2.0))])));
         assert_eq!(parse_json(r#"{"k":1,"a":2,"k":3,"b":4,"a":5}"#), Some(obj(&[("k", Json::Num(3.0)), ("a", Json::Num(5.0)), ("b", Json::Num(4.0))])));
-        // the same past the hash index's threshold
+        // the same for a few dozen keys
         let keys = (0..40).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",");
         let Some(Json::Obj(p)) = parse_json(&format!("{{{keys},\"k3\":\"again\",\"k39\":null}}")) else { panic!() };
         assert_eq!((p.len(), &p[3], &p[39]), (40, &("k3".to_owned(), Json::str("again")), &("k39".to_owned(), Json::Null)));
-        // many keys stay fast (the duplicate check is not quadratic)
-        let big = format!("{{{}}}", (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
-        let Some(Json::Obj(p)) = parse_json(&big) else { panic!() };
-        assert_eq!(p.len(), 100_000);
+        // many keys stay fast (the duplicate check stops past FOLD_UP_TO keys); a larger object
+        // keeps a repeated key's pairs, and a read takes the last value, as JSON.parse does
+        let big = format!("{{{},\"k7\":\"last\"}}", (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        let Some(j @ Json::Obj(_)) = parse_json(&big) else { panic!() };
+        let Json::Obj(p) = &j else { panic!() };
+        assert_eq!(p.len(), 100_001);
+        assert_eq!(j.get("k7"), Some(&Json::str("last")));
+        assert_eq!(j.get("k99999"), Some(&Json::Num(99_999.0)));
+        // up to FOLD_UP_TO keys folded: the key's first place, its last value
+        let keys = (0..FOLD_UP_TO).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",");
+        let Some(Json::Obj(p)) = parse_json(&format!("{{{keys},\"k0\":\"last\"}}")) else { panic!() };
+        assert_eq!((p.len(), &p[0]), (FOLD_UP_TO, &("k0".to_owned(), Json::str("last"))));
         for bad in ["", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "tru", "nul", r#""\u12""#, "\"\x01\"", "[1] 2", "{'a':1}", "NaN", "\"unterminated", "[01e999]", "[1e999,]", "\"\\ud800\" x"] {
             assert_eq!(parse_json(bad), None, "{bad:?}");
         }

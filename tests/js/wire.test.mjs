@@ -111,6 +111,37 @@ describe("options", () => {
   });
 });
 
+describe("response objects as JSON.parse reads them", () => {
+  const answering = (text) => new DeapiClient({ apiKey: "1|wiretestkey", baseUrl: "https://deapi.test", maxRetries: 0,
+    fetch: async () => new Response(text, { status: 200 }) });
+
+  it("a repeated key takes its first place and its last value, in a small object and past 256 keys", async () => {
+    for (const n of [3, 300]) {
+      const fields = Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(",");
+      const text = `{"data":{"status":"done","k1":"first",${fields},"k1":"last","k${n - 1}":{"x":1}}}`;
+      const job = await answering(text).jobs.get("r-1");
+      const want = JSON.parse(text).data;
+      assert.equal(job.k1, "last", `${n} keys`);
+      assert.deepEqual(job[`k${n - 1}`], { x: 1 });
+      const own = (keys) => keys.filter((k) => k !== "request_id" && k !== "progress"); // (the two the SDK adds)
+      assert.deepEqual(own(Object.keys(job)), own(Object.keys(want)));
+    }
+  });
+
+  it("a __proto__ key in a result is an own property, not a prototype; one in params is sent", async () => {
+    const job = await answering('{"data":{"status":"done","__proto__":{"polluted":true},"extra":{"__proto__":[1]}}}').jobs.get("r-1");
+    assert.ok(Object.hasOwn(job, "__proto__"));
+    assert.deepEqual(job.__proto__, { polluted: true }); // eslint-disable-line no-proto
+    assert.equal(Object.getPrototypeOf(job), Object.prototype);
+    assert.equal(job.polluted, undefined);
+    assert.ok(Object.hasOwn(job.extra, "__proto__"));
+    const { c, sent } = recording();
+    await c.images.generatePrice(JSON.parse('{"prompt":"a","model":"m","__proto__":{"x":-0}}'));
+    assert.deepEqual(JSON.parse(sent[0].init.body), JSON.parse('{"prompt":"a","model":"m","__proto__":{"x":0}}'));
+    assert.match(sent[0].init.body, /"__proto__":\{"x":0\}/);
+  });
+});
+
 describe("verifyWebhook's inputs", () => {
   it("a parsed body, a missing one, and options that are not an object are each explained", async () => {
     const base = { secret: "whsec_0123456789abcdef0123456789abcdef", signature: "sha256=00", timestamp: "1" };
