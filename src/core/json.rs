@@ -1,8 +1,10 @@
 //! A small JSON value, the one data model of the pure modules.
 //!
 //! It is read from JSON text by [`parse_json`] (serde_json with the `Deserialize` below): response
-//! bodies, and params, options and queries from JS (`wasm::convert`, through serde-wasm-bindgen); it
-//! is written back as JSON text by its `Serialize` ([`to_text`]). Objects keep their key order,
+//! bodies, and params, options and queries from JS (`wasm::convert`: one `JSON.stringify` text); its
+//! `Serialize` makes JS values (serde-wasm-bindgen: results, and request bodies, which the runtime's
+//! `JSON.stringify` then writes) and, natively, JSON text ([`to_text`]: tests, fuzzing — serde_json's
+//! serializer is not in the wasm module). Objects keep their key order,
 //! because deAPI's 422 `errors` are reported to users in server order. Nesting deeper than [`MAX_DEPTH`]
 //! is cut to `null` instead of recursing without bound.
 
@@ -272,7 +274,8 @@ pub fn redact_str(s: &mut String, secret: &str) {
     *s = out;
 }
 
-/// `j` as JSON text, as `JSON.stringify` writes it (uploads and non-finite numbers as `null`; see
+/// `j` as JSON text (for tests and the fuzzer; the module's request bodies are written by the
+/// runtime's `JSON.stringify`), as `JSON.stringify` writes it (uploads and non-finite numbers as `null`; see
 /// `Json`'s `Serialize`).
 pub fn to_text(j: &Json) -> String {
     // serde_json cannot fail here: every key is a string and every value serialisable
