@@ -282,8 +282,9 @@ pub fn to_text(j: &Json) -> String {
     serde_json::to_string(j).unwrap_or_else(|_| "null".to_owned())
 }
 
-/// Integers up to this size are written without a fraction (`512`, not `512.0`), as JS does.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
+/// 2^53: past it a double holds no exact integer. Integers up to it are written without a fraction
+/// (`512`, not `512.0`), as JS does; validation applies no model limit past it (`validate::limit`).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// JSON as `JSON.stringify` writes it: objects in their order, integral numbers as integers,
 /// non-finite numbers and uploads as `null` (one difference: −0 is written `-0.0`, so it survives).

@@ -15,7 +15,7 @@
 use crate::core::api::{ApiVersion, Op, Rules};
 use crate::core::error::{ApiError, FieldError, Kind};
 use crate::core::error::{attr, field_message};
-use crate::core::json::{dec, parse_number, Json};
+use crate::core::json::{dec, parse_number, Json, MAX_SAFE_INTEGER};
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
@@ -57,9 +57,6 @@ impl Errors {
     }
 }
 
-/// 2^53: past it a double holds no exact integer.
-const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
-
 /// A number as deAPI writes it in messages (`256`, `0.5`): at most six decimals, no trailing zeros.
 /// Messages only get numbers below 2^53 (rule constants, and model limits, which [`limit`] keeps
 /// below it); past it a double is an integer, written in full below 2^64 (`1e20`'s exact value is
@@ -69,7 +66,7 @@ pub fn fmt_num(n: f64) -> String {
     if !n.is_finite() {
         return "0".to_owned();
     }
-    if n.abs() >= MAX_SAFE {
+    if n.abs() >= MAX_SAFE_INTEGER {
         let sign = if n < 0.0 { "-" } else { "" };
         return if n.abs() < 18_446_744_073_709_551_616.0 { [sign, &dec(n.abs() as u64)].concat() } else { [sign, "(past 2^64)"].concat() };
     }
@@ -108,7 +105,7 @@ fn number(v: &Json) -> Option<f64> {
 /// A model's limit. One past 2^53 (a catalogue's nonsense: no exact integer there) is not applied —
 /// the server stays the judge — so every number in a message is below 2^53 (see [`fmt_num`]).
 fn limit(model: Option<&Json>, key: &str) -> Option<f64> {
-    model?.get("info")?.get("limits")?.get(key).and_then(number).filter(|n| n.abs() < MAX_SAFE)
+    model?.get("info")?.get("limits")?.get(key).and_then(number).filter(|n| n.abs() < MAX_SAFE_INTEGER)
 }
 
 /// Does the model support one of the operation's inference types (list or object form)?
