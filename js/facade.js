@@ -263,5 +263,18 @@ function createApi(wasm, isReady) {
     return wasm.verifyWebhook(options);
   }
 
-  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, ...classes };
+  /**
+   * A deAPI proxy for your server: a Web-standard `(request: Request) => Promise<Response>` that
+   * forwards the browser client's requests (`new DeapiClient({ baseUrl: "/api/deapi" })`) to deAPI
+   * with the key added — only deAPI's operations, only from your own site's pages, only bodies a
+   * page cannot send cross-site without a preflight; the `authorize` hook decides about your users.
+   * The module checks, sends and answers (src/wasm/proxy.rs); bad options throw InvalidOptionsError.
+   */
+  function createProxy(options) {
+    setup();
+    const proxy = new wasm.Proxy(options);
+    return (request) => proxy.handle(request);
+  }
+
+  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, createProxy, toNodeListener, ...classes };
 }

@@ -11,6 +11,7 @@
 //! - [`jobs`]      job status, terminal states, the polling schedule
 //! - [`validate`]  client-side checks producing the same error as a server 422
 //! - [`webhook`]   signature verification (HMAC-SHA256, constant time, freshness)
+//! - `proxy`     `createProxy`'s decisions: which browser requests reach deAPI, and where (servers only)
 //! - [`json`]      the JSON value the modules work on (read and written through serde)
 //! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
 
@@ -25,5 +26,7 @@ pub mod request;
 pub mod retry;
 pub mod session;
 pub mod validate;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 #[cfg(feature = "webhooks")]
 pub mod webhook;

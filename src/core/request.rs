@@ -84,8 +84,12 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
         }
         None => None,
     };
-    if let Some(key) = &cfg.api_key {
-        headers.push(("Authorization".to_owned(), ["Bearer ", key].concat()));
+    match &cfg.api_key {
+        Some(key) => headers.push(("Authorization".to_owned(), ["Bearer ", key].concat())),
+        // Keyless proxy mode: a header a cross-site `<form>` cannot send, which `createProxy`
+        // requires on uploads (core::proxy::CLIENT_HEADER). Not sent to deAPI itself: a custom
+        // header would make every direct browser call a CORS preflight.
+        None => headers.push(("X-Deapi-Client".to_owned(), "deapi-wasm".to_owned())),
     }
     for (k, v) in &cfg.headers {
         match headers.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case(k)) {
@@ -277,7 +281,10 @@ mod tests {
         let r = build(&c, &Endpoint::Balance, None, &[]).unwrap();
         assert_eq!(r.url, "https://proxy.example/deapi/api/v2/account/balance");
         assert!(r.headers.iter().all(|(k, _)| !k.eq_ignore_ascii_case("authorization")));
+        assert!(r.headers.contains(&("X-Deapi-Client".to_owned(), "deapi-wasm".to_owned())), "the header createProxy wants on uploads");
         assert_eq!(c.version, ApiVersion::V2);
+        let keyed = build(&cfg(""), &Endpoint::Balance, None, &[]).unwrap();
+        assert!(keyed.headers.iter().all(|(k, _)| k != "X-Deapi-Client"), "not sent to deAPI itself");
     }
 
     #[test]

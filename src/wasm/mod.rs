@@ -8,6 +8,7 @@
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
 //! - [`webhook`]   `verifyWebhook(options)`
+//! - [`proxy`]     `createProxy(options)`: forwards a browser's requests to deAPI with the key (servers)
 
 pub mod client;
 pub mod convert;
@@ -16,4 +17,5 @@ pub mod jobs;
 pub mod state;
 pub mod time;
 pub mod transport;
+pub mod proxy;
 pub mod webhook;

@@ -25,7 +25,7 @@ use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit};
 extern "C" {
     /// The global scope's `fetch` (not `window.fetch`: there is no window in Node or a worker).
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    pub(super) fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 
     /// What `fetch` resolved with, read by shape (a `fetch` option may resolve with any object).
     /// Its properties are read as properties, not with `Reflect.get` and a key string made for each
@@ -59,10 +59,10 @@ thread_local! {
 }
 
 /// The per-attempt timeout: `controller.abort(TIMEOUT)` after `ms`; cleared when dropped.
-struct AttemptTimer(JsValue);
+pub(super) struct AttemptTimer(JsValue);
 
 impl AttemptTimer {
-    fn start(controller: &AbortController, ms: f64) -> AttemptTimer {
+    pub(super) fn start(controller: &AbortController, ms: f64) -> AttemptTimer {
         TIMEOUT_ABORT.with(|(abort, reason)| {
             // (an AbortController always has `abort`; without it there would be nothing to call)
             let id = abort.as_ref().map_or(JsValue::UNDEFINED, |f| {
@@ -80,7 +80,7 @@ impl Drop for AttemptTimer {
 }
 
 /// Did this controller's signal fire for the per-attempt timeout?
-fn timed_out(controller: &AbortController) -> bool {
+pub(super) fn timed_out(controller: &AbortController) -> bool {
     TIMEOUT_ABORT.with(|(_, reason)| controller.signal().reason() == *reason)
 }
 
