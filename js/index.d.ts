@@ -943,6 +943,66 @@ export interface WebhookEvent {
  * rejects with `InvalidOptionsError`. */
 export declare function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookEvent>;
 
+/** What the `authorize` hook of `createProxy` is told about a request it may forward. */
+export interface ProxyRequestInfo {
+  /** The SDK method the request is: `images.generate`, `images.generatePrice`, `jobs.get`,
+   * `models.list`, `account.balance`, `realtime.auth`, … */
+  operation: string;
+  method: "GET" | "POST";
+  /** The path it goes to on deAPI (`/api/v2/images/generations`), without the query. */
+  path: string;
+  /** It creates billed work (a job submission): where a per-user limit belongs. */
+  submission: boolean;
+}
+
+export interface ProxyOptions {
+  /** Your deAPI key (`<id>|<secret>`), added to every request the proxy forwards. Required. */
+  apiKey: string;
+  /** Where the proxy is mounted: the browser client's `baseUrl`. Default `"/api/deapi"`; `""` for the root. */
+  prefix?: string;
+  /** deAPI's address. Default `https://api.deapi.ai`. Plain `http://` only to loopback (or with `allowInsecureHttp`). */
+  baseUrl?: string;
+  /** Other sites whose pages may call the proxy (`["https://app.example"]`), with CORS. By default only
+   * this site's own pages can (`Sec-Fetch-Site: same-origin`, else a matching `Origin`). */
+  allowedOrigins?: string[];
+  /**
+   * Your own check, after the proxy's: authenticate your user (a session cookie, a token) and apply a
+   * per-user limit. Return `true` to forward, `false` for a 403, or a `Response` to answer with it
+   * (e.g. a 401, or a 429 with `Retry-After`). A throw or a rejection is a 500 (reported to `onError`,
+   * never shown to the browser). Without it, anyone who can reach the proxy can spend the key.
+   */
+  authorize?: (request: Request, info: ProxyRequestInfo) => boolean | Response | Promise<boolean | Response>;
+  /** Per request to deAPI; past it the browser gets a 504. Default 30 000. */
+  timeoutMs?: number;
+  /** Largest request body read from the browser (bytes); larger → 413 before deAPI hears of it. Default 75 MiB (deAPI's own limit). */
+  maxRequestBytes?: number;
+  /** Allow plain `http://` to a host that is not loopback (the key would travel in clear text). Default `false`. */
+  allowInsecureHttp?: boolean;
+  /** A `fetch` to reach deAPI with (default: the global one). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Hears what went wrong on the server side: `stage` is `"upstream"` (deAPI unreachable), `"authorize"`
+   * (your hook threw or answered oddly), `"request"` (the body could not be read) or `"proxy"`. */
+  onError?: (event: { stage: "upstream" | "authorize" | "request" | "proxy"; error: unknown }) => void;
+}
+
+/**
+ * A deAPI proxy for your server, so the key never reaches a browser: a Web-standard handler that
+ * forwards the browser client's requests (`new DeapiClient({ baseUrl: "/api/deapi" })`) to deAPI with
+ * the key added. Only deAPI's operations (GET and POST, the paths the SDK sends), only from your own
+ * site's pages (or `allowedOrigins`), only JSON bodies and multipart uploads that carry the SDK's
+ * `X-Deapi-Client` header (neither can be sent cross-site without a CORS preflight). Refusals are
+ * JSON 4xx answers; deAPI down, hanging or redirecting gives a 502/504 JSON answer; the promise never
+ * rejects. Response headers are limited to `Content-Type`, `Retry-After` and `X-RateLimit-*`.
+ * Fits a Next.js route handler (`export const GET = proxy, POST = proxy`), a Cloudflare Worker,
+ * `Deno.serve`, `Bun.serve`; Node's `http` through `toNodeListener`. Servers only: the browser module
+ * throws `InvalidOptionsError`. Bad options throw `InvalidOptionsError`.
+ */
+export declare function createProxy(options: ProxyOptions): (request: Request) => Promise<Response>;
+
+/** Node's `http` listener for a Web handler such as `createProxy`'s:
+ * `http.createServer(toNodeListener(createProxy({ apiKey })))`. Node only. */
+export declare function toNodeListener(handler: (request: Request) => Promise<Response>): (req: any, res: any) => void;
+
 /** True for any error of this package, even from another loaded copy of it. */
 export declare function isDeapiError(e: unknown): e is DeapiError;
 export declare function isValidationError(e: unknown): e is ValidationError;

@@ -6,10 +6,10 @@ import {
   DeapiError, AuthenticationError, PermissionDeniedError, NotFoundError, PayloadTooLargeError,
   ValidationError, InsufficientBalanceError, RateLimitError, ServerError, ConnectionError,
   RequestTimeoutError, AbortError, JobFailedError, JobTimeoutError, InvalidOptionsError, InvalidResponseError,
-  verifyWebhook, WebhookVerificationError,
+  verifyWebhook, WebhookVerificationError, createProxy, toNodeListener,
 } from "deapi-wasm";
 import type {
-  CallOptions, DeapiClientOptions, EnhanceResult, ErrorCode, FileInput, ImageEditParams, ImageGenerateParams,
+  ProxyOptions, ProxyRequestInfo, CallOptions, DeapiClientOptions, EnhanceResult, ErrorCode, FileInput, ImageEditParams, ImageGenerateParams,
   JobStatus, Model, ModelsPage, PriceResult, WaitOptions, AudioSpeechParams, AudioTranscribeParams,
 } from "deapi-wasm";
 
@@ -213,6 +213,18 @@ try {
 } catch (e) {
   if (e instanceof WebhookVerificationError) console.log(e.reason, e.code);
 }
+
+// ---- the proxy (servers) ------------------------------------------------------------------------
+const proxyOptions: ProxyOptions = {
+  apiKey: "1|abc", prefix: "/api/deapi", baseUrl: "https://api.deapi.ai", allowedOrigins: ["https://app.example"],
+  timeoutMs: 30_000, maxRequestBytes: 1 << 20, allowInsecureHttp: false,
+  authorize: async (request: Request, info: ProxyRequestInfo) => (info.submission && !request.headers.get("cookie") ? new Response(null, { status: 401 }) : true),
+  onError: ({ stage, error }) => console.error(stage, error),
+};
+const proxy: (request: Request) => Promise<Response> = createProxy(proxyOptions);
+const answered: Response = await proxy(new Request("https://app.example/api/deapi/api/v2/account/balance"));
+const listener = toNodeListener(proxy);
+console.log(answered.status, typeof listener);
 
 // ---- errors --------------------------------------------------------------------------------------
 try {

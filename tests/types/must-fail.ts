@@ -1,7 +1,7 @@
 // Type-level test that the types bite: every statement below is wrong, and each is preceded by
 // `// @ts-expect-error`. tsc reports "Unused '@ts-expect-error' directive" if one of them
 // compiles, so tests/types/check.mjs passing proves each is rejected.
-import { DeapiClient, Job } from "deapi-wasm";
+import { DeapiClient, Job, createProxy } from "deapi-wasm";
 
 declare const blob: Blob;
 const deapi = new DeapiClient({ apiKey: "1234|secret" });
@@ -105,3 +105,9 @@ async function rateLimitMisuse(c: DeapiClient): Promise<void> {
   console.log(id);
 }
 void rateLimitMisuse;
+
+// ---- createProxy: the key is required; authorize answers true, false or a Response
+// @ts-expect-error createProxy without apiKey
+createProxy({ prefix: "/api/deapi" });
+// @ts-expect-error authorize must not answer a string
+createProxy({ apiKey: "1|abc", authorize: () => "yes" });
