@@ -276,5 +276,5 @@ function createApi(wasm, isReady) {
     return (request) => proxy.handle(request);
   }
 
-  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, createProxy, toNodeListener, ...classes };
+  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, createProxy, toNodeListener: nodeListener, ...classes };
 }

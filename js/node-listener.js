@@ -5,7 +5,7 @@
  * `Request` (body streamed, aborted when the client goes away), the `Response` is written back.
  * `http.createServer(toNodeListener(createProxy({ apiKey })))`.
  */
-function toNodeListener(handler) {
+function nodeListener(handler) {
   if (typeof handler !== "function") throw new TypeError("toNodeListener(handler): pass the function createProxy returned");
   return (req, res) => {
     const fail = (status, message) => {

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // The demo server (no dependencies): serves the demo page (www/) at / and the built package
-// (pkg/dist) at /pkg/, and forwards /api/* to an upstream deAPI, adding the key on the way. The
+// (pkg/dist) at /pkg/, and answers /api/deapi/* with the package's own proxy (`createProxy`, the one
+// README "Proxy mode" shows), which forwards deAPI's operations to an upstream deAPI with the key. The
 // browser never sees a key: the page calls this server in keyless proxy mode
-// (`new DeapiClient({ baseUrl: location.origin })`).
+// (`new DeapiClient({ baseUrl: "/api/deapi" })`).
 //
 // Upstream:
 //   default                 an embedded mock deAPI (tests/mock/server.mjs) on a free port, called with
 //                           the mock key 1|demoKey123; /results/* (job files) and /__mock/* (its control
 //                           API: faults, request log) are forwarded to it too.
-//   DEAPI_API_KEY=…         the real deAPI (https://api.deapi.ai, or DEAPI_BASE_URL) with
-//                           `Authorization: Bearer $DEAPI_API_KEY`.
+//   DEAPI_API_KEY=…         the real deAPI (https://api.deapi.ai, or DEAPI_BASE_URL: https, or http to a
+//                           loopback address) with `Authorization: Bearer $DEAPI_API_KEY`.
+//
+// Host names: the demo answers only requests addressed to it — its own address, localhost, IP
+// addresses, and the names in DEMO_ALLOWED_HOSTS (comma-separated) — so a DNS-rebinding page cannot
+// spend the key, on 0.0.0.0 too.
 //
 //   node scripts/demo-server.mjs [--port N] [--host H]      (PORT env, default 8787; --port 0: a free port)
 //
@@ -17,6 +22,9 @@
 // `const demo = await startDemo({ port: 0 })` → `{ url, port, mock, upstream, close() }`.
 import http from "node:http";
 import https from "node:https";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
+import { isIP } from "node:net";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
@@ -32,10 +40,14 @@ const MIME = {
   ".ts": "text/plain; charset=utf-8", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
   ".ico": "image/x-icon", ".webp": "image/webp", ".txt": "text/plain; charset=utf-8",
 };
-/** Response headers of the upstream that reach the browser (besides the body's own framing). */
-const KEEP_RESPONSE = new Set(["content-type", "content-length", "content-encoding", "retry-after", "deprecation", "link"]);
-/** Request headers of the browser that reach the upstream. Never Authorization, cookies or Origin. */
+/** Where the page's client sends its calls (its `baseUrl`), and the proxy's `prefix`. */
+export const API_PREFIX = "/api/deapi";
+/** Response headers of the mock's /results/ and /__mock/ answers that reach the browser. */
+const KEEP_RESPONSE = new Set(["content-type", "content-length", "content-encoding", "retry-after"]);
+/** Request headers of the browser that reach the mock's /__mock/ control API. */
 const KEEP_REQUEST = ["accept", "content-type", "content-length"];
+/** The browser's Host during one proxied call (mock mode: the mock writes result URLs for it). */
+const browserHost = new AsyncLocalStorage();
 
 /**
  * Starts the demo server.
@@ -43,12 +55,16 @@ const KEEP_REQUEST = ["accept", "content-type", "content-length"];
  *   host      default 127.0.0.1
  *   upstream  "mock" (default unless DEAPI_API_KEY is set) or { baseUrl, apiKey } for a real deAPI
  *   mockOptions  extra startMock options (mock mode)
+ *   allowedHosts extra host names the demo answers to (default: $DEMO_ALLOWED_HOSTS)
+ *   pkg       the package to take createProxy from (default: the built one, pkg/)
  */
-export async function startDemo({ port, host = "127.0.0.1", upstream, mockOptions = {}, www = join(ROOT, "www"), dist = join(ROOT, "pkg", "dist") } = {}) {
+export async function startDemo({ port, host = "127.0.0.1", upstream, mockOptions = {}, www = join(ROOT, "www"), dist = join(ROOT, "pkg", "dist"),
+  allowedHosts: extraHosts = (process.env.DEMO_ALLOWED_HOSTS || "").split(",").map((h) => h.trim()).filter(Boolean), pkg = join(ROOT, "pkg") } = {}) {
   port ??= process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
   upstream ??= process.env.DEAPI_API_KEY
     ? { baseUrl: process.env.DEAPI_BASE_URL || "https://api.deapi.ai", apiKey: process.env.DEAPI_API_KEY }
     : "mock";
+  const { createProxy, toNodeListener } = createRequire(import.meta.url)(pkg);
 
   let mock = null, target, apiKey, label;
   if (upstream === "mock") {
@@ -63,32 +79,35 @@ export async function startDemo({ port, host = "127.0.0.1", upstream, mockOption
     apiKey = upstream.apiKey;
     label = target.origin;
   }
-  const basePath = target.pathname.replace(/\/+$/, "");
+  // The package's proxy: only deAPI's operations, only from this site's pages, bodies a page cannot
+  // forge, the key added; upstream failures become 502/504 JSON answers. A bad DEAPI_BASE_URL (plain
+  // http to another host) is refused here, before the server starts. In mock mode the mock is told the
+  // browser's Host (X-Forwarded-Host), so the result URLs it writes point back at this server.
+  const forwardedFetch = (url, init) => fetch(url, { ...init, headers: { ...init.headers, "x-forwarded-host": browserHost.getStore() ?? "" } });
+  let proxy;
+  try {
+    proxy = toNodeListener(createProxy({ apiKey, baseUrl: target.href.replace(/\/+$/, ""), prefix: API_PREFIX, fetch: mock ? forwardedFetch : undefined }));
+  } catch (e) {
+    await mock?.close();
+    throw e;
+  }
   const statics = [["/pkg/", resolve(dist)], ["/", resolve(www)]]; // longest prefix first
 
-  /** Forwards req to the upstream. `withKey`: add the Authorization header; `keepHost`: send the
-   * browser's Host (mock mode, so the mock's result/preview URLs point back at this server). */
-  function forward(req, res, { withKey, keepHost }) {
-    const headers = { "user-agent": "deapi-wasm-demo" };
+  /** Forwards a GET of a mock result file or a call of the mock's control API (mock mode only), by its
+   * normalised path and query, with no key. */
+  function toMock(req, res, url) {
+    const headers = { "user-agent": "deapi-wasm-demo", host: req.headers.host };
     for (const h of KEEP_REQUEST) if (req.headers[h] !== undefined) headers[h] = req.headers[h];
-    if (withKey) headers.authorization = `Bearer ${apiKey}`;
-    headers.host = keepHost && req.headers.host ? req.headers.host : target.host;
-    const lib = target.protocol === "https:" ? https : http;
-    const up = lib.request({
-      protocol: target.protocol, hostname: target.hostname, port: target.port || undefined,
-      method: req.method, path: basePath + req.url, headers,
-    }, (upRes) => {
+    const up = http.request({ hostname: target.hostname, port: target.port, method: req.method, path: url.pathname + url.search, headers }, (upRes) => {
       const out = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (KEEP_RESPONSE.has(k) || k.startsWith("x-ratelimit-")) out[k] = v;
+      for (const [k, v] of Object.entries(upRes.headers)) if (KEEP_RESPONSE.has(k)) out[k] = v;
       res.writeHead(upRes.statusCode ?? 502, out);
       upRes.pipe(res);
       upRes.on("error", () => res.destroy());
     });
-    // No answer from the upstream (refused, reset, DNS): the browser gets no answer either, so the
-    // page sees the same network failure (ConnectionError) it would see calling deAPI directly.
     up.on("error", () => res.destroy());
     res.on("close", () => { if (!res.writableFinished) up.destroy(); });
-    req.pipe(up); // the body as is (JSON, multipart with its boundary, empty)
+    req.pipe(up);
   }
 
   async function serveStatic(req, res, path) {
@@ -102,6 +121,7 @@ export async function startDemo({ port, host = "127.0.0.1", upstream, mockOption
     let st = await stat(file).catch(() => null);
     if (st?.isDirectory()) {
       if (!path.endsWith("/")) {
+        // a path of single slashes (checked below): the Location stays on this site
         res.writeHead(301, { Location: path + "/" }).end();
         return true;
       }
@@ -120,49 +140,59 @@ export async function startDemo({ port, host = "127.0.0.1", upstream, mockOption
     return true;
   }
 
-  const notFound = (res, message = "Not Found") => {
+  const answer = (res, status, message) => {
     const body = JSON.stringify({ message });
-    res.writeHead(404, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
+    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
   };
 
   /**
-   * The proxy spends the key's credit, so only this page may use it: a request from another site
-   * (its Origin is sent on every cross-origin fetch and form post) or through a rebound DNS name
-   * (a Host that is not this server's) is refused before it reaches the upstream.
+   * Only requests addressed to this server by a name it knows: a DNS-rebinding page (a name of the
+   * attacker's, resolved to this machine) sends its own name as Host. IP addresses cannot be rebound.
    */
-  let allowedHosts = new Set(); // filled in once the port is known
-  const anyHost = host === "0.0.0.0" || host === "::"; // bound to every interface on purpose
-  function refused(req) {
-    const hostOk = typeof req.headers.host === "string" && (anyHost || allowedHosts.has(req.headers.host.toLowerCase()));
-    if (!hostOk) return "this demo server answers only on its own address";
+  let ownHosts = new Set(); // filled in once the port is known
+  function hostAllowed(hostHeader) {
+    if (typeof hostHeader !== "string") return false;
+    const h = hostHeader.toLowerCase();
+    if (ownHosts.has(h)) return true;
+    const name = h.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    return isIP(name) !== 0 || name === "localhost" || extraHosts.some((x) => x.toLowerCase() === name);
+  }
+  /** The mock's control API and files: this page's only (its Origin, or Sec-Fetch-Site: same-origin). */
+  function crossSite(req) {
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${req.headers.host}`) return "cross-origin requests are refused by the demo proxy";
-    if (req.headers["sec-fetch-site"] === "cross-site") return "cross-site requests are refused by the demo proxy";
-    return null;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) return true;
+    const site = req.headers["sec-fetch-site"];
+    return site !== undefined && site !== "same-origin" && site !== "none";
   }
 
   const server = http.createServer(async (req, res) => {
     try {
-      const path = new URL(req.url, "http://demo.invalid").pathname;
-      const api = path === "/api" || path.startsWith("/api/");
-      const toMock = mock && (path.startsWith("/results/") || path === "/__mock" || path.startsWith("/__mock/"));
-      if (api || toMock) {
-        const why = refused(req);
-        if (why) {
-          req.resume();
-          const body = JSON.stringify({ message: `Forbidden: ${why}.` });
-          return res.writeHead(403, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
-        }
+      // an absolute-form target (`GET http://elsewhere/…`) or one with `//` or `\` is never the page's
+      if (typeof req.url !== "string" || !req.url.startsWith("/") || /\/\/|\\/.test(req.url.split("?")[0])) {
+        req.resume();
+        return answer(res, 400, "Bad Request: the request target must be a plain path");
       }
-      if (api) return forward(req, res, { withKey: true, keepHost: !!mock });
-      if (toMock) return forward(req, res, { withKey: false, keepHost: true });
+      if (!hostAllowed(req.headers.host)) {
+        req.resume();
+        return answer(res, 403, "Forbidden: this demo server answers only on its own address (DEMO_ALLOWED_HOSTS adds names).");
+      }
+      const url = new URL(req.url, "http://demo.invalid");
+      const path = url.pathname;
+      if (path === API_PREFIX || path.startsWith(API_PREFIX + "/")) return browserHost.run(req.headers.host, () => proxy(req, res));
+      const mockPath = mock && (path.startsWith("/results/") || path.startsWith("/__mock/"));
+      if (mockPath) {
+        const method = path.startsWith("/results/") ? ["GET", "HEAD"] : ["GET", "POST", "DELETE"];
+        if (!method.includes(req.method)) return req.resume(), answer(res, 405, "Method Not Allowed");
+        if (crossSite(req)) return req.resume(), answer(res, 403, "Forbidden: cross-site requests are refused by the demo.");
+        return toMock(req, res, url);
+      }
       req.resume();
       if ((req.method === "GET" || req.method === "HEAD") && await serveStatic(req, res, path)) return;
       if (path === "/favicon.ico") return res.writeHead(204).end();
-      notFound(res);
+      answer(res, 404, "Not Found");
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-      res.end(`demo server error: ${e.message}`);
+      res.end("demo server error");
     }
   });
   const sockets = new Set();
@@ -178,7 +208,7 @@ export async function startDemo({ port, host = "127.0.0.1", upstream, mockOption
   }
   const actual = server.address().port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
-  allowedHosts = new Set(["127.0.0.1", "localhost", "[::1]", host.includes(":") ? `[${host}]` : host].map((h) => `${h}:${actual}`.toLowerCase()));
+  ownHosts = new Set([host.includes(":") ? `[${host}]` : host].map((h) => `${h}:${actual}`.toLowerCase()));
   let closing;
   return {
     url, port: actual, mock, upstream: label, server,

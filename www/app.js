@@ -12,7 +12,7 @@ const MAX_RETRIES = 3;
 
 // ── the clients ──
 // Longer Retry-Afters than a second are not slept inside the call: the page shows a countdown instead.
-const BASE_OPTIONS = { baseUrl: location.origin, maxRetries: MAX_RETRIES, maxRetryAfterMs: 1000 };
+const BASE_OPTIONS = { baseUrl: "/api/deapi", maxRetries: MAX_RETRIES, maxRetryAfterMs: 1000 };
 
 /** A client whose retries are reported in `activity` (one per form, so each shows its own). */
 function makeClient(activity, validate) {

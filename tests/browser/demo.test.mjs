@@ -21,6 +21,8 @@ const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
 const T2I_FIELDS = ["model", "prompt", "negative_prompt", "width", "height", "steps", "guidance", "seed"];
 const GEN = "/api/v2/images/generations";
+/** Where the page's client sends its calls: the demo's createProxy, in front of deAPI's paths. */
+const API = "/api/deapi";
 const slugs = (type) => MODELS.filter((m) => supportsType(m, type)).map((m) => m.slug);
 
 before(() => {
@@ -73,9 +75,9 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
     }
   });
 
-  it("forwards /api/* to the embedded mock with the demo key, never the browser's Authorization", async () => {
+  it("forwards /api/deapi/* to the embedded mock with the demo key, never the browser's Authorization", async () => {
     demo.mock.reset();
-    const r = await fetch(`${demo.url}/api/v2/account/balance`, { headers: { Accept: "application/json", Authorization: "Bearer 1|browserKey1", Cookie: "a=b" } });
+    const r = await fetch(`${demo.url}${API}/api/v2/account/balance`, { headers: { Accept: "application/json", Authorization: "Bearer 1|browserKey1", Cookie: "a=b" } });
     assert.equal(r.status, 200);
     assert.deepEqual(await r.json(), { data: { balance: 19.72 } });
     const [req] = demo.mock.requests({ path: "/api/v2/account/balance" });
@@ -88,7 +90,7 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
   it("passes back status, body, Content-Type, Retry-After and X-RateLimit-* (a 429 fault)", async () => {
     demo.mock.reset();
     demo.mock.addFaults({ key: DEMO_MOCK_KEY, path: GEN, responses: [{ preset: "rate429", retryAfter: 30 }] });
-    const r = await fetch(demo.url + GEN, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const r = await fetch(demo.url + API + GEN, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     assert.equal(r.status, 429);
     assert.equal(r.headers.get("content-type"), "application/json");
     assert.equal(r.headers.get("retry-after"), "30");
@@ -107,7 +109,8 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
     const sent = new Request("http://x/", { method: "POST", body: form });
     const type = sent.headers.get("content-type");
     const bytes = Buffer.from(await sent.arrayBuffer());
-    const r = await fetch(`${demo.url}/api/v2/images/upscales`, { method: "POST", headers: { "Content-Type": type }, body: bytes });
+    // (an upload carries the SDK's X-Deapi-Client header: the proxy refuses a multipart body without it)
+    const r = await fetch(`${demo.url}${API}/api/v2/images/upscales`, { method: "POST", headers: { "Content-Type": type, "X-Deapi-Client": "deapi-wasm" }, body: bytes });
     assert.equal(r.status, 200, await r.clone().text());
     const [req] = demo.mock.requests({ path: "/api/v2/images/upscales" });
     assert.equal(req.headers["content-type"], type);
@@ -121,11 +124,11 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
 
   it("result files point back at the demo and are served through it; /__mock/* reaches the mock", async () => {
     demo.mock.reset();
-    const sub = await fetch(demo.url + GEN, { method: "POST", headers: { "Content-Type": "application/json" },
+    const sub = await fetch(demo.url + API + GEN, { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ prompt: "a fox", model: "Flux1schnell", width: 512, height: 256, guidance: 0, steps: 4, seed: 1 }) });
     const { data: { request_id: id } } = await sub.json();
     let status;
-    do status = (await (await fetch(`${demo.url}/api/v2/jobs/${id}`)).json()).data; while (status.status !== "done");
+    do status = (await (await fetch(`${demo.url}${API}/api/v2/jobs/${id}`)).json()).data; while (status.status !== "done");
     assert.equal(status.result_url, `${demo.url}/results/${id}.png`);
     const png = await fetch(status.result_url);
     assert.equal(png.headers.get("content-type"), "image/png");
@@ -140,7 +143,7 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
     try {
       assert.equal(real.mock, null);
       assert.equal(real.upstream, upstream.url);
-      const r = await fetch(`${real.url}/api/v2/account/balance`);
+      const r = await fetch(`${real.url}${API}/api/v2/account/balance`);
       assert.deepEqual(await r.json(), { data: { balance: 19.72 } });
       const [req] = upstream.requests({ path: "/api/v2/account/balance" });
       assert.equal(req.headers.authorization, "Bearer 7|liveKey42");
@@ -161,7 +164,7 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
     demo.mock.reset();
     const port = new URL(demo.url).port;
     const send = (headers) => new Promise((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: GEN, headers: { "Content-Type": "text/plain", ...headers } }, (res) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: API + GEN, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
         let body = "";
         res.on("data", (d) => (body += d)).on("end", () => resolve({ status: res.statusCode, body }));
       });
@@ -180,10 +183,57 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
     }
   });
 
-  it("an upstream that does not answer: the browser's connection fails too (a network failure, not a fake status)", async () => {
+  it("closes the holes of the hand-written proxy: methods, raw targets, prefixes, rebinding on 0.0.0.0, open redirects", async () => {
+    const raw = (base, method, path, headers = {}) => new Promise((resolve, reject) => {
+      const { port } = new URL(base);
+      const req = http.request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d)).on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    // a real upstream whose address has a path prefix, and a recorder of everything that reaches it
+    const seen = [];
+    const upstream = http.createServer((req, res) => { seen.push(`${req.method} ${req.url}`); res.writeHead(200, { "content-type": "application/json" }).end('{"data":{"balance":1}}'); });
+    await new Promise((ok) => upstream.listen(0, "127.0.0.1", ok));
+    const base = `http://127.0.0.1:${upstream.address().port}/deapi`;
+    const any = await startDemo({ port: 0, host: "0.0.0.0", upstream: { baseUrl: base, apiKey: "7|liveKey42" } });
+    try {
+      const demoUrl = `http://127.0.0.1:${any.port}`;
+      for (const [method, path, headers, status] of [
+        // DNS rebinding: a name of the attacker's, resolved to this machine (bound to every interface)
+        ["GET", `${API}/api/v2/account/balance`, { host: `rebind.evil.example:${any.port}` }, 403],
+        // any method, an absolute-form target, dot segments out of the upstream's /deapi prefix
+        ["DELETE", `${API}/api/v2/jobs/abc`, {}, 405],
+        ["GET", `http://127.0.0.1:1${API}/api/v2/account/balance`, {}, 400],
+        ["GET", `${API}/api/../../../admin`, {}, 404],
+        ["GET", `${API}/api/v2/%2e%2e/%2e%2e/%2e%2e/admin`, {}, 404],
+        ["GET", `${API}/api/v2/jobs/..%2f..%2f..%2fadmin`, {}, 400],
+        // the static server's directory redirect, to another site
+        ["GET", "/.//evil.example/", {}, 400],
+      ]) {
+        const r = await raw(demoUrl, method, path, headers);
+        assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(headers)}: ${r.body}`);
+        assert.ok(!String(r.headers.location ?? "").includes("evil.example"));
+      }
+      assert.deepEqual(seen, [], "nothing reached the upstream");
+      // an IP address (which cannot be rebound) and the page's own calls work
+      assert.equal((await raw(demoUrl, "GET", `${API}/api/v2/account/balance`)).status, 200);
+      assert.deepEqual(seen, ["GET /deapi/api/v2/account/balance"]);
+    } finally {
+      await any.close();
+      await new Promise((ok) => upstream.close(ok));
+    }
+  });
+
+  it("an upstream that does not answer: a 502 JSON answer from the proxy (the SDK's ServerError, retried), and the demo goes on", async () => {
     demo.mock.reset();
     demo.mock.addFaults({ key: DEMO_MOCK_KEY, path: "/api/v2/account/balance", responses: [{ preset: "reset" }] });
-    await assert.rejects(fetch(`${demo.url}/api/v2/account/balance`), TypeError);
+    const r = await fetch(`${demo.url}${API}/api/v2/account/balance`);
+    assert.equal(r.status, 502);
+    assert.match((await r.json()).message, /^Bad Gateway: the deAPI proxy could not reach deAPI/);
+    assert.equal((await fetch(`${demo.url}${API}/api/v2/account/balance`)).status, 200);
   });
 
   it("the CLI prints one line with the URL and the upstream (the mock, or DEAPI_BASE_URL when DEAPI_API_KEY is set)", async () => {
@@ -213,7 +263,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
   const text = (sel) => page.locator(sel).textContent();
   const posts = (path) => mock.requests({ key: DEMO_MOCK_KEY, path, method: "POST" }).filter((r) => r.path === path);
   // Chromium logs the 4xx/5xx answers and dropped connections the tests provoke; anything else is a bug.
-  const unexpected = () => problems.filter((p) => !/Failed to load resource: (the server responded with a status of (401|422|429|500)|net::ERR_EMPTY_RESPONSE|net::ERR_CONNECTION_RESET)/.test(p));
+  const unexpected = () => problems.filter((p) => !/Failed to load resource: (the server responded with a status of (401|422|429|500|502)|net::ERR_EMPTY_RESPONSE|net::ERR_CONNECTION_RESET)/.test(p));
 
   /** Each field's note, aria-invalid and aria-describedby. */
   const fieldState = (fields, prefix = "") => page.evaluate(([fields, prefix]) => Object.fromEntries(fields.map((f) => {
@@ -286,7 +336,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
     await page.fill("#height", "5000");
     await page.fill("#steps", "");
     await page.locator("#price", { hasText: "check the fields" }).waitFor();
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === GEN && r.request().method() === "POST");
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === API + GEN && r.request().method() === "POST");
     await page.getByRole("button", { name: "Generate" }).click();
     const res = await answer;
     assert.equal(res.status(), 422);
@@ -391,12 +441,11 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
     assert.deepEqual(unexpected(), []);
   });
 
-  it("no answer at all (connection reset) shows a network failure", async () => {
-    // more resets than attempts: Chromium may itself retry a request whose reused socket was reset
-    mock.addFaults({ key: DEMO_MOCK_KEY, path: GEN, method: "POST", responses: Array(12).fill({ preset: "reset" }) });
+  it("deAPI out of reach (connection reset behind the proxy) shows the proxy's 502 after the retries", async () => {
+    mock.addFaults({ key: DEMO_MOCK_KEY, path: GEN, method: "POST", responses: Array(4).fill({ preset: "reset" }) });
     await page.getByRole("button", { name: "Generate" }).click();
-    await page.locator("#banner", { hasText: "Network failure" }).waitFor();
-    assert.match(await text("#banner"), /^Network failure: could not reach the demo server or deAPI \(the connection failed, 4 attempts\)/);
+    await page.locator("#banner", { hasText: "Bad Gateway" }).waitFor();
+    assert.match(await text("#banner"), /^deAPI failed after 4 attempts \(HTTP 502: Bad Gateway: the deAPI proxy could not reach deAPI/);
     await shot("10-network");
     mock.clearFaults(DEMO_MOCK_KEY);
     assert.deepEqual(unexpected(), []);
@@ -415,7 +464,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
 
   it("the upload form: no file → the server's message under the file input", async () => {
     const path = "/api/v2/images/upscales";
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === "POST");
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === API + path && r.request().method() === "POST");
     await page.getByRole("button", { name: "Upload and run" }).click();
     const body = await (await answer).json();
     assert.deepEqual(body.errors, { image: ["The image field is required."] });

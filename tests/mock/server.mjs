@@ -930,7 +930,11 @@ export async function startMock(opts = {}) {
       return;
     }
     const { raw, size, tooLarge } = await readBody(req);
-    const ctx = { req, res, url, path: p, method: req.method, raw, base: `http://${req.headers.host ?? hostPort}`, ...authOf(req) };
+    // X-Forwarded-Host: the address a proxy in front was called at (the demo's createProxy sends it),
+    // so the result URLs written here point back at that proxy
+    const fwd = req.headers['x-forwarded-host'];
+    const host = typeof fwd === 'string' && /^[A-Za-z0-9.\-:[\]]+$/.test(fwd) ? fwd : req.headers.host ?? hostPort;
+    const ctx = { req, res, url, path: p, method: req.method, raw, base: `http://${host}`, ...authOf(req) };
     if (isControl) return control(ctx);
     const isApi = p.startsWith('/api/') || p === '/api' || p.startsWith('/results/');
     if (!isApi && (req.method === 'GET' || req.method === 'HEAD') && await serveStatic(state.config.staticDirs, p, req, res)) return;

@@ -1,6 +1,6 @@
 // Next.js 16 App Router: the packed package in an app with zero package-specific configuration (no
 // next.config, no serverExternalPackages) — a client component that calls deAPI in the browser
-// (keyless, straight to the mock) and a route handler that calls it on the server with a key — built
+// (keyless, through createProxy in a catch-all route handler) and a route handler that calls it on the server with a key — built
 // with Turbopack (the default) and with `--webpack`, each started with `next start`: the page in
 // Chromium, the route handler fetched from here; a call and a 422 with its fields in each.
 // Next.js and React (pinned) come from the runtime cache of tests/package/support.mjs (skipped with
@@ -31,7 +31,7 @@ export default function Page() {
   useEffect(() => {
     (async () => {
       const out = {};
-      const client = new DeapiClient({ baseUrl: process.env.NEXT_PUBLIC_MOCK_URL }); // keyless: no key in the browser
+      const client = new DeapiClient({ baseUrl: "/api/deapi" }); // keyless: the key stays in the proxy route
       out.balance = await client.account.balance();
       try { await client.images.generate(${BAD}); } catch (e) {
         out.error = { validation: e instanceof ValidationError, status: e.status, fields: e.errors.map((x) => x.field) };
@@ -42,6 +42,13 @@ export default function Page() {
   }, []);
   return <p id="state">{state}</p>;
 }
+`,
+  // createProxy as the route handler itself: the key added on the server
+  "app/api/deapi/[...path]/route.js": `import { createProxy } from "deapi-wasm";
+export const dynamic = "force-dynamic";
+const proxy = createProxy({ apiKey: process.env.DEAPI_KEY, baseUrl: process.env.MOCK_URL });
+export const GET = (request) => proxy(request);
+export const POST = (request) => proxy(request);
 `,
   "app/api/check/route.js": `import { DeapiClient, ValidationError } from "deapi-wasm";
 export const dynamic = "force-dynamic";
@@ -121,7 +128,11 @@ describe("Next.js 16 App Router (zero configuration)", () => {
           await page.close();
         }
         const log = mock.requests({ key }).map((r) => `${r.method} ${r.path}`);
-        assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations"], "the route handler's calls carried the key");
+        assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations", "GET /api/v2/account/balance", "POST /api/v2/images/generations"],
+          "the route handler's calls, then the page's through the proxy route, carried the key");
+        const forged = await fetch(`http://127.0.0.1:${port}/api/deapi/api/v2/images/generations`, {
+          method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "prompt=x" });
+        assert.equal(forged.status, 403, "another site's form is refused by the proxy route");
         console.log(`# next ${next.version} ${label}: route handler and client page OK`);
       } finally {
         try { process.kill(-server.pid, "SIGTERM"); } catch { /* gone */ }

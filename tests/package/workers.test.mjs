@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMock } from "../mock/server.mjs";
+import { createRequire } from "node:module";
+const { DeapiClient } = createRequire(import.meta.url)("../../pkg");
 import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -20,9 +22,12 @@ const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-workers-")));
 let mock, tarball;
 
 
-const WORKER = `import { DeapiClient, ValidationError, verifyWebhook } from "deapi-wasm";
+const WORKER = `import { DeapiClient, ValidationError, verifyWebhook, createProxy } from "deapi-wasm";
+let proxy;
 export default {
   async fetch(request, env) {
+    // createProxy is a Worker's fetch handler as it is
+    if (new URL(request.url).pathname.startsWith("/api/deapi/")) return (proxy ??= createProxy({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL }))(request);
     const client = new DeapiClient({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL, retryBaseDelayMs: 1 });
     const out = { retries: [] };
     try {
@@ -111,8 +116,14 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
       assert.deepEqual([...new Set(out.error.fields)], ["width", "height"]);
       assert.deepEqual(out.webhook, { event: { event: "job.completed", data: { status: "done" } } }, "a signed delivery verifies in the Worker");
       assert.deepEqual(out.forged, { name: "WebhookVerificationError", reason: "mismatch" });
+      // the proxy in the Worker: a keyless client's call goes through with the key; another site's form does not
+      const viaProxy = new DeapiClient({ baseUrl: `http://127.0.0.1:${port}/api/deapi`, maxRetries: 0 });
+      assert.deepEqual(await viaProxy.account.balance(), { balance: 19.72 });
+      const forged = await fetch(`http://127.0.0.1:${port}/api/deapi/api/v2/images/generations`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "prompt=x" });
+      assert.equal(forged.status, 403);
       const log = mock.requests({ key }).map((r) => `${r.method} ${r.path} ${r.status}`);
-      assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422"]);
+      assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422", "GET /api/v2/account/balance 200"]);
     } finally {
       try { process.kill(-dev.pid, "SIGTERM"); } catch { /* gone */ }
     }
