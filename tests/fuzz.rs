@@ -1242,7 +1242,7 @@ fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     }
     // `finish` (what every error goes through before JS sees it) cuts long texts on a char boundary
     let mut done = e.clone();
-    done.finish(None);
+    done.finish(&[]);
     // the body JS receives is written whole (it crosses through serde; nesting is capped by
     // `parse_json` for real bodies)
     if let Some(Body::Json(j)) = &done.body {
@@ -2347,10 +2347,10 @@ fn check_redact(c: &RedactCase) -> &'static str {
         for s in strings_of(&r) {
             assert!(!s.contains(key.as_str()), "the key survived redact() of {what} in {s:?}");
         }
-        // `finish(Some(key))` (the path of every error the core answers with): the key and its secret half are gone, also
-        // in part where a long text was cut
+        // `finish(&[key, secret half])` (the path of every error the core answers with): the key and its secret half
+        // are gone, also in part where a long text was cut
         let mut f = e;
-        f.finish(Some(key));
+        f.finish(&parts);
         for s in strings_of(&f) {
             for p in &parts {
                 assert!(!s.contains(p), "{p:?} survived finish() of {what} in {s:?}");

@@ -7,11 +7,11 @@
 //! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
 
 use crate::core::api::{find_op, Endpoint, Op, OPS};
-use crate::core::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, parse_json, Json};
+use crate::core::json::{dec, parse_json, redact_str, Json};
 use crate::core::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
@@ -406,7 +406,7 @@ impl Session {
 
     /// Redact and cut an error for JS (the key never leaves the session).
     pub fn finish(&self, mut e: ApiError) -> ApiError {
-        e.finish(self.cfg.api_key.as_deref());
+        e.finish(&self.cfg.secrets());
         e
     }
 
@@ -682,6 +682,17 @@ impl Session {
         if permit {
             self.release_inner(plan.bucket, plan.limited, false);
         }
+        // The base URL's origin only: a proxy's path or query may hold a token, so it is named
+        // nowhere, not even where the runtime's message quotes the URL (Deno's does).
+        let origin = origin(&self.cfg.base_url);
+        let path = self.cfg.base_url.get(origin.len()..).unwrap_or_default();
+        let hide = |text: &str| {
+            let mut t = text.to_owned();
+            redact_str(&mut t, path);
+            t
+        };
+        let (message, detail) = (hide(message), hide(detail));
+        let (message, detail) = (message.as_str(), detail.as_str());
         let (msg, outcome, kind) = match what {
             Failure::TimedOut => (["deAPI did not answer within ", &dec(plan.timeout_ms.round() as u64), " ms (timeoutMs)"].concat(), Outcome::Timeout, Kind::Timeout),
             Failure::Cut => {
@@ -692,7 +703,7 @@ impl Session {
                 (m, Outcome::Interrupted, Kind::Connection)
             }
             Failure::Connect => {
-                let mut m = ["Could not reach deAPI at ", &self.cfg.base_url].concat();
+                let mut m = if origin.is_empty() { "Could not reach deAPI at this page's origin".to_owned() } else { ["Could not reach deAPI at ", origin].concat() };
                 if !message.is_empty() {
                     m = [&m, ": ", message].concat();
                 }
@@ -807,6 +818,47 @@ mod tests {
             assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
             assert!(e.message.contains(problem), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn a_connection_error_names_the_origin_only() {
+        let s = session(&[("baseUrl", Json::str("https://proxy.test:8443/t0ken-in-path/deapi?k=q1"))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        assert!(p.url.contains("t0ken-in-path"), "the request itself goes to the path");
+        let quoted = "error sending request for url (https://proxy.test:8443/t0ken-in-path/deapi?k=q1/api/v2/account/balance)";
+        for what in [Failure::Connect, Failure::Cut] {
+            let e = match s.failure(&p, 4, what, quoted, "ECONNREFUSED", false) {
+                Verdict::Fail(e) | Verdict::Retry { error: e, .. } => e,
+                other => panic!("{other:?}"),
+            };
+            assert!(!format!("{e:?}").contains("t0ken-in-path"), "{}", e.message);
+        }
+        let Verdict::Fail(e) = s.failure(&p, 4, Failure::Connect, "fetch failed", "ECONNREFUSED", false) else { panic!() };
+        assert_eq!(e.message, "Could not reach deAPI at https://proxy.test:8443: fetch failed (ECONNREFUSED)");
+    }
+
+    #[test]
+    fn secret_header_values_are_redacted_from_errors() {
+        let s = Session::create(
+            &data(&[
+                ("baseUrl", Json::str("https://proxy.test")),
+                ("headers", obj(r#"{"Authorization":"Bearer authz-tok3n","X-Api-Key":"xapikey-value","Cookie":"sid=cookie-sess10n"}"#)),
+            ]),
+            false,
+            system_clock,
+        )
+        .unwrap();
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let echo = r#"{"message":"got Bearer authz-tok3n, authz-tok3n","errors":{"xapikey-value":["sid=cookie-sess10n","cookie-sess10n"]},"h":{"authorization":"Bearer authz-tok3n"}}"#;
+        let Verdict::Fail(e) = s.verdict(&p, 1, 422, &headers(NONE), echo, false, None) else { panic!() };
+        let dump = format!("{e:?}");
+        for secret in ["authz-tok3n", "xapikey-value", "cookie-sess10n"] {
+            assert!(!dump.contains(secret), "{secret} in {dump}");
+        }
+        // a secret straddling the 4 KiB cut of a text body does not survive in part
+        let long = "x".repeat(4090) + "xapikey-value";
+        let Verdict::Fail(e) = s.verdict(&p, 4, 502, &headers(NONE), &long, false, None) else { panic!() };
+        assert!(!format!("{e:?}").contains("xapikey"), "{:?}", e.body);
     }
 
     #[test]
