@@ -83,7 +83,15 @@ impl Config {
                 out.extend(key_parts(token.trim()));
             }
         }
-        out.sort_by_key(|s| core::cmp::Reverse(s.len()));
+        // longest first, so a secret that holds another goes whole (an insertion sort: a handful of
+        // items, and the standard sorts would add kilobytes to the module)
+        for i in 1..out.len() {
+            let mut j = i;
+            while j > 0 && out.get(j - 1).map(|s| s.len()) < out.get(j).map(|s| s.len()) {
+                out.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         out.dedup();
         out
     }
@@ -131,7 +139,8 @@ pub fn origin(url: &str) -> &str {
 /// `localhost` or a name under `.localhost`? (Other spellings of loopback — `127.1`, `0x7f.0.0.1`,
 /// `[0:0:0:0:0:0:0:1]`, a trailing dot — are not recognised: they are refused, never let through.)
 pub fn is_loopback(url: &str) -> bool {
-    let authority = origin(url).split_once("://").map_or("", |(_, a)| a).to_ascii_lowercase();
+    let o = origin(url);
+    let authority = o.strip_prefix("http://").or_else(|| o.strip_prefix("https://")).unwrap_or("").to_ascii_lowercase();
     if authority.starts_with('[') {
         return authority == "[::1]" || authority.starts_with("[::1]:");
     }
