@@ -74,13 +74,23 @@ impl Config {
     /// a deAPI key); of a `Cookie`, each cookie's value of 8 bytes or more as well (shorter ones would
     /// match noise, as a short secret half would).
     pub fn secrets(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.api_key.as_deref().map(|k| key_parts(k).collect()).unwrap_or_default();
-        for (name, value) in self.headers.iter().filter(|(name, _)| is_secret_header(name)) {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(k) = &self.api_key {
+            key_parts(k).for_each(|p| out.push(p));
+        }
+        for (name, value) in &self.headers {
+            if !is_secret_header(name) {
+                continue;
+            }
             out.push(value);
             if name.eq_ignore_ascii_case("cookie") {
-                out.extend(value.split(';').filter_map(|c| c.split_once('=')).map(|(_, v)| v.trim()).filter(|v| v.len() >= 8));
+                for cookie in value.split(';') {
+                    if let Some((_, v)) = cookie.split_once('=').filter(|(_, v)| v.trim().len() >= 8) {
+                        out.push(v.trim());
+                    }
+                }
             } else if let Some((_, token)) = value.trim().split_once(' ') {
-                out.extend(key_parts(token.trim()));
+                key_parts(token.trim()).for_each(|p| out.push(p));
             }
         }
         // longest first, so a secret that holds another goes whole (an insertion sort: a handful of
@@ -148,9 +158,8 @@ pub fn is_loopback(url: &str) -> bool {
     if host == "localhost" || (host.len() > ".localhost".len() && host.ends_with(".localhost")) {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
     // each part 1–3 digits: whatever base a URL parser reads them in, 127.x.y.z stays in 127.0.0.0/8
-    parts.len() == 4 && parts.first() == Some(&"127") && parts.iter().all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+    host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Validate the data options. `options` is the options object with function values already
@@ -276,7 +285,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
                     return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));
                 }
                 if RUNTIME_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-                    return Err(bad("headers", &["must not set ", name, ": the runtime writes it (Host, Content-Length, Transfer-Encoding, Connection and Upgrade belong to the connection, not to the SDK)"].concat()));
+                    return Err(bad("headers", &["must not set ", name, ": the runtime writes it"].concat()));
                 }
                 if name.eq_ignore_ascii_case("authorization") && api_key.is_some() {
                     return Err(bad("headers", "sets Authorization and `apiKey` is set too; use one of them"));
@@ -296,18 +305,13 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             },
         ));
     }
-    if api_key.is_some() && runtime == Runtime::Browser && !allow_browser {
-        return Err(bad(
-            "apiKey",
-            "refused in a browser: anyone who opens the page can read the key. Keep the key on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode), or pass `dangerouslyAllowBrowser: true` if you accept the risk",
-        ));
-    }
-    // An Authorization header is a key too: the same guard, and the same clear-text rule below.
+    // An Authorization header is a key too: the same browser guard, and the clear-text rule below.
     let authorization = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
-    if authorization && runtime == Runtime::Browser && !allow_browser {
+    if (api_key.is_some() || authorization) && runtime == Runtime::Browser && !allow_browser {
+        let (name, what) = if api_key.is_some() { ("apiKey", "") } else { ("headers", "sets Authorization, a key: ") };
         return Err(bad(
-            "headers",
-            "sets Authorization, a credential: refused in a browser, where anyone who opens the page can read it. Keep it on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode; a same-origin proxy gets the page's cookies by itself), or pass `dangerouslyAllowBrowser: true` if you accept the risk",
+            name,
+            &[what, "refused in a browser: anyone who opens the page can read the key. Keep the key on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode), or pass `dangerouslyAllowBrowser: true` if you accept the risk"].concat(),
         ));
     }
     if let Some(u) = base_url.as_deref().filter(|u| u.starts_with("http://")) {
@@ -315,7 +319,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             let what = if api_key.is_some() { "`apiKey` is set" } else { "`headers` sets Authorization" };
             return Err(bad(
                 "baseUrl",
-                &["is http:// and ", what, ": the key would travel in clear text, readable by anyone on the network path. Use https://, or a loopback address (127.0.0.1, [::1], localhost) for a local proxy or mock, or pass `allowInsecureHttp: true` if you trust the network"].concat(),
+                &["is http:// and ", what, ": the key would travel in clear text. Use https:// (or a loopback host: 127.0.0.1, [::1], localhost), or pass `allowInsecureHttp: true` if you trust the network"].concat(),
             ));
         }
     }

@@ -277,7 +277,7 @@ pub fn request_id(id: &Arg) -> Result<String, ApiError> {
         Arg::Data(Json::Str(s)) if is_request_id(s.trim()) => Ok(s.trim().to_owned()),
         _ => Err(ApiError::invalid_option(
             "requestId",
-            "must be the request id a submit call returned (1–128 ASCII letters, digits, `-` or `_`, such as c08a339c-73e5-4d67-a4d5-231302fbff9a)",
+            "must be the request id a submit call returned (1–128 ASCII letters, digits, - or _)",
         )),
     }
 }
@@ -628,7 +628,7 @@ impl Session {
                 let message = if daily {
                     ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat()
                 } else {
-                    ["The rate limit of ", k, " asks to wait longer than maxRetryAfterMs; the request was not sent (schedule). Retry after ", &dec(secs as u64), " s."].concat()
+                    ["The rate limit of ", k, " holds requests longer than maxRetryAfterMs; the request was not sent (schedule). Retry after ", &dec(secs as u64), " s."].concat()
                 };
                 let mut err = ApiError::new(Kind::RateLimit, message);
                 err.retry_after = Some(secs);
