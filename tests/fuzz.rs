@@ -38,7 +38,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
-use deapi_wasm::core::config::{parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
+use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
@@ -1926,7 +1926,7 @@ fn gen_request(r: &mut Rng) -> RequestCase {
         let h = Json::Obj(
             (0..r.below(4))
                 .map(|_| {
-                    let name = r.pick(&["X-Trace", "authorization", "Accept", "content-type", "bad name", "", "x-ok"]).to_string();
+                    let name = r.pick(&["X-Trace", "authorization", "Accept", "content-type", "bad name", "", "x-ok", "X-Api-Key", "cookie", "x-session-id", "Host"]).to_string();
                     let v = or_any(r, |r| s(r.one(&["v", "Basic abc", "a\nb", ""])), PARAMS);
                     (name, v)
                 })
@@ -2057,6 +2057,9 @@ fn check_request(c: &RequestCase) -> &'static str {
         assert_eq!(auth.first().map(|(_, v)| v.clone()), Some(format!("Bearer {key}")));
     }
     for (k, v) in req.redacted_headers() {
+        if is_secret_header(&k) {
+            assert!(v.ends_with("[REDACTED]"), "secret header {k} shown: {v:?}");
+        }
         if k.eq_ignore_ascii_case("authorization") {
             assert!(v.ends_with("[REDACTED]"), "authorization shown: {v:?}");
             if cfg.api_key.is_some() {
