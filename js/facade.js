@@ -11,15 +11,32 @@ function createApi(wasm, isReady) {
   // Copied when present: a failed job's details (JobFailedError), a rejected webhook's `reason`.
   const EXTRA_FIELDS = ["errorCode", "errorMessage", "errorReason", "retryable", "refunded", "reason"];
 
-  /** `{ field: [messages] }` in first-seen order; own properties only (a field named `__proto__` stays a field). */
+  // Keys never given to an object the package returns from a server's field names (`fieldErrors`,
+  // the form adapters): `__proto__`, `constructor` and `prototype` reach an object's prototype
+  // machinery in whatever reads the object next (a deep merge, lodash `set`, a form library's path
+  // writer). The choice: a flat map keyed by whole field names (`fieldErrors`, `flatten()`) drops a
+  // field named exactly one of them (`constructor.name` is a plain key there); what turns dotted names
+  // into nested keys (`toFormikErrors()`, and `applyTo`, whose `setError` does) drops a field with
+  // such a segment anywhere. Nothing is lost from the raw data: `errors` keeps every server message,
+  // and `issues` too (its paths are arrays, where a segment "constructor" is only a string).
+  const UNSAFE_KEYS = ["__proto__", "constructor", "prototype"];
+  const unsafeKey = (k) => UNSAFE_KEYS.includes(k);
+  const unsafePath = (field) => field.split(".").some(unsafeKey);
+
+  /** `{ field: [messages] }` in first-seen order; own properties only, without the unsafe keys above. */
   function groupByField(errors) {
     const out = {};
     for (const e of errors) {
-      if (!e || typeof e.field !== "string") continue;
+      if (!e || typeof e.field !== "string" || unsafeKey(e.field)) continue;
       if (Object.prototype.hasOwnProperty.call(out, e.field)) out[e.field].push(e.message);
-      else if (e.field === "__proto__") Object.defineProperty(out, e.field, { value: [e.message], enumerable: true, writable: true, configurable: true });
       else out[e.field] = [e.message];
     }
+    return out;
+  }
+  /** A `fieldErrors` given by hand, copied without the unsafe keys. */
+  function safeMap(fe) {
+    const out = {};
+    for (const k of Object.keys(fe)) if (!unsafeKey(k)) out[k] = fe[k];
     return out;
   }
 
@@ -32,7 +49,7 @@ function createApi(wasm, isReady) {
       // The core sends field errors as pairs: [[field, message], …].
       this.errors = Array.isArray(p.pairs) ? p.pairs.map(([field, message]) => ({ field, message }))
         : Array.isArray(p.errors) ? p.errors : [];
-      this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? p.fieldErrors : groupByField(this.errors);
+      this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? safeMap(p.fieldErrors) : groupByField(this.errors);
       this.body = p.body;
       this.requestId = p.requestId;
       this.retryAfter = p.retryAfter;
@@ -69,8 +86,8 @@ function createApi(wasm, isReady) {
 
   // ---- Form adapters (pure JS over fieldErrors / errors / message; inherited by InsufficientBalanceError).
   // Field names are Laravel's dotted paths (`loras.0.weight`, `images.1`). Keys come from the server,
-  // so the nested objects are written with own-property checks and defineProperty: a field named
-  // `__proto__.x` or `constructor.name` becomes plain data, never a prototype write.
+  // so the nested objects are written with own-property checks and defineProperty, and a name with a
+  // `__proto__`, `constructor` or `prototype` segment is left out of them (UNSAFE_KEYS above).
   const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
   const put = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   /** A canonical non-negative integer segment ("0", "12"; not "007", "-1", "1.5"): an array index. */
@@ -120,6 +137,7 @@ function createApi(wasm, isReady) {
       const o = options && typeof options === "object" ? options : {};
       const set = [];
       for (const [field, msgs] of fieldEntries(this)) {
+        if (unsafePath(field)) continue; // setError writes the name as a path (see UNSAFE_KEYS)
         const error = { type: "server", message: msgs[0], types: { server: msgs.length === 1 ? msgs[0] : msgs.slice() } };
         if (o.shouldFocus === true && set.length === 0) setError(field, error, { shouldFocus: true });
         else setError(field, error);
@@ -136,6 +154,7 @@ function createApi(wasm, isReady) {
       const root = {};
       const container = (seg) => (typeof seg === "number" ? [] : {});
       for (const [field, msgs] of fieldEntries(this)) {
+        if (unsafePath(field)) continue; // see UNSAFE_KEYS
         const text = msgs.join(" ");
         const path = pathOf(field);
         let node = root;
@@ -159,7 +178,7 @@ function createApi(wasm, isReady) {
     /** Like zod's `flatten()`: `fieldErrors` is a copy of the Laravel map; `formErrors` holds the
      * top-level message only when no field has an error (with field errors it only summarises the first). */
     flatten: method(function flatten() {
-      const entries = fieldEntries(this);
+      const entries = fieldEntries(this).filter(([field]) => !unsafeKey(field)); // see UNSAFE_KEYS
       const fieldErrors = {};
       for (const [field, msgs] of entries) put(fieldErrors, field, msgs);
       return { formErrors: entries.length === 0 && typeof this.message === "string" ? [this.message] : [], fieldErrors };

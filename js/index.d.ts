@@ -27,7 +27,14 @@ export interface DeapiClientOptions {
   maxRetryAfterMs?: number;
   /** Retry job submissions after 5xx/timeouts (default true). false: submissions retry only on 429 and connection failures. */
   retrySubmissions?: boolean;
-  /** Extra headers sent with every request. */
+  /**
+   * Extra headers sent with every request. Not `Content-Type` (set per request) nor `Host`,
+   * `Content-Length`, `Transfer-Encoding`, `Connection`, `Upgrade` (the runtime's). An `Authorization`
+   * here is a key: refused in a browser without `dangerouslyAllowBrowser`, and over `http://` to a host
+   * that is not loopback without `allowInsecureHttp`. The values of `Authorization`,
+   * `Proxy-Authorization`, `Cookie` and of headers whose name contains key, token, secret, auth or
+   * session reach hooks as `[REDACTED]` and are removed from every error.
+   */
   headers?: Record<string, string>;
   /**
    * Check params client-side before every submit and price request (required fields, types, the
@@ -49,8 +56,14 @@ export interface DeapiClientOptions {
    * in Node, browsers and workers alike): a test double, or undici's fetch with a `ProxyAgent`
    * dispatcher behind an outgoing proxy. Called with `(url, { method, headers, body, signal })`. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /** Allow `apiKey` in a browser, where anyone can read it. Prefer a proxy. */
+  /** Allow `apiKey` (or an `Authorization` in `headers`) in a browser, where anyone can read it. Prefer a proxy. */
   dangerouslyAllowBrowser?: boolean;
+  /**
+   * Allow `apiKey` (or an `Authorization` in `headers`) over `http://` to a host that is not loopback
+   * (`127.0.0.0/8`, `[::1]`, `localhost`, `*.localhost`): the key would travel in clear text. Default
+   * false: such a `baseUrl` throws `InvalidOptionsError`. Keyless proxy mode needs no opt-in.
+   */
+  allowInsecureHttp?: boolean;
   onRequest?: (event: RequestEvent) => void;
   onResponse?: (event: ResponseEvent) => void;
   onRetry?: (event: RetryEvent) => void;
@@ -669,7 +682,8 @@ export interface PromptsApi {
 }
 export interface JobsApi {
   get: {
-    /** One status poll. */
+    /** One status poll. `requestId`: 1–128 ASCII letters, digits, `-` or `_` (deAPI's are UUIDs);
+     * anything else (`.`, `..`, a `/`) rejects with `InvalidOptionsError` before a request. */
     (requestId: string, options?: CallOptions): Promise<JobStatus>;
     /** The status and what the response said: status and rate-limit headers. */
     withResponse(requestId: string, options?: CallOptions): Promise<ApiResponse<JobStatus>>;
@@ -796,9 +810,10 @@ export declare class DeapiError extends Error {
   readonly code: ErrorCode;
   /** HTTP status; undefined when no response came. */
   readonly status: number | undefined;
-  /** One entry per message, in server order. */
+  /** One entry per message, in server order (every one, whatever its field's name). */
   readonly errors: FieldError[];
-  /** The Laravel shape: field → messages. */
+  /** The Laravel shape: field → messages (a field named `__proto__`, `constructor` or `prototype` is
+   * left out: such keys reach prototypes in code that merges the object; it stays in `errors`). */
   readonly fieldErrors: Record<string, string[]>;
   /** Parsed body (or raw text). */
   readonly body: unknown;
@@ -863,10 +878,12 @@ export declare class ValidationError extends DeapiError {
    * react-hook-form: `catch (e) { if (isValidationError(e)) e.applyTo(setError) }`. For each field, in
    * server order: `setError(field, { type: "server", message: <first message>, types: { server } })`
    * (dotted names as they are); then `setError("root.server", { type: "server", message })` unless
-   * `root: false`. Returns the field names set.
+   * `root: false`. Returns the field names set. A field with a `__proto__`, `constructor` or
+   * `prototype` segment is not set (`setError` writes the name as a path); it stays in `errors`.
    */
   applyTo(setError: SetErrorFunction, options?: ApplyToOptions): string[];
-  /** Formik: `setErrors(e.toFormikErrors())`. `loras.0.weight` → `{ loras: [{ weight: "…" }] }`. */
+  /** Formik: `setErrors(e.toFormikErrors())`. `loras.0.weight` → `{ loras: [{ weight: "…" }] }`. A
+   * field with a `__proto__`, `constructor` or `prototype` segment is left out of the tree. */
   toFormikErrors(): FormErrorTree;
   toFormikErrors<Values>(): FormErrorsOf<Values>;
   /** zod-style `{ formErrors, fieldErrors }`. */

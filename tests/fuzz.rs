@@ -38,7 +38,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
-use deapi_wasm::core::config::{parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
+use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
@@ -1242,7 +1242,7 @@ fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     }
     // `finish` (what every error goes through before JS sees it) cuts long texts on a char boundary
     let mut done = e.clone();
-    done.finish(None);
+    done.finish(&[]);
     // the body JS receives is written whole (it crosses through serde; nesting is capped by
     // `parse_json` for real bodies)
     if let Some(Body::Json(j)) = &done.body {
@@ -1926,7 +1926,7 @@ fn gen_request(r: &mut Rng) -> RequestCase {
         let h = Json::Obj(
             (0..r.below(4))
                 .map(|_| {
-                    let name = r.pick(&["X-Trace", "authorization", "Accept", "content-type", "bad name", "", "x-ok"]).to_string();
+                    let name = r.pick(&["X-Trace", "authorization", "Accept", "content-type", "bad name", "", "x-ok", "X-Api-Key", "cookie", "x-session-id", "Host"]).to_string();
                     let v = or_any(r, |r| s(r.one(&["v", "Basic abc", "a\nb", ""])), PARAMS);
                     (name, v)
                 })
@@ -2057,6 +2057,9 @@ fn check_request(c: &RequestCase) -> &'static str {
         assert_eq!(auth.first().map(|(_, v)| v.clone()), Some(format!("Bearer {key}")));
     }
     for (k, v) in req.redacted_headers() {
+        if is_secret_header(&k) {
+            assert!(v.ends_with("[REDACTED]"), "secret header {k} shown: {v:?}");
+        }
         if k.eq_ignore_ascii_case("authorization") {
             assert!(v.ends_with("[REDACTED]"), "authorization shown: {v:?}");
             if cfg.api_key.is_some() {
@@ -2347,10 +2350,10 @@ fn check_redact(c: &RedactCase) -> &'static str {
         for s in strings_of(&r) {
             assert!(!s.contains(key.as_str()), "the key survived redact() of {what} in {s:?}");
         }
-        // `finish(Some(key))` (the path of every error the core answers with): the key and its secret half are gone, also
-        // in part where a long text was cut
+        // `finish(&[key, secret half])` (the path of every error the core answers with): the key and its secret half
+        // are gone, also in part where a long text was cut
         let mut f = e;
-        f.finish(Some(key));
+        f.finish(&parts);
         for s in strings_of(&f) {
             for p in &parts {
                 assert!(!s.contains(p), "{p:?} survived finish() of {what} in {s:?}");

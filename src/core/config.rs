@@ -3,8 +3,8 @@
 
 
 use crate::core::api::ApiVersion;
-use crate::core::error::{ApiError, Kind};
-use crate::core::json::{dec, Json};
+use crate::core::error::{key_parts, ApiError, Kind};
+use crate::core::json::{dec, find_str, Json};
 use crate::core::retry::RetryPolicy;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
@@ -26,6 +26,7 @@ const DATA_OPTIONS: &[&str] = &[
     "retrySubmissions",
     "headers",
     "dangerouslyAllowBrowser",
+    "allowInsecureHttp",
     "validate",
     "schedule",
     "maxConcurrency",
@@ -66,6 +67,46 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// What must never leave the client in an error (for [`ApiError::finish`]), longest first: the
+    /// API key and its secret half; the value of every secret header ([`is_secret_header`]) and,
+    /// when it has a scheme (`Bearer <token>`), the token on its own (and its secret half when it is
+    /// a deAPI key); of a `Cookie`, each cookie's value of 8 bytes or more as well (shorter ones would
+    /// match noise, as a short secret half would).
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(k) = &self.api_key {
+            key_parts(k).for_each(|p| out.push(p));
+        }
+        for (name, value) in &self.headers {
+            if !is_secret_header(name) {
+                continue;
+            }
+            out.push(value);
+            if name.eq_ignore_ascii_case("cookie") {
+                for cookie in value.split(';') {
+                    if let Some((_, v)) = cookie.split_once('=').filter(|(_, v)| v.trim().len() >= 8) {
+                        out.push(v.trim());
+                    }
+                }
+            } else if let Some((_, token)) = value.trim().split_once(' ') {
+                key_parts(token.trim()).for_each(|p| out.push(p));
+            }
+        }
+        // longest first, so a secret that holds another goes whole (an insertion sort: a handful of
+        // items, and the standard sorts would add kilobytes to the module)
+        for i in 1..out.len() {
+            let mut j = i;
+            while j > 0 && out.get(j - 1).map(|s| s.len()) < out.get(j).map(|s| s.len()) {
+                out.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        out.dedup();
+        out
+    }
+}
+
 /// deAPI's rate-limit window (`rateLimitWindowMs`).
 pub const DEFAULT_WINDOW_MS: f64 = 60_000.0;
 
@@ -81,6 +122,44 @@ pub enum Runtime {
 
 fn bad(name: &str, problem: &str) -> ApiError {
     ApiError::invalid_option(name, problem)
+}
+
+/// Is a request header named `name` a secret — its value shown as `[REDACTED]` to hooks and removed
+/// from every error? `Authorization`, `Proxy-Authorization`, `Cookie`, and every name that contains
+/// (in any case) `key`, `token`, `secret`, `auth` or `session` (`X-Api-Key`, `X-Auth-Token`,
+/// `X-Session-Id`). A harmless name caught by the rule (`X-Monkey`) is only shown redacted.
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "cookie" || ["key", "token", "secret", "auth", "session"].iter().any(|w| find_str(&lower, w, 0).is_some())
+}
+
+/// Header names the runtime writes itself (framing and routing): refused in `headers`.
+const RUNTIME_HEADERS: [&str; 5] = ["host", "content-length", "transfer-encoding", "connection", "upgrade"];
+
+/// The origin of an absolute base URL (`scheme://host[:port]`, no path, query or fragment: a proxy's
+/// path may hold a token); `""` for a same-origin path (browsers).
+pub fn origin(url: &str) -> &str {
+    let Some(scheme) = ["https://", "http://"].into_iter().find(|s| url.starts_with(s)) else { return "" };
+    let rest = url.get(scheme.len()..).unwrap_or("");
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    url.get(..scheme.len() + end).unwrap_or(url)
+}
+
+/// Is the host of `http://` URL `url` a loopback address: `127.0.0.0/8` (dotted decimal), `[::1]`,
+/// `localhost` or a name under `.localhost`? (Other spellings of loopback — `127.1`, `0x7f.0.0.1`,
+/// `[0:0:0:0:0:0:0:1]`, a trailing dot — are not recognised: they are refused, never let through.)
+pub fn is_loopback(url: &str) -> bool {
+    let o = origin(url);
+    let authority = o.strip_prefix("http://").or_else(|| o.strip_prefix("https://")).unwrap_or("").to_ascii_lowercase();
+    if authority.starts_with('[') {
+        return authority == "[::1]" || authority.starts_with("[::1]:");
+    }
+    let host = authority.split(':').next().unwrap_or("");
+    if host == "localhost" || (host.len() > ".localhost".len() && host.ends_with(".localhost")) {
+        return true;
+    }
+    // each part 1–3 digits: whatever base a URL parser reads them in, 127.x.y.z stays in 127.0.0.0/8
+    host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Validate the data options. `options` is the options object with function values already
@@ -174,6 +253,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     };
     let retry_submissions = boolean("retrySubmissions", true)?;
     let allow_browser = boolean("dangerouslyAllowBrowser", false)?;
+    let allow_http = boolean("allowInsecureHttp", false)?;
     let validate = boolean("validate", false)?;
     let window_ms = number("rateLimitWindowMs", DEFAULT_WINDOW_MS, 1.0, MAX_TIMER_MS, false)?;
     let schedule = boolean("schedule", false)?;
@@ -204,6 +284,9 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
                 if name.eq_ignore_ascii_case("content-type") {
                     return Err(bad("headers", "must not set Content-Type: the SDK sets it per request (JSON, or multipart with its boundary)"));
                 }
+                if RUNTIME_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+                    return Err(bad("headers", &["must not set ", name, ": the runtime writes it"].concat()));
+                }
                 if name.eq_ignore_ascii_case("authorization") && api_key.is_some() {
                     return Err(bad("headers", "sets Authorization and `apiKey` is set too; use one of them"));
                 }
@@ -222,11 +305,23 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             },
         ));
     }
-    if api_key.is_some() && runtime == Runtime::Browser && !allow_browser {
+    // An Authorization header is a key too: the same browser guard, and the clear-text rule below.
+    let authorization = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+    if (api_key.is_some() || authorization) && runtime == Runtime::Browser && !allow_browser {
+        let (name, what) = if api_key.is_some() { ("apiKey", "") } else { ("headers", "sets Authorization, a key: ") };
         return Err(bad(
-            "apiKey",
-            "refused in a browser: anyone who opens the page can read the key. Keep the key on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode), or pass `dangerouslyAllowBrowser: true` if you accept the risk",
+            name,
+            &[what, "refused in a browser: anyone who opens the page can read the key. Keep the key on a server and point `baseUrl` at a proxy that adds it (keyless proxy mode), or pass `dangerouslyAllowBrowser: true` if you accept the risk"].concat(),
         ));
+    }
+    if let Some(u) = base_url.as_deref().filter(|u| u.starts_with("http://")) {
+        if (api_key.is_some() || authorization) && !allow_http && !is_loopback(u) {
+            let what = if api_key.is_some() { "`apiKey` is set" } else { "`headers` sets Authorization" };
+            return Err(bad(
+                "baseUrl",
+                &["is http:// and ", what, ": the key would travel in clear text. Use https:// (or a loopback host: 127.0.0.1, [::1], localhost), or pass `allowInsecureHttp: true` if you trust the network"].concat(),
+            ));
+        }
     }
 
     Ok(Config {
@@ -352,6 +447,80 @@ mod tests {
         assert!(parse_options(&proxy, &[], Runtime::Server).is_err());
         let c = opts(r#"{"baseUrl":"https://my.app/deapi","headers":{"Authorization":"Session s"}}"#).unwrap();
         assert_eq!(c.headers.len(), 1);
+    }
+
+    #[test]
+    fn secret_header_names() {
+        for name in ["Authorization", "proxy-authorization", "Cookie", "COOKIE", "X-Api-Key", "x-auth-token", "X-Session-Id", "X-Client-Secret", "X-Token", "Apikey", "X-Monkey"] {
+            assert!(is_secret_header(name), "{name}");
+        }
+        for name in ["Accept", "X-App", "X-Request-Id", "User-Agent", "Cookies-Policy-Version", "Content-Type", "X-Trace"] {
+            assert!(!is_secret_header(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_secrets_of_a_config() {
+        let c = opts(r#"{"apiKey":"1|abcdefghij","headers":{"X-App":"demo","X-Api-Key":"k-value-1","Cookie":"theme=dark; sid=sessioncookie1","x-auth-token":"Bearer 2|tokensecret1"}}"#).unwrap();
+        assert_eq!(c.secrets(), ["theme=dark; sid=sessioncookie1", "Bearer 2|tokensecret1", "sessioncookie1", "2|tokensecret1", "1|abcdefghij", "tokensecret1", "abcdefghij", "k-value-1"]);
+        let c = opts(r#"{"baseUrl":"https://proxy.test","headers":{"Authorization":"Bearer tok"}}"#).unwrap();
+        assert_eq!(c.secrets(), ["Bearer tok", "tok"], "the token alone too; \"dark\" (a short cookie value) and X-App are not secrets");
+        assert!(opts(r#"{"apiKey":"1|short"}"#).unwrap().secrets() == ["1|short"]);
+    }
+
+    #[test]
+    fn runtime_headers_are_refused() {
+        for name in ["Host", "content-length", "Transfer-Encoding", "CONNECTION", "Upgrade"] {
+            let m = err(&format!(r#"{{"apiKey":"k","headers":{{"{name}":"x"}}}}"#));
+            assert!(m.contains("`headers`") && m.contains(&format!("must not set {name}")), "{m}");
+        }
+        assert!(opts(r#"{"apiKey":"k","headers":{"X-Host":"x","Keep":"y"}}"#).is_ok());
+    }
+
+    #[test]
+    fn an_authorization_header_is_a_key_in_a_browser() {
+        let o = parse(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"}}"#).unwrap();
+        let e = parse_options(&o, &[], Runtime::Browser).unwrap_err();
+        assert!(e.message.contains("`headers`: sets Authorization") && e.message.contains("refused in a browser") && e.message.contains("dangerouslyAllowBrowser: true"), "{}", e.message);
+        assert!(!e.message.contains("t0ken"));
+        let o = parse(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"},"dangerouslyAllowBrowser":true}"#).unwrap();
+        assert!(parse_options(&o, &[], Runtime::Browser).is_ok());
+        // other headers need no opt-in
+        assert!(parse_options(&parse(r#"{"baseUrl":"/api/deapi","headers":{"X-App":"a"}}"#).unwrap(), &[], Runtime::Browser).is_ok());
+    }
+
+    #[test]
+    fn loopback_hosts_and_origins() {
+        for u in ["http://127.0.0.1", "http://127.0.0.1:8080/x", "http://127.255.1.09", "http://localhost", "http://LOCALHOST:3000", "http://api.localhost/p", "http://[::1]", "http://[::1]:9/a?b"] {
+            assert!(is_loopback(u), "{u}");
+        }
+        for u in ["http://example.com", "http://128.0.0.1", "http://127.0.0.1.evil.test", "http://localhost.evil.test", "http://evillocalhost", "http://.localhost",
+            "http://127.1", "http://0x7f.0.0.1", "http://0127.0.0.1", "http://127.0.0.1.", "http://[::2]", "http://[::1].evil", "http://10.0.0.1"] {
+            assert!(!is_loopback(u), "{u}");
+        }
+        assert_eq!(origin("https://proxy.test:8443/t0ken/deapi?x#y"), "https://proxy.test:8443");
+        assert_eq!(origin("http://127.0.0.1:9"), "http://127.0.0.1:9");
+        assert_eq!(origin("/api/deapi"), "");
+    }
+
+    #[test]
+    fn a_key_over_plain_http_is_refused_unless_loopback_or_allowed() {
+        let m = err(r#"{"apiKey":"1|abc","baseUrl":"http://proxy.test/deapi"}"#);
+        assert!(m.contains("`baseUrl`: is http:// and `apiKey` is set") && m.contains("clear text") && m.contains("allowInsecureHttp: true"), "{m}");
+        let m = err(r#"{"baseUrl":"http://proxy.test/deapi","headers":{"Authorization":"Bearer t0ken"}}"#);
+        assert!(m.contains("`headers` sets Authorization") && !m.contains("t0ken"), "{m}");
+        for ok in [
+            r#"{"apiKey":"1|abc","baseUrl":"http://127.0.0.1:8787"}"#,
+            r#"{"apiKey":"1|abc","baseUrl":"http://localhost:3000/api"}"#,
+            r#"{"apiKey":"1|abc","baseUrl":"http://[::1]:3000"}"#,
+            r#"{"apiKey":"1|abc","baseUrl":"https://proxy.test"}"#,
+            r#"{"apiKey":"1|abc","baseUrl":"http://proxy.test","allowInsecureHttp":true}"#,
+            r#"{"baseUrl":"http://proxy.test/deapi"}"#,
+            r#"{"baseUrl":"http://proxy.test/deapi","headers":{"X-App":"a"}}"#,
+        ] {
+            assert!(opts(ok).is_ok(), "{ok}");
+        }
+        assert!(err(r#"{"apiKey":"k","allowInsecureHttp":"yes"}"#).contains("`allowInsecureHttp`: must be true or false"));
     }
 
     #[test]

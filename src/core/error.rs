@@ -234,15 +234,14 @@ impl ApiError {
         out
     }
 
-    /// Make the error safe to hand out: every trace of the API key removed (the whole key and its
-    /// secret half, which alone is as good as the key), then long texts cut (a JSON `message` or
-    /// a text body of megabytes would otherwise end up in every log line). Redaction comes first,
-    /// so a key that straddles a cut cannot survive in part.
-    pub fn finish(&mut self, api_key: Option<&str>) {
-        if let Some(key) = api_key {
-            for part in key_parts(key) {
-                self.redact(part);
-            }
+    /// Make the error safe to hand out: every trace of each secret removed (the client's
+    /// `Config::secrets`: the API key and its secret half, which alone is as good as the key, and
+    /// the values of secret headers such as `Authorization`), then long texts cut (a JSON `message`
+    /// or a text body of megabytes would otherwise end up in every log line). Redaction comes first,
+    /// so a secret that straddles a cut cannot survive in part.
+    pub fn finish(&mut self, secrets: &[&str]) {
+        for secret in secrets {
+            self.redact(secret);
         }
         self.message = truncate(core::mem::take(&mut self.message), MAX_TEXT);
         for e in &mut self.errors {
@@ -634,17 +633,17 @@ mod tests {
     fn long_texts_are_cut_on_a_char_boundary_after_redaction() {
         let text = "é".repeat(5000);
         let mut e = decode(502, &text);
-        e.finish(None);
+        e.finish(&[]);
         let Some(Body::Text(t)) = &e.body else { panic!() };
         assert!(t.len() <= MAX_TEXT + 3 && t.ends_with('…'));
         // a key straddling the cut does not survive in part
         let key = "424242|CanaryKeyNeverLeaks";
         let mut e = decode(502, &("x".repeat(4080) + key));
-        e.finish(Some(key));
+        e.finish(&key_parts(key).collect::<Vec<_>>());
         assert!(!format!("{e:?}").contains("Canary"), "{:?}", e.body);
         // a huge JSON message is cut too
         let mut e = decode(500, &format!(r#"{{"message":"{}"}}"#, "m".repeat(100_000)));
-        e.finish(None);
+        e.finish(&[]);
         assert!(e.message.len() <= MAX_TEXT + 3);
     }
 
@@ -652,7 +651,7 @@ mod tests {
     fn the_secret_half_of_the_key_is_redacted_alone() {
         let key = "424242|CanaryKeyNeverLeaks";
         let mut e = decode(401, r#"{"message":"Token CanaryKeyNeverLeaks (424242&#124;CanaryKeyNeverLeaks) has been revoked."}"#);
-        e.finish(Some(key));
+        e.finish(&key_parts(key).collect::<Vec<_>>());
         assert_eq!(e.message, "Token [REDACTED] (424242&#124;[REDACTED]) has been revoked.");
         assert_eq!(key_parts("1|short").collect::<Vec<_>>(), ["1|short"], "a short secret half would match noise");
     }

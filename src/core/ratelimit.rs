@@ -154,6 +154,9 @@ pub enum Gate {
     WaitUntil(f64),
     /// The bucket's daily quota is used up until then: fail now rather than wait for hours.
     DailyExhausted(f64),
+    /// A 429's `Retry-After` holds the bucket until then, longer from now than the client sleeps
+    /// for a `Retry-After` (`maxRetryAfterMs`): fail now, as an unscheduled request does.
+    RetryAfterTooLong(f64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -165,6 +168,8 @@ struct BucketState {
     left: Option<f64>,
     reset_at_ms: Option<f64>,
     daily_until_ms: Option<f64>,
+    /// Until when the last 429's `Retry-After` asked the bucket to wait.
+    retry_until_ms: Option<f64>,
 }
 
 /// The opt-in client-side scheduler (`schedule: true` / `maxConcurrency`): a concurrency cap over
@@ -173,18 +178,20 @@ struct BucketState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scheduler {
     pub max_concurrency: u32,
+    /// The longest `Retry-After` waited for (`maxRetryAfterMs`); a longer one fails fast.
+    pub max_wait_ms: f64,
     in_flight: u32,
     buckets: Vec<BucketState>,
 }
 
 impl Scheduler {
-    pub fn new(max_concurrency: u32) -> Scheduler {
-        Scheduler { max_concurrency: max_concurrency.max(1), in_flight: 0, buckets: Vec::new() }
+    pub fn new(max_concurrency: u32, max_wait_ms: f64) -> Scheduler {
+        Scheduler { max_concurrency: max_concurrency.max(1), max_wait_ms, in_flight: 0, buckets: Vec::new() }
     }
 
     fn state(&mut self, bucket: &str) -> Option<&mut BucketState> {
         if !self.buckets.iter().any(|b| b.bucket == bucket) {
-            self.buckets.push(BucketState { bucket: bucket.to_owned(), in_flight: 0, left: None, reset_at_ms: None, daily_until_ms: None });
+            self.buckets.push(BucketState { bucket: bucket.to_owned(), in_flight: 0, left: None, reset_at_ms: None, daily_until_ms: None, retry_until_ms: None });
         }
         self.buckets.iter_mut().find(|b| b.bucket == bucket)
     }
@@ -197,9 +204,15 @@ impl Scheduler {
         if !limited {
             return Gate::Go;
         }
+        let max_wait = self.max_wait_ms;
         let Some(b) = self.state(bucket) else { return Gate::Go };
         if let Some(until) = b.daily_until_ms.filter(|u| *u > now_ms) {
             return Gate::DailyExhausted(until);
+        }
+        // Waiting would park the request for longer than any Retry-After is slept (for years, with
+        // a hostile header); once the rest of the wait is within the cap, the rules below apply.
+        if let Some(until) = b.retry_until_ms.filter(|u| *u - now_ms > max_wait) {
+            return Gate::RetryAfterTooLong(until);
         }
         match b.left {
             None if b.in_flight > 0 => Gate::WaitForSlot, // the first answer tells the limits
@@ -219,6 +232,13 @@ impl Scheduler {
         self.in_flight += 1;
         if let Some(b) = self.state(bucket).filter(|_| limited) {
             b.in_flight += 1;
+        }
+    }
+
+    /// A 429 of `bucket` said `Retry-After`: the bucket is held until `until_ms`.
+    pub fn hold(&mut self, bucket: &str, until_ms: f64) {
+        if let Some(b) = self.state(bucket) {
+            b.retry_until_ms = Some(until_ms);
         }
     }
 
@@ -259,7 +279,7 @@ mod scheduler_tests {
 
     #[test]
     fn first_request_probes_then_the_quota_is_spent_and_waited_for() {
-        let mut s = Scheduler::new(10);
+        let mut s = Scheduler::new(10, MINUTE_MS);
         assert_eq!(s.gate("b", true, 0.0), Gate::Go);
         s.start("b", true);
         assert_eq!(s.gate("b", true, 0.0), Gate::WaitForSlot, "one at a time until the limits are known");
@@ -282,7 +302,7 @@ mod scheduler_tests {
 
     #[test]
     fn concurrency_cap_and_daily_exhaustion() {
-        let mut s = Scheduler::new(2);
+        let mut s = Scheduler::new(2, MINUTE_MS);
         s.start("x", false);
         s.start("y", false);
         assert_eq!(s.gate("z", false, 0.0), Gate::WaitForSlot);
@@ -294,5 +314,25 @@ mod scheduler_tests {
         s.start("b", true);
         s.finish("b", true, Some(&q));
         assert_eq!(s.gate("b", true, 6.0), Gate::DailyExhausted(next_midnight_utc(5.0)));
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_the_cap_fails_fast_and_a_shorter_one_waits() {
+        let mut s = Scheduler::new(4, 60_000.0);
+        s.start("b", true);
+        // a 429 with Retry-After: 10 years (and remaining 0)
+        let far = 10.0 * 365.0 * 86_400_000.0;
+        s.finish("b", true, Some(&quota(0.0, 1000.0 + far, 1000.0)));
+        s.hold("b", 1000.0 + far);
+        assert_eq!(s.gate("b", true, 2000.0), Gate::RetryAfterTooLong(1000.0 + far), "not WaitUntil: that would park the request for years");
+        assert_eq!(s.gate("b", true, 1000.0 + far - 60_000.0), Gate::WaitUntil(1000.0 + far), "within the cap: waited for, as before");
+        assert_eq!(s.gate("c", true, 2000.0), Gate::Go, "other buckets are not held");
+        // a short Retry-After: waits as before
+        let mut s = Scheduler::new(4, 60_000.0);
+        s.start("b", true);
+        s.finish("b", true, Some(&quota(0.0, 31_000.0, 1000.0)));
+        s.hold("b", 31_000.0);
+        assert_eq!(s.gate("b", true, 2000.0), Gate::WaitUntil(31_000.0));
+        assert_eq!(s.gate("b", true, 31_000.0), Gate::Go, "the window is over");
     }
 }

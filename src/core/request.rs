@@ -2,7 +2,7 @@
 
 
 use crate::core::api::{encode_component, Endpoint};
-use crate::core::config::Config;
+use crate::core::config::{is_secret_header, Config};
 use crate::core::error::{ApiError, FieldError, Kind};
 use crate::core::json::{dec, Json};
 
@@ -36,21 +36,25 @@ pub enum Part {
 }
 
 impl HttpRequest {
-    /// The headers with the `Authorization` value hidden, for hooks and logs.
+    /// The headers with every secret value hidden ([`is_secret_header`]: `Authorization`,
+    /// `Cookie`, `X-Api-Key`, …), for hooks and logs.
     pub fn redacted_headers(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
             .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("authorization") { redact_auth(v) } else { v.clone() };
+                let v = if is_secret_header(k) { redact_value(k, v) } else { v.clone() };
                 (k.clone(), v)
             })
             .collect()
     }
 }
 
-fn redact_auth(v: &str) -> String {
-    match v.split_once(' ') {
-        Some((scheme, _)) => [scheme, " [REDACTED]"].concat(),
+/// A secret header's value as hooks see it: `Bearer [REDACTED]` for `Authorization` and
+/// `Proxy-Authorization` (the scheme is not secret and tells what was sent), else `[REDACTED]`.
+fn redact_value(name: &str, v: &str) -> String {
+    let scheme = v.split_once(' ').map(|(scheme, _)| scheme).filter(|_| name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization"));
+    match scheme {
+        Some(scheme) => [scheme, " [REDACTED]"].concat(),
         None => "[REDACTED]".to_owned(),
     }
 }
@@ -376,5 +380,32 @@ mod tests {
         let h = r.redacted_headers();
         assert!(h.contains(&("Authorization".into(), "Bearer [REDACTED]".into())));
         assert!(!format!("{h:?}").contains("secret"));
+    }
+
+    #[test]
+    fn every_secret_header_is_redacted_for_hooks() {
+        let c = parse_options(
+            &parse(
+                r#"{"baseUrl":"https://proxy.test","headers":{"authorization":"Session tok-authz-123","Proxy-Authorization":"Basic cHJveHk6cHc=",
+                   "Cookie":"sid=cookie-value-123","X-Api-Key":"apikey-value-123","x-auth-token":"authtoken-123","X-Session-Id":"sess-id-123",
+                   "X-Client-Secret":"client-secret-123","X-App":"demo"}}"#,
+            )
+            .unwrap(),
+            &[],
+            Runtime::Server,
+        )
+        .unwrap();
+        let h = build(&c, &Endpoint::Balance, None, &[]).unwrap().redacted_headers();
+        let shown = |name: &str| h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap();
+        assert_eq!(shown("authorization"), "Session [REDACTED]");
+        assert_eq!(shown("Proxy-Authorization"), "Basic [REDACTED]");
+        for name in ["Cookie", "X-Api-Key", "x-auth-token", "X-Session-Id", "X-Client-Secret"] {
+            assert_eq!(shown(name), "[REDACTED]", "{name}");
+        }
+        assert_eq!((shown("X-App"), shown("Accept")), ("demo", "application/json"), "other headers are shown as they are");
+        let dump = format!("{h:?}");
+        for secret in ["tok-authz", "cHJveHk6cHc", "cookie-value", "apikey-value", "authtoken", "sess-id", "client-secret-123"] {
+            assert!(!dump.contains(secret), "{secret} in {dump}");
+        }
     }
 }

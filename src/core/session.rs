@@ -7,12 +7,12 @@
 //! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
 
 use crate::core::api::{find_op, Endpoint, Op, OPS};
-use crate::core::config::{parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, parse_json, Json};
-use crate::core::ratelimit::{describe_429, Gate, Quotas, Scheduler};
+use crate::core::json::{dec, parse_json, redact_str, Json};
+use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
 use crate::core::validate::{self, ModelInfo};
@@ -265,12 +265,25 @@ pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
 pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
 pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
 
-/// The job id argument.
+/// Longest job id accepted (deAPI's are 36-character UUIDs).
+pub const MAX_ID_LEN: usize = 128;
+
+/// The job id argument, trimmed: a request id as deAPI makes them — UUIDs in practice; accepted are
+/// 1 to [`MAX_ID_LEN`] ASCII letters, digits, `-` and `_`. Anything else is refused before a request:
+/// `.` and `..` would be dot-segments of the status URL (`GET /api/v2/jobs/..` is `GET /api/v2/`
+/// with the key), and a `/`, `?`, `%` or space is no id either. The message does not echo the value.
 pub fn request_id(id: &Arg) -> Result<String, ApiError> {
     match id {
-        Arg::Data(Json::Str(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        _ => Err(ApiError::invalid_option("requestId", "must be the non-empty string id returned by a submit call")),
+        Arg::Data(Json::Str(s)) if is_request_id(s.trim()) => Ok(s.trim().to_owned()),
+        _ => Err(ApiError::invalid_option(
+            "requestId",
+            "must be the request id a submit call returned (1–128 ASCII letters, digits, - or _)",
+        )),
     }
+}
+
+fn is_request_id(s: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the
@@ -390,7 +403,7 @@ impl Session {
         }
         let runtime = if browser { Runtime::Browser } else { Runtime::Server };
         let cfg: Config = parse_options(&Json::Obj(data), &function_keys, runtime)?;
-        let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n)));
+        let scheduler = cfg.max_concurrency.map(|n| RefCell::new(Scheduler::new(n, cfg.retry.max_retry_after_ms)));
         Ok(Session { cfg, quotas: Default::default(), scheduler, models: Default::default(), show_headers, clock })
     }
 
@@ -406,7 +419,7 @@ impl Session {
 
     /// Redact and cut an error for JS (the key never leaves the session).
     pub fn finish(&self, mut e: ApiError) -> ApiError {
-        e.finish(self.cfg.api_key.as_deref());
+        e.finish(&self.cfg.secrets());
         e
     }
 
@@ -609,12 +622,19 @@ impl Session {
             }
             Gate::WaitForSlot => Ok(Admit::Slot),
             Gate::WaitUntil(t) => Ok(Admit::Until(t)),
-            Gate::DailyExhausted(until) => {
-                let mut err = ApiError::new(Kind::RateLimit, ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat());
-                err.retry_after = Some(((until - now) / 1000.0).ceil());
+            Gate::DailyExhausted(until) | Gate::RetryAfterTooLong(until) => {
+                let secs = ((until - now) / 1000.0).ceil();
+                let daily = matches!(gate, Gate::DailyExhausted(_));
+                let message = if daily {
+                    ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat()
+                } else {
+                    ["The rate limit of ", k, " holds requests longer than maxRetryAfterMs; the request was not sent (schedule). Retry after ", &dec(secs as u64), " s."].concat()
+                };
+                let mut err = ApiError::new(Kind::RateLimit, message);
+                err.retry_after = Some(secs);
                 err.rate_limit = self.quotas.borrow().get(k).map(|q| {
                     let mut rl = q.info.clone();
-                    rl.kind = Some("daily".into());
+                    rl.kind = Some(if daily { "daily" } else { limit_type(&q.info, Some(secs)) }.into());
                     rl.reset_at_ms = Some(until);
                     Box::new(rl)
                 });
@@ -635,6 +655,9 @@ impl Session {
         self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
         if permit {
             self.release_inner(k, plan.limited, !meta.rate_limit.is_empty() || status == 429);
+        }
+        if let (Some(s), Some(secs), 429) = (&self.scheduler, retry_after, status) {
+            s.borrow_mut().hold(k, now + secs * 1000.0);
         }
         let body = match parse_json(text) {
             Some(j) => Body::Json(j),
@@ -682,6 +705,17 @@ impl Session {
         if permit {
             self.release_inner(plan.bucket, plan.limited, false);
         }
+        // The base URL's origin only: a proxy's path or query may hold a token, so it is named
+        // nowhere, not even where the runtime's message quotes the URL (Deno's does).
+        let origin = origin(&self.cfg.base_url);
+        let path = self.cfg.base_url.get(origin.len()..).unwrap_or_default();
+        let hide = |text: &str| {
+            let mut t = text.to_owned();
+            redact_str(&mut t, path);
+            t
+        };
+        let (message, detail) = (hide(message), hide(detail));
+        let (message, detail) = (message.as_str(), detail.as_str());
         let (msg, outcome, kind) = match what {
             Failure::TimedOut => (["deAPI did not answer within ", &dec(plan.timeout_ms.round() as u64), " ms (timeoutMs)"].concat(), Outcome::Timeout, Kind::Timeout),
             Failure::Cut => {
@@ -692,7 +726,7 @@ impl Session {
                 (m, Outcome::Interrupted, Kind::Connection)
             }
             Failure::Connect => {
-                let mut m = ["Could not reach deAPI at ", &self.cfg.base_url].concat();
+                let mut m = if origin.is_empty() { "Could not reach deAPI at this page's origin".to_owned() } else { ["Could not reach deAPI at ", origin].concat() };
                 if !message.is_empty() {
                     m = [&m, ": ", message].concat();
                 }
@@ -791,6 +825,32 @@ mod tests {
     }
 
     #[test]
+    fn after_a_429_longer_than_max_retry_after_the_scheduler_fails_fast() {
+        let s = session(&[("maxConcurrency", Json::Num(4.0))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = Plan { bucket: "price", limited: true, ..p };
+        assert_eq!(s.gate("price", true, 0), Ok(Admit::Go));
+        let h = headers(&[("retry-after", "315360000"), ("x-ratelimit-type", "minute"), ("x-ratelimit-limit", "5"), ("x-ratelimit-remaining", "0")]);
+        match s.verdict(&p, 1, 429, &h, r#"{"message":"Too Many Attempts."}"#, true, None) {
+            Verdict::Fail(e) => assert_eq!((e.kind, e.retry_after, e.attempts), (Kind::RateLimit, Some(315_360_000.0), 1)),
+            other => panic!("{other:?}"),
+        }
+        // the next scheduled request is refused at once, not parked for ten years
+        let e = s.gate("price", true, 0).unwrap_err();
+        assert_eq!((e.kind, e.attempts), (Kind::RateLimit, 0));
+        assert!(e.retry_after.is_some_and(|r| r > 315_359_000.0), "{:?}", e.retry_after);
+        assert!(e.message.contains("maxRetryAfterMs") && e.message.contains("not sent"), "{}", e.message);
+        let rl = e.rate_limit.as_ref().unwrap();
+        assert_eq!(rl.kind.as_deref(), Some("minute"));
+        // a Retry-After within the cap still waits for the window
+        let s = session(&[("maxConcurrency", Json::Num(4.0))]);
+        assert_eq!(s.gate("price", true, 0), Ok(Admit::Go));
+        let h = headers(&[("retry-after", "30"), ("x-ratelimit-type", "minute"), ("x-ratelimit-limit", "5"), ("x-ratelimit-remaining", "0")]);
+        assert!(matches!(s.verdict(&p, 4, 429, &h, "{}", true, None), Verdict::Fail(_)));
+        assert!(matches!(s.gate("price", true, 0), Ok(Admit::Until(_))));
+    }
+
+    #[test]
     fn bad_calls_are_refused_before_any_request() {
         let s = session(&[]);
         let none = Ok((Json::Null, Vec::new()));
@@ -807,6 +867,66 @@ mod tests {
             assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
             assert!(e.message.contains(problem), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn a_connection_error_names_the_origin_only() {
+        let s = session(&[("baseUrl", Json::str("https://proxy.test:8443/t0ken-in-path/deapi?k=q1"))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        assert!(p.url.contains("t0ken-in-path"), "the request itself goes to the path");
+        let quoted = "error sending request for url (https://proxy.test:8443/t0ken-in-path/deapi?k=q1/api/v2/account/balance)";
+        for what in [Failure::Connect, Failure::Cut] {
+            let e = match s.failure(&p, 4, what, quoted, "ECONNREFUSED", false) {
+                Verdict::Fail(e) | Verdict::Retry { error: e, .. } => e,
+                other => panic!("{other:?}"),
+            };
+            assert!(!format!("{e:?}").contains("t0ken-in-path"), "{}", e.message);
+        }
+        let Verdict::Fail(e) = s.failure(&p, 4, Failure::Connect, "fetch failed", "ECONNREFUSED", false) else { panic!() };
+        assert_eq!(e.message, "Could not reach deAPI at https://proxy.test:8443: fetch failed (ECONNREFUSED)");
+    }
+
+    #[test]
+    fn secret_header_values_are_redacted_from_errors() {
+        let s = Session::create(
+            &data(&[
+                ("baseUrl", Json::str("https://proxy.test")),
+                ("headers", obj(r#"{"Authorization":"Bearer authz-tok3n","X-Api-Key":"xapikey-value","Cookie":"sid=cookie-sess10n"}"#)),
+            ]),
+            false,
+            system_clock,
+        )
+        .unwrap();
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let echo = r#"{"message":"got Bearer authz-tok3n, authz-tok3n","errors":{"xapikey-value":["sid=cookie-sess10n","cookie-sess10n"]},"h":{"authorization":"Bearer authz-tok3n"}}"#;
+        let Verdict::Fail(e) = s.verdict(&p, 1, 422, &headers(NONE), echo, false, None) else { panic!() };
+        let dump = format!("{e:?}");
+        for secret in ["authz-tok3n", "xapikey-value", "cookie-sess10n"] {
+            assert!(!dump.contains(secret), "{secret} in {dump}");
+        }
+        // a secret straddling the 4 KiB cut of a text body does not survive in part
+        let long = "x".repeat(4090) + "xapikey-value";
+        let Verdict::Fail(e) = s.verdict(&p, 4, 502, &headers(NONE), &long, false, None) else { panic!() };
+        assert!(!format!("{e:?}").contains("xapikey"), "{:?}", e.body);
+    }
+
+    #[test]
+    fn job_ids_are_ids_and_nothing_else() {
+        let s = session(&[]);
+        for ok in ["c08a339c-73e5-4d67-a4d5-231302fbff9a", " r-1 ", "j", "A_b-9", &"a".repeat(128)] {
+            let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(ok)), &Opts::Missing, false));
+            assert_eq!(p.url, ["https://api.test/api/v2/jobs/", ok.trim()].concat());
+        }
+        let long = "a".repeat(129);
+        for bad in [".", "..", " .. ", "../account/balance", "a/b", "a.b", "a?b", "a%2e", "a b", "", "   ", "é", "a\u{0}", long.as_str()] {
+            let e = s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(bad)), &Opts::Missing, false).unwrap_err();
+            assert_eq!(e.kind, Kind::InvalidOptions, "{bad:?}");
+            assert!(e.message.contains("`requestId`"), "{}", e.message);
+            let w = s.wait_plan(&Arg::Data(Json::str(bad)), &Opts::Missing).unwrap_err();
+            assert!(w.message.contains("`requestId`"), "{bad:?}");
+        }
+        let e = request_id(&Arg::Data(Json::str("1|nativekey123"))).unwrap_err();
+        assert!(!e.message.contains("nativekey123"), "the value is not echoed");
     }
 
     #[test]

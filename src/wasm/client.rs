@@ -126,7 +126,7 @@ impl Client {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, browser: bool) -> Result<Client, JsValue> {
         let session = Session::create(&convert::opts(&options), browser, js_sys::Date::now).map_err(|mut e| {
-            e.finish(None);
+            e.finish(&[]);
             to_error(&e, None)
         })?;
         let hooks = Hooks {

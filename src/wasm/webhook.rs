@@ -66,7 +66,7 @@ fn verify(options: &JsValue) -> Result<JsValue, JsValue> {
     match verdict {
         Ok(body) => Ok(parse_json(&body).map_or(JsValue::NULL, |j| to_js(&j))),
         Err(mut e) => {
-            e.finish(None);
+            e.finish(&[]);
             Err(to_error(&e, None))
         }
     }

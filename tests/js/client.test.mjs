@@ -431,6 +431,57 @@ describe("options", () => {
     }
   });
 
+  it("an Authorization in headers is a key: refused in a browser without dangerouslyAllowBrowser (issue 25)", () => {
+    globalThis.document = {};
+    try {
+      for (const name of ["Authorization", "authorization"]) {
+        assert.throws(() => new DeapiClient({ baseUrl: "/api/deapi", headers: { [name]: "Bearer HeaderKeyNeverEchoed" } }), (e) => {
+          assert.ok(e instanceof InvalidOptionsError, e.name);
+          assert.match(e.message, /`headers`: sets Authorization, a key: refused in a browser/);
+          assert.match(e.message, /dangerouslyAllowBrowser: true/);
+          assert.ok(!JSON.stringify(e).includes("HeaderKeyNeverEchoed") && !e.stack.includes("HeaderKeyNeverEchoed"));
+          return true;
+        });
+      }
+      assert.ok(new DeapiClient({ baseUrl: "/api/deapi", headers: { Authorization: "Bearer t" }, dangerouslyAllowBrowser: true }));
+      assert.ok(new DeapiClient({ baseUrl: "/api/deapi", headers: { "X-App": "a" } }), "other headers need no opt-in");
+    } finally {
+      delete globalThis.document;
+    }
+  });
+
+  it("Host, Content-Length, Transfer-Encoding, Connection and Upgrade are refused in headers (issue 25)", () => {
+    for (const name of ["Host", "content-length", "Transfer-Encoding", "Connection", "UPGRADE"]) {
+      assert.throws(() => new DeapiClient({ apiKey: newKey(), headers: { [name]: "x" } }), (e) => {
+        assert.ok(e instanceof InvalidOptionsError, `${name}: ${e.name}`);
+        assert.ok(e.message.includes("`headers`") && e.message.includes(`must not set ${name}`), e.message);
+        return true;
+      });
+    }
+  });
+
+  it("http:// with apiKey is refused unless the host is loopback or allowInsecureHttp: true (issue 25)", () => {
+    const key = "1|ClearTextKeyNeverEchoed";
+    for (const baseUrl of ["http://api.deapi.ai", "http://proxy.example/deapi", "http://127.0.0.1.nip.io", "http://localhost.evil.test",
+      "http://10.0.0.2:8080", "http://127.1", "http://[::ffff:127.0.0.1]"]) {
+      assert.throws(() => new DeapiClient({ apiKey: key, baseUrl }), (e) => {
+        assert.ok(e instanceof InvalidOptionsError, `${baseUrl}: ${e.name}`);
+        assert.match(e.message, /`baseUrl`: is http:\/\/ and `apiKey` is set: the key would travel in clear text/);
+        assert.match(e.message, /allowInsecureHttp: true/);
+        assert.ok(!JSON.stringify(e).includes("ClearTextKeyNeverEchoed"));
+        return true;
+      }, baseUrl);
+    }
+    // an Authorization header is a key here too
+    assert.throws(() => new DeapiClient({ baseUrl: "http://proxy.example", headers: { Authorization: "Bearer t" } }), /`headers` sets Authorization/);
+    for (const baseUrl of ["http://127.0.0.1:8787", "http://127.8.9.10", "http://localhost:3000/api", "http://app.localhost", "http://[::1]:9", "https://proxy.example"]) {
+      assert.ok(new DeapiClient({ apiKey: key, baseUrl }), baseUrl);
+    }
+    assert.ok(new DeapiClient({ apiKey: key, baseUrl: "http://proxy.example", allowInsecureHttp: true }), "the opt-in");
+    assert.ok(new DeapiClient({ baseUrl: "http://proxy.example/deapi" }), "keyless proxy mode: no key to expose");
+    assert.throws(() => new DeapiClient({ apiKey: key, allowInsecureHttp: "yes" }), /`allowInsecureHttp`: must be true or false/);
+  });
+
   it("keyless proxy mode sends no Authorization; custom headers are sent", async () => {
     const proxy = await withMock({ allowKeyless: true });
     try {

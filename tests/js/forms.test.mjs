@@ -202,18 +202,63 @@ describe("dotted and numeric Laravel paths", () => {
 
   it("server-chosen field names cannot write to prototypes (__proto__, constructor)", () => {
     const e = new ValidationError({ message: "m", fieldErrors: JSON.parse(
-      '{"__proto__.polluted":["p"],"constructor.prototype.polluted":["q"],"toString":["t"]}') });
+      '{"__proto__":["x"],"__proto__.polluted":["p"],"constructor.prototype.polluted":["q"],"toString":["t"]}') });
+    assert.deepEqual(Object.keys(e.fieldErrors), ["__proto__.polluted", "constructor.prototype.polluted", "toString"], "a given map is copied without the unsafe keys");
     const f = e.toFormikErrors();
     assert.equal({}.polluted, undefined);
     assert.equal(Object.prototype.polluted, undefined);
     assert.equal(Object.getPrototypeOf(f), Object.prototype);
-    assert.ok(Object.hasOwn(f, "__proto__"));
-    assert.deepEqual(Object.keys(f), ["__proto__", "constructor", "toString"]);
-    assert.equal(f.constructor.prototype.polluted, "q", "plain nested data, not Object.prototype");
+    assert.deepEqual(Object.keys(f), ["toString"], "a path through __proto__ or constructor is left out of the nested object");
     assert.equal(f.toString, "t");
     const flat = e.flatten();
-    assert.deepEqual(Object.keys(flat.fieldErrors), ["__proto__.polluted", "constructor.prototype.polluted", "toString"]);
+    assert.deepEqual(Object.keys(flat.fieldErrors), ["__proto__.polluted", "constructor.prototype.polluted", "toString"], "flat keys are whole names: plain data");
     assert.equal(Object.getPrototypeOf(flat.fieldErrors), Object.prototype);
+  });
+
+  it("a hostile 422 (issue 25): no object the adapters return has a __proto__, constructor or prototype key; errors keeps every message", async () => {
+    // a loopback server of our own, answering every request with this 422 (raw text: a JS object
+    // literal cannot hold an own `__proto__` key to stringify)
+    const http = await import("node:http");
+    const raw = '{"message":"Invalid. (and 5 more errors)","errors":{"__proto__":["proto message"],"constructor.name":["ctor message"],' +
+      '"a.prototype.b":["prototype message"],"__proto__.polluted":["polluted message"],"prototype":["bare prototype message"],"width":["The width field must be at least 256."]}}';
+    const server = http.createServer((req, res) => { req.resume(); res.writeHead(422, { "Content-Type": "application/json" }).end(raw); });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const c = new sdk.DeapiClient({ apiKey: "1|formsHostile1", baseUrl: `http://127.0.0.1:${server.address().port}` });
+      const e = await rejection(c.images.generate(validImage()));
+      assert.ok(e instanceof ValidationError, e.name);
+      assert.equal({}.polluted, undefined, "Object.prototype untouched");
+      assert.equal(Object.prototype.polluted, undefined);
+      // the raw data keeps every server message, in order
+      assert.deepEqual(e.errors.map((x) => x.field), ["__proto__", "constructor.name", "a.prototype.b", "__proto__.polluted", "prototype", "width"]);
+      assert.equal(e.issues.length, 6, "issues too: their paths are arrays");
+      assert.deepEqual(e.issues[1].path, ["constructor", "name"]);
+      const unsafe = ["__proto__", "constructor", "prototype"];
+      /** Every own key of `o` and of the objects and arrays inside it, with where it was. */
+      const ownKeys = (o, at, out = []) => {
+        if (o === null || typeof o !== "object") return out;
+        for (const k of Reflect.ownKeys(o)) {
+          out.push(`${at}.${String(k)}`);
+          if (unsafe.includes(k)) continue;
+          ownKeys(o[k], `${at}.${String(k)}`, out);
+        }
+        return out;
+      };
+      const { calls, setError } = recorder();
+      const names = e.applyTo(setError);
+      const returned = { fieldErrors: e.fieldErrors, formik: e.toFormikErrors(), flatten: e.flatten(), issues: e.issues, applyTo: names, setErrorArgs: calls };
+      for (const [what, o] of Object.entries(returned)) {
+        const bad = ownKeys(o, what).filter((p) => unsafe.includes(p.slice(p.lastIndexOf(".") + 1)));
+        assert.deepEqual(bad, [], `${what} has no unsafe own key`);
+      }
+      assert.deepEqual(Object.keys(e.fieldErrors), ["constructor.name", "a.prototype.b", "__proto__.polluted", "width"], "flat keys: only the exact names are dropped");
+      assert.deepEqual(Object.keys(e.flatten().fieldErrors), ["constructor.name", "a.prototype.b", "__proto__.polluted", "width"]);
+      assert.deepEqual(e.toFormikErrors(), { width: "The width field must be at least 256." }, "nested: a field with an unsafe segment is dropped");
+      assert.deepEqual(names, ["width"], "setError writes names as paths: the same fields are left out");
+      assert.deepEqual(calls.map((a) => a[0]), ["width", "root.server"]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

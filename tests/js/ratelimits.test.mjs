@@ -169,6 +169,47 @@ describe("the client-side scheduler (schedule: true / maxConcurrency)", () => {
   });
 });
 
+describe("a 429 whose Retry-After exceeds maxRetryAfterMs (issue 25)", () => {
+  // A minute-typed 429 asking for ten years: it used to park the scheduler's bucket until then, so
+  // every later scheduled call hung. Each call here carries a guard signal, so a regression fails
+  // (as an AbortError where a RateLimitError is expected) instead of hanging the suite.
+  const TEN_YEARS = 10 * 365 * 86_400;
+  const guard = () => AbortSignal.timeout(10_000);
+  const longMinute429 = { preset: "rate429", retryAfter: TEN_YEARS, headers: { "X-RateLimit-Type": "minute", "X-RateLimit-Daily-Remaining": "99999" } };
+
+  it("scheduled calls after it fail fast with RateLimitError (retryAfter set, attempts 0, not sent), as unscheduled ones do", async () => {
+    const { c, key } = client(mock, { schedule: true });
+    mock.addFaults({ key, path: "/images/generations", responses: [longMinute429] });
+    const first = await rejection(c.images.generate(validImage(), { signal: guard() }));
+    assert.ok(first instanceof RateLimitError, first.name);
+    assert.equal(first.rateLimit.type, "minute");
+    assert.equal(first.attempts, 1);
+    const sent = mock.requests({ key, path: "/images/generations" }).length;
+    for (const call of [() => c.images.generate(validImage(), { signal: guard() }), () => c.images.generate.withResponse(validImage(), { signal: guard() })]) {
+      const e = await rejection(call());
+      assert.ok(e instanceof RateLimitError, `a RateLimitError, not ${e.name}: ${e.message}`);
+      assert.equal(e.attempts, 0);
+      assert.ok(e.retryAfter > TEN_YEARS - 60 && e.retryAfter <= TEN_YEARS, String(e.retryAfter));
+      assert.equal(e.rateLimit.type, "minute");
+      assert.match(e.message, /maxRetryAfterMs; the request was not sent/);
+    }
+    assert.equal(mock.requests({ key, path: "/images/generations" }).length, sent, "not sent");
+    // the same outcome without the scheduler: the next call is sent and its 429 is not slept
+    const { c: plain, key: k2 } = client(mock);
+    mock.addFaults({ key: k2, path: "/images/generations", responses: [longMinute429] });
+    const u = await rejection(plain.images.generate(validImage(), { signal: guard() }));
+    assert.ok(u instanceof RateLimitError && u.retryAfter === TEN_YEARS);
+    // other buckets of the scheduled client are not held
+    assert.equal(typeof (await c.images.generatePrice(validImage(), { signal: guard() })).price, "number");
+    // and a Retry-After within maxRetryAfterMs is still slept by a scheduled client, then retried
+    const { c: short, key: k3 } = client(mock, { schedule: true });
+    mock.addFaults({ key: k3, path: "/images/generations", responses: [{ preset: "rate429", retryAfter: 1 }] });
+    const job = await short.images.generate(validImage(), { signal: guard() });
+    assert.equal(typeof job.requestId, "string");
+    assert.equal(mock.requests({ key: k3, path: "/images/generations" }).length, 2);
+  });
+});
+
 describe("one poller for every wait() of a scheduled client", () => {
   // Counts the status requests in flight at once, through an injected fetch.
   const counting = () => {

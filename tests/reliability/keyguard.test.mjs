@@ -62,6 +62,23 @@ describe("the browser key guard in Chromium", () => {
     assert.equal(req.headers.authorization, `Bearer ${KEY}`, "the opted-in key is sent");
   });
 
+  it("an Authorization in headers is a key: refused the same way, and sent with the opt-in (issue 25)", async () => {
+    b.mock.reset();
+    const r = await b.page.evaluate(construct, { headers: { Authorization: `Bearer ${KEY}` } });
+    assert.equal(r.ok, false, "the constructor throws");
+    assert.ok(r.isInvalidOptions, r.name);
+    assert.match(r.message, /`headers`: sets Authorization, a key: refused in a browser/);
+    assert.match(r.message, /anyone who opens the page can read the key/);
+    assert.match(r.message, /dangerouslyAllowBrowser: true/);
+    for (const text of [r.message, r.stack, r.json]) assert.ok(!text.includes(KEY) && !text.includes(SECRET));
+    const ok = await b.page.evaluate(async (key) => {
+      const c = new window.sdk.DeapiClient({ baseUrl: location.origin, headers: { Authorization: `Bearer ${key}` }, dangerouslyAllowBrowser: true });
+      return c.account.balance();
+    }, KEY);
+    assert.deepEqual(ok, { balance: 19.72 });
+    assert.equal(b.mock.requests().length, 1, "nothing sent by the refused client");
+  });
+
   it("keyless proxy mode needs no opt-in", async () => {
     const r = await b.page.evaluate(construct, {});
     assert.equal(r.ok, true);

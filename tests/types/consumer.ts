@@ -30,6 +30,7 @@ const options: DeapiClientOptions = {
   apiKey: "1234|secret", baseUrl: "https://api.deapi.ai", apiVersion: "v2", timeoutMs: 30_000,
   maxRetries: 3, retryBaseDelayMs: 1_000, maxRetryAfterMs: 60_000, retrySubmissions: false,
   headers: { "X-Trace": "1" }, fetch: (input, init) => fetch(input, init), dangerouslyAllowBrowser: false,
+  allowInsecureHttp: false,
   onRequest: (e) => void e.headers["Authorization"], onResponse: (e) => void e.durationMs,
   onRetry: (e) => void (e.reason === "rate_limited" && e.error.retryAfter), onError: (e) => void e.code,
 };
