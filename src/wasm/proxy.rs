@@ -122,7 +122,7 @@ impl Proxy {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Proxy, JsValue> {
         let fail = |mut e: crate::core::error::ApiError| {
-            e.finish(None);
+            e.finish(&[]);
             to_error(&e, None)
         };
         let (data, functions) = match convert::opts(&options) {

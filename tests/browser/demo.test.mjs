@@ -253,6 +253,23 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
       /^deapi-wasm demo: http:\/\/127\.0\.0\.1:\d+\/ \(upstream: https:\/\/example\.invalid\)\n$/);
     assert.match(await line({ DEAPI_API_KEY: "1|someKey99", DEAPI_BASE_URL: "" }), /\(upstream: https:\/\/api\.deapi\.ai\)\n$/);
   });
+
+  it("a DEAPI_BASE_URL over plain http to another host is refused before the key is sent anywhere", async () => {
+    const e = await startDemo({ port: 0, upstream: { baseUrl: "http://deapi.example.test", apiKey: "1|someKey99" } }).then(() => null, (x) => x);
+    assert.equal(e?.name, "InvalidOptionsError");
+    assert.match(e.message, /`baseUrl`.*http/);
+    assert.ok(!e.message.includes("someKey99"));
+    const child = spawn(process.execPath, ["scripts/demo-server.mjs", "--port", "0"], { cwd: root,
+      env: { ...process.env, DEAPI_API_KEY: "1|someKey99", DEAPI_BASE_URL: "http://deapi.example.test" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise((ok) => child.on("exit", ok));
+    assert.equal(code, 1);
+    assert.match(stderr, /^deapi-wasm demo: .*`baseUrl`/);
+    // loopback over http stays fine (a local deAPI stand-in)
+    const local = await startDemo({ port: 0, upstream: { baseUrl: "http://127.0.0.1:9", apiKey: "1|someKey99" } });
+    await local.close();
+  });
 });
 
 describe("the demo page in Chromium (www/ through the demo server)", () => {
