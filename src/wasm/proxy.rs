@@ -334,9 +334,10 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
     init.set_signal(Some(&controller.signal()));
     let timer = AttemptTimer::start(&controller, inner.cfg.client.timeout_ms);
     // the browser went away: stop the upstream request too
-    let gone = r.signal().ok().and_then(|s| s.dyn_into::<AbortSignal>().ok()).map(|s| {
+    let left = r.signal().ok().and_then(|s| s.dyn_into::<AbortSignal>().ok());
+    let gone = left.as_ref().map(|s| {
         let c = controller.clone();
-        Listener::new(&s, move || c.abort())
+        Listener::new(s, move || c.abort())
     });
     let sent = async {
         let returned = match &inner.fetch {
@@ -367,6 +368,10 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
         Ok(Ok(got)) => got,
         Ok(Err(message)) => return json(502, message, None, cors),
         Err(e) => {
+            if left.as_ref().is_some_and(AbortSignal::aborted) {
+                // nobody is waiting for this answer (not deAPI's failure: not reported)
+                return json(502, "Bad Gateway: the request was cancelled", None, cors);
+            }
             if timed_out(&controller) {
                 let ms = crate::core::json::dec(inner.cfg.client.timeout_ms as u64);
                 return json(504, &["Gateway Timeout: deAPI did not answer within ", &ms, " ms"].concat(), None, cors);

@@ -195,6 +195,14 @@ describe("createProxy when deAPI fails or misbehaves", () => {
       const t = await slow(new Request("http://app.test/api/deapi/api/v2/account/balance"));
       assert.equal(t.status, 504);
       assert.match((await t.json()).message, /did not answer within 50 ms/);
+      // the browser goes away while deAPI is slow: the upstream request is cancelled, nothing reported
+      const quiet = [];
+      const patient = createProxy({ apiKey: newKey(), baseUrl: hang.url, onError: (e) => quiet.push(e) });
+      const leaving = new AbortController();
+      const pending = patient(new Request("http://app.test/api/deapi/api/v2/account/balance", { signal: leaving.signal }));
+      setTimeout(() => leaving.abort(), 20);
+      assert.equal((await pending).status, 502);
+      assert.deepEqual(quiet, []);
       const redirect = createProxy({ apiKey: newKey(), baseUrl: redirecting.url });
       const post = new Request("http://app.test/api/deapi/api/v2/images/generations", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
       const x = await redirect(post);
