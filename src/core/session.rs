@@ -11,7 +11,7 @@ use crate::core::config::{parse_call_timeout, parse_options, Config, Runtime, FU
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, parse_json, Json};
+use crate::core::json::{dec, read_json, Json, Unread, MAX_VALUES};
 use crate::core::ratelimit::{describe_429, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
@@ -207,6 +207,15 @@ pub enum Failure {
     Connect,
     /// The body was cut off.
     Cut,
+}
+
+/// A response larger than `maxResponseBytes` (the binding stops reading it; [`Session::oversized`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Oversize {
+    /// Its `Content-Length` said this many bytes: the body was not read.
+    Announced(f64),
+    /// The count passed the limit while reading: this many bytes had been read; the rest was not.
+    Read(f64),
 }
 
 /// What the scheduler says about a request.
@@ -628,17 +637,15 @@ impl Session {
     /// attempt went through [`Session::gate`]. `poll`: this is a poll of a `wait()`.
     #[allow(clippy::too_many_arguments)]
     pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
-        let (d, k, i) = (plan.decoder, plan.bucket, plan.id.as_str());
-        let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
-        let now = self.now_ms();
-        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
-        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
-        if permit {
-            self.release_inner(k, plan.limited, !meta.rate_limit.is_empty() || status == 429);
-        }
-        let body = match parse_json(text) {
-            Some(j) => Body::Json(j),
-            None => Body::Text(text.to_owned()),
+        let (d, i) = (plan.decoder, plan.id.as_str());
+        let (meta, now) = self.observe(plan, status, header, permit);
+        let body = match read_json(text) {
+            Ok(j) => Body::Json(j),
+            Err(Unread::NotJson) => Body::Text(text.to_owned()),
+            Err(Unread::TooLarge) => {
+                let what = ["deAPI's response (HTTP ", &dec(u64::from(status)), ") holds more than ", &dec(MAX_VALUES as u64), " JSON values; it was not decoded"].concat();
+                return self.refuse(plan, attempts, status, &meta, what);
+            }
         };
         if (200..300).contains(&status) {
             let decoded = match body {
@@ -674,6 +681,60 @@ impl Session {
         }
         let outcome = Outcome::Status { status, retry_after: err.retry_after };
         self.after_failure(err, outcome, attempts, plan.submission, d, i)
+    }
+
+    /// What every response says, whatever its body: the rate-limit headers recorded, the scheduler's
+    /// permit released.
+    fn observe(&self, plan: &Plan, status: u16, header: &dyn Fn(&str) -> Option<String>, permit: bool) -> (ResponseMeta, f64) {
+        let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
+        let now = self.now_ms();
+        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+        self.quotas.borrow_mut().record(plan.bucket, &meta, retry_after, now, self.cfg.window_ms);
+        if permit {
+            self.release_inner(plan.bucket, plan.limited, !meta.rate_limit.is_empty() || status == 429);
+        }
+        (meta, now)
+    }
+
+    /// A response the client will not read or decode: an `InvalidResponseError` with its status, not
+    /// retried (the same answer would come again).
+    fn refuse(&self, plan: &Plan, attempts: u32, status: u16, meta: &ResponseMeta, message: String) -> Verdict {
+        let mut err = ApiError::new(Kind::InvalidResponse, message);
+        err.status = Some(status);
+        err.attempts = attempts;
+        if !meta.rate_limit.is_empty() {
+            err.rate_limit = Some(Box::new(meta.rate_limit.clone()));
+        }
+        Verdict::Fail(self.finish_for(err, plan.decoder, &plan.id))
+    }
+
+    /// Is the body too large to read, by its `Content-Length` (digits; anything else is not a length
+    /// and leaves the decision to the count while reading)?
+    pub fn announced_too_large(&self, content_length: Option<&str>) -> Option<Oversize> {
+        let digits = content_length?.trim();
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = digits.bytes().fold(0.0, |n: f64, b| n * 10.0 + f64::from(b - b'0'));
+        (n > self.cfg.max_response_bytes).then_some(Oversize::Announced(n))
+    }
+
+    /// Is `read` bytes of body past `maxResponseBytes`?
+    pub fn read_too_large(&self, read: f64) -> Option<Oversize> {
+        (read > self.cfg.max_response_bytes).then_some(Oversize::Read(read))
+    }
+
+    /// An attempt got a response larger than `maxResponseBytes` (see [`Oversize`]): an
+    /// `InvalidResponseError` naming the limit and the size, not retried.
+    pub fn oversized(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, size: Oversize, permit: bool) -> Verdict {
+        let (meta, _) = self.observe(plan, status, header, permit);
+        let limit = dec(self.cfg.max_response_bytes as u64);
+        let code = dec(u64::from(status));
+        let message = match size {
+            Oversize::Announced(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): its Content-Length is ", &dec(n as u64), " bytes; it was not read"].concat(),
+            Oversize::Read(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): reading stopped after ", &dec(n as u64), " bytes"].concat(),
+        };
+        self.refuse(plan, attempts, status, &meta, message)
     }
 
     /// An attempt got no (complete) response. `message` and `detail`: the runtime's error message
@@ -727,7 +788,7 @@ mod tests {
         Session::create(&data(&pairs), false, system_clock).unwrap()
     }
     fn obj(text: &str) -> Json {
-        parse_json(text).unwrap()
+        crate::core::json::parse_json(text).unwrap()
     }
     fn request(p: Result<Planned, ApiError>) -> Plan {
         match p.unwrap() {
@@ -806,6 +867,38 @@ mod tests {
             let e = s.plan(what, name, &params, &id, &opts, false).unwrap_err();
             assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
             assert!(e.message.contains(problem), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_response_past_max_response_bytes_is_an_invalid_response_not_retried() {
+        let s = session(&[("maxResponseBytes", Json::Num(4096.0)), ("maxRetries", Json::Num(3.0))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        // Content-Length: refused before reading when over; not a length, or within → read and count
+        assert_eq!(s.announced_too_large(Some(" 4097 ")), Some(Oversize::Announced(4097.0)));
+        for fine in [None, Some("4096"), Some(""), Some("12, 12"), Some("-5"), Some("1e9")] {
+            assert_eq!(s.announced_too_large(fine), None, "{fine:?}");
+        }
+        assert!(matches!(s.announced_too_large(Some("99999999999999999999999")), Some(Oversize::Announced(n)) if n > 9e22), "no overflow");
+        assert_eq!((s.read_too_large(4096.0), s.read_too_large(4097.0)), (None, Some(Oversize::Read(4097.0))));
+        for (status, size, says) in [
+            (200, Oversize::Announced(140_000_000.0), "its Content-Length is 140000000 bytes"),
+            (503, Oversize::Read(8192.0), "reading stopped after 8192 bytes"),
+        ] {
+            match s.oversized(&p, 1, status, &headers(&[("x-ratelimit-remaining", "7")]), size, false) {
+                Verdict::Fail(e) => {
+                    assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1), "a 5xx too: not retried");
+                    assert!(e.message.contains("maxResponseBytes (4096 bytes)") && e.message.contains(says), "{}", e.message);
+                    assert_eq!(e.rate_limit.as_ref().and_then(|r| r.remaining), Some(7.0));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // a body within the limit that decodes to too many values is refused the same way
+        let zeros = format!("[{}0]", "0,".repeat(crate::core::json::MAX_VALUES));
+        match s.verdict(&p, 1, 200, &headers(NONE), &zeros, false, None) {
+            Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.message.contains("more than 1048576 JSON values"), "{}", e.message),
+            other => panic!("{other:?}"),
         }
     }
 
