@@ -164,7 +164,8 @@ fn from_text(text: &str) -> Result<Json, Unread> {
     Seed { depth: 0, count: &count }
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|_| if count.get() > MAX_VALUES { Unread::TooLarge } else { Unread::NotJson })
+        .map_err(|_| Unread::NotJson)
+        .and_then(|v| if count.get() > MAX_VALUES { Err(Unread::TooLarge) } else { Ok(v) })
 }
 
 /// `text` with lone surrogate escapes as `\ufffd` and overflowing number lexemes as `null`, or
@@ -366,16 +367,18 @@ pub struct Seed<'c> {
 }
 
 impl Seed<'_> {
-    /// Room for one more value in `list`: counted against [`MAX_VALUES`], grown fallibly. `Err`
-    /// (the count set past the limit, so the reader reports [`Unread::TooLarge`]) when there is none.
-    fn room<T, E: serde::de::Error>(&self, list: &mut Vec<T>) -> Result<(), E> {
+    /// Room for one more value in `list`: counted against [`MAX_VALUES`], grown fallibly. `false`
+    /// (the count set past the limit, so the reader reports [`Unread::TooLarge`]) when there is none:
+    /// the value is dropped, and every later one is skipped unread ([`Seed`]'s `deserialize`). (No
+    /// serde error is made: `Error::custom` would link `core::fmt`'s formatting, 5 KiB of the download.)
+    fn room<T>(&self, list: &mut Vec<T>) -> bool {
         let n = self.count.get() + 1;
         self.count.set(n);
         if n > MAX_VALUES || list.try_reserve(1).is_err() {
             self.count.set(MAX_VALUES + 1);
-            return Err(E::custom("too many values"));
+            return false;
         }
-        Ok(())
+        true
     }
 }
 
@@ -389,7 +392,7 @@ const FOLD_UP_TO: usize = 256;
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Json;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || self.count.get() > MAX_VALUES {
             d.deserialize_ignored_any(IgnoredAny).map(|_| Json::Null)
         } else {
             d.deserialize_any(self)
@@ -432,8 +435,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
         while let Some(v) = seq.next_element_seed(Seed { depth: self.depth + 1, ..self })? {
-            self.room(&mut items)?;
-            items.push(v);
+            if self.room(&mut items) {
+                items.push(v);
+            }
         }
         Ok(Json::Arr(items))
     }
@@ -449,8 +453,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
                     continue;
                 }
             }
-            self.room(&mut pairs)?;
-            pairs.push((k, v));
+            if self.room(&mut pairs) {
+                pairs.push((k, v));
+            }
         }
         Ok(Json::Obj(pairs))
     }

@@ -65,7 +65,7 @@ pub struct Upload {
 pub type Params = Result<(Json, Vec<Upload>), NotJson>;
 
 /// The response headers [`Session::verdict`] reads.
-pub const HEADER_NAMES: [&str; 8] = [
+pub const HEADER_NAMES: [&str; 9] = [
     "content-type",
     "retry-after",
     "x-ratelimit-limit",
@@ -74,7 +74,19 @@ pub const HEADER_NAMES: [&str; 8] = [
     "x-ratelimit-daily-remaining",
     "x-ratelimit-type",
     "x-ratelimit-source",
+    "location",
 ];
+
+/// The message of a redirect the client refused (requests go with `redirect: "manual"`: deAPI never
+/// redirects an API call, and following one would send the request's headers and a 307/308's body to
+/// wherever it points).
+fn redirect_message(status: u16, location: Option<&str>) -> String {
+    const WHY: &str = ": the client does not follow redirects (deAPI never redirects an API call; check `baseUrl`)";
+    match location {
+        Some(to) => ["deAPI answered HTTP ", &dec(u64::from(status)), " with a redirect to ", to.trim(), WHY].concat(),
+        None => ["deAPI answered with a redirect (its Location is hidden by the browser)", WHY].concat(),
+    }
+}
 
 /// A clock: milliseconds since 1970. The binding gives the runtime's (`Date.now`); natively,
 /// [`system_clock`]. (`core` imports nothing from JS.)
@@ -639,6 +651,11 @@ impl Session {
     pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
         let (d, i) = (plan.decoder, plan.id.as_str());
         let (meta, now) = self.observe(plan, status, header, permit);
+        if (300..400).contains(&status) {
+            if let Some(location) = header("location").filter(|l| !l.trim().is_empty()) {
+                return self.refuse(plan, attempts, status, &meta, redirect_message(status, Some(&location)));
+            }
+        }
         let body = match read_json(text) {
             Ok(j) => Body::Json(j),
             Err(Unread::NotJson) => Body::Text(text.to_owned()),
@@ -706,6 +723,17 @@ impl Session {
             err.rate_limit = Some(Box::new(meta.rate_limit.clone()));
         }
         Verdict::Fail(self.finish_for(err, plan.decoder, &plan.id))
+    }
+
+    /// An attempt got a redirect the runtime hides (a browser's `opaqueredirect` response: status 0,
+    /// no headers): an `InvalidResponseError`, not retried.
+    pub fn redirected(&self, plan: &Plan, attempts: u32, permit: bool) -> Verdict {
+        let (meta, _) = self.observe(plan, 0, &|_| None, permit);
+        let mut v = self.refuse(plan, attempts, 0, &meta, redirect_message(0, None));
+        if let Verdict::Fail(e) = &mut v {
+            e.status = None;
+        }
+        v
     }
 
     /// Is the body too large to read, by its `Content-Length` (digits; anything else is not a length
@@ -898,6 +926,36 @@ mod tests {
         let zeros = format!("[{}0]", "0,".repeat(crate::core::json::MAX_VALUES));
         match s.verdict(&p, 1, 200, &headers(NONE), &zeros, false, None) {
             Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.message.contains("more than 1048576 JSON values"), "{}", e.message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_refused_and_names_its_location() {
+        let s = session(&[("maxRetries", Json::Num(3.0))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        for status in [301, 302, 303, 307, 308] {
+            match s.verdict(&p, 1, status, &headers(&[("location", "https://elsewhere.test/api/v2/account/balance")]), r#"{"data":{"balance":1}}"#, false, None) {
+                Verdict::Fail(e) => {
+                    assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1));
+                    assert!(e.message.contains("redirect to https://elsewhere.test/api/v2/account/balance") && e.message.contains("does not follow redirects"), "{}", e.message);
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+        // a 3xx without a Location is an HTTP error as before (fetch itself returns it as it is)
+        match s.verdict(&p, 1, 308, &headers(NONE), r#"{"message":"Permanent Redirect"}"#, false, None) {
+            Verdict::Fail(e) => assert_eq!((e.kind, e.message.as_str()), (Kind::Http, "Permanent Redirect")),
+            other => panic!("{other:?}"),
+        }
+        // a browser's opaque redirect: no status, no Location to name
+        match s.redirected(&p, 1, false) {
+            Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.status.is_none() && e.message.contains("hidden by the browser"), "{e:?}"),
+            other => panic!("{other:?}"),
+        }
+        // the key is redacted from a Location that carries it
+        match s.verdict(&p, 1, 302, &headers(&[("location", "https://x.test/?k=1|nativekey123")]), "", false, None) {
+            Verdict::Fail(e) => assert!(!e.message.contains("nativekey123"), "{}", e.message),
             other => panic!("{other:?}"),
         }
     }

@@ -12,14 +12,14 @@ use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
 use crate::core::error::RateLimit;
 use crate::core::json::Json;
 use crate::core::jobs::WaitOptions;
-use crate::core::session::{file_type, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
-use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use crate::core::session::{file_type, Admit, After, Failure, FormPart, Oversize, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit};
+use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,6 +40,35 @@ extern "C" {
     /// `headers.get(name)` (a missing or throwing `get` is an `Err`: no header).
     #[wasm_bindgen(method, structural, catch, js_name = get)]
     fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
+    /// The body's `ReadableStream` (null for a body-less answer; absent on a plain object).
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn body(this: &Res) -> Result<JsValue, JsValue>;
+    /// `"opaqueredirect"` for a redirect a browser hides (status 0).
+    #[wasm_bindgen(method, getter, structural, catch, js_name = type)]
+    fn kind(this: &Res) -> Result<JsValue, JsValue>;
+
+    /// The body stream and its reader, read by shape (a `fetch` option's Response may come from
+    /// another realm or library).
+    type Stream;
+    #[wasm_bindgen(method, structural, catch, js_name = getReader)]
+    fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = cancel)]
+    fn cancel_stream(this: &Stream) -> Result<Promise, JsValue>;
+    type Reader;
+    #[wasm_bindgen(method, structural, catch)]
+    fn read(this: &Reader) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    fn cancel(this: &Reader) -> Result<Promise, JsValue>;
+    /// `new TextDecoder()`: UTF-8, a leading BOM dropped, invalid bytes → U+FFFD (what `text()` does).
+    #[wasm_bindgen(js_name = TextDecoder)]
+    type Decoder;
+    #[wasm_bindgen(constructor, js_class = TextDecoder)]
+    fn new_decoder() -> Decoder;
+    #[wasm_bindgen(method, catch, js_class = TextDecoder)]
+    fn decode(this: &Decoder, bytes: &Uint8Array) -> Result<String, JsValue>;
+    /// What `read()` resolves with: `{ value, done }` (`value` undefined when done).
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn value(this: &Res) -> Result<JsValue, JsValue>;
 
     /// The global `setTimeout`/`clearTimeout` (as gloo-timers binds them), for the per-attempt
     /// timeout: its callback is the controller's own `abort`, bound — no wasm closure per attempt.
@@ -86,7 +115,84 @@ fn timed_out(controller: &AbortController) -> bool {
 
 thread_local! {
     /// The response headers' names as JS strings, made once.
-    static HEADER_KEYS: [JsValue; 8] = HEADER_NAMES.map(JsValue::from_str);
+    static HEADER_KEYS: [JsValue; 9] = HEADER_NAMES.map(JsValue::from_str);
+    static CONTENT_LENGTH: JsValue = JsValue::from_str("content-length");
+    static DECODER: Decoder = Decoder::new_decoder();
+}
+
+/// Stop a body that will not be read (past `maxResponseBytes`): the stream is cancelled, which
+/// closes the connection. Its promise is awaited on its own task (the attempt does not wait for it;
+/// a rejection is handled there, never unhandled) — no closure of this crate's own, whose glue would
+/// differ between the browser and server builds.
+fn drop_body(cancel: Result<Promise, JsValue>) {
+    if let Ok(p) = cancel {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
+    }
+}
+
+/// What an attempt read: the body's text, or the size past `maxResponseBytes`.
+enum Read {
+    Text(String),
+    Over(Oversize),
+}
+
+/// Read the body as `text()` would, counting bytes: the stream chunk by chunk, stopping (and cancelling
+/// it) as soon as the count passes `maxResponseBytes`; the chunks stay in JS and are decoded once by a
+/// `TextDecoder` as `text()` decodes (UTF-8, a BOM dropped, invalid bytes → U+FFFD), then the text is
+/// copied into the module as `text()`'s was. Without a stream (a `fetch` option's plain object with
+/// only `text()`), `text()` itself, its length checked before the string is copied into the module.
+async fn read_body(inner: &Inner, res: &Res) -> Result<Read, JsValue> {
+    let session = &inner.session;
+    let stream = res.body().ok().filter(JsValue::is_object).map(JsCast::unchecked_into::<Stream>);
+    if let Some(reader) = stream.and_then(|s| s.get_reader().ok()) {
+        let chunks = Array::new();
+        let mut read = 0.0;
+        loop {
+            let chunk: Res = JsFuture::from(reader.read()?).await?.unchecked_into();
+            let value = chunk.value()?;
+            if value.is_undefined() {
+                break;
+            }
+            let bytes = match value.dyn_into::<Uint8Array>() {
+                Ok(b) => b,
+                Err(v) if ArrayBuffer::is_view(&v) => super::convert::bytes_of(&v),
+                Err(_) => return Err(js_sys::TypeError::new("the response body gave a chunk that is not bytes").into()),
+            };
+            read += f64::from(bytes.length());
+            if let Some(over) = session.read_too_large(read) {
+                drop_body(reader.cancel());
+                return Ok(Read::Over(over));
+            }
+            chunks.push(&bytes);
+        }
+        let all = if chunks.length() == 1 {
+            chunks.get(0).unchecked_into()
+        } else {
+            let all = Uint8Array::new_with_length(read as u32);
+            let mut at = 0;
+            for c in chunks.iter() {
+                let c: Uint8Array = c.unchecked_into();
+                all.set(&c, at);
+                at += c.length();
+            }
+            all
+        };
+        return DECODER.with(|d| d.decode(&all)).map(Read::Text);
+    }
+    let text_fn = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
+    let text = JsFuture::from(Promise::resolve(&text_fn.call0(res)?)).await?;
+    // UTF-8 takes at least a byte per UTF-16 unit: a string longer than the limit is not copied
+    let units = text.dyn_ref::<js_sys::JsString>().map_or(0, |t| t.length());
+    if let Some(over) = session.read_too_large(f64::from(units)) {
+        return Ok(Read::Over(over));
+    }
+    let text = text.as_string().unwrap_or_default();
+    Ok(match session.read_too_large(text.len() as f64) {
+        Some(over) => Read::Over(over),
+        None => Read::Text(text),
+    })
 }
 
 /// A 2xx answer: the decoded value, and what the response said.
@@ -188,11 +294,13 @@ pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>
     }
 }
 
-/// What one attempt got: a response (status, headers read, body text) or a failure.
+/// What one attempt got: a response (status, headers read, the body or its size past the limit), or a
+/// redirect a browser hides.
 struct Response {
     status: u16,
     headers: Vec<Option<String>>,
-    text: String,
+    body: Read,
+    opaque_redirect: bool,
 }
 
 /// Send one attempt with `init` (its signal set here), and read the whole response.
@@ -227,8 +335,21 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
             keys.iter().map(read).collect()
         }
     });
-    let text_fn = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
-    let text = JsFuture::from(Promise::resolve(&text_fn.call0(&res)?)).await?;
+    // (a browser's redirect under `redirect: "manual"`: status 0, no headers, no body)
+    let opaque_redirect = status == 0 && res.kind().ok().and_then(|k| k.as_string()).as_deref() == Some("opaqueredirect");
+    // `Content-Length` first: a body announced past `maxResponseBytes` is not read at all.
+    let announced = inner.session.announced_too_large(CONTENT_LENGTH.with(read).as_deref());
+    let body = match announced {
+        Some(over) => {
+            if let Ok(stream) = res.body() {
+                if stream.is_object() {
+                    drop_body(stream.unchecked_into::<Stream>().cancel_stream());
+                }
+            }
+            Read::Over(over)
+        }
+        None => read_body(inner, &res).await?,
+    };
     // The event is built only for a hook (its dozen crossings are the bulk of a call's own work).
     if let Some(started) = started {
         notify(
@@ -243,7 +364,7 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
             .into(),
         );
     }
-    Ok(Response { status, headers, text: text.as_string().unwrap_or_default() })
+    Ok(Response { status, headers, body, opaque_redirect })
 }
 
 /// Send a plan, retrying as `core` decides, until a 2xx or the final error (the JS error object).
@@ -251,6 +372,10 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
     let init = RequestInit::new();
     init.set_method(plan.method);
     init.set_headers(&headers_object(&plan.headers));
+    // deAPI never redirects an API call; following one would re-send the headers (and a 307/308's
+    // body) to wherever it points. A 3xx comes back as it is (a browser's as an opaque redirect) and
+    // `core` refuses it, naming the Location where the runtime shows it.
+    init.set_redirect(RequestRedirect::Manual);
     if let Some(b) = body {
         init.set_body(b);
     }
@@ -286,8 +411,15 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         let (verdict, cause) = match outcome {
             Ok(r) => {
                 let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
-                let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
-                (session.verdict(plan, attempts, r.status, &header, &r.text, permit, state), None)
+                let verdict = match &r.body {
+                    _ if r.opaque_redirect => session.redirected(plan, attempts, permit),
+                    Read::Over(size) => session.oversized(plan, attempts, r.status, &header, *size, permit),
+                    Read::Text(text) => {
+                        let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
+                        session.verdict(plan, attempts, r.status, &header, text, permit, state)
+                    }
+                };
+                (verdict, None)
             }
             Err(e) => {
                 if signal.aborted() {
