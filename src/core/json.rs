@@ -121,6 +121,45 @@ impl Json {
             _ => false,
         }
     }
+    /// Cut the value to about `budget` bytes of JSON text (an error's `body`, after redaction): every
+    /// string (keys too) to at most `max_str` bytes and what is left of the budget (with `…`), arrays
+    /// and objects to their first members while the budget lasts (a scalar counts 8, punctuation 2
+    /// or 3); the shape, the order and the first members stay.
+    pub fn prune(&mut self, budget: &mut usize, max_str: usize) {
+        let cut = |s: &mut String, budget: &mut usize| {
+            *s = truncate(core::mem::take(s), max_str.min(*budget));
+            *budget = budget.saturating_sub(s.len() + 3);
+        };
+        match self {
+            Json::Str(s) => cut(s, budget),
+            Json::Arr(items) => {
+                *budget = budget.saturating_sub(2);
+                let mut kept = 0;
+                for v in items.iter_mut() {
+                    if *budget == 0 {
+                        break;
+                    }
+                    v.prune(budget, max_str);
+                    kept += 1;
+                }
+                items.truncate(kept);
+            }
+            Json::Obj(pairs) => {
+                *budget = budget.saturating_sub(2);
+                let mut kept = 0;
+                for (k, v) in pairs.iter_mut() {
+                    if *budget == 0 {
+                        break;
+                    }
+                    cut(k, budget);
+                    v.prune(budget, max_str);
+                    kept += 1;
+                }
+                pairs.truncate(kept);
+            }
+            _ => *budget = budget.saturating_sub(8),
+        }
+    }
     /// Replace every occurrence of `secret` in every string (keys too) with `[REDACTED]`.
     pub fn redact(&mut self, secret: &str) {
         match self {
@@ -286,6 +325,19 @@ pub fn find_str(hay: &str, needle: &str, from: usize) -> Option<usize> {
     let first = *n.first()?;
     let last = h.len().checked_sub(n.len())?;
     (from..=last).find(|&i| h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n))
+}
+
+/// `text` cut to at most `max` bytes on a char boundary, with `…` appended when cut.
+pub fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
