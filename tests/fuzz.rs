@@ -1512,7 +1512,9 @@ fn webhook_oracle(c: &Hook) -> &'static str {
     if c.secret.0.is_empty() {
         return "bad_secret";
     }
-    if !(c.tolerance.is_finite() && c.tolerance >= 0.0) {
+    let tolerance_ok = c.tolerance.is_finite() && (0.0..=86_400.0).contains(&c.tolerance);
+    let max_payload_ok = c.max_payload.fract() == 0.0 && (1.0..=67_108_864.0).contains(&c.max_payload);
+    if !tolerance_ok || !max_payload_ok {
         return "invalid_options";
     }
     let sig = c.signature.as_ref().map_or("", |s| s.0.trim());
@@ -1527,16 +1529,20 @@ fn webhook_oracle(c: &Hook) -> &'static str {
     if ts.is_empty() || ts.len() > 15 || !ts.bytes().all(|b| b.is_ascii_digit()) {
         return "bad_timestamp";
     }
-    let mac = hmac_sha256(c.secret.0.as_bytes(), &[ts.as_bytes(), b".", &c.payload.0]);
-    if !hex_part.eq_ignore_ascii_case(&hex(&mac)) {
-        return "mismatch";
-    }
+    // freshness and size before the MAC (they need no hashing, and no copy of the body)
     let age = c.now - ts.parse::<f64>().unwrap();
     if age > c.tolerance {
         return "stale";
     }
     if -age > c.tolerance {
         return "future";
+    }
+    if c.payload.0.len() as f64 > c.max_payload {
+        return "payload_too_large";
+    }
+    let mac = hmac_sha256(c.secret.0.as_bytes(), &[ts.as_bytes(), b".", &c.payload.0]);
+    if !hex_part.eq_ignore_ascii_case(&hex(&mac)) {
+        return "mismatch";
     }
     if std::str::from_utf8(&c.payload.0).is_err() {
         return "bad_payload";
@@ -1551,6 +1557,7 @@ struct Hook {
     timestamp: Option<Txt>,
     secret: Txt,
     tolerance: f64,
+    max_payload: f64,
     now: f64,
     /// Signed correctly, then changed in `payload`, `secret`, `timestamp` or `signature`.
     tampered: Option<&'static str>,
@@ -1569,8 +1576,13 @@ fn gen_hook(r: &mut Rng) -> Hook {
         _ => format!("whsec_{}", hex(&r.u64().to_le_bytes()).repeat(1 + r.below(5))),
     };
     let tolerance = match r.below(8) {
-        0 => *r.pick(&[0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 0.5, 299.999]),
+        0 => *r.pick(&[0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 0.5, 299.999, 86_400.0, 86_400.001]),
         _ => 300.0,
+    };
+    let max_payload = match r.below(8) {
+        0 => *r.pick(&[0.0, 1.0, 0.5, -1.0, f64::NAN, 67_108_864.0, 67_108_865.0, 1e300]),
+        1 => (payload.len() as f64 + r.int(-2, 2) as f64).max(0.0),
+        _ => 1_048_576.0,
     };
     let now = match r.below(6) {
         0 => num(r, false),
@@ -1648,7 +1660,7 @@ fn gen_hook(r: &mut Rng) -> Hook {
             }
         }
     }
-    Hook { payload: Bytes(payload), signature: sig.map(Txt), timestamp: Some(ts).filter(|_| r.p(0.95)).map(Txt), secret: Txt(secret), tolerance, now, tampered }
+    Hook { payload: Bytes(payload), signature: sig.map(Txt), timestamp: Some(ts).filter(|_| r.p(0.95)).map(Txt), secret: Txt(secret), tolerance, max_payload, now, tampered }
 }
 
 fn check_hook(c: &Hook) -> &'static str {
@@ -1658,6 +1670,7 @@ fn check_hook(c: &Hook) -> &'static str {
         timestamp: c.timestamp.as_ref().map(|s| s.0.as_str()),
         secret: &c.secret.0,
         tolerance_sec: c.tolerance,
+        max_payload_bytes: c.max_payload,
     };
     let want = webhook_oracle(c);
     let got = match verify(&d, c.now) {
@@ -1671,7 +1684,7 @@ fn check_hook(c: &Hook) -> &'static str {
             }
             assert!(!e.message.trim().is_empty());
             match reason_of(&e) {
-                Some(r) => ["missing_signature", "malformed_signature", "mismatch", "stale", "future", "bad_timestamp", "bad_secret", "bad_payload"]
+                Some(r) => ["missing_signature", "malformed_signature", "mismatch", "stale", "future", "bad_timestamp", "bad_secret", "bad_payload", "payload_too_large"]
                     .into_iter()
                     .find(|x| *x == r)
                     .unwrap_or("unknown reason"),
@@ -2754,6 +2767,7 @@ fn check_json_text(c: &JsonTextCase) -> &'static str {
         timestamp: Some(Txt(ts)),
         secret: Txt(secret.to_owned()),
         tolerance: 300.0,
+        max_payload: 67_108_864.0,
         now: (c.now / 1000.0).floor(),
         tampered: None,
     };
