@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { KEY, TRANSPORTS, errorTexts, eventText, leaks, pkgDir, recorder, sdk, settle } from "./support.mjs";
+import { KEY, TRANSPORTS, errorTexts, eventText, leaks, openBrowserPage, pkgDir, recorder, sdk, settle } from "./support.mjs";
 
 const { DeapiClient, InvalidResponseError, ValidationError } = sdk;
 // the package's own wasm instance (the Node glue the package loads), for its memory size
@@ -206,6 +206,60 @@ describe("hostile sizes at the default maxResponseBytes (16 MiB)", () => {
       assert.ok(grown < 64 * MiB, `the wasm memory grew by ${grown >> 20} MiB`);
     });
   }
+});
+
+describe("in Chromium: the body read through its stream, a redirect as the browser shows it", () => {
+  let b;
+  before(async () => { b = await openBrowserPage(); });
+  after(() => b?.close());
+
+  /** Run `request` ("balance" or "generate") on a fresh client in the page with `faults` queued;
+   * → { error: { name, status, message, attempts } | null, next: the same client's next balance }. */
+  async function inPage(faults, options = {}) {
+    b.mock.reset();
+    b.mock.addFaults({ key: KEY, responses: faults });
+    const out = await b.page.evaluate(async ({ key, options }) => {
+      const c = new window.sdk.DeapiClient({ apiKey: key, baseUrl: location.origin, dangerouslyAllowBrowser: true, maxRetries: 3, retryBaseDelayMs: 1, ...options });
+      const error = await c.account.balance().then(() => null, (e) => ({ name: e.name, status: e.status, message: e.message, attempts: e.attempts, json: JSON.stringify(e.toJSON()) }));
+      const next = await c.account.balance().then((v) => v, (e) => `${e.name}: ${e.message}`);
+      return { error, next };
+    }, { key: KEY, options });
+    out.requests = b.mock.requests({ key: KEY }).length;
+    return out;
+  }
+
+  it("a body past maxResponseBytes by its Content-Length, and one that inflates past it (gzip): refused", async () => {
+    let r = await inPage([{ status: 200, contentType: "application/json", rawBody: `{"data":{"balance":1,"pad":"${"x".repeat(3 * MiB)}"}}` }], { maxResponseBytes: MiB });
+    assert.equal(r.error?.name, "InvalidResponseError", JSON.stringify(r.error));
+    assert.match(r.error.message, /larger than maxResponseBytes \(1048576 bytes\): its Content-Length is 3145759 bytes/);
+    assert.deepEqual([r.error.status, r.error.attempts, r.requests], [200, 1, 2]);
+    assert.deepEqual(r.next, { balance: 19.72 });
+    // a 3 KB gzip body: the Content-Length is small, the count while reading the stream stops it
+    const gz = gzipSync(Buffer.from(`{"data":{"balance":1,"pad":"${"x".repeat(3 * MiB)}"}}`));
+    r = await inPage([{ status: 200, headers: { "Content-Encoding": "gzip" }, bodyBase64: gz.toString("base64") }], { maxResponseBytes: MiB });
+    assert.equal(r.error?.name, "InvalidResponseError", JSON.stringify(r.error));
+    assert.match(r.error.message, /larger than maxResponseBytes \(1048576 bytes\): reading stopped after/);
+    assert.deepEqual([r.error.status, r.error.attempts, r.requests], [200, 1, 2]);
+    assert.deepEqual(r.next, { balance: 19.72 });
+    assert.deepEqual(b.problems, []);
+  });
+
+  it("a BOM and invalid UTF-8 decode as text() decodes them (the stream path's TextDecoder)", async () => {
+    // 0xEF 0xBB 0xBF {"message":"a\xFFb"} on a 500: the message keeps U+FFFD
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"message":"a'), Buffer.from([0xff]), Buffer.from('b"}')]);
+    const r = await inPage([{ status: 500, bodyBase64: body.toString("base64") }], { maxRetries: 0 });
+    assert.equal(r.error?.name, "ServerError", JSON.stringify(r.error));
+    assert.equal(r.error.message, "a\ufffdb");
+  });
+
+  it("a redirect is not followed: InvalidResponseError (the browser hides the Location), not retried", async () => {
+    const r = await inPage([{ status: 302, headers: { Location: "/api/v2/account/balance" } }]);
+    assert.equal(r.error?.name, "InvalidResponseError", JSON.stringify(r.error));
+    assert.match(r.error.message, /redirect \(its Location is hidden by the browser\).*does not follow redirects/);
+    assert.equal(r.error.attempts, 1);
+    assert.equal(r.requests, 2, "the redirected call's one request, then the next call's");
+    assert.deepEqual(r.next, { balance: 19.72 });
+  });
 });
 
 describe("after the hostile sizes", () => {
