@@ -40,9 +40,9 @@
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
 use deapi_wasm::core::config::{parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
-use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
+use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
-use deapi_wasm::core::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
+use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
 use deapi_wasm::core::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::core::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
 use deapi_wasm::core::validate::{self, fmt_num, ModelInfo};
@@ -1261,6 +1261,17 @@ fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     assert!(!done.message.trim().is_empty());
     for (a, b) in e.errors.iter().zip(&done.errors) {
         cut_ok(&a.message, &b.message);
+    }
+    // the error is bounded whatever the body: the first field errors (server order), a pruned JSON body
+    assert!(done.errors.len() <= MAX_FIELD_ERRORS.min(e.errors.len()) && (e.errors.is_empty() || !done.errors.is_empty()));
+    for (a, b) in e.errors.iter().zip(&done.errors) {
+        assert!(b.field.len() <= MAX_FIELD + 3 && a.field.starts_with(b.field.trim_end_matches('…')), "field {:?}", b.field);
+    }
+    let kept: usize = done.errors.iter().skip(1).map(|f| f.field.len() + f.message.len()).sum();
+    assert!(kept <= MAX_ERRORS_TEXT, "{kept} bytes of field errors");
+    if let Some(Body::Json(j)) = &done.body {
+        // (JSON escapes a control character as 6 characters: the budget counts bytes)
+        assert!(crate_json::to_text(j).len() <= 6 * (MAX_BODY + MAX_TEXT) + 64, "pruned body {}", crate_json::to_text(j).len());
     }
     if let (Some(Body::Text(a)), Some(Body::Text(b))) = (&e.body, &done.body) {
         cut_ok(a, b);
@@ -2749,6 +2760,12 @@ struct JsonTextCase {
 fn check_json_text(c: &JsonTextCase) -> &'static str {
     let text = &c.text.0;
     // the reader cuts nesting; what the writer makes of a value reads back as the same value
+    // read_json agrees with parse_json; a text shorter than MAX_VALUES cannot hold too many values
+    match crate_json::read_json(text) {
+        Ok(j) => assert_eq!(crate_json::parse_json(text), Some(j)),
+        Err(Unread::NotJson) => assert_eq!(crate_json::parse_json(text), None),
+        Err(Unread::TooLarge) => assert!(text.len() > MAX_VALUES, "too large at {} bytes", text.len()),
+    }
     if let Some(j) = crate_json::parse_json(text) {
         assert!(j.depth() <= MAX_DEPTH + 1, "depth {}", j.depth());
         let written = crate_json::to_text(&j);
