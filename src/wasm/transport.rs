@@ -52,13 +52,9 @@ extern "C" {
     type Stream;
     #[wasm_bindgen(method, structural, catch, js_name = getReader)]
     fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
-    #[wasm_bindgen(method, structural, catch, js_name = cancel)]
-    fn cancel_stream(this: &Stream) -> Result<Promise, JsValue>;
     type Reader;
     #[wasm_bindgen(method, structural, catch)]
     fn read(this: &Reader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, structural, catch)]
-    fn cancel(this: &Reader) -> Result<Promise, JsValue>;
     /// `new TextDecoder()`: UTF-8, a leading BOM dropped, invalid bytes → U+FFFD (what `text()` does).
     #[wasm_bindgen(js_name = TextDecoder)]
     type Decoder;
@@ -120,79 +116,73 @@ thread_local! {
     static DECODER: Decoder = Decoder::new_decoder();
 }
 
-/// Stop a body that will not be read (past `maxResponseBytes`): the stream is cancelled, which
-/// closes the connection. Its promise is awaited on its own task (the attempt does not wait for it;
-/// a rejection is handled there, never unhandled) — no closure of this crate's own, whose glue would
-/// differ between the browser and server builds.
-fn drop_body(cancel: Result<Promise, JsValue>) {
-    if let Ok(p) = cancel {
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = JsFuture::from(p).await;
-        });
-    }
-}
-
 /// What an attempt read: the body's text, or the size past `maxResponseBytes`.
 enum Read {
     Text(String),
     Over(Oversize),
 }
 
-/// Read the body as `text()` would, counting bytes: the stream chunk by chunk, stopping (and cancelling
-/// it) as soon as the count passes `maxResponseBytes`; the chunks stay in JS and are decoded once by a
-/// `TextDecoder` as `text()` decodes (UTF-8, a BOM dropped, invalid bytes → U+FFFD), then the text is
-/// copied into the module as `text()`'s was. Without a stream (a `fetch` option's plain object with
-/// only `text()`), `text()` itself, its length checked before the string is copied into the module.
-async fn read_body(inner: &Inner, res: &Res) -> Result<Read, JsValue> {
+/// Read the body as `text()` would, counting bytes: the stream chunk by chunk, stopping as soon as the
+/// count passes `maxResponseBytes` (the attempt's controller is aborted: fetch cancels the body and
+/// closes the connection); the chunks stay in JS and are decoded once by a `TextDecoder` as `text()`
+/// decodes (UTF-8, a BOM dropped, invalid bytes → U+FFFD), then the text is copied into the module as
+/// `text()`'s was. Without a stream (a `fetch` option's plain object with only `text()`), `text()`
+/// itself, its length checked before the string is copied into the module. (One await for both.)
+async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Result<Read, JsValue> {
     let session = &inner.session;
-    let stream = res.body().ok().filter(JsValue::is_object).map(JsCast::unchecked_into::<Stream>);
-    if let Some(reader) = stream.and_then(|s| s.get_reader().ok()) {
-        let chunks = Array::new();
-        let mut read = 0.0;
-        loop {
-            let chunk: Res = JsFuture::from(reader.read()?).await?.unchecked_into();
-            let value = chunk.value()?;
-            if value.is_undefined() {
-                break;
-            }
-            let bytes = match value.dyn_into::<Uint8Array>() {
-                Ok(b) => b,
-                Err(v) if ArrayBuffer::is_view(&v) => super::convert::bytes_of(&v),
-                Err(_) => return Err(js_sys::TypeError::new("the response body gave a chunk that is not bytes").into()),
-            };
-            read += f64::from(bytes.length());
-            if let Some(over) = session.read_too_large(read) {
-                drop_body(reader.cancel());
-                return Ok(Read::Over(over));
-            }
-            chunks.push(&bytes);
+    let reader = res.body().ok().filter(JsValue::is_object).and_then(|s| s.unchecked_into::<Stream>().get_reader().ok());
+    let mut next = match &reader {
+        Some(r) => r.read()?,
+        None => {
+            let text = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
+            Promise::resolve(&text.call0(res)?)
         }
-        let all = if chunks.length() == 1 {
-            chunks.get(0).unchecked_into()
-        } else {
+    };
+    let mut chunks: Vec<Uint8Array> = Vec::new();
+    let mut read = 0.0;
+    loop {
+        let got = JsFuture::from(next).await?;
+        let Some(reader) = &reader else {
+            // text()'s string: UTF-8 takes at least a byte per UTF-16 unit, so a longer one is not copied
+            let units = got.dyn_ref::<js_sys::JsString>().map_or(0, |t| t.length());
+            let text = match session.read_too_large(f64::from(units)) {
+                None => got.as_string().unwrap_or_default(),
+                Some(over) => return Ok(Read::Over(over)),
+            };
+            return Ok(match session.read_too_large(text.len() as f64) {
+                Some(over) => Read::Over(over),
+                None => Read::Text(text),
+            });
+        };
+        let value = got.unchecked_into::<Res>().value()?;
+        if value.is_undefined() {
+            break;
+        }
+        if !ArrayBuffer::is_view(&value) {
+            return Err(js_sys::TypeError::new("the response body gave a chunk that is not bytes").into());
+        }
+        let bytes: Uint8Array = value.unchecked_into();
+        read += f64::from(bytes.byte_length());
+        if let Some(over) = session.read_too_large(read) {
+            controller.abort();
+            return Ok(Read::Over(over));
+        }
+        chunks.push(bytes);
+        next = reader.read()?;
+    }
+    let all = match chunks.as_slice() {
+        [one] => one.clone(),
+        _ => {
             let all = Uint8Array::new_with_length(read as u32);
             let mut at = 0;
-            for c in chunks.iter() {
-                let c: Uint8Array = c.unchecked_into();
-                all.set(&c, at);
-                at += c.length();
+            for c in &chunks {
+                all.set(c, at);
+                at += c.byte_length();
             }
             all
-        };
-        return DECODER.with(|d| d.decode(&all)).map(Read::Text);
-    }
-    let text_fn = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
-    let text = JsFuture::from(Promise::resolve(&text_fn.call0(res)?)).await?;
-    // UTF-8 takes at least a byte per UTF-16 unit: a string longer than the limit is not copied
-    let units = text.dyn_ref::<js_sys::JsString>().map_or(0, |t| t.length());
-    if let Some(over) = session.read_too_large(f64::from(units)) {
-        return Ok(Read::Over(over));
-    }
-    let text = text.as_string().unwrap_or_default();
-    Ok(match session.read_too_large(text.len() as f64) {
-        Some(over) => Read::Over(over),
-        None => Read::Text(text),
-    })
+        }
+    };
+    DECODER.with(|d| d.decode(&all)).map(Read::Text)
 }
 
 /// A 2xx answer: the decoded value, and what the response said.
@@ -304,7 +294,7 @@ struct Response {
 }
 
 /// Send one attempt with `init` (its signal set here), and read the whole response.
-async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
+async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &AbortController, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
     let started = inner.hooks.on_response.as_ref().map(|_| js_sys::Date::now());
     let returned = match &inner.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
@@ -341,14 +331,11 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
     let announced = inner.session.announced_too_large(CONTENT_LENGTH.with(read).as_deref());
     let body = match announced {
         Some(over) => {
-            if let Ok(stream) = res.body() {
-                if stream.is_object() {
-                    drop_body(stream.unchecked_into::<Stream>().cancel_stream());
-                }
-            }
+            // not read: fetch cancels the body and closes the connection
+            controller.abort();
             Read::Over(over)
         }
-        None => read_body(inner, &res).await?,
+        None => read_body(inner, &res, controller).await?,
     };
     // The event is built only for a hook (its dozen crossings are the bulk of a call's own work).
     if let Some(started) = started {
@@ -405,7 +392,7 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         });
         init.set_signal(Some(&controller.signal()));
         let stage = Cell::new(0u8);
-        let outcome = attempt(inner, plan, &init, attempts, &stage).await;
+        let outcome = attempt(inner, plan, &init, &controller, attempts, &stage).await;
         drop(timer);
         drop(relay);
         let (verdict, cause) = match outcome {
