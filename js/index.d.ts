@@ -52,9 +52,17 @@ export interface DeapiClientOptions {
   maxConcurrency?: number;
   /** Length of deAPI's rate-limit window in ms (default 60 000); change only for tests or a proxy with other limits. */
   rateLimitWindowMs?: number;
+  /**
+   * Most bytes of a response body the client reads (default 16 MiB = 16 777 216; an integer from
+   * 1 024 to 268 435 456). A larger `Content-Length` is refused before the body is read; without one
+   * (or compressed), reading stops as soon as the count passes it. Either way the call rejects with
+   * `InvalidResponseError` (its `status` set, not retried). deAPI's answers are kilobytes.
+   */
+  maxResponseBytes?: number;
   /** A fetch to send requests with instead of the global `fetch` (which the SDK looks up per request,
    * in Node, browsers and workers alike): a test double, or undici's fetch with a `ProxyAgent`
-   * dispatcher behind an outgoing proxy. Called with `(url, { method, headers, body, signal })`. */
+   * dispatcher behind an outgoing proxy. Called with `(url, { method, headers, body, signal, redirect: "manual" })`;
+   * a 3xx it resolves with is refused (`InvalidResponseError` naming the `Location`), never followed. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Allow `apiKey` (or an `Authorization` in `headers`) in a browser, where anyone can read it. Prefer a proxy. */
   dangerouslyAllowBrowser?: boolean;
@@ -911,13 +919,14 @@ export declare class InvalidResponseError extends DeapiError {}
 
 export type WebhookVerificationReason =
   | "missing_signature" | "malformed_signature" | "mismatch" | "stale" | "future" | "bad_timestamp"
-  | "bad_secret" | "bad_payload";
+  | "bad_secret" | "bad_payload" | "payload_too_large";
 /** A webhook delivery failed verification (`code` "webhook_verification"; `body` is `{ reason }`). */
 export declare class WebhookVerificationError extends DeapiError {
   constructor(props?: DeapiErrorProps & { reason?: WebhookVerificationReason });
   /** Why: no signature (deAPI sends unsigned deliveries when no secret is configured), a malformed one,
    * a mismatch (changed body or wrong secret), a timestamp too old / too far ahead / not Unix seconds,
-   * an empty secret, or a payload that is not the raw body (or not a JSON object). */
+   * an empty secret, a payload that is not the raw body (or not a JSON object), or one larger than
+   * `maxPayloadBytes` (refused before it is copied). */
   readonly reason: WebhookVerificationReason;
 }
 
@@ -931,8 +940,13 @@ export interface VerifyWebhookOptions {
   timestamp: string | number | null | undefined;
   /** The job's `webhook_secret`, or the account's webhook secret. */
   secret: string;
-  /** Largest accepted |now − timestamp| in seconds, either way (default 300). */
+  /** Largest accepted |now − timestamp| in seconds, either way (default 300; 0 to 86 400: past a day a
+   * captured delivery stays replayable too long — deduplicate on `delivery_id` within the window). */
   toleranceSec?: number;
+  /** Largest accepted payload in bytes (default 1 MiB = 1 048 576; an integer from 1 to 67 108 864).
+   * Checked on the string's length or the bytes' `byteLength` after the headers and the timestamp's
+   * freshness, before the payload is copied or hashed; past it: reason `"payload_too_large"`. */
+  maxPayloadBytes?: number;
 }
 
 /** A webhook delivery's body (deAPI's wire names). */
@@ -953,9 +967,10 @@ export interface WebhookEvent {
   };
 }
 
-/** Verify a deAPI webhook delivery (HMAC-SHA256 signature in constant time, timestamp within
- * `toleranceSec`) and parse it. Rejects with `WebhookVerificationError` (or `InvalidOptionsError`
- * for a bad `toleranceSec`). On servers: Node, Deno, Bun and Cloudflare Workers load the module that
+/** Verify a deAPI webhook delivery (the headers' syntax, the timestamp within `toleranceSec`, the
+ * payload's size within `maxPayloadBytes`, then the HMAC-SHA256 signature in constant time) and
+ * parse it. Rejects with `WebhookVerificationError` (or `InvalidOptionsError` for a bad `toleranceSec`
+ * or `maxPayloadBytes`). On servers: Node, Deno, Bun and Cloudflare Workers load the module that
  * has it; the browser module leaves it out (a webhook secret belongs on a server), and there it
  * rejects with `InvalidOptionsError`. */
 export declare function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookEvent>;

@@ -40,9 +40,9 @@
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
 use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
-use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
+use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
-use deapi_wasm::core::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
+use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
 use deapi_wasm::core::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::core::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
 use deapi_wasm::core::validate::{self, fmt_num, ModelInfo};
@@ -1262,6 +1262,17 @@ fn check_error(meta: &ResponseMeta, body: &Body, now: f64) -> &'static str {
     for (a, b) in e.errors.iter().zip(&done.errors) {
         cut_ok(&a.message, &b.message);
     }
+    // the error is bounded whatever the body: the first field errors (server order), a pruned JSON body
+    assert!(done.errors.len() <= MAX_FIELD_ERRORS.min(e.errors.len()) && (e.errors.is_empty() || !done.errors.is_empty()));
+    for (a, b) in e.errors.iter().zip(&done.errors) {
+        assert!(b.field.len() <= MAX_FIELD + 3 && a.field.starts_with(b.field.trim_end_matches('…')), "field {:?}", b.field);
+    }
+    let kept: usize = done.errors.iter().skip(1).map(|f| f.field.len() + f.message.len()).sum();
+    assert!(kept <= MAX_ERRORS_TEXT, "{kept} bytes of field errors");
+    if let Some(Body::Json(j)) = &done.body {
+        // (JSON escapes a control character as 6 characters: the budget counts bytes)
+        assert!(crate_json::to_text(j).len() <= 6 * (MAX_BODY + MAX_TEXT) + 64, "pruned body {}", crate_json::to_text(j).len());
+    }
     if let (Some(Body::Text(a)), Some(Body::Text(b))) = (&e.body, &done.body) {
         cut_ok(a, b);
     }
@@ -1512,7 +1523,9 @@ fn webhook_oracle(c: &Hook) -> &'static str {
     if c.secret.0.is_empty() {
         return "bad_secret";
     }
-    if !(c.tolerance.is_finite() && c.tolerance >= 0.0) {
+    let tolerance_ok = c.tolerance.is_finite() && (0.0..=86_400.0).contains(&c.tolerance);
+    let max_payload_ok = c.max_payload.fract() == 0.0 && (1.0..=67_108_864.0).contains(&c.max_payload);
+    if !tolerance_ok || !max_payload_ok {
         return "invalid_options";
     }
     let sig = c.signature.as_ref().map_or("", |s| s.0.trim());
@@ -1527,16 +1540,20 @@ fn webhook_oracle(c: &Hook) -> &'static str {
     if ts.is_empty() || ts.len() > 15 || !ts.bytes().all(|b| b.is_ascii_digit()) {
         return "bad_timestamp";
     }
-    let mac = hmac_sha256(c.secret.0.as_bytes(), &[ts.as_bytes(), b".", &c.payload.0]);
-    if !hex_part.eq_ignore_ascii_case(&hex(&mac)) {
-        return "mismatch";
-    }
+    // freshness and size before the MAC (they need no hashing, and no copy of the body)
     let age = c.now - ts.parse::<f64>().unwrap();
     if age > c.tolerance {
         return "stale";
     }
     if -age > c.tolerance {
         return "future";
+    }
+    if c.payload.0.len() as f64 > c.max_payload {
+        return "payload_too_large";
+    }
+    let mac = hmac_sha256(c.secret.0.as_bytes(), &[ts.as_bytes(), b".", &c.payload.0]);
+    if !hex_part.eq_ignore_ascii_case(&hex(&mac)) {
+        return "mismatch";
     }
     if std::str::from_utf8(&c.payload.0).is_err() {
         return "bad_payload";
@@ -1551,6 +1568,7 @@ struct Hook {
     timestamp: Option<Txt>,
     secret: Txt,
     tolerance: f64,
+    max_payload: f64,
     now: f64,
     /// Signed correctly, then changed in `payload`, `secret`, `timestamp` or `signature`.
     tampered: Option<&'static str>,
@@ -1569,8 +1587,13 @@ fn gen_hook(r: &mut Rng) -> Hook {
         _ => format!("whsec_{}", hex(&r.u64().to_le_bytes()).repeat(1 + r.below(5))),
     };
     let tolerance = match r.below(8) {
-        0 => *r.pick(&[0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 0.5, 299.999]),
+        0 => *r.pick(&[0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 0.5, 299.999, 86_400.0, 86_400.001]),
         _ => 300.0,
+    };
+    let max_payload = match r.below(8) {
+        0 => *r.pick(&[0.0, 1.0, 0.5, -1.0, f64::NAN, 67_108_864.0, 67_108_865.0, 1e300]),
+        1 => (payload.len() as f64 + r.int(-2, 2) as f64).max(0.0),
+        _ => 1_048_576.0,
     };
     let now = match r.below(6) {
         0 => num(r, false),
@@ -1648,7 +1671,7 @@ fn gen_hook(r: &mut Rng) -> Hook {
             }
         }
     }
-    Hook { payload: Bytes(payload), signature: sig.map(Txt), timestamp: Some(ts).filter(|_| r.p(0.95)).map(Txt), secret: Txt(secret), tolerance, now, tampered }
+    Hook { payload: Bytes(payload), signature: sig.map(Txt), timestamp: Some(ts).filter(|_| r.p(0.95)).map(Txt), secret: Txt(secret), tolerance, max_payload, now, tampered }
 }
 
 fn check_hook(c: &Hook) -> &'static str {
@@ -1658,6 +1681,7 @@ fn check_hook(c: &Hook) -> &'static str {
         timestamp: c.timestamp.as_ref().map(|s| s.0.as_str()),
         secret: &c.secret.0,
         tolerance_sec: c.tolerance,
+        max_payload_bytes: c.max_payload,
     };
     let want = webhook_oracle(c);
     let got = match verify(&d, c.now) {
@@ -1671,7 +1695,7 @@ fn check_hook(c: &Hook) -> &'static str {
             }
             assert!(!e.message.trim().is_empty());
             match reason_of(&e) {
-                Some(r) => ["missing_signature", "malformed_signature", "mismatch", "stale", "future", "bad_timestamp", "bad_secret", "bad_payload"]
+                Some(r) => ["missing_signature", "malformed_signature", "mismatch", "stale", "future", "bad_timestamp", "bad_secret", "bad_payload", "payload_too_large"]
                     .into_iter()
                     .find(|x| *x == r)
                     .unwrap_or("unknown reason"),
@@ -2739,6 +2763,12 @@ struct JsonTextCase {
 fn check_json_text(c: &JsonTextCase) -> &'static str {
     let text = &c.text.0;
     // the reader cuts nesting; what the writer makes of a value reads back as the same value
+    // read_json agrees with parse_json; a text shorter than MAX_VALUES cannot hold too many values
+    match crate_json::read_json(text) {
+        Ok(j) => assert_eq!(crate_json::parse_json(text), Some(j)),
+        Err(Unread::NotJson) => assert_eq!(crate_json::parse_json(text), None),
+        Err(Unread::TooLarge) => assert!(text.len() > MAX_VALUES, "too large at {} bytes", text.len()),
+    }
     if let Some(j) = crate_json::parse_json(text) {
         assert!(j.depth() <= MAX_DEPTH + 1, "depth {}", j.depth());
         let written = crate_json::to_text(&j);
@@ -2757,6 +2787,7 @@ fn check_json_text(c: &JsonTextCase) -> &'static str {
         timestamp: Some(Txt(ts)),
         secret: Txt(secret.to_owned()),
         tolerance: 300.0,
+        max_payload: 67_108_864.0,
         now: (c.now / 1000.0).floor(),
         tampered: None,
     };

@@ -31,6 +31,7 @@ const DATA_OPTIONS: &[&str] = &[
     "schedule",
     "maxConcurrency",
     "rateLimitWindowMs",
+    "maxResponseBytes",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +49,9 @@ pub struct Config {
     pub max_concurrency: Option<u32>,
     /// Length of deAPI's rate-limit window (a minute; other values for tests or a proxy).
     pub window_ms: f64,
+    /// Most bytes of a response body read (`maxResponseBytes`): a larger `Content-Length` is refused
+    /// before the body is read, and reading stops as soon as the count passes it.
+    pub max_response_bytes: f64,
 }
 
 /// The defaults of every option (and what an inert core holds when its options were refused).
@@ -63,6 +67,7 @@ impl Default for Config {
             validate: false,
             max_concurrency: None,
             window_ms: DEFAULT_WINDOW_MS,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -106,6 +111,14 @@ impl Config {
         out
     }
 }
+
+/// `maxResponseBytes` by default: 16 MiB (deAPI's answers are kilobytes; a models page of 50 models
+/// is about 60 KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: f64 = 16_777_216.0;
+/// `maxResponseBytes`' range: 1 KiB to 256 MiB. The top keeps a body, its decoded strings and the
+/// JS strings made of them within wasm32's 4 GiB and V8's longest string (2^29 − 24 UTF-16 units).
+pub const MIN_RESPONSE_BYTES: f64 = 1024.0;
+pub const MAX_RESPONSE_BYTES: f64 = 268_435_456.0;
 
 /// deAPI's rate-limit window (`rateLimitWindowMs`).
 pub const DEFAULT_WINDOW_MS: f64 = 60_000.0;
@@ -256,6 +269,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let allow_http = boolean("allowInsecureHttp", false)?;
     let validate = boolean("validate", false)?;
     let window_ms = number("rateLimitWindowMs", DEFAULT_WINDOW_MS, 1.0, MAX_TIMER_MS, false)?;
+    let max_response_bytes = number("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, MIN_RESPONSE_BYTES, MAX_RESPONSE_BYTES, true)?;
     let schedule = boolean("schedule", false)?;
     let max_concurrency = match get("maxConcurrency") {
         None => schedule.then_some(DEFAULT_CONCURRENCY),
@@ -334,6 +348,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         validate,
         max_concurrency,
         window_ms,
+        max_response_bytes,
     })
 }
 
@@ -368,6 +383,17 @@ mod tests {
         assert_eq!(c.version, ApiVersion::V2);
         assert_eq!(c.timeout_ms, 30_000.0);
         assert_eq!(c.retry, RetryPolicy::default());
+        assert_eq!(c.max_response_bytes, 16.0 * 1024.0 * 1024.0);
+    }
+
+    #[test]
+    fn max_response_bytes_is_bounded() {
+        assert_eq!(opts(r#"{"apiKey":"k","maxResponseBytes":1024}"#).unwrap().max_response_bytes, 1024.0);
+        assert_eq!(opts(r#"{"apiKey":"k","maxResponseBytes":268435456}"#).unwrap().max_response_bytes, 268_435_456.0);
+        for bad in ["1023", "268435457", "1e12", "2048.5", "-1", "\"16MiB\"", "true"] {
+            let m = err(&format!(r#"{{"apiKey":"k","maxResponseBytes":{bad}}}"#));
+            assert!(m.contains("`maxResponseBytes`: must be an integer from 1024 to 268435456"), "{bad}: {m}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::core::json::{dec, find_str, parse_number, redact_str, Json};
+use crate::core::json::{dec, find_str, parse_number, redact_str, truncate, Json};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,19 +236,34 @@ impl ApiError {
 
     /// Make the error safe to hand out: every trace of each secret removed (the client's
     /// `Config::secrets`: the API key and its secret half, which alone is as good as the key, and
-    /// the values of secret headers such as `Authorization`), then long texts cut (a JSON `message`
-    /// or a text body of megabytes would otherwise end up in every log line). Redaction comes first,
-    /// so a secret that straddles a cut cannot survive in part.
+    /// the values of secret headers such as `Authorization`), then everything bounded (a JSON
+    /// `message`, a text body of megabytes or a 422 of a hundred thousand fields would otherwise end
+    /// up in every log line): the message and text body cut to [`MAX_TEXT`], the first field errors
+    /// kept ([`MAX_FIELD_ERRORS`], [`MAX_FIELD`], [`MAX_ERRORS_TEXT`]), a JSON body pruned to about
+    /// [`MAX_BODY`]. Redaction comes first, so a secret that straddles a cut cannot survive in part.
     pub fn finish(&mut self, secrets: &[&str]) {
         for secret in secrets {
             self.redact(secret);
         }
         self.message = truncate(core::mem::take(&mut self.message), MAX_TEXT);
-        for e in &mut self.errors {
+        // the first field errors, in server order, while they fit
+        let mut budget = MAX_ERRORS_TEXT;
+        let mut kept = 0;
+        for e in self.errors.iter_mut().take(MAX_FIELD_ERRORS) {
+            e.field = truncate(core::mem::take(&mut e.field), MAX_FIELD);
             e.message = truncate(core::mem::take(&mut e.message), MAX_TEXT);
+            let size = e.field.len() + e.message.len();
+            if kept > 0 && size > budget {
+                break;
+            }
+            budget = budget.saturating_sub(size);
+            kept += 1;
         }
-        if let Some(Body::Text(t)) = &mut self.body {
-            *t = truncate(core::mem::take(t), MAX_TEXT);
+        self.errors.truncate(kept);
+        match &mut self.body {
+            Some(Body::Text(t)) => *t = truncate(core::mem::take(t), MAX_TEXT),
+            Some(Body::Json(j)) => j.prune(&mut MAX_BODY.clone(), MAX_TEXT),
+            None => {}
         }
     }
 
@@ -282,6 +297,19 @@ impl ApiError {
 
 /// Longest message or raw (non-JSON) body text kept on an error, in bytes.
 pub const MAX_TEXT: usize = 4096;
+/// Most field errors kept on an error (a form shows the first; the server's `message` says how many
+/// more there were).
+pub const MAX_FIELD_ERRORS: usize = 256;
+/// Longest field name kept, in bytes.
+pub const MAX_FIELD: usize = 256;
+/// Most bytes of field names and messages kept in `errors`, all together (the first error is always
+/// kept).
+pub const MAX_ERRORS_TEXT: usize = 16 * 1024;
+/// About the most bytes of JSON text a JSON `body` keeps ([`Json::prune`]). With the limits above, an
+/// error's `toJSON()` (message, `errors`, `fieldErrors` and `body`) stays under about 64 KiB of
+/// JSON text whatever the server sent (more only where JSON escapes characters: control
+/// characters take 6 each).
+pub const MAX_BODY: usize = 16 * 1024;
 
 /// The strings to redact for an API key: the key, and its secret half (`<id>|<secret>`).
 pub fn key_parts(key: &str) -> impl Iterator<Item = &str> {
@@ -372,18 +400,6 @@ fn push_messages(out: &mut Vec<FieldError>, field: &str, msgs: &Json) {
             message: field_message(field, &["is invalid."]),
         });
     }
-}
-
-fn truncate(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 fn default_message(status: u16, body: &Body, meta: &ResponseMeta) -> String {
@@ -645,6 +661,42 @@ mod tests {
         let mut e = decode(500, &format!(r#"{{"message":"{}"}}"#, "m".repeat(100_000)));
         e.finish(&[]);
         assert!(e.message.len() <= MAX_TEXT + 3);
+    }
+
+    #[test]
+    fn a_huge_422_gives_a_bounded_error_after_redaction() {
+        let key = "424242|CanaryKeyNeverLeaks";
+        // 100 000 fields, each echoing the key; a 1 MB message; a 100 000-byte field name; a huge extra member
+        let fields: Vec<String> = (0..100_000).map(|i| format!(r#""field_{i}":["The field_{i} field is invalid ({key})."]"#)).collect();
+        let text = format!(
+            r#"{{"message":"{}{key}","errors":{{"{}":["long name"],{}}},"trace":["{}"]}}"#,
+            "m".repeat(1_000_000),
+            "f".repeat(100_000),
+            fields.join(","),
+            "t".repeat(5_000_000)
+        );
+        let mut e = decode(422, &text);
+        assert_eq!(e.errors.len(), 100_001);
+        e.finish(&key_parts(key).collect::<Vec<_>>());
+        let dump = format!("{e:?}");
+        assert!(!dump.contains("CanaryKey"), "redacted before the cut");
+        assert!(e.message.len() <= MAX_TEXT + 3);
+        assert!(e.errors.len() <= MAX_FIELD_ERRORS && e.errors.len() > 100, "{}", e.errors.len());
+        assert!(e.errors.first().is_some_and(|f| f.field.len() <= MAX_FIELD + 3 && f.field.ends_with('…')));
+        assert!(e.errors.iter().map(|f| f.field.len() + f.message.len()).sum::<usize>() <= MAX_ERRORS_TEXT + 6);
+        assert_eq!(e.errors.get(1).map(|f| f.field.as_str()), Some("field_0"), "server order kept");
+        let Some(Body::Json(body)) = &e.body else { panic!() };
+        let written = crate::core::json::to_text(body).len();
+        assert!(written <= MAX_BODY + 64, "{written}");
+        assert!(body.get("message").and_then(Json::as_str).is_some_and(|m| m.ends_with('…')), "the body keeps its shape and first members");
+        // the whole error, as toJSON writes it (message, errors twice, body) stays under 64 KiB
+        let errors: usize = e.errors.iter().map(|f| f.field.len() + f.message.len() + 24).sum();
+        assert!(e.message.len() + 2 * errors + written < 64 * 1024, "{}", e.message.len() + 2 * errors + written);
+        // a small 422 is kept whole
+        let mut e = decode(422, r#"{"message":"Bad.","errors":{"a":["A."],"b":["B."]},"x":[1,2,{"y":null}]}"#);
+        let before = e.clone();
+        e.finish(&[]);
+        assert_eq!(e, before);
     }
 
     #[test]

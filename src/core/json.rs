@@ -6,15 +6,34 @@
 //! `JSON.stringify` then writes) and, natively, JSON text ([`to_text`]: tests, fuzzing — serde_json's
 //! serializer is not in the wasm module). Objects keep their key order,
 //! because deAPI's 422 `errors` are reported to users in server order. Nesting deeper than [`MAX_DEPTH`]
-//! is cut to `null` instead of recursing without bound.
+//! is cut to `null` instead of recursing without bound; a text of more than [`MAX_VALUES`] values is
+//! refused ([`read_json`]: [`Unread::TooLarge`]), and every list grows fallibly (`try_reserve`), so a
+//! large value is an error, never a panic ("capacity overflow") or an abort.
 
 use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use std::cell::Cell;
 use std::fmt;
 
 
 /// Deepest nesting kept when decoding; deeper values become `null`.
 pub const MAX_DEPTH: u32 = 64;
+
+/// Most values one text decodes to (array items and object members at any depth, up to
+/// [`MAX_DEPTH`]; 2^20). A value takes 16 bytes of wasm memory (32 for an object member), so this
+/// bounds what a hostile body can make the module hold (≈ 16–32 MiB, and as much again while a list
+/// grows) whatever `maxResponseBytes` allows: a 16 MiB text of `[0,0,0,…]` would otherwise become
+/// 8 million values, 128 MiB. deAPI's largest answers (a models page) hold a few thousand.
+pub const MAX_VALUES: usize = 1 << 20;
+
+/// Why [`read_json`] did not read a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unread {
+    /// Not exactly one JSON value.
+    NotJson,
+    /// JSON with more than [`MAX_VALUES`] values (or a list the allocator could not grow).
+    TooLarge,
+}
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Json {
@@ -102,6 +121,45 @@ impl Json {
             _ => false,
         }
     }
+    /// Cut the value to about `budget` bytes of JSON text (an error's `body`, after redaction): every
+    /// string (keys too) to at most `max_str` bytes and what is left of the budget (with `…`), arrays
+    /// and objects to their first members while the budget lasts (a scalar counts 8, punctuation 2
+    /// or 3); the shape, the order and the first members stay.
+    pub fn prune(&mut self, budget: &mut usize, max_str: usize) {
+        let cut = |s: &mut String, budget: &mut usize| {
+            *s = truncate(core::mem::take(s), max_str.min(*budget));
+            *budget = budget.saturating_sub(s.len() + 3);
+        };
+        match self {
+            Json::Str(s) => cut(s, budget),
+            Json::Arr(items) => {
+                *budget = budget.saturating_sub(2);
+                let mut kept = 0;
+                for v in items.iter_mut() {
+                    if *budget == 0 {
+                        break;
+                    }
+                    v.prune(budget, max_str);
+                    kept += 1;
+                }
+                items.truncate(kept);
+            }
+            Json::Obj(pairs) => {
+                *budget = budget.saturating_sub(2);
+                let mut kept = 0;
+                for (k, v) in pairs.iter_mut() {
+                    if *budget == 0 {
+                        break;
+                    }
+                    cut(k, budget);
+                    v.prune(budget, max_str);
+                    kept += 1;
+                }
+                pairs.truncate(kept);
+            }
+            _ => *budget = budget.saturating_sub(8),
+        }
+    }
     /// Replace every occurrence of `secret` in every string (keys too) with `[REDACTED]`.
     pub fn redact(&mut self, secret: &str) {
         match self {
@@ -127,10 +185,26 @@ impl Json {
 /// either, they are rewritten (to U+FFFD, which a Rust string can hold, and to `null`, which a JSON
 /// value can) and the text is parsed again.
 pub fn parse_json(text: &str) -> Option<Json> {
-    match serde_json::from_str(text) {
-        Ok(v) => Some(v),
-        Err(_) => serde_json::from_str(&js_leniencies(text)?).ok(),
+    read_json(text).ok()
+}
+
+/// [`parse_json`], telling a text that is not JSON from one too large to decode.
+pub fn read_json(text: &str) -> Result<Json, Unread> {
+    match from_text(text) {
+        Err(Unread::NotJson) => from_text(&js_leniencies(text).ok_or(Unread::NotJson)?),
+        done => done,
     }
+}
+
+/// One JSON value read by serde_json with a count of the values made.
+fn from_text(text: &str) -> Result<Json, Unread> {
+    let count = Cell::new(0);
+    let mut de = serde_json::Deserializer::from_str(text);
+    Seed { depth: 0, count: &count }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|_| Unread::NotJson)
+        .and_then(|v| if count.get() > MAX_VALUES { Err(Unread::TooLarge) } else { Ok(v) })
 }
 
 /// `text` with lone surrogate escapes as `\ufffd` and overflowing number lexemes as `null`, or
@@ -253,6 +327,19 @@ pub fn find_str(hay: &str, needle: &str, from: usize) -> Option<usize> {
     (from..=last).find(|&i| h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n))
 }
 
+/// `text` cut to at most `max` bytes on a char boundary, with `…` appended when cut.
+pub fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
 pub fn redact_str(s: &mut String, secret: &str) {
     if secret.len() < 3 {
@@ -319,15 +406,32 @@ impl Serialize for Json {
 
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        Seed { depth: 0 }.deserialize(d)
+        Seed { depth: 0, count: &Cell::new(0) }.deserialize(d)
     }
 }
 
 /// One value at a nesting depth; deeper than [`MAX_DEPTH`] it is skipped (serde_json skips without
-/// recursing) and becomes `null`.
+/// recursing) and becomes `null`. `count`: the values made so far in this text (see [`MAX_VALUES`]).
 #[derive(Clone, Copy)]
-pub struct Seed {
+pub struct Seed<'c> {
     pub depth: u32,
+    pub count: &'c Cell<usize>,
+}
+
+impl Seed<'_> {
+    /// Room for one more value in `list`: counted against [`MAX_VALUES`], grown fallibly. `false`
+    /// (the count set past the limit, so the reader reports [`Unread::TooLarge`]) when there is none:
+    /// the value is dropped, and every later one is skipped unread ([`Seed`]'s `deserialize`). (No
+    /// serde error is made: `Error::custom` would link `core::fmt`'s formatting, 5 KiB of the download.)
+    fn room<T>(&self, list: &mut Vec<T>) -> bool {
+        let n = self.count.get() + 1;
+        self.count.set(n);
+        if n > MAX_VALUES || list.try_reserve(1).is_err() {
+            self.count.set(MAX_VALUES + 1);
+            return false;
+        }
+        true
+    }
 }
 
 /// Objects up to this many keys have their repeated keys folded as `JSON.parse` folds them; a larger
@@ -337,10 +441,10 @@ pub struct Seed {
 /// `JSON.parse`'s: an assignment per pair, the last one winning in the first one's place.
 const FOLD_UP_TO: usize = 256;
 
-impl<'de> DeserializeSeed<'de> for Seed {
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Json;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || self.count.get() > MAX_VALUES {
             d.deserialize_ignored_any(IgnoredAny).map(|_| Json::Null)
         } else {
             d.deserialize_any(self)
@@ -348,7 +452,7 @@ impl<'de> DeserializeSeed<'de> for Seed {
     }
 }
 
-impl<'de> Visitor<'de> for Seed {
+impl<'de> Visitor<'de> for Seed<'_> {
     type Value = Json;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
@@ -382,8 +486,10 @@ impl<'de> Visitor<'de> for Seed {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(Seed { depth: self.depth + 1 })? {
-            items.push(v);
+        while let Some(v) = seq.next_element_seed(Seed { depth: self.depth + 1, ..self })? {
+            if self.room(&mut items) {
+                items.push(v);
+            }
         }
         Ok(Json::Arr(items))
     }
@@ -392,14 +498,16 @@ impl<'de> Visitor<'de> for Seed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut pairs: Vec<(String, Json)> = Vec::new();
         while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(Seed { depth: self.depth + 1 })?;
+            let v = map.next_value_seed(Seed { depth: self.depth + 1, ..self })?;
             if pairs.len() <= FOLD_UP_TO {
                 if let Some(slot) = pairs.iter_mut().find(|(key, _)| *key == k) {
                     slot.1 = v;
                     continue;
                 }
             }
-            pairs.push((k, v));
+            if self.room(&mut pairs) {
+                pairs.push((k, v));
+            }
         }
         Ok(Json::Obj(pairs))
     }
@@ -498,6 +606,25 @@ mod tests {
         // numbers beyond a double (Infinity in JS) become null; tiny ones 0
         assert_eq!(parse_json("1e999"), Some(Json::Null));
         assert_eq!(parse_json(r#"[-1e400,"1e999",1e-400,1.5]"#), Some(Json::Arr(vec![Json::Null, Json::str("1e999"), Json::Num(0.0), Json::Num(1.5)])));
+    }
+
+    #[test]
+    fn a_text_of_too_many_values_is_refused_not_a_panic() {
+        // 16 MiB of `[0,0,…]`: 8 million values (128 MiB of nodes) before; refused at MAX_VALUES now
+        let zeros = format!("[{}0]", "0,".repeat(8 << 20));
+        assert_eq!(read_json(&zeros), Err(Unread::TooLarge));
+        assert_eq!(parse_json(&zeros), None);
+        // the limit counts values at every depth, object members too
+        let at = |n: usize| format!("[{}]", vec!["{\"a\":0}"; n / 2].join(","));
+        assert!(read_json(&at(MAX_VALUES)).is_ok(), "exactly MAX_VALUES values");
+        assert_eq!(read_json(&at(MAX_VALUES + 2)), Err(Unread::TooLarge));
+        let members = format!("{{{}}}", (0..=MAX_VALUES).map(|i| format!("\"k{i}\":0")).collect::<Vec<_>>().join(","));
+        assert_eq!(read_json(&members), Err(Unread::TooLarge));
+        // the count is per text: the next one reads
+        assert_eq!(read_json("[1,2]"), Ok(Json::Arr(vec![Json::Num(1.0), Json::Num(2.0)])));
+        // text that is not JSON stays NotJson (and the lenient second reading still applies)
+        assert_eq!(read_json("[1,"), Err(Unread::NotJson));
+        assert_eq!(read_json("1e999"), Ok(Json::Null));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Run
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, parse_json, redact_str, Json};
+use crate::core::json::{dec, read_json, redact_str, Json, Unread, MAX_VALUES};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
@@ -65,7 +65,7 @@ pub struct Upload {
 pub type Params = Result<(Json, Vec<Upload>), NotJson>;
 
 /// The response headers [`Session::verdict`] reads.
-pub const HEADER_NAMES: [&str; 8] = [
+pub const HEADER_NAMES: [&str; 9] = [
     "content-type",
     "retry-after",
     "x-ratelimit-limit",
@@ -74,7 +74,19 @@ pub const HEADER_NAMES: [&str; 8] = [
     "x-ratelimit-daily-remaining",
     "x-ratelimit-type",
     "x-ratelimit-source",
+    "location",
 ];
+
+/// The message of a redirect the client refused (requests go with `redirect: "manual"`: deAPI never
+/// redirects an API call, and following one would send the request's headers and a 307/308's body to
+/// wherever it points).
+fn redirect_message(status: u16, location: Option<&str>) -> String {
+    const WHY: &str = ": the client does not follow redirects (deAPI never redirects an API call; check `baseUrl`)";
+    match location {
+        Some(to) => ["deAPI answered HTTP ", &dec(u64::from(status)), " with a redirect to ", to.trim(), WHY].concat(),
+        None => ["deAPI answered with a redirect (its Location is hidden by the browser)", WHY].concat(),
+    }
+}
 
 /// A clock: milliseconds since 1970. The binding gives the runtime's (`Date.now`); natively,
 /// [`system_clock`]. (`core` imports nothing from JS.)
@@ -207,6 +219,15 @@ pub enum Failure {
     Connect,
     /// The body was cut off.
     Cut,
+}
+
+/// A response larger than `maxResponseBytes` (the binding stops reading it; [`Session::oversized`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Oversize {
+    /// Its `Content-Length` said this many bytes: the body was not read.
+    Announced(f64),
+    /// The count passed the limit while reading: this many bytes had been read; the rest was not.
+    Read(f64),
 }
 
 /// What the scheduler says about a request.
@@ -648,20 +669,20 @@ impl Session {
     /// attempt went through [`Session::gate`]. `poll`: this is a poll of a `wait()`.
     #[allow(clippy::too_many_arguments)]
     pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
-        let (d, k, i) = (plan.decoder, plan.bucket, plan.id.as_str());
-        let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
-        let now = self.now_ms();
-        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
-        self.quotas.borrow_mut().record(k, &meta, retry_after, now, self.cfg.window_ms);
-        if permit {
-            self.release_inner(k, plan.limited, !meta.rate_limit.is_empty() || status == 429);
+        let (d, i) = (plan.decoder, plan.id.as_str());
+        let (meta, now) = self.observe(plan, status, header, permit);
+        if (300..400).contains(&status) {
+            if let Some(location) = header("location").filter(|l| !l.trim().is_empty()) {
+                return self.refuse(plan, attempts, status, &meta, redirect_message(status, Some(&location)));
+            }
         }
-        if let (Some(s), Some(secs), 429) = (&self.scheduler, retry_after, status) {
-            s.borrow_mut().hold(k, now + secs * 1000.0);
-        }
-        let body = match parse_json(text) {
-            Some(j) => Body::Json(j),
-            None => Body::Text(text.to_owned()),
+        let body = match read_json(text) {
+            Ok(j) => Body::Json(j),
+            Err(Unread::NotJson) => Body::Text(text.to_owned()),
+            Err(Unread::TooLarge) => {
+                let what = ["deAPI's response (HTTP ", &dec(u64::from(status)), ") holds more than ", &dec(MAX_VALUES as u64), " JSON values; it was not decoded"].concat();
+                return self.refuse(plan, attempts, status, &meta, what);
+            }
         };
         if (200..300).contains(&status) {
             let decoded = match body {
@@ -697,6 +718,75 @@ impl Session {
         }
         let outcome = Outcome::Status { status, retry_after: err.retry_after };
         self.after_failure(err, outcome, attempts, plan.submission, d, i)
+    }
+
+    /// What every response says, whatever its body: the rate-limit headers recorded, the scheduler's
+    /// permit released.
+    fn observe(&self, plan: &Plan, status: u16, header: &dyn Fn(&str) -> Option<String>, permit: bool) -> (ResponseMeta, f64) {
+        let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
+        let now = self.now_ms();
+        let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+        self.quotas.borrow_mut().record(plan.bucket, &meta, retry_after, now, self.cfg.window_ms);
+        if permit {
+            self.release_inner(plan.bucket, plan.limited, !meta.rate_limit.is_empty() || status == 429);
+        }
+        // a 429's Retry-After holds the scheduler's bucket (gate fails fast while it is past maxRetryAfterMs)
+        if let (Some(s), Some(secs), 429) = (&self.scheduler, retry_after, status) {
+            s.borrow_mut().hold(plan.bucket, now + secs * 1000.0);
+        }
+        (meta, now)
+    }
+
+    /// A response the client will not read or decode: an `InvalidResponseError` with its status, not
+    /// retried (the same answer would come again).
+    fn refuse(&self, plan: &Plan, attempts: u32, status: u16, meta: &ResponseMeta, message: String) -> Verdict {
+        let mut err = ApiError::new(Kind::InvalidResponse, message);
+        err.status = Some(status);
+        err.attempts = attempts;
+        if !meta.rate_limit.is_empty() {
+            err.rate_limit = Some(Box::new(meta.rate_limit.clone()));
+        }
+        Verdict::Fail(self.finish_for(err, plan.decoder, &plan.id))
+    }
+
+    /// An attempt got a redirect the runtime hides (a browser's `opaqueredirect` response: status 0,
+    /// no headers): an `InvalidResponseError`, not retried.
+    pub fn redirected(&self, plan: &Plan, attempts: u32, permit: bool) -> Verdict {
+        let (meta, _) = self.observe(plan, 0, &|_| None, permit);
+        let mut v = self.refuse(plan, attempts, 0, &meta, redirect_message(0, None));
+        if let Verdict::Fail(e) = &mut v {
+            e.status = None;
+        }
+        v
+    }
+
+    /// Is the body too large to read, by its `Content-Length` (digits; anything else is not a length
+    /// and leaves the decision to the count while reading)?
+    pub fn announced_too_large(&self, content_length: Option<&str>) -> Option<Oversize> {
+        let digits = content_length?.trim();
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = digits.bytes().fold(0.0, |n: f64, b| n * 10.0 + f64::from(b - b'0'));
+        (n > self.cfg.max_response_bytes).then_some(Oversize::Announced(n))
+    }
+
+    /// Is `read` bytes of body past `maxResponseBytes`?
+    pub fn read_too_large(&self, read: f64) -> Option<Oversize> {
+        (read > self.cfg.max_response_bytes).then_some(Oversize::Read(read))
+    }
+
+    /// An attempt got a response larger than `maxResponseBytes` (see [`Oversize`]): an
+    /// `InvalidResponseError` naming the limit and the size, not retried.
+    pub fn oversized(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, size: Oversize, permit: bool) -> Verdict {
+        let (meta, _) = self.observe(plan, status, header, permit);
+        let limit = dec(self.cfg.max_response_bytes as u64);
+        let code = dec(u64::from(status));
+        let message = match size {
+            Oversize::Announced(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): its Content-Length is ", &dec(n as u64), " bytes; it was not read"].concat(),
+            Oversize::Read(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): reading stopped after ", &dec(n as u64), " bytes"].concat(),
+        };
+        self.refuse(plan, attempts, status, &meta, message)
     }
 
     /// An attempt got no (complete) response. `message` and `detail`: the runtime's error message
@@ -761,7 +851,7 @@ mod tests {
         Session::create(&data(&pairs), false, system_clock).unwrap()
     }
     fn obj(text: &str) -> Json {
-        parse_json(text).unwrap()
+        crate::core::json::parse_json(text).unwrap()
     }
     fn request(p: Result<Planned, ApiError>) -> Plan {
         match p.unwrap() {
@@ -927,6 +1017,68 @@ mod tests {
         }
         let e = request_id(&Arg::Data(Json::str("1|nativekey123"))).unwrap_err();
         assert!(!e.message.contains("nativekey123"), "the value is not echoed");
+    }
+
+    #[test]
+    fn a_response_past_max_response_bytes_is_an_invalid_response_not_retried() {
+        let s = session(&[("maxResponseBytes", Json::Num(4096.0)), ("maxRetries", Json::Num(3.0))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        // Content-Length: refused before reading when over; not a length, or within → read and count
+        assert_eq!(s.announced_too_large(Some(" 4097 ")), Some(Oversize::Announced(4097.0)));
+        for fine in [None, Some("4096"), Some(""), Some("12, 12"), Some("-5"), Some("1e9")] {
+            assert_eq!(s.announced_too_large(fine), None, "{fine:?}");
+        }
+        assert!(matches!(s.announced_too_large(Some("99999999999999999999999")), Some(Oversize::Announced(n)) if n > 9e22), "no overflow");
+        assert_eq!((s.read_too_large(4096.0), s.read_too_large(4097.0)), (None, Some(Oversize::Read(4097.0))));
+        for (status, size, says) in [
+            (200, Oversize::Announced(140_000_000.0), "its Content-Length is 140000000 bytes"),
+            (503, Oversize::Read(8192.0), "reading stopped after 8192 bytes"),
+        ] {
+            match s.oversized(&p, 1, status, &headers(&[("x-ratelimit-remaining", "7")]), size, false) {
+                Verdict::Fail(e) => {
+                    assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1), "a 5xx too: not retried");
+                    assert!(e.message.contains("maxResponseBytes (4096 bytes)") && e.message.contains(says), "{}", e.message);
+                    assert_eq!(e.rate_limit.as_ref().and_then(|r| r.remaining), Some(7.0));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // a body within the limit that decodes to too many values is refused the same way
+        let zeros = format!("[{}0]", "0,".repeat(crate::core::json::MAX_VALUES));
+        match s.verdict(&p, 1, 200, &headers(NONE), &zeros, false, None) {
+            Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.message.contains("more than 1048576 JSON values"), "{}", e.message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_refused_and_names_its_location() {
+        let s = session(&[("maxRetries", Json::Num(3.0))]);
+        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        for status in [301, 302, 303, 307, 308] {
+            match s.verdict(&p, 1, status, &headers(&[("location", "https://elsewhere.test/api/v2/account/balance")]), r#"{"data":{"balance":1}}"#, false, None) {
+                Verdict::Fail(e) => {
+                    assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1));
+                    assert!(e.message.contains("redirect to https://elsewhere.test/api/v2/account/balance") && e.message.contains("does not follow redirects"), "{}", e.message);
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+        // a 3xx without a Location is an HTTP error as before (fetch itself returns it as it is)
+        match s.verdict(&p, 1, 308, &headers(NONE), r#"{"message":"Permanent Redirect"}"#, false, None) {
+            Verdict::Fail(e) => assert_eq!((e.kind, e.message.as_str()), (Kind::Http, "Permanent Redirect")),
+            other => panic!("{other:?}"),
+        }
+        // a browser's opaque redirect: no status, no Location to name
+        match s.redirected(&p, 1, false) {
+            Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.status.is_none() && e.message.contains("hidden by the browser"), "{e:?}"),
+            other => panic!("{other:?}"),
+        }
+        // the key is redacted from a Location that carries it
+        match s.verdict(&p, 1, 302, &headers(&[("location", "https://x.test/?k=1|nativekey123")]), "", false, None) {
+            Verdict::Fail(e) => assert!(!e.message.contains("nativekey123"), "{}", e.message),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! `X-DeAPI-Signature: sha256=<hex(HMAC_SHA256(secret, X-DeAPI-Timestamp + "." + raw_body))>`,
 //! `X-DeAPI-Timestamp: <Unix seconds>`. The MAC covers the RAW body bytes exactly as received
 //! (PHP escapes `/` as `\/`; re-serialising a parsed object changes the bytes and breaks it).
-//! Deliveries more than `tolerance_sec` from now (300 s by default, either way) are rejected
-//! as replays or clock trouble. The MAC is compared in constant time.
+//! Deliveries more than `tolerance_sec` from now (300 s by default, either way; at most a day) are
+//! rejected as replays or clock trouble. The MAC is compared in constant time. The headers' syntax
+//! and the timestamp's freshness are checked first, and the payload's size (`maxPayloadBytes`,
+//! 1 MiB by default) before its bytes are copied into the module ([`precheck`], [`Checked`]).
 //!
 //! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
 //! (`verifyWebhook`) is the last section of this file.
@@ -18,6 +20,14 @@ use sha2::Sha256;
 
 /// Largest accepted |now − timestamp| unless the caller says otherwise (deAPI's own advice).
 pub const DEFAULT_TOLERANCE_SEC: f64 = 300.0;
+/// The largest `toleranceSec`: a day. Past the window a captured delivery can be replayed, and the
+/// receiver must remember every `delivery_id` it saw within it to refuse a replay; a day already
+/// covers any clock skew or queueing delay.
+pub const MAX_TOLERANCE_SEC: f64 = 86_400.0;
+/// `maxPayloadBytes` by default: 1 MiB (deAPI's deliveries are about a kilobyte).
+pub const DEFAULT_MAX_PAYLOAD_BYTES: f64 = 1_048_576.0;
+/// The largest `maxPayloadBytes`: 64 MiB.
+pub const MAX_PAYLOAD_BYTES: f64 = 67_108_864.0;
 
 const PREFIX: &str = "sha256=";
 /// Longest accepted timestamp: 15 digits stay exact in an f64 (and reach year 31 million).
@@ -34,6 +44,7 @@ pub enum Reason {
     BadTimestamp,
     BadSecret,
     BadPayload,
+    PayloadTooLarge,
 }
 
 impl Reason {
@@ -47,6 +58,7 @@ impl Reason {
             Reason::BadTimestamp => "bad_timestamp",
             Reason::BadSecret => "bad_secret",
             Reason::BadPayload => "bad_payload",
+            Reason::PayloadTooLarge => "payload_too_large",
         }
     }
 }
@@ -81,11 +93,13 @@ pub struct Delivery<'a> {
     pub secret: &'a str,
     /// Largest accepted |now − timestamp|, in seconds.
     pub tolerance_sec: f64,
+    /// Largest accepted payload, in bytes.
+    pub max_payload_bytes: f64,
 }
 
 /// The checks on the caller's own configuration, done before anything is read from the delivery.
 /// The secret is never put into a message.
-pub fn check_config(secret: &str, tolerance_sec: f64) -> Result<(), ApiError> {
+pub fn check_config(secret: &str, tolerance_sec: f64, max_payload_bytes: f64) -> Result<(), ApiError> {
     if secret.is_empty() {
         return Err(rejection(
             Reason::BadSecret,
@@ -93,51 +107,77 @@ pub fn check_config(secret: &str, tolerance_sec: f64) -> Result<(), ApiError> {
              or the account's webhook secret from the deAPI dashboard)",
         ));
     }
-    if !(tolerance_sec.is_finite() && tolerance_sec >= 0.0) {
-        return Err(ApiError::invalid_option("toleranceSec", "must be a finite number of seconds, 0 or more (default 300)"));
+    if !(tolerance_sec.is_finite() && (0.0..=MAX_TOLERANCE_SEC).contains(&tolerance_sec)) {
+        return Err(ApiError::invalid_option("toleranceSec", "must be a number of seconds from 0 to 86400 (a day; default 300)"));
+    }
+    if !(max_payload_bytes.fract() == 0.0 && (1.0..=MAX_PAYLOAD_BYTES).contains(&max_payload_bytes)) {
+        return Err(ApiError::invalid_option("maxPayloadBytes", "must be an integer from 1 to 67108864 (64 MiB; default 1048576)"));
     }
     Ok(())
 }
 
-/// Verify a delivery at time `now_secs` (Unix seconds). On success, the body as text (for the
-/// caller to parse as JSON). Checks in order: configuration, signature syntax, timestamp syntax,
-/// the MAC (constant time), freshness, UTF-8.
-pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> {
-    check_config(d.secret, d.tolerance_sec)?;
-    let expected = parse_signature(d.signature)?;
-    let timestamp = parse_timestamp(d.timestamp)?;
-
-    let mut mac = Hmac::<Sha256>::new_from_slice(d.secret.as_bytes())
-        .map_err(|_| rejection(Reason::BadSecret, "the secret cannot be used as an HMAC key"))?;
-    mac.update(timestamp.text.as_bytes());
-    mac.update(b".");
-    mac.update(d.payload);
-    // `verify_slice` compares in constant time (the `subtle` crate).
-    if mac.verify_slice(&expected).is_err() {
+/// Is a delivery signed at `ts` fresh at `now_secs`?
+fn fresh(ts: f64, now_secs: f64, tolerance_sec: f64) -> Result<(), ApiError> {
+    let age = now_secs - ts;
+    if age > tolerance_sec {
         return Err(rejection(
+            Reason::Stale,
+            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(age)), " s old, more than toleranceSec", &shown(tolerance_sec), ": \
+                 a replayed or long-delayed delivery, or a wrong server clock"].concat(),
+        ));
+    }
+    if -age > tolerance_sec {
+        return Err(rejection(
+            Reason::Future,
+            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(-age)), " s in the future, more than toleranceSec", &shown(tolerance_sec), ": \
+                 check this server's clock"].concat(),
+        ));
+    }
+    Ok(())
+}
+
+/// Is a payload of `size` bytes (`at_least`: a lower bound, a string's UTF-16 length) within the limit?
+fn within(size: f64, at_least: bool, max_payload_bytes: f64) -> Result<(), ApiError> {
+    if size <= max_payload_bytes {
+        return Ok(());
+    }
+    let size = itoa::Buffer::new().format(size as u64).to_owned();
+    Err(rejection(
+        Reason::PayloadTooLarge,
+        &["the payload is ", if at_least { "at least " } else { "" }, &size, " bytes, more than maxPayloadBytes (", itoa::Buffer::new().format(max_payload_bytes as u64), "): \
+             deAPI's deliveries are about a kilobyte"].concat(),
+    ))
+}
+
+/// The MAC of `timestamp + "." + payload` under `secret`, compared with `expected` in constant time.
+fn authentic(secret: &str, timestamp: &str, payload: &[u8], expected: &[u8; 32]) -> Result<(), ApiError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|_| rejection(Reason::BadSecret, "the secret cannot be used as an HMAC key"))?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(payload);
+    // `verify_slice` compares in constant time (the `subtle` crate).
+    mac.verify_slice(expected).map_err(|_| {
+        rejection(
             Reason::Mismatch,
             "the signature does not match. Either the body is not the raw \
              bytes deAPI sent (pass the body exactly as received, never a re-serialised object) or the \
              secret is wrong (a job's webhook_secret replaces the account secret for that job)",
-        ));
-    }
+        )
+    })
+}
 
-    let age = now_secs - timestamp.secs;
-    if age > d.tolerance_sec {
-        return Err(rejection(
-            Reason::Stale,
-            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(age)), " s old, more than toleranceSec", &shown(d.tolerance_sec), ": \
-                 a replayed or long-delayed delivery, or a wrong server clock"].concat(),
-        ));
-    }
-    if -age > d.tolerance_sec {
-        return Err(rejection(
-            Reason::Future,
-            &["X-DeAPI-Timestamp is ", itoa::Buffer::new().format(whole(-age)), " s in the future, more than toleranceSec", &shown(d.tolerance_sec), ": \
-                 check this server's clock"].concat(),
-        ));
-    }
-
+/// Verify a delivery at time `now_secs` (Unix seconds). On success, the body as text (for the
+/// caller to parse as JSON). Checks in order: configuration, signature syntax, timestamp syntax,
+/// freshness, the payload's size, the MAC (constant time), UTF-8 — what needs no payload first, so
+/// a replayed or malformed delivery costs no hashing (and, in the binding, no copy of its body).
+pub fn verify<'a>(d: &Delivery<'a>, now_secs: f64) -> Result<&'a str, ApiError> {
+    check_config(d.secret, d.tolerance_sec, d.max_payload_bytes)?;
+    let expected = parse_signature(d.signature)?;
+    let timestamp = parse_timestamp(d.timestamp)?;
+    fresh(timestamp.secs, now_secs, d.tolerance_sec)?;
+    within(d.payload.len() as f64, false, d.max_payload_bytes)?;
+    authentic(d.secret, timestamp.text, d.payload, &expected)?;
     core::str::from_utf8(d.payload)
         .map_err(|_| rejection(Reason::BadPayload, "the signed body is not UTF-8 text"))
 }
@@ -242,15 +282,25 @@ pub enum Payload {
     Other,
 }
 
-/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300})`: `fields` are
-/// the options other than the payload (`None`: the options are not an object). `Ok`: the verified
-/// body (a JSON object's text, as sent); `Err`: a `WebhookVerificationError` (with `reason`) or an
+/// A delivery whose configuration, headers and freshness passed ([`precheck`]): its payload is
+/// checked next — its size before it is copied ([`Checked::admit`]), then [`Checked::verify`].
+#[derive(Clone, Debug)]
+pub struct Checked {
+    secret: String,
+    expected: [u8; 32],
+    timestamp: String,
+    max_payload_bytes: f64,
+}
+
+/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300, maxPayloadBytes =
+/// 1 MiB})` up to the payload: `fields` are the options other than the payload (`None`: the options
+/// are not an object). `Err`: a `WebhookVerificationError` (with `reason`) or an
 /// `InvalidOptionsError`. Pure (`now_secs` given).
-pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_secs: f64) -> Result<String, ApiError> {
+pub fn precheck(fields: Option<&[(String, Arg)]>, now_secs: f64) -> Result<Checked, ApiError> {
     let Some(pairs) = fields else {
         return Err(ApiError::invalid_option(
             "options",
-            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec? }",
+            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec?, maxPayloadBytes? }",
         ));
     };
     let field = |name: &str| {
@@ -264,28 +314,47 @@ pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_se
         Some(Ok(Json::Str(s))) => s.clone(),
         _ => String::new(),
     };
-    let tolerance_sec = match field("toleranceSec") {
-        None => DEFAULT_TOLERANCE_SEC,
+    let number = |name: &str, default: f64| match field(name) {
+        None => default,
         Some(Ok(Json::Num(n))) => *n,
         Some(_) => f64::NAN,
     };
-    check_config(&secret, tolerance_sec)?;
-
-    let payload = payload_bytes(&payload)?;
+    let tolerance_sec = number("toleranceSec", DEFAULT_TOLERANCE_SEC);
+    let max_payload_bytes = number("maxPayloadBytes", DEFAULT_MAX_PAYLOAD_BYTES);
+    check_config(&secret, tolerance_sec, max_payload_bytes)?;
     let signature = signature_text(field("signature"))?;
     let timestamp = timestamp_text(field("timestamp"))?;
-    let delivery = Delivery {
-        payload,
-        signature: signature.as_deref(),
-        timestamp: timestamp.as_deref(),
-        secret: &secret,
-        tolerance_sec,
-    };
-    let body = verify(&delivery, now_secs)?;
-    match crate::core::json::parse_json(body) {
-        Some(Json::Obj(_)) => Ok(body.to_owned()),
-        _ => Err(rejection(Reason::BadPayload, "the signature is valid but the body is not a JSON object")),
+    let expected = parse_signature(signature.as_deref())?;
+    let ts = parse_timestamp(timestamp.as_deref())?;
+    fresh(ts.secs, now_secs, tolerance_sec)?;
+    let timestamp = ts.text.to_owned();
+    Ok(Checked { secret, expected, timestamp, max_payload_bytes })
+}
+
+impl Checked {
+    /// The payload's length as JS tells it, before its bytes are copied: a byte array's `byteLength`,
+    /// or a string's `length` (`text: true`; UTF-8 takes at least a byte per UTF-16 unit).
+    pub fn admit(&self, length: f64, text: bool) -> Result<(), ApiError> {
+        within(length, text, self.max_payload_bytes)
     }
+
+    /// The payload: its kind, its exact size, the MAC, UTF-8; the verified body (a JSON object's
+    /// text, as sent).
+    pub fn verify(&self, payload: &Payload) -> Result<String, ApiError> {
+        let bytes = payload_bytes(payload)?;
+        within(bytes.len() as f64, false, self.max_payload_bytes)?;
+        authentic(&self.secret, &self.timestamp, bytes, &self.expected)?;
+        let body = core::str::from_utf8(bytes).map_err(|_| rejection(Reason::BadPayload, "the signed body is not UTF-8 text"))?;
+        match crate::core::json::parse_json(body) {
+            Some(Json::Obj(_)) => Ok(body.to_owned()),
+            _ => Err(rejection(Reason::BadPayload, "the signature is valid but the body is not a JSON object")),
+        }
+    }
+}
+
+/// [`precheck`] then [`Checked::verify`] (the binding checks the payload's size between the two).
+pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_secs: f64) -> Result<String, ApiError> {
+    precheck(fields, now_secs)?.verify(&payload)
 }
 
 /// Appended to every payload problem.
@@ -352,7 +421,7 @@ mod tests {
     const NOW: f64 = 1_786_102_994.4;
 
     fn delivery<'a>(body: &'a str, sig: Option<&'a str>) -> Delivery<'a> {
-        Delivery { payload: body.as_bytes(), signature: sig, timestamp: Some(TS), secret: SECRET, tolerance_sec: 300.0 }
+        Delivery { payload: body.as_bytes(), signature: sig, timestamp: Some(TS), secret: SECRET, tolerance_sec: 300.0, max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES }
     }
     fn reason(r: Result<&str, ApiError>) -> String {
         let e = r.expect_err("expected a rejection");
@@ -430,8 +499,9 @@ mod tests {
         let d0 = Delivery { tolerance_sec: 0.0, ..d };
         assert!(verify(&d0, 1_786_102_994.0).is_ok());
         assert_eq!(reason(verify(&d0, NOW)), "stale");
-        // a stale delivery with a bad MAC is reported as a mismatch (freshness only for authentic ones)
-        assert_eq!(reason(verify(&delivery("{}", Some(SIG)), NOW + 5000.0)), "mismatch");
+        // freshness is checked before the MAC (and before the payload is read at all): a stale delivery
+        // with a bad MAC is stale (its timestamp is the sender's claim either way: nothing is revealed)
+        assert_eq!(reason(verify(&delivery("{}", Some(SIG)), NOW + 5000.0)), "stale");
     }
 
     #[test]
@@ -471,7 +541,7 @@ mod tests {
     fn bad_configuration() {
         let d = Delivery { secret: "", ..delivery(BODY, Some(SIG)) };
         assert_eq!(reason(verify(&d, NOW)), "bad_secret");
-        for tol in [-1.0, f64::NAN, f64::INFINITY] {
+        for tol in [-1.0, f64::NAN, f64::INFINITY, 86_400.5, 1e300] {
             let d = Delivery { tolerance_sec: tol, ..delivery(BODY, Some(SIG)) };
             let e = verify(&d, NOW).unwrap_err();
             assert_eq!((e.kind, reason_of(&e)), (Kind::InvalidOptions, None), "{tol}");
@@ -480,6 +550,48 @@ mod tests {
         // the configuration is checked first
         let d = Delivery { secret: "", ..delivery(BODY, None) };
         assert_eq!(reason(verify(&d, NOW)), "bad_secret");
+    }
+
+    #[test]
+    fn the_payload_size_is_bounded_and_checked_after_the_headers() {
+        // a day of tolerance is accepted, and the whole range of maxPayloadBytes
+        let d = Delivery { tolerance_sec: 86_400.0, max_payload_bytes: BODY.len() as f64, ..delivery(BODY, Some(SIG)) };
+        assert_eq!(verify(&d, NOW + 86_000.0).unwrap(), BODY);
+        // one byte over the limit: refused before the MAC is computed (a bad MAC is not what is reported)
+        let d = Delivery { max_payload_bytes: BODY.len() as f64 - 1.0, ..delivery(BODY, Some(SIG)) };
+        let e = verify(&d, NOW).unwrap_err();
+        assert_eq!(reason_of(&e), Some("payload_too_large"));
+        assert!(e.message.contains(&format!("{} bytes, more than maxPayloadBytes ({})", BODY.len(), BODY.len() - 1)), "{}", e.message);
+        let d = Delivery { payload: &[0u8; 2048], max_payload_bytes: 1024.0, ..delivery(BODY, Some(SIG)) };
+        assert_eq!(reason(verify(&d, NOW)), "payload_too_large");
+        // but after the headers and freshness
+        let d = Delivery { payload: &[0u8; 2048], max_payload_bytes: 1024.0, ..delivery(BODY, Some("sha256=zz")) };
+        assert_eq!(reason(verify(&d, NOW)), "malformed_signature");
+        let d = Delivery { payload: &[0u8; 2048], max_payload_bytes: 1024.0, ..delivery(BODY, Some(SIG)) };
+        assert_eq!(reason(verify(&d, NOW + 400.0)), "stale");
+        for bad in [0.0, 0.5, 67_108_865.0, f64::NAN] {
+            let e = verify(&Delivery { max_payload_bytes: bad, ..delivery(BODY, Some(SIG)) }, NOW).unwrap_err();
+            assert!(e.kind == Kind::InvalidOptions && e.message.contains("`maxPayloadBytes`"), "{bad}: {}", e.message);
+        }
+        // the binding's order: precheck (no payload), then the length JS reports, then the bytes
+        let text = |t: &str| Arg::Data(Json::str(t));
+        let opts = |extra: Vec<(String, Arg)>| {
+            let mut o = vec![("signature".to_owned(), text(SIG)), ("timestamp".to_owned(), text(TS)), ("secret".to_owned(), text(SECRET))];
+            o.extend(extra);
+            o
+        };
+        let c = precheck(Some(&opts(vec![("maxPayloadBytes".to_owned(), Arg::Data(Json::Num(1024.0)))])), NOW).unwrap();
+        assert_eq!(reason(c.admit(1025.0, false).map(|()| "")), "payload_too_large");
+        let e = c.admit(2000.0, true).unwrap_err();
+        assert!(e.message.contains("at least 2000 bytes"), "{}", e.message);
+        assert!(c.admit(1024.0, true).is_ok());
+        // a string within the limit in UTF-16 units but past it in UTF-8 bytes: caught on the bytes
+        assert_eq!(reason(c.verify(&Payload::Text("é".repeat(600))).as_deref().map_err(Clone::clone)), "payload_too_large");
+        assert_eq!(precheck(Some(&opts(vec![])), NOW).unwrap().verify(&Payload::Text(BODY.to_owned())).unwrap(), BODY);
+        // a stale delivery is refused by the precheck, before any payload exists
+        assert_eq!(reason(precheck(Some(&opts(vec![])), NOW + 301.0).map(|_| "")), "stale");
+        let e = precheck(Some(&opts(vec![("maxPayloadBytes".to_owned(), text("1MiB"))])), NOW).unwrap_err();
+        assert_eq!(e.kind, Kind::InvalidOptions);
     }
 
     #[test]

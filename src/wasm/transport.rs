@@ -12,14 +12,14 @@ use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
 use crate::core::error::RateLimit;
 use crate::core::json::Json;
 use crate::core::jobs::WaitOptions;
-use crate::core::session::{file_type, Admit, After, Failure, FormPart, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
-use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use crate::core::session::{file_type, Admit, After, Failure, FormPart, Oversize, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit};
+use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,6 +40,31 @@ extern "C" {
     /// `headers.get(name)` (a missing or throwing `get` is an `Err`: no header).
     #[wasm_bindgen(method, structural, catch, js_name = get)]
     fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
+    /// The body's `ReadableStream` (null for a body-less answer; absent on a plain object).
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn body(this: &Res) -> Result<JsValue, JsValue>;
+    /// `"opaqueredirect"` for a redirect a browser hides (status 0).
+    #[wasm_bindgen(method, getter, structural, catch, js_name = type)]
+    fn kind(this: &Res) -> Result<JsValue, JsValue>;
+
+    /// The body stream and its reader, read by shape (a `fetch` option's Response may come from
+    /// another realm or library).
+    type Stream;
+    #[wasm_bindgen(method, structural, catch, js_name = getReader)]
+    fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
+    type Reader;
+    #[wasm_bindgen(method, structural, catch)]
+    fn read(this: &Reader) -> Result<Promise, JsValue>;
+    /// `new TextDecoder()`: UTF-8, a leading BOM dropped, invalid bytes → U+FFFD (what `text()` does).
+    #[wasm_bindgen(js_name = TextDecoder)]
+    type Decoder;
+    #[wasm_bindgen(constructor, js_class = TextDecoder)]
+    fn new_decoder() -> Decoder;
+    #[wasm_bindgen(method, catch, js_class = TextDecoder)]
+    fn decode(this: &Decoder, bytes: &Uint8Array) -> Result<String, JsValue>;
+    /// What `read()` resolves with: `{ value, done }` (`value` undefined when done).
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn value(this: &Res) -> Result<JsValue, JsValue>;
 
     /// The global `setTimeout`/`clearTimeout` (as gloo-timers binds them), for the per-attempt
     /// timeout: its callback is the controller's own `abort`, bound — no wasm closure per attempt.
@@ -86,7 +111,78 @@ pub(super) fn timed_out(controller: &AbortController) -> bool {
 
 thread_local! {
     /// The response headers' names as JS strings, made once.
-    static HEADER_KEYS: [JsValue; 8] = HEADER_NAMES.map(JsValue::from_str);
+    static HEADER_KEYS: [JsValue; 9] = HEADER_NAMES.map(JsValue::from_str);
+    static CONTENT_LENGTH: JsValue = JsValue::from_str("content-length");
+    static DECODER: Decoder = Decoder::new_decoder();
+}
+
+/// What an attempt read: the body's text, or the size past `maxResponseBytes`.
+enum Read {
+    Text(String),
+    Over(Oversize),
+}
+
+/// Read the body as `text()` would, counting bytes: the stream chunk by chunk, stopping as soon as the
+/// count passes `maxResponseBytes` (the attempt's controller is aborted: fetch cancels the body and
+/// closes the connection); the chunks stay in JS and are decoded once by a `TextDecoder` as `text()`
+/// decodes (UTF-8, a BOM dropped, invalid bytes → U+FFFD), then the text is copied into the module as
+/// `text()`'s was. Without a stream (a `fetch` option's plain object with only `text()`), `text()`
+/// itself, its length checked before the string is copied into the module. (One await for both.)
+async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Result<Read, JsValue> {
+    let session = &inner.session;
+    let reader = res.body().ok().filter(JsValue::is_object).and_then(|s| s.unchecked_into::<Stream>().get_reader().ok());
+    let mut next = match &reader {
+        Some(r) => r.read()?,
+        None => {
+            let text = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
+            Promise::resolve(&text.call0(res)?)
+        }
+    };
+    let mut chunks: Vec<Uint8Array> = Vec::new();
+    let mut read = 0.0;
+    loop {
+        let got = JsFuture::from(next).await?;
+        let Some(reader) = &reader else {
+            // text()'s string: UTF-8 takes at least a byte per UTF-16 unit, so a longer one is not copied
+            let units = got.dyn_ref::<js_sys::JsString>().map_or(0, |t| t.length());
+            let text = match session.read_too_large(f64::from(units)) {
+                None => got.as_string().unwrap_or_default(),
+                Some(over) => return Ok(Read::Over(over)),
+            };
+            return Ok(match session.read_too_large(text.len() as f64) {
+                Some(over) => Read::Over(over),
+                None => Read::Text(text),
+            });
+        };
+        let value = got.unchecked_into::<Res>().value()?;
+        if value.is_undefined() {
+            break;
+        }
+        if !ArrayBuffer::is_view(&value) {
+            return Err(js_sys::TypeError::new("the response body gave a chunk that is not bytes").into());
+        }
+        let bytes: Uint8Array = value.unchecked_into();
+        read += f64::from(bytes.byte_length());
+        if let Some(over) = session.read_too_large(read) {
+            controller.abort();
+            return Ok(Read::Over(over));
+        }
+        chunks.push(bytes);
+        next = reader.read()?;
+    }
+    let all = match chunks.as_slice() {
+        [one] => one.clone(),
+        _ => {
+            let all = Uint8Array::new_with_length(read as u32);
+            let mut at = 0;
+            for c in &chunks {
+                all.set(c, at);
+                at += c.byte_length();
+            }
+            all
+        }
+    };
+    DECODER.with(|d| d.decode(&all)).map(Read::Text)
 }
 
 /// A 2xx answer: the decoded value, and what the response said.
@@ -188,15 +284,17 @@ pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>
     }
 }
 
-/// What one attempt got: a response (status, headers read, body text) or a failure.
+/// What one attempt got: a response (status, headers read, the body or its size past the limit), or a
+/// redirect a browser hides.
 struct Response {
     status: u16,
     headers: Vec<Option<String>>,
-    text: String,
+    body: Read,
+    opaque_redirect: bool,
 }
 
 /// Send one attempt with `init` (its signal set here), and read the whole response.
-async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
+async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &AbortController, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
     let started = inner.hooks.on_response.as_ref().map(|_| js_sys::Date::now());
     let returned = match &inner.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
@@ -227,8 +325,18 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
             keys.iter().map(read).collect()
         }
     });
-    let text_fn = res.text().ok().and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| JsValue::from(js_sys::TypeError::new("the Response has no text()")))?;
-    let text = JsFuture::from(Promise::resolve(&text_fn.call0(&res)?)).await?;
+    // (a browser's redirect under `redirect: "manual"`: status 0, no headers, no body)
+    let opaque_redirect = status == 0 && res.kind().ok().and_then(|k| k.as_string()).as_deref() == Some("opaqueredirect");
+    // `Content-Length` first: a body announced past `maxResponseBytes` is not read at all.
+    let announced = inner.session.announced_too_large(CONTENT_LENGTH.with(read).as_deref());
+    let body = match announced {
+        Some(over) => {
+            // not read: fetch cancels the body and closes the connection
+            controller.abort();
+            Read::Over(over)
+        }
+        None => read_body(inner, &res, controller).await?,
+    };
     // The event is built only for a hook (its dozen crossings are the bulk of a call's own work).
     if let Some(started) = started {
         notify(
@@ -243,7 +351,7 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, attempt: u32, s
             .into(),
         );
     }
-    Ok(Response { status, headers, text: text.as_string().unwrap_or_default() })
+    Ok(Response { status, headers, body, opaque_redirect })
 }
 
 /// Send a plan, retrying as `core` decides, until a 2xx or the final error (the JS error object).
@@ -251,6 +359,10 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
     let init = RequestInit::new();
     init.set_method(plan.method);
     init.set_headers(&headers_object(&plan.headers));
+    // deAPI never redirects an API call; following one would re-send the headers (and a 307/308's
+    // body) to wherever it points. A 3xx comes back as it is (a browser's as an opaque redirect) and
+    // `core` refuses it, naming the Location where the runtime shows it.
+    init.set_redirect(RequestRedirect::Manual);
     if let Some(b) = body {
         init.set_body(b);
     }
@@ -280,14 +392,21 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         });
         init.set_signal(Some(&controller.signal()));
         let stage = Cell::new(0u8);
-        let outcome = attempt(inner, plan, &init, attempts, &stage).await;
+        let outcome = attempt(inner, plan, &init, &controller, attempts, &stage).await;
         drop(timer);
         drop(relay);
         let (verdict, cause) = match outcome {
             Ok(r) => {
                 let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
-                let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
-                (session.verdict(plan, attempts, r.status, &header, &r.text, permit, state), None)
+                let verdict = match &r.body {
+                    _ if r.opaque_redirect => session.redirected(plan, attempts, permit),
+                    Read::Over(size) => session.oversized(plan, attempts, r.status, &header, *size, permit),
+                    Read::Text(text) => {
+                        let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
+                        session.verdict(plan, attempts, r.status, &header, text, permit, state)
+                    }
+                };
+                (verdict, None)
             }
             Err(e) => {
                 if signal.aborted() {

@@ -1,8 +1,8 @@
 // The transport in Node: the Rust module calls the global fetch (src/wasm/transport.rs), as in
-// browsers. What users rely on: compressed bodies, a BOM, redirects (method, body and credentials as
-// fetch handles them), uploads as FormData, cancellation that really closes the request, HTTPS,
+// browsers. What users rely on: compressed bodies, a BOM, redirects refused (never followed: no
+// request reaches the Location), uploads as FormData, cancellation that really closes the request, HTTPS,
 // keep-alive, and a process that can exit while keep-alive connections idle. (Redirect loops,
-// cross-origin redirects, cut bodies, resets and hangs are in tests/reliability.)
+// cut bodies, resets, hangs and hostile sizes are in tests/reliability.)
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -92,57 +92,49 @@ describe("fetch in Node: bodies", () => {
   });
 });
 
-describe("fetch in Node: redirects, as fetch follows them", () => {
-  let srv;
-  const JOB = JSON.stringify({ data: { request_id: "r-1" } });
+describe("fetch in Node: redirects are not followed (redirect: \"manual\")", () => {
+  let srv, other;
   before(async () => {
+    // the other server: a redirect must never reach it (no Authorization, no body re-sent)
+    other = await server((req, res) => json(res, BALANCE));
     srv = await server((req, res) => {
-      const path = req.url.split("?")[0];
-      const m = /^\/(30[12378])(\/.*)$/.exec(path);
+      const m = /^\/(30[12378])(\/.*)$/.exec(req.url.split("?")[0]);
       if (m) {
-        res.writeHead(Number(m[1]), { location: `/final${m[2]}` });
+        res.writeHead(Number(m[1]), { location: `${other.url}/final${m[2]}` });
         return res.end("moved");
       }
-      if (path.startsWith("/final/")) return json(res, req.method === "GET" ? BALANCE : JOB);
       res.writeHead(404);
       return res.end();
     });
   });
-  after(() => srv.close());
+  after(async () => { await srv.close(); await other.close(); });
 
-  it("307 and 308 repeat the POST with the same body and headers", async () => {
-    for (const code of [307, 308]) {
-      const key = newKey();
-      const c = new DeapiClient({ apiKey: key, baseUrl: `${srv.url}/${code}` });
-      const job = await c.images.generate(validImage());
-      assert.ok(job instanceof Job);
-      const [first, second] = srv.seen.slice(-2);
-      assert.equal(second.url, "/final/api/v2/images/generations");
-      assert.equal(second.method, "POST");
-      assert.equal(second.body, first.body);
-      assert.deepEqual(JSON.parse(second.body), validImage());
-      assert.equal(second.headers.authorization, `Bearer ${key}`); // same origin: kept
-      assert.equal(second.headers["content-type"], "application/json");
-    }
-  });
-  it("303 (and 301/302 after a POST) continue as a GET without the body", async () => {
-    for (const code of [301, 302, 303]) {
-      const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/${code}`, maxRetries: 0 });
-      // The redirected GET answers a balance-shaped body: not a job, so the SDK reports a bad response;
-      // what matters here is the request the server saw.
-      await c.images.generate(validImage()).catch(() => {});
-      const last = srv.seen.at(-1);
-      assert.equal(last.url, "/final/api/v2/images/generations", `after ${code}`);
-      assert.equal(last.method, "GET", `after ${code}`);
-      assert.equal(last.body, "");
-      assert.equal(last.headers["content-type"], undefined);
-      assert.equal(last.headers["content-length"], undefined);
-    }
-  });
-  it("a GET keeps its method through 301/302", async () => {
-    const c = new DeapiClient({ apiKey: newKey(), baseUrl: `${srv.url}/301` });
+  for (const viaFetch of [false, true]) {
+    it(`301/302/303/307/308 on a POST and a GET: InvalidResponseError naming the Location, not retried, nothing sent elsewhere${viaFetch ? " (a fetch option)" : ""}`, async () => {
+      for (const code of [301, 302, 303, 307, 308]) {
+        const key = newKey();
+        const c = new DeapiClient({ apiKey: key, baseUrl: `${srv.url}/${code}`, maxRetries: 3, retryBaseDelayMs: 1, ...(viaFetch ? { fetch: (url, init) => globalThis.fetch(url, init) } : {}) });
+        const seen = srv.seen.length;
+        for (const call of [() => c.images.generate(validImage()), () => c.account.balance()]) {
+          const e = await rejection(call());
+          assert.equal(e.name, "InvalidResponseError", `${code}: ${e.name}: ${e.message}`);
+          assert.ok(e instanceof sdk.InvalidResponseError && e instanceof sdk.DeapiError);
+          assert.equal(e.status, code);
+          assert.equal(e.attempts, 1, "not retried");
+          assert.ok(e.message.includes(`with a redirect to ${other.url}/final/api/v2/`), e.message);
+          assert.match(e.message, /does not follow redirects/);
+          assert.ok(!e.message.includes(key));
+        }
+        assert.equal(srv.seen.length - seen, 2, `${code}: one request per call`);
+      }
+      assert.deepEqual(other.seen, [], "no request reached the Location's server");
+    });
+  }
+  it("the request carries redirect: \"manual\" (what a fetch option receives)", async () => {
+    let init;
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: srv.url, fetch: async (url, i) => { init = i; return new Response(BALANCE, { status: 200 }); } });
     assert.deepEqual(await c.account.balance(), { balance: 12.5 });
-    assert.equal(srv.seen.at(-1).method, "GET");
+    assert.equal(init.redirect, "manual");
   });
 });
 

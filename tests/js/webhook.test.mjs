@@ -4,7 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { runInNewContext } from "node:vm";
-import { sdk } from "./helpers.mjs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pkgDir, sdk } from "./helpers.mjs";
 
 const { verifyWebhook, WebhookVerificationError, DeapiError, InvalidOptionsError, isDeapiError } = sdk;
 
@@ -163,6 +165,40 @@ test("bad secret and bad toleranceSec", async () => {
     assert.match(e.message, /toleranceSec/);
   }
   for (const options of [undefined, null, "x", 1]) await rejected(options, "invalid_options");
+});
+
+test("maxPayloadBytes: a payload past it is refused before it is copied into the module; the headers and freshness before that", async () => {
+  // the package's own wasm instance (the Node glue, as the package loads it)
+  const glue = createRequire(import.meta.url)(join(pkgDir, "dist", "node", "deapi_wasm.js"));
+  const big = Buffer.alloc(48 << 20, 0x20); // 48 MiB
+  const bigText = " ".repeat(48 << 20);
+  const ts = String(now());
+  const old = String(now() - 3600);
+  const before = glue.__memoryBytes();
+  let e = await rejected({ payload: big, signature: sign("{}", ts), timestamp: ts, secret: SECRET }, "payload_too_large");
+  assert.match(e.message, /the payload is 50331648 bytes, more than maxPayloadBytes \(1048576\)/);
+  e = await rejected({ payload: bigText, signature: sign("{}", ts), timestamp: ts, secret: SECRET }, "payload_too_large");
+  assert.match(e.message, /at least 50331648 bytes/);
+  // a replayed, malformed or unsigned delivery is refused before its payload is looked at
+  await rejected({ payload: big, signature: sign("{}", old), timestamp: old, secret: SECRET }, "stale");
+  await rejected({ payload: big, signature: "sha256=zz", timestamp: ts, secret: SECRET }, "malformed_signature");
+  await rejected({ payload: bigText, timestamp: ts, secret: SECRET }, "missing_signature");
+  // a header value of megabytes is not copied either
+  await rejected({ payload: BODY, signature: "s".repeat(32 << 20), timestamp: ts, secret: SECRET }, "malformed_signature");
+  const grown = glue.__memoryBytes() - before;
+  assert.ok(grown < 8 << 20, `the wasm memory grew by ${grown} bytes: a payload was copied`);
+  // a larger limit lets a larger delivery through; the option is bounded
+  const body = JSON.stringify({ event: "job.completed", pad: "x".repeat(2 << 20) });
+  assert.equal((await verifyWebhook({ payload: body, signature: sign(body, ts), timestamp: ts, secret: SECRET, maxPayloadBytes: 4 << 20 })).event, "job.completed");
+  await rejected({ payload: body, signature: sign(body, ts), timestamp: ts, secret: SECRET }, "payload_too_large");
+  for (const maxPayloadBytes of [0, 1.5, 2 ** 26 + 1, "1MiB", null]) {
+    e = await rejected(delivery({ maxPayloadBytes }), "invalid_options");
+    assert.match(e.message, /maxPayloadBytes/);
+  }
+  // toleranceSec is at most a day
+  assert.equal((await verifyWebhook(delivery({ toleranceSec: 86400 }))).event, "job.completed");
+  e = await rejected(delivery({ toleranceSec: 86401 }), "invalid_options");
+  assert.match(e.message, /toleranceSec.*86400/);
 });
 
 test("bad payloads: missing, wrong type, not JSON after a valid signature", async () => {

@@ -144,7 +144,8 @@ describe("response objects as JSON.parse reads them", () => {
 
 describe("verifyWebhook's inputs", () => {
   it("a parsed body, a missing one, and options that are not an object are each explained", async () => {
-    const base = { secret: "whsec_0123456789abcdef0123456789abcdef", signature: "sha256=00", timestamp: "1" };
+    // headers well-formed and fresh: they are checked before the payload (which is then explained)
+    const base = { secret: "whsec_0123456789abcdef0123456789abcdef", signature: `sha256=${"0".repeat(64)}`, timestamp: String(Math.floor(Date.now() / 1000)) };
     const parsed = await rejection(verifyWebhook({ ...base, payload: { event: "job.completed" } }));
     assert.ok(parsed instanceof WebhookVerificationError);
     assert.equal(parsed.reason, "bad_payload");

@@ -28,7 +28,7 @@ const call: CallOptions = { signal: controller.signal, timeoutMs: 5_000 };
 // ---- client, options ---------------------------------------------------------------------------
 const options: DeapiClientOptions = {
   apiKey: "1234|secret", baseUrl: "https://api.deapi.ai", apiVersion: "v2", timeoutMs: 30_000,
-  maxRetries: 3, retryBaseDelayMs: 1_000, maxRetryAfterMs: 60_000, retrySubmissions: false,
+  maxRetries: 3, retryBaseDelayMs: 1_000, maxRetryAfterMs: 60_000, retrySubmissions: false, maxResponseBytes: 16 << 20,
   headers: { "X-Trace": "1" }, fetch: (input, init) => fetch(input, init), dangerouslyAllowBrowser: false,
   allowInsecureHttp: false,
   onRequest: (e) => void e.headers["Authorization"], onResponse: (e) => void e.durationMs,
@@ -209,10 +209,10 @@ console.log(dollars);
 
 // ---- webhooks ------------------------------------------------------------------------------------
 try {
-  const event = await verifyWebhook({ payload: bytes, signature: "sha256=00", timestamp: "1754567000", secret: "s".repeat(32), toleranceSec: 300 });
+  const event = await verifyWebhook({ payload: bytes, signature: "sha256=00", timestamp: "1754567000", secret: "s".repeat(32), toleranceSec: 300, maxPayloadBytes: 1 << 20 });
   if (event.event === "job.completed") console.log(event.delivery_id, event.data.job_request_id, event.data.result_url);
 } catch (e) {
-  if (e instanceof WebhookVerificationError) console.log(e.reason, e.code);
+  if (e instanceof WebhookVerificationError) console.log(e.reason === "payload_too_large", e.code);
 }
 
 // ---- the proxy (servers) ------------------------------------------------------------------------

@@ -80,6 +80,8 @@ new DeapiClient({ apiVersion: "v3" });
 new DeapiClient({ apikey: "1234|secret" });
 // @ts-expect-error maxRetries is a number
 new DeapiClient({ maxRetries: "3" });
+// @ts-expect-error maxResponseBytes is a number of bytes
+new DeapiClient({ maxResponseBytes: "16MiB" });
 
 // ---- utilities
 // @ts-expect-error models.list limit as a string
