@@ -17,7 +17,7 @@ use {
     super::convert::{self, get, object, set},
     super::errors::to_error,
     super::time::Listener,
-    super::transport::{global_fetch, timed_out, AttemptTimer},
+    super::transport::{decode_js, global_fetch, read_capped, timed_out, AttemptTimer, Capped, Res},
     crate::core::error::key_parts,
     crate::core::proxy::{content_length, decide, forwarded_response_header, message_body, parse_proxy_options, too_large, Decision, Forward, Incoming, ProxyConfig, CLIENT_HEADER},
     crate::core::session::{Arg, Opts},
@@ -74,12 +74,7 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural, catch)]
     fn signal(this: &Req) -> Result<JsValue, JsValue>;
 
-    /// `Headers` (or a fetch option's look-alike): `get(name)`.
-    type Hdrs;
-    #[wasm_bindgen(method, structural, catch, js_name = get)]
-    fn header(this: &Hdrs, name: &str) -> Result<JsValue, JsValue>;
-
-    /// A `ReadableStream` and its reader.
+    /// A `ReadableStream` and its reader (the request's body).
     type Stream;
     #[wasm_bindgen(method, structural, catch, js_name = getReader)]
     fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
@@ -89,27 +84,12 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch)]
     fn cancel(this: &Reader) -> Result<Promise, JsValue>;
 
-    /// What deAPI answered (read by shape, as the client reads it).
-    type Res;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    fn status(this: &Res) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch, js_name = headers)]
-    fn res_headers(this: &Res) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch, js_name = body)]
-    fn res_body(this: &Res) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, structural, catch)]
-    fn text(this: &Res) -> Result<Promise, JsValue>;
-
     /// The global `Response` class: the answers made here.
     #[wasm_bindgen(js_name = Response)]
     type WebResponse;
     #[wasm_bindgen(constructor, js_class = "Response", catch)]
     fn make(body: &JsValue, init: &JsValue) -> Result<WebResponse, JsValue>;
 }
-
-/// Largest answer of deAPI passed on (an API answer is JSON of a few KiB; a result is a URL).
-#[cfg(feature = "proxy")]
-const MAX_RESPONSE_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
 
 /// Response headers an allowed other origin's page may read.
 #[cfg(feature = "proxy")]
@@ -203,8 +183,9 @@ async fn respond(inner: &Rc<Inner>, request: &JsValue) -> Result<JsValue, JsValu
         return json(400, "Bad Request: the deAPI proxy handler takes a Request", None, None);
     }
     let r: &Req = request.unchecked_ref();
-    let h: Hdrs = r.headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
-    let header = |name: &str| if h.is_object() { text_of(h.header(name)) } else { None };
+    // (its `headers.get(name)` read as the client reads a response's)
+    let h: Res = r.headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
+    let header = |name: &str| if h.is_object() { text_of(h.header(&JsValue::from_str(name))) } else { None };
     let (method, url) = (text_of(r.method()).unwrap_or_default(), text_of(r.url()).unwrap_or_default());
     let [origin, fetch_site, content_type, content_length, client, pre_method, pre_headers] =
         ["origin", "sec-fetch-site", "content-type", "content-length", CLIENT_HEADER, "access-control-request-method", "access-control-request-headers"].map(header);
@@ -240,9 +221,9 @@ enum Read {
     TooLarge,
 }
 
-/// Read a `ReadableStream` whole, counting bytes; past `max`, cancel it and stop.
+/// Read the request's `ReadableStream` whole, counting bytes; past `max`, cancel it and stop.
 #[cfg(feature = "proxy")]
-async fn read_capped(stream: &JsValue, max: f64) -> Result<Read, JsValue> {
+async fn read_request(stream: &JsValue, max: f64) -> Result<Read, JsValue> {
     let reader = stream.unchecked_ref::<Stream>().get_reader()?;
     let chunks = Array::new();
     let mut total = 0.0;
@@ -300,7 +281,7 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
         if stream.is_null() || stream.is_undefined() {
             None
         } else {
-            match read_capped(&stream, inner.cfg.max_request_bytes).await {
+            match read_request(&stream, inner.cfg.max_request_bytes).await {
                 Ok(Read::Chunks(chunks)) => Some(Blob::new_with_u8_array_sequence(&chunks)?),
                 Ok(Read::TooLarge) => {
                     let Decision::Refuse(no) = too_large(&inner.cfg) else { return json(413, "Payload Too Large", None, cors) };
@@ -347,21 +328,21 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
         let res: Res = JsFuture::from(Promise::resolve(&returned)).await?.unchecked_into();
         let status = res.status().ok().and_then(|s| s.as_f64()).filter(|_| res.is_object());
         let Some(status) = status else { return Err(js_sys::TypeError::new("fetch resolved with something that is not a Response").into()) };
-        let rh: Hdrs = res.res_headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
-        let length = if rh.is_object() { text_of(rh.header("content-length")) } else { None };
-        if length.as_deref().and_then(content_length).is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+        let rh: Res = res.headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
+        let length = if rh.is_object() { rh.header(&JsValue::from_str("content-length")).ok().and_then(|v| v.as_string()) } else { None };
+        let max = inner.cfg.client.max_response_bytes;
+        if length.as_deref().and_then(content_length).is_some_and(|n| n > max) {
             return Ok(Err("Bad Gateway: deAPI's answer is larger than the proxy passes on"));
         }
-        let text = match res.res_body() {
-            Ok(stream) if stream.is_object() => match read_capped(&stream, MAX_RESPONSE_BYTES).await? {
-                Read::TooLarge => return Ok(Err("Bad Gateway: deAPI's answer is larger than the proxy passes on")),
-                Read::Chunks(chunks) => JsFuture::from(Blob::new_with_u8_array_sequence(&chunks)?.text()).await?,
-            },
-            _ => JsFuture::from(res.text()?).await?,
+        // the same capped reading as every call's (transport::read_capped)
+        let text = match read_capped(&res, &|n| n > max, &controller).await? {
+            Capped::Over(_) => return Ok(Err("Bad Gateway: deAPI's answer is larger than the proxy passes on")),
+            Capped::Bytes(bytes) => decode_js(&bytes)?,
+            Capped::Text(text) => text,
         };
         Ok(Ok((status, rh, text)))
     };
-    let outcome: Result<Result<(f64, Hdrs, JsValue), &str>, JsValue> = sent.await;
+    let outcome: Result<Result<(f64, Res, JsString), &str>, JsValue> = sent.await;
     drop(gone);
     drop(timer);
     let (status, rh, text) = match outcome {
@@ -390,7 +371,7 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
         return json(502, "Bad Gateway: deAPI answered with a redirect or an odd status, which the proxy does not pass on", None, cors);
     }
     // the key never goes back to the browser, even if deAPI echoed it
-    let mut body: JsString = text.dyn_into().unwrap_or_else(|_| JsString::from(""));
+    let mut body = text;
     if let Some(key) = &inner.cfg.client.api_key {
         for part in key_parts(key) {
             if body.includes(part, 0) {

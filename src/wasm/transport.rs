@@ -30,16 +30,16 @@ extern "C" {
     /// What `fetch` resolved with, read by shape (a `fetch` option may resolve with any object).
     /// Its properties are read as properties, not with `Reflect.get` and a key string made for each
     /// read; a throwing getter is an `Err` (read as undefined, as before).
-    type Res;
+    pub(super) type Res;
     #[wasm_bindgen(method, getter, structural, catch)]
-    fn status(this: &Res) -> Result<JsValue, JsValue>;
+    pub(super) fn status(this: &Res) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
-    fn headers(this: &Res) -> Result<JsValue, JsValue>;
+    pub(super) fn headers(this: &Res) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn text(this: &Res) -> Result<JsValue, JsValue>;
     /// `headers.get(name)` (a missing or throwing `get` is an `Err`: no header).
     #[wasm_bindgen(method, structural, catch, js_name = get)]
-    fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
+    pub(super) fn header(this: &Res, name: &JsValue) -> Result<JsValue, JsValue>;
     /// The body's `ReadableStream` (null for a body-less answer; absent on a plain object).
     #[wasm_bindgen(method, getter, structural, catch)]
     fn body(this: &Res) -> Result<JsValue, JsValue>;
@@ -62,6 +62,9 @@ extern "C" {
     fn new_decoder() -> Decoder;
     #[wasm_bindgen(method, catch, js_class = TextDecoder)]
     fn decode(this: &Decoder, bytes: &Uint8Array) -> Result<String, JsValue>;
+    /// The same, kept as a JS string.
+    #[wasm_bindgen(method, catch, js_class = TextDecoder, js_name = decode)]
+    fn decode_js(this: &Decoder, bytes: &Uint8Array) -> Result<js_sys::JsString, JsValue>;
     /// What `read()` resolves with: `{ value, done }` (`value` undefined when done).
     #[wasm_bindgen(method, getter, structural, catch)]
     fn value(this: &Res) -> Result<JsValue, JsValue>;
@@ -122,14 +125,21 @@ enum Read {
     Over(Oversize),
 }
 
-/// Read the body as `text()` would, counting bytes: the stream chunk by chunk, stopping as soon as the
-/// count passes `maxResponseBytes` (the attempt's controller is aborted: fetch cancels the body and
-/// closes the connection); the chunks stay in JS and are decoded once by a `TextDecoder` as `text()`
-/// decodes (UTF-8, a BOM dropped, invalid bytes → U+FFFD), then the text is copied into the module as
-/// `text()`'s was. Without a stream (a `fetch` option's plain object with only `text()`), `text()`
-/// itself, its length checked before the string is copied into the module. (One await for both.)
-async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Result<Read, JsValue> {
-    let session = &inner.session;
+/// What [`read_capped`] got: the body's bytes, `text()`'s string (a response without a stream), or
+/// the count of bytes at which reading stopped.
+pub(super) enum Capped {
+    Bytes(Uint8Array),
+    Text(js_sys::JsString),
+    Over(f64),
+}
+
+/// Read a response's body whole, counting bytes, as long as `over(count)` says no: the stream chunk
+/// by chunk, stopping as soon as the count passes (the attempt's controller is aborted: fetch cancels
+/// the body and closes the connection); the chunks stay in JS, joined once. Without a stream (a `fetch`
+/// option's plain object with only `text()`), `text()` itself, its length checked before anyone copies
+/// it (UTF-8 takes at least a byte per UTF-16 unit). One await site for both. Used by every call
+/// ([`read_body`]) and by `createProxy` (`super::proxy`).
+pub(super) async fn read_capped(res: &Res, over: &dyn Fn(f64) -> bool, controller: &AbortController) -> Result<Capped, JsValue> {
     let reader = res.body().ok().filter(JsValue::is_object).and_then(|s| s.unchecked_into::<Stream>().get_reader().ok());
     let mut next = match &reader {
         Some(r) => r.read()?,
@@ -143,16 +153,9 @@ async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Re
     loop {
         let got = JsFuture::from(next).await?;
         let Some(reader) = &reader else {
-            // text()'s string: UTF-8 takes at least a byte per UTF-16 unit, so a longer one is not copied
-            let units = got.dyn_ref::<js_sys::JsString>().map_or(0, |t| t.length());
-            let text = match session.read_too_large(f64::from(units)) {
-                None => got.as_string().unwrap_or_default(),
-                Some(over) => return Ok(Read::Over(over)),
-            };
-            return Ok(match session.read_too_large(text.len() as f64) {
-                Some(over) => Read::Over(over),
-                None => Read::Text(text),
-            });
+            let text: js_sys::JsString = got.dyn_into().unwrap_or_else(|_| js_sys::JsString::from(""));
+            let units = f64::from(text.length());
+            return Ok(if over(units) { Capped::Over(units) } else { Capped::Text(text) });
         };
         let value = got.unchecked_into::<Res>().value()?;
         if value.is_undefined() {
@@ -163,14 +166,14 @@ async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Re
         }
         let bytes: Uint8Array = value.unchecked_into();
         read += f64::from(bytes.byte_length());
-        if let Some(over) = session.read_too_large(read) {
+        if over(read) {
             controller.abort();
-            return Ok(Read::Over(over));
+            return Ok(Capped::Over(read));
         }
         chunks.push(bytes);
         next = reader.read()?;
     }
-    let all = match chunks.as_slice() {
+    Ok(Capped::Bytes(match chunks.as_slice() {
         [one] => one.clone(),
         _ => {
             let all = Uint8Array::new_with_length(read as u32);
@@ -181,8 +184,29 @@ async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Re
             }
             all
         }
+    }))
+}
+
+/// The text of a body [`read_capped`] read, decoded as `text()` decodes (UTF-8, a BOM dropped,
+/// invalid bytes → U+FFFD), as a JS string (nothing copied into the module).
+#[cfg(feature = "proxy")]
+pub(super) fn decode_js(bytes: &Uint8Array) -> Result<js_sys::JsString, JsValue> {
+    DECODER.with(|d| d.decode_js(bytes))
+}
+
+/// Read the body as `text()` would, up to `maxResponseBytes` ([`read_capped`]), then copy the text
+/// into the module (its length checked again in bytes: `text()`'s string was measured in units).
+async fn read_body(inner: &Inner, res: &Res, controller: &AbortController) -> Result<Read, JsValue> {
+    let session = &inner.session;
+    let text = match read_capped(res, &|n| session.read_too_large(n).is_some(), controller).await? {
+        Capped::Over(n) => return Ok(Read::Over(Oversize::Read(n))),
+        Capped::Bytes(all) => return DECODER.with(|d| d.decode(&all)).map(Read::Text),
+        Capped::Text(t) => String::from(t),
     };
-    DECODER.with(|d| d.decode(&all)).map(Read::Text)
+    Ok(match session.read_too_large(text.len() as f64) {
+        Some(over) => Read::Over(over),
+        None => Read::Text(text),
+    })
 }
 
 /// A 2xx answer: the decoded value, and what the response said.
