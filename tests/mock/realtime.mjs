@@ -140,8 +140,8 @@ export async function attachRealtime(server, hooks) {
   function payloadOf(job) {
     const { resultUrl, previewDataUri } = hooks.describe(job);
     if (job.status === 'processing') {
-      const first = !job.rtSaidProcessing;
-      job.rtSaidProcessing = true;
+      // deAPI says `processing` as the job starts, then `in_progress` with previews
+      const first = job.polls === state.config.jobSteps.pending + 1;
       return { request_id: job.id, status: first ? 'processing' : 'in_progress', preview: first ? null : previewDataUri, result_url: null, progress: Number(job.progress).toFixed(2) };
     }
     if (job.status === 'done') return { request_id: job.id, status: 'done', preview: null, result_url: resultUrl, progress: '100.00' };
