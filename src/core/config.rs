@@ -5,7 +5,6 @@
 use crate::core::api::ApiVersion;
 use crate::core::error::{key_parts, ApiError, Kind};
 use crate::core::json::{dec, find_str, Json};
-use crate::core::realtime::{self, RealtimeConfig};
 use crate::core::retry::RetryPolicy;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
@@ -32,7 +31,6 @@ const DATA_OPTIONS: &[&str] = &[
     "schedule",
     "maxConcurrency",
     "rateLimitWindowMs",
-    "realtime",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,8 +48,6 @@ pub struct Config {
     pub max_concurrency: Option<u32>,
     /// Length of deAPI's rate-limit window (a minute; other values for tests or a proxy).
     pub window_ms: f64,
-    /// The `realtime` options (`None`: off, waits poll). See [`crate::core::realtime::parse`].
-    pub realtime: Option<RealtimeConfig>,
 }
 
 /// The defaults of every option (and what an inert core holds when its options were refused).
@@ -67,7 +63,6 @@ impl Default for Config {
             validate: false,
             max_concurrency: None,
             window_ms: DEFAULT_WINDOW_MS,
-            realtime: None,
         }
     }
 }
@@ -168,8 +163,7 @@ pub fn is_loopback(url: &str) -> bool {
 }
 
 /// Validate the data options. `options` is the options object with function values already
-/// removed (their names are in `function_keys`; those of the `realtime` object as
-/// `realtime.WebSocket`, `realtime.relay`).
+/// removed (their names are in `function_keys`).
 pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime) -> Result<Config, ApiError> {
     let pairs: &[(String, Json)] = match options {
         Json::Obj(p) => p,
@@ -186,11 +180,8 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             return Err(bad(k, "unknown option (check its spelling; options are camelCase, e.g. `apiKey`)"));
         }
     }
-    let mut realtime_functions: Vec<&str> = Vec::new();
     for k in function_keys {
-        if let Some(inner) = k.strip_prefix("realtime.") {
-            realtime_functions.push(inner);
-        } else if !FUNCTION_OPTIONS.contains(&k.as_str()) {
+        if !FUNCTION_OPTIONS.contains(&k.as_str()) {
             return Err(bad(k, "expected a value, got a function"));
         }
     }
@@ -333,16 +324,9 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         }
     }
 
-    let base_url = base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let realtime = realtime::parse(
-        get("realtime").unwrap_or(&Json::Null),
-        &realtime_functions,
-        realtime::Context { base_url: &base_url, runtime, has_key: api_key.is_some() || authorization, allow_insecure: allow_http },
-    )?;
-
     Ok(Config {
         api_key,
-        base_url,
+        base_url: base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         version,
         timeout_ms,
         retry: RetryPolicy { max_retries, base_delay_ms, max_retry_after_ms, retry_submissions },
@@ -350,7 +334,6 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         validate,
         max_concurrency,
         window_ms,
-        realtime,
     })
 }
 
@@ -538,23 +521,6 @@ mod tests {
             assert!(opts(ok).is_ok(), "{ok}");
         }
         assert!(err(r#"{"apiKey":"k","allowInsecureHttp":"yes"}"#).contains("`allowInsecureHttp`: must be true or false"));
-    }
-
-    #[test]
-    fn realtime_option() {
-        assert_eq!(opts(r#"{"apiKey":"k"}"#).unwrap().realtime, None, "absent: off");
-        let c = opts(r#"{"apiKey":"k","baseUrl":"http://127.0.0.1:9/api","realtime":{"clientId":42,"url":"ws://127.0.0.1:9/app/mock-key"}}"#).unwrap();
-        let r = c.realtime.unwrap();
-        assert_eq!((r.client_id.as_deref(), r.auth_endpoint.as_str(), r.app_key.as_str()), (Some("42"), "http://127.0.0.1:9/broadcasting/auth", "mock-key"));
-        let o = parse(r#"{"apiKey":"k","realtime":{"clientId":"1"}}"#).unwrap();
-        let c = parse_options(&o, &["realtime.WebSocket".into()], Runtime::Server).unwrap();
-        assert!(c.realtime.unwrap().web_socket);
-        assert!(parse_options(&o, &["realtime.clientId".into()], Runtime::Server).unwrap_err().message.contains("`realtime.clientId`"));
-        assert!(err(r#"{"apiKey":"k","realtime":{"clientId":"a b"}}"#).contains("`realtime.clientId`"));
-        assert!(err(r#"{"apiKey":"k","realtime":true}"#).contains("`realtime`"));
-        // a key over clear text to a non-loopback auth endpoint
-        assert!(err(r#"{"apiKey":"k","realtime":{"clientId":"1","authEndpoint":"http://a.test/auth"}}"#).contains("`realtime.authEndpoint`"));
-        assert!(opts(r#"{"apiKey":"k","allowInsecureHttp":true,"realtime":{"clientId":"1","authEndpoint":"http://a.test/auth"}}"#).is_ok());
     }
 
     #[test]
