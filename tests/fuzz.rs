@@ -29,7 +29,8 @@
 //! real soketi frames mutated, structured frames with wrong types, other channels, double-encoded
 //! or object `data`, previews past the frame cap) and `realtime_auth` (the auth endpoint's answer →
 //! `decode_auth`; the frames the client writes; the close-code policy and backoff; the early-event
-//! buffer's bounds).
+//! buffer's bounds) and `realtime_link` (the socket's state machine fed random inputs: one socket at
+//! a time, nothing sent without one, nothing done after `close()`).
 //!
 //! How: no coverage feedback (libFuzzer needs nightly). Every case is generated from
 //! (seed, target, case number) alone, so any case replays exactly. Inputs come from structure-aware
@@ -47,7 +48,10 @@ use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::core::json::{self as crate_json, parse_number, Json, MAX_DEPTH};
-use deapi_wasm::core::realtime::{after_close, auth_body, decode_auth, decode_frame, ping_after_ms, pong_deadline_ms, subscribe_frame, AuthFailure, EarlyEvents, Frame, Ignored, JobEvent, Reconnect, MAX_FRAME_BYTES};
+use deapi_wasm::core::realtime::{
+    after_close, auth_body, decode_auth, decode_frame, ping_after_ms, pong_deadline_ms, subscribe_frame, Action, AuthFailure, EarlyEvents, Frame, Ignored, Input, JobEvent, Link, Reconnect, State, Timer,
+    MAX_FRAME_BYTES,
+};
 use deapi_wasm::core::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::core::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
 use deapi_wasm::core::validate::{self, fmt_num, ModelInfo};
@@ -64,7 +68,7 @@ use std::time::{Duration, Instant};
 // =================================================================================================
 
 /// Number of `#[test]` targets below: `FUZZ_SECS` is split evenly between them.
-const TARGETS: u32 = 14;
+const TARGETS: u32 = 15;
 
 fn env_f64(name: &str) -> Option<f64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -3062,6 +3066,156 @@ fn check_auth(c: &AuthCase) -> &'static str {
 #[test]
 fn fuzz_realtime_auth() {
     fuzz("realtime_auth", gen_auth, check_auth);
+}
+
+/// A [`Link`] fed a random sequence of inputs (frames from `rt_frame`, auth answers, closes, timers).
+#[derive(Debug)]
+struct LinkCase {
+    steps: Vec<LinkStep>,
+}
+
+#[derive(Debug)]
+enum LinkStep {
+    Open,
+    Release,
+    Close,
+    CannotConnect,
+    Frame(Txt),
+    /// (for the current socket, status, body)
+    Auth(bool, u16, Txt),
+    AuthUnreachable(bool),
+    Closed(u16),
+    Fired(usize),
+}
+
+const TIMERS: [Timer; 4] = [Timer::Handshake, Timer::Ping, Timer::Pong, Timer::Reconnect];
+
+fn gen_link(r: &mut Rng) -> LinkCase {
+    // half the cases start with a good connection (open, handshake, signed, subscribed)
+    let mut start = Vec::new();
+    if r.p(0.5) {
+        let signed = format!(r#"{{"auth":"depin-api-prod-key:{}"}}"#, "ab".repeat(32));
+        start = vec![LinkStep::Open, LinkStep::Frame(Txt(RT_SEEDS[0].to_owned())), LinkStep::Auth(true, 200, Txt(signed)), LinkStep::Frame(Txt(RT_SEEDS[1].to_owned()))];
+    }
+    let steps = (0..r.below(40))
+        .map(|_| match r.below(20) {
+            0 | 1 => LinkStep::Open,
+            2 => LinkStep::Release,
+            3 if r.p(0.3) => LinkStep::Close,
+            4 if r.p(0.2) => LinkStep::CannotConnect,
+            5..=9 => LinkStep::Frame(Txt(if r.p(0.3) { r.one(RT_SEEDS).to_owned() } else { rt_frame(r) })),
+            10 | 11 => {
+                let body = if r.p(0.7) { format!(r#"{{"auth":"depin-api-prod-key:{}"}}"#, "ab".repeat(32)) } else { string(r) };
+                LinkStep::Auth(r.p(0.8), *r.pick(&[200, 200, 200, 401, 403, 500, 503, 404]), Txt(body))
+            }
+            12 => LinkStep::AuthUnreachable(r.p(0.8)),
+            13 | 14 => LinkStep::Closed(*r.pick(&[1000, 1006, 4001, 4009, 4100, 4200, 4201, 4301])),
+            _ => LinkStep::Fired(r.below(4)),
+        })
+        .collect::<Vec<_>>();
+    start.extend(steps);
+    LinkCase { steps: start }
+}
+
+fn check_link(c: &LinkCase) -> &'static str {
+    let cfg = deapi_wasm::core::realtime::RealtimeConfig {
+        client_id: Some("42".into()),
+        url: "wss://soketi.deapi.ai/app/depin-api-prod-key".into(),
+        app_key: "depin-api-prod-key".into(),
+        auth_endpoint: "https://api.deapi.ai/broadcasting/auth".into(),
+        reconcile_interval_ms: 10_000.0,
+        relay: None,
+        web_socket: false,
+    };
+    let mut link = Link::new(&cfg).expect("a link");
+    // the binding's view: is a socket open?
+    let mut open = false;
+    let mut subscribed = false;
+    for (i, step) in c.steps.iter().enumerate() {
+        let random = (i as f64 * 0.37) % 1.0;
+        let before = link.state();
+        let current = link.socket_id().map(str::to_owned);
+        let id = |now: &bool| if *now { current.as_deref().unwrap_or("0.0") } else { "7.7" };
+        let input = match step {
+            LinkStep::Open => Input::Open,
+            LinkStep::Release => Input::Release,
+            LinkStep::Close => Input::Close,
+            LinkStep::CannotConnect => Input::CannotConnect("no WebSocket"),
+            LinkStep::Frame(t) => Input::Frame(&t.0),
+            LinkStep::Auth(now, status, body) => Input::AuthAnswer { socket_id: id(now), status: *status, body: &body.0 },
+            LinkStep::AuthUnreachable(now) => Input::AuthUnreachable { socket_id: id(now) },
+            LinkStep::Closed(code) => Input::Closed { code: *code },
+            LinkStep::Fired(t) => Input::Fired(TIMERS[*t]),
+        };
+        // the binding reports a close of the open socket only
+        if matches!(step, LinkStep::Closed(_)) && !open {
+            continue;
+        }
+        if matches!(step, LinkStep::Closed(_)) {
+            open = false;
+        }
+        // frames come from an open socket only
+        if matches!(step, LinkStep::Frame(_)) && !open {
+            continue;
+        }
+        let actions = link.on(input, random);
+        if before == State::Closed {
+            assert!(actions.is_empty(), "closed, yet {actions:?}");
+        }
+        for a in &actions {
+            match a {
+                Action::Connect(url) => {
+                    assert!(!open, "a second socket");
+                    assert!(url.starts_with("wss://soketi.deapi.ai/app/depin-api-prod-key?protocol=7&client=deapi-wasm"));
+                    assert_eq!(link.state(), State::Connecting);
+                    open = true;
+                }
+                Action::Disconnect => {
+                    open = false;
+                    subscribed = false;
+                }
+                Action::Start(t, ms) => {
+                    assert!(ms.is_finite() && *ms >= 0.0 && *ms <= 120_000.0, "{t:?} {ms}");
+                    if *t == Timer::Reconnect {
+                        assert!(!open && *ms <= 30_000.0);
+                    }
+                }
+                Action::Send(frame) => {
+                    assert!(open, "sent on no socket: {frame}");
+                    assert!(crate_json::parse_json(frame).is_some());
+                }
+                Action::Authorize { socket_id, body } => {
+                    assert!(open);
+                    assert_eq!(Some(socket_id.as_str()), link.socket_id());
+                    assert_eq!(crate_json::parse_json(body).as_ref().and_then(|j| j.get("socket_id")).and_then(Json::as_str), Some(socket_id.as_str()));
+                }
+                Action::Subscribed => {
+                    assert!(open && link.state() == State::Connected);
+                    subscribed = true;
+                }
+                Action::Event(e) => assert!(open && e.progress.map_or(true, |p| (0.0..=100.0).contains(&p))),
+                Action::State(s) => assert_eq!(*s, link.state()),
+                Action::Unavailable(m) => assert!(m.starts_with("realtime: ") && link.state() == State::Unavailable && !open),
+                Action::Stop(_) => {}
+            }
+        }
+        if matches!(link.state(), State::Idle | State::Unavailable | State::Closed) {
+            assert!(!open, "{:?} with a socket open", link.state());
+        }
+    }
+    match (link.state(), subscribed) {
+        (State::Connected, true) => "connected",
+        (State::Connected, false) => panic!("connected without a subscription"),
+        (State::Unavailable, _) => "unavailable",
+        (State::Closed, _) => "closed",
+        (State::Connecting, _) => "connecting",
+        (State::Idle, _) => "idle",
+    }
+}
+
+#[test]
+fn fuzz_realtime_link() {
+    fuzz("realtime_link", gen_link, check_link);
 }
 
 // =================================================================================================
