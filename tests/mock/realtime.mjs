@@ -161,7 +161,7 @@ export async function attachRealtime(server, hooks) {
         }
       }
     }
-    if (rt.events.length < MAX_LOG) rt.events.push({ channel, requestId: payload?.request_id ?? null, status: payload?.status ?? null, dropped, delivered, raw: raw !== undefined, time: new Date().toISOString() });
+    if (rt.events.length < MAX_LOG) rt.events.push({ channel, requestId: payload?.request_id ?? null, status: payload?.status ?? null, dropped, delivered, raw: raw !== undefined, time: new Date().toISOString(), at: performance.now() });
     return { dropped, delivered };
   }
 

@@ -372,7 +372,12 @@ describe('realtime: control routes', () => {
     const s = await rawSubscribed();
     await control('/__mock/realtime/early', { count: 1, key: KEY, delayMs: 200 });
     const id = await submit();
-    // by the time the answer arrived, its done event had (the mock sent it 200 ms before answering)
+    // the mock sent every event, through done, before it answered the submission (monotonic clock)
+    const [req] = mock.requests({ path: '/api/v2/images/generations' });
+    const sent = mock.realtime.events().filter((e) => e.requestId === id);
+    assert.deepEqual(sent.map((e) => [e.status, e.delivered]), [['processing', 1], ['in_progress', 1], ['in_progress', 1], ['done', 1]]);
+    assert.ok(sent.every((e) => e.at < req.answeredAt), 'events before the answer');
+    await until(() => statusEvents(s).filter((e) => e.request_id === id).length === 4, 'the four events at the client');
     assert.deepEqual(statusEvents(s).filter((e) => e.request_id === id).map((e) => e.status), ['processing', 'in_progress', 'in_progress', 'done']);
     const next = await submit();
     assert.equal(mock.job(next).status, 'pending', 'one submission only');

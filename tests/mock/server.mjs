@@ -958,7 +958,7 @@ export async function startMock(opts = {}) {
     if (size > 262144) entry.bodyTruncated = true;
     if (parts) entry.parts = parts.map(({ name, filename, contentType, data }) => (filename === null ? { name, filename, contentType, value: data.toString('utf8') } : { name, filename, contentType, size: data.length }));
     state.log.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
+    res.on('finish', () => { entry.status = res.statusCode; entry.answeredAt = performance.now(); });
     ctx.input = input;
 
     const fault = takeFault(ctx);
