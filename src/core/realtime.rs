@@ -37,6 +37,17 @@
 //!   another channel, or with a payload of the wrong shape are [`Frame::Other`] with the reason:
 //!   the binding ignores them (they still prove the socket alive). `data` may be a JSON string
 //!   (double-encoded, as soketi relays deAPI's events) or an object.
+//! - A status event as a `JobStatus`: `in_progress` is `processing`, other words as sent;
+//!   `progress` a number clamped to 0–100 (null when it is no number); `preview` kept only as a
+//!   `data:image/` URI or an http(s) URL, `result_url` only as an http(s) URL; `request_id` as
+//!   `session::request_id` accepts ids (else the event is malformed).
+//! - Closes: 4000–4099 never reconnect (unavailable, waits poll); 4200–4299 at once on the first
+//!   attempt, then with backoff; everything else (4100–4199, 1000–3999 with 1006, unknown codes)
+//!   after a backoff of 1 s doubling to 20 s, times 1–1.5 for jitter. A missing pong counts as
+//!   4201. An auth answer of 401/403 (or any 4xx but 408/429, or one that is no signature) and a
+//!   `subscription_error` make realtime unavailable; a 5xx, 408, 429 or no answer back off and
+//!   retry. Unavailable stays so for the client (a misconfiguration does not heal by retrying).
+//! - Not yet called by `config::parse_options` (see [`parse`]): the binding stage wires it.
 
 use crate::core::config::{is_loopback, origin, Runtime};
 use crate::core::error::ApiError;
