@@ -275,6 +275,24 @@ describe('realtime: the endpoint and the auth route', () => {
     }
     r = await call('/broadcasting/auth');
     assert.equal(r.status, 405);
+    // proxy mode (allowKeyless): a request without a key is client 0
+    mock.configure({ allowKeyless: true });
+    r = await call('/broadcasting/auth', { method: 'POST', key: null, json: { socket_id: '1.2', channel_name: 'private-client.0' } });
+    assert.equal(r.status, 200);
+    r = await call('/broadcasting/auth', { method: 'POST', key: null, json: body });
+    assert.equal(r.status, 403);
+  });
+
+  it('a client frame over 64 KiB closes the socket (1009); binary and non-JSON frames are ignored', async () => {
+    const s = rawSocket();
+    await until(() => s.frames.length, 'the handshake');
+    s.ws.send(Buffer.from([1, 2, 3]));
+    s.ws.send('not json');
+    s.ws.send('{"event":"pusher:ping","data":{}}');
+    await until(() => s.frames.some((f) => f.event === 'pusher:pong'), 'the pong after odd frames');
+    s.ws.send('x'.repeat(70 * 1024));
+    await until(() => s.closed !== null, 'the close');
+    assert.equal(s.closed, 1009);
   });
 
   it('a job submitted while nobody listens moves per GET, as before; it goes live once its account subscribes', async () => {
