@@ -1,11 +1,13 @@
-// Mock deAPI HTTP server (node: built-ins only). Faithful to /work/shared/deapi-api.md: v1 + v2 routes
-// over one job namespace, Laravel-shaped errors, per-key rate limits, CORS, plus a /__mock/ control API
-// for tests (fault injection, request log, reset). See README.md next to this file.
+// Mock deAPI HTTP server (node: built-ins; its realtime side, realtime.mjs, needs the `ws` package). Faithful to
+// /work/shared/deapi-api.md: v1 + v2 routes over one job namespace, Laravel-shaped errors, per-key rate limits, CORS,
+// deAPI's realtime WebSocket (/app/<key>, /broadcasting/auth; /work/shared/realtime.md), plus a /__mock/ control API
+// for tests (fault injection, request log, reset, realtime controls). See README.md next to this file.
 //
 //   import { startMock } from './tests/mock/server.mjs';
 //   const mock = await startMock({ quiet: true });   // → { url, port, close(), reset(), server, … }
 //
 //   node tests/mock/server.mjs [--port N] [--host H] [--static /=www] [--static /pkg/=pkg] [--allow-keyless]
+//                              [--activity-timeout S] [--realtime-step-ms MS]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
