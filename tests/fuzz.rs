@@ -24,8 +24,13 @@
 //! fmt_num, sniff_mime, default_filename), `redaction` (a planted API key is gone after
 //! `ApiError::redact`), `json_text` (JSON text in odd styles — escapes, lone surrogates, overflowing
 //! numbers, deep and wide values — through `parse_json` and `write_json`, into every decoder, as
-//! rate-limit and Retry-After headers and as a signed webhook payload) and `raw_bytes`
-//! (bytes → `parse_json` → every decoder).
+//! rate-limit and Retry-After headers and as a signed webhook payload), `raw_bytes`
+//! (bytes → `parse_json` → every decoder), `realtime_frames` (socket frames → `realtime::decode_frame`:
+//! real soketi frames mutated, structured frames with wrong types, other channels, double-encoded
+//! or object `data`, previews past the frame cap) and `realtime_auth` (the auth endpoint's answer →
+//! `decode_auth`; the frames the client writes; the close-code policy and backoff; the early-event
+//! buffer's bounds) and `realtime_link` (the socket's state machine fed random inputs: one socket at
+//! a time, nothing sent without one, nothing done after `close()`).
 //!
 //! How: no coverage feedback (libFuzzer needs nightly). Every case is generated from
 //! (seed, target, case number) alone, so any case replays exactly. Inputs come from structure-aware
@@ -43,6 +48,10 @@ use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
+use deapi_wasm::core::realtime::{
+    after_close, auth_body, decode_auth, decode_frame, ping_after_ms, pong_deadline_ms, subscribe_frame, Action, AuthFailure, EarlyEvents, Frame, Ignored, Input, JobEvent, Link, Reconnect, State, Timer,
+    MAX_FRAME_BYTES,
+};
 use deapi_wasm::core::request::{self, build, default_filename, extension, json_body, sniff_mime, Part};
 use deapi_wasm::core::retry::{Decision, Outcome, Reason as RetryReason, RetryPolicy};
 use deapi_wasm::core::validate::{self, fmt_num, ModelInfo};
@@ -59,7 +68,7 @@ use std::time::{Duration, Instant};
 // =================================================================================================
 
 /// Number of `#[test]` targets below: `FUZZ_SECS` is split evenly between them.
-const TARGETS: u32 = 12;
+const TARGETS: u32 = 15;
 
 fn env_f64(name: &str) -> Option<f64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -2802,6 +2811,442 @@ fn fuzz_json_text() {
         |r| JsonTextCase { text: Txt(parser_text(r)), status: status(r), op: r.pick(OPS).name, now: 1.786e12 + r.int(0, 1_000_000_000) as f64 },
         check_json_text,
     );
+}
+
+// ---- realtime: frames from the socket, the auth answer, the connection policy ----------------------
+
+const RT_CHANNEL: &str = "private-client.42";
+
+/// Real frames as soketi sends them (deAPI's events double-encoded), the seeds of `realtime_frames`.
+const RT_SEEDS: &[&str] = &[
+    r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"123456.789012\",\"activity_timeout\":30}"}"#,
+    r#"{"event":"pusher_internal:subscription_succeeded","channel":"private-client.42"}"#,
+    r#"{"event":"pusher:subscription_error","channel":"private-client.42","data":{"type":"AuthError","error":"The connection is unauthorized.","status":401}}"#,
+    r#"{"event":"pusher:pong","data":{}}"#,
+    r#"{"event":"pusher:ping","data":{}}"#,
+    r#"{"event":"pusher:error","data":{"code":4200,"message":"Server is closing. Please reconnect shortly."}}"#,
+    r#"{"event":"request.status.updated","channel":"private-client.42","data":"{\"request_id\":\"123e4567-e89b-12d3-a456-426614174000\",\"status\":\"in_progress\",\"preview\":\"data:image\/jpeg;base64,\/9j\/4AAQSkZJRg\",\"result_url\":null,\"progress\":\"45.50\"}"}"#,
+    r#"{"event":"request.status.updated","channel":"private-client.42","data":"{\"request_id\":\"c08a339c-73e5\",\"status\":\"done\",\"preview\":null,\"result_url\":\"https:\/\/r.test\/a.png?sig=1\",\"progress\":\"100.00\"}"}"#,
+    r#"{"event":"request.status.updated","channel":"private-client.42","data":{"request_id":"c08a339c-73e5","status":"processing","progress":null}}"#,
+];
+
+const RT_EVENTS: &[&str] = &[
+    "pusher:connection_established", "pusher:ping", "pusher:pong", "pusher_internal:subscription_succeeded", "pusher:subscription_succeeded",
+    "pusher:subscription_error", "pusher:error", "request.status.updated", "request.status.updated", "client-x", "pusher:signin_success", "",
+];
+
+fn rt_value(r: &mut Rng, key: &str) -> Json {
+    match (key, r.below(8)) {
+        (_, 0) => json(r, 3, RESPONSE),
+        ("socket_id", _) => s(r.one(&["1.2", "123456.789012", "12", ".5", "1.2.3", "a.b", "1 .2", "99999999999999999999.1"])),
+        ("activity_timeout", _) => or_any(r, |r| if r.p(0.5) { Json::Num(num(r, false)) } else { s(&number_text(r)) }, RESPONSE),
+        ("request_id", _) => s(r.one(&["123e4567-e89b-12d3-a456-426614174000", "c08a339c-73e5", "r", "id_1", "", "../x", "a/b", "x y"])),
+        ("status", _) => s(r.one(&["processing", "in_progress", "IN_PROGRESS", "done", "error", "pending", "", " ", "completed", "queued"])),
+        ("progress", _) => match r.below(4) {
+            0 => Json::Num(num(r, false)),
+            1 => s(&number_text(r)),
+            2 => s(r.one(&["45.50", "100.00", "0", "-1", "1e999", "NaN", "abc", "150"])),
+            _ => Json::Null,
+        },
+        ("preview", _) => match r.below(5) {
+            0 => {
+                // now and then a preview past the frame cap (a multi-MiB frame)
+                let n = if r.p(0.1) { MAX_FRAME_BYTES + r.below(1 << 20) } else { r.below(20_000) };
+                s(&format!("data:image/jpeg;base64,{}", "A".repeat(n)))
+            }
+            1 => s("https://r.test/p.png"),
+            2 => s(r.one(&["javascript:alert(1)", "data:text/html,<b>", "", " https://x"])),
+            _ => Json::Null,
+        },
+        ("result_url", _) => s(r.one(&["https://r.test/a.png?X-Amz-Signature=1", "http://127.0.0.1/r.png", "ftp://x", "", "https://a b"])),
+        ("status_code", _) | ("code", _) => Json::Num(*r.pick(&[401.0, 4001.0, 4200.0, -1.0, 70_000.0, 1.5, 4009.0])),
+        _ => s(&string(r)),
+    }
+}
+
+/// A frame: a structured one (known events, our channel or another, data double-encoded or not,
+/// wrong types), a mutated real frame, or bytes.
+fn rt_frame(r: &mut Rng) -> String {
+    match r.below(10) {
+        0..=6 => {
+            let mut pairs: Vec<(&str, Json)> = Vec::new();
+            let event = match r.below(10) {
+                0..=4 => s("request.status.updated"),
+                5..=8 => s(r.one(RT_EVENTS)),
+                _ => json(r, 2, RESPONSE),
+            };
+            if r.p(0.95) {
+                pairs.push(("event", event));
+            }
+            let channel = match r.below(5) {
+                0..=2 => s(RT_CHANNEL),
+                3 => s(r.one(&["private-client.43", "private-client.4", "", "private-client.42 "])),
+                _ => json(r, 1, RESPONSE),
+            };
+            maybe(r, &mut pairs, "channel", channel);
+            let keys = ["socket_id", "activity_timeout", "request_id", "status", "progress", "preview", "result_url", "type", "error", "message", "code"];
+            let mut data: Vec<(&str, Json)> = Vec::new();
+            for k in keys {
+                if r.p(if matches!(k, "request_id" | "status" | "socket_id") { 0.85 } else { 0.5 }) {
+                    let k2 = if k == "status" && r.p(0.2) { "status_code" } else { k };
+                    let v = rt_value(r, k2);
+                    data.push((k, v));
+                }
+            }
+            let data = obj(data);
+            let data = match r.below(5) {
+                0 | 1 => Json::Str(crate_json::to_text(&data)), // double-encoded, as soketi relays
+                2 | 3 => data,
+                _ => json(r, 2, RESPONSE),
+            };
+            maybe(r, &mut pairs, "data", data);
+            shuffle(r, &mut pairs);
+            crate_json::to_text(&obj(pairs))
+        }
+        7 | 8 => {
+            let mut b = r.pick(RT_SEEDS).as_bytes().to_vec();
+            mutate_bytes(r, &mut b);
+            String::from_utf8_lossy(&b).into_owned()
+        }
+        _ => String::from_utf8_lossy(&body_bytes(r)).into_owned(),
+    }
+}
+
+#[derive(Debug)]
+struct FrameCase {
+    text: Txt,
+}
+
+fn check_frame(c: &FrameCase) -> &'static str {
+    let text = &c.text.0;
+    let frame = decode_frame(text, RT_CHANNEL);
+    assert_eq!(decode_frame(text, RT_CHANNEL), frame, "deterministic");
+    if text.len() > MAX_FRAME_BYTES {
+        assert_eq!(frame, Frame::Other(Ignored::TooLarge), "every frame over the cap is ignored unread");
+        return "too large";
+    }
+    let parsed = crate_json::parse_json(text);
+    if !matches!(&parsed, Some(Json::Obj(_))) {
+        assert_eq!(frame, Frame::Other(Ignored::NotJson), "not a JSON object");
+        return "not json";
+    }
+    let j = parsed.unwrap_or_default();
+    let our_channel = j.get("channel").and_then(Json::as_str) == Some(RT_CHANNEL);
+    match frame {
+        Frame::ConnectionEstablished { socket_id, activity_timeout } => {
+            let (a, b) = socket_id.split_once('.').expect("n.n");
+            assert!(!a.is_empty() && !b.is_empty() && (a.to_owned() + b).bytes().all(|c| c.is_ascii_digit()) && socket_id.len() <= 64, "{socket_id:?}");
+            assert!(activity_timeout.map_or(true, |t| t.is_finite() && t > 0.0));
+            let ping = ping_after_ms(activity_timeout);
+            assert!((1_000.0..=120_000.0).contains(&ping));
+            assert!((1_000.0..=30_000.0).contains(&pong_deadline_ms(ping)));
+            "established"
+        }
+        Frame::SubscriptionSucceeded { channel } => {
+            assert!(our_channel && channel == RT_CHANNEL);
+            "subscribed"
+        }
+        Frame::SubscriptionError { kind, message, .. } => {
+            assert!(kind.map_or(true, |k| k.len() <= 200) && message.map_or(true, |m| m.len() <= 200));
+            "subscription error"
+        }
+        Frame::Error { message, .. } => {
+            assert!(message.len() <= 200);
+            "error"
+        }
+        Frame::StatusEvent(e) => {
+            assert!(our_channel, "an event for another channel was taken");
+            assert_eq!(j.get("event").and_then(Json::as_str), Some("request.status.updated"));
+            assert!(e.progress.map_or(true, |p| p.is_finite() && (0.0..=100.0).contains(&p)), "progress {:?}", e.progress);
+            assert!(!e.request_id.is_empty() && e.request_id.len() <= 128 && e.request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(!e.status.trim().is_empty() && !e.status.eq_ignore_ascii_case("in_progress"));
+            let url = |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(char::is_whitespace);
+            assert!(e.preview.as_deref().map_or(true, |p| p.starts_with("data:image/") || url(p)));
+            assert!(e.result_url.as_deref().map_or(true, url));
+            // the JobStatus: five fields, JSON that reads back the same
+            let st = e.to_status();
+            let Json::Obj(pairs) = &st else { panic!("not an object") };
+            assert_eq!(pairs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["request_id", "status", "progress", "preview", "result_url"]);
+            assert_eq!(crate_json::parse_json(&crate_json::to_text(&st)).as_ref(), Some(&st));
+            assert_eq!(jobs::phase(&st) != Phase::Running, e.is_terminal());
+            if e.progress.is_some() { "status event with progress" } else { "status event" }
+        }
+        Frame::Ping | Frame::Pong => "ping/pong",
+        Frame::Other(Ignored::OtherChannel) => {
+            assert!(!our_channel || !j.get("event").and_then(Json::as_str).is_some_and(|e| e == "request.status.updated" || e.contains("subscription_succeeded")));
+            "other channel"
+        }
+        Frame::Other(Ignored::TooLarge) => panic!("TooLarge under the cap"),
+        Frame::Other(why) => match why {
+            Ignored::NotJson => "no event",
+            Ignored::Malformed => "malformed",
+            _ => "unknown event",
+        },
+    }
+}
+
+#[test]
+fn fuzz_realtime_frames() {
+    fuzz("realtime_frames", |r| FrameCase { text: Txt(rt_frame(r)) }, check_frame);
+}
+
+/// The auth endpoint's answer, the frames the client writes, and the connection policy.
+#[derive(Debug)]
+struct AuthCase {
+    status: u16,
+    body: Txt,
+    app_key: Txt,
+    socket_id: Txt,
+    close: u16,
+    attempt: u32,
+    random: f64,
+    /// Early events: (request id, status, preview bytes, ms since the previous push).
+    pushes: Vec<(u8, bool, usize, f64)>,
+}
+
+fn gen_auth(r: &mut Rng) -> AuthCase {
+    let app_key = if r.p(0.7) { "depin-api-prod-key".to_owned() } else { string(r) };
+    let mut sig: String = (0..*r.pick(&[64, 64, 64, 63, 65, 0])).map(|_| char::from(*r.pick(b"0123456789abcdefABCDEF"))).collect();
+    if r.p(0.1) && !sig.is_empty() {
+        sig.replace_range(0..1, r.one(&["x", "g", " ", "é"]));
+    }
+    let auth = match r.below(4) {
+        0 => format!("{app_key}:{sig}"),
+        1 => format!("other-key:{sig}"),
+        2 => sig.clone(),
+        _ => string(r),
+    };
+    let body = match r.below(6) {
+        0..=2 => {
+            let auth = if r.p(0.9) { s(&auth) } else { json(r, 2, RESPONSE) };
+            crate_json::to_text(&obj(vec![("auth", auth)]))
+        }
+        3 => {
+            let mut b = crate_json::to_text(&obj(vec![("auth", s(&auth))])).into_bytes();
+            mutate_bytes(r, &mut b);
+            String::from_utf8_lossy(&b).into_owned()
+        }
+        4 => String::from_utf8_lossy(&body_bytes(r)).into_owned(),
+        _ => string(r),
+    };
+    let status = if r.p(0.6) { 200 } else { *r.pick(&[201, 204, 400, 401, 403, 404, 408, 419, 429, 500, 502, 503, 302, 100]) };
+    let close = *r.pick(&[1000, 1001, 1005, 1006, 1011, 3000, 4000, 4001, 4004, 4009, 4099, 4100, 4199, 4200, 4201, 4299, 4300, 4999, 0, 65535]);
+    let random = match r.below(6) {
+        0 => f64::NAN,
+        1 => num(r, true),
+        _ => r.unit(),
+    };
+    let pushes = (0..r.below(60)).map(|_| (r.below(12) as u8, r.p(0.2), if r.p(0.1) { r.below(3_000_000) } else { r.below(2_000) }, r.unit() * 20_000.0)).collect();
+    AuthCase { status, body: Txt(body), app_key: Txt(app_key), socket_id: Txt(string(r)), close, attempt: r.below(64) as u32, random, pushes }
+}
+
+fn check_auth(c: &AuthCase) -> &'static str {
+    let (body, key) = (&c.body.0, &c.app_key.0);
+    // the frames the client writes read back as what was put in, whatever the strings
+    let sub = crate_json::parse_json(&subscribe_frame(RT_CHANNEL, body)).expect("subscribe frame is JSON");
+    assert_eq!(sub.get("data").and_then(|d| d.get("auth")).and_then(Json::as_str), Some(body.as_str()));
+    let ab = crate_json::parse_json(&auth_body(&c.socket_id.0, RT_CHANNEL)).expect("auth body is JSON");
+    assert_eq!(ab.get("socket_id").and_then(Json::as_str), Some(c.socket_id.0.as_str()));
+    assert_eq!(ab.get("channel_name").and_then(Json::as_str), Some(RT_CHANNEL));
+    // the policy
+    match after_close(c.close, c.attempt, c.random) {
+        Reconnect::Never => assert!((4000..=4099).contains(&c.close)),
+        Reconnect::After(d) => {
+            assert!(!(4000..=4099).contains(&c.close));
+            assert!(d.is_finite() && (0.0..=30_000.0).contains(&d), "{d}");
+            assert_eq!(d == 0.0, (4200..=4299).contains(&c.close) && c.attempt == 0);
+            if d > 0.0 {
+                assert!(d >= 1_000.0, "at least 1 s");
+            }
+        }
+    }
+    // the early-event buffer stays bounded
+    let mut early = EarlyEvents::new(8, 10_000.0, 1 << 20);
+    let mut now = 0.0;
+    for (id, done, preview, dt) in &c.pushes {
+        now += dt;
+        let event = JobEvent { request_id: format!("r{id}"), status: if *done { "done" } else { "processing" }.into(), progress: None, preview: Some("p".repeat(*preview)), result_url: None };
+        early.push(now, event);
+        assert!(early.len() <= 8);
+    }
+    if let Some((id, ..)) = c.pushes.last() {
+        let _ = early.take(&format!("r{id}"), now);
+    }
+    // the auth answer
+    match decode_auth(c.status, body, key) {
+        Ok(auth) => {
+            assert!((200..300).contains(&c.status));
+            let j = crate_json::parse_json(body).expect("an accepted answer is JSON");
+            assert_eq!(j.get("auth").and_then(Json::as_str), Some(auth.as_str()));
+            let (k, sig) = auth.rsplit_once(':').expect("key:sig");
+            assert!(k == key && sig.len() == 64 && sig.bytes().all(|b| b.is_ascii_hexdigit()));
+            "signed"
+        }
+        Err(e) => {
+            assert!(!e.message().is_empty());
+            match e {
+                AuthFailure::Refused { status } => assert!(status == c.status && (status == 401 || status == 403)),
+                AuthFailure::Http { status } => assert!(status == c.status && !(200..300).contains(&status) && status != 401 && status != 403),
+                AuthFailure::Invalid(_) => assert!((200..300).contains(&c.status) && !e.retryable()),
+            }
+            if e.retryable() { "retryable" } else { "refused or invalid" }
+        }
+    }
+}
+
+#[test]
+fn fuzz_realtime_auth() {
+    fuzz("realtime_auth", gen_auth, check_auth);
+}
+
+/// A [`Link`] fed a random sequence of inputs (frames from `rt_frame`, auth answers, closes, timers).
+#[derive(Debug)]
+struct LinkCase {
+    steps: Vec<LinkStep>,
+}
+
+#[derive(Debug)]
+enum LinkStep {
+    Open,
+    Release,
+    Close,
+    CannotConnect,
+    Frame(Txt),
+    /// (for the current socket, status, body)
+    Auth(bool, u16, Txt),
+    AuthUnreachable(bool),
+    Closed(u16),
+    Fired(usize),
+}
+
+const TIMERS: [Timer; 4] = [Timer::Handshake, Timer::Ping, Timer::Pong, Timer::Reconnect];
+
+fn gen_link(r: &mut Rng) -> LinkCase {
+    // half the cases start with a good connection (open, handshake, signed, subscribed)
+    let mut start = Vec::new();
+    if r.p(0.5) {
+        let signed = format!(r#"{{"auth":"depin-api-prod-key:{}"}}"#, "ab".repeat(32));
+        start = vec![LinkStep::Open, LinkStep::Frame(Txt(RT_SEEDS[0].to_owned())), LinkStep::Auth(true, 200, Txt(signed)), LinkStep::Frame(Txt(RT_SEEDS[1].to_owned()))];
+    }
+    let steps = (0..r.below(40))
+        .map(|_| match r.below(20) {
+            0 | 1 => LinkStep::Open,
+            2 => LinkStep::Release,
+            3 if r.p(0.3) => LinkStep::Close,
+            4 if r.p(0.2) => LinkStep::CannotConnect,
+            5..=9 => LinkStep::Frame(Txt(if r.p(0.3) { r.one(RT_SEEDS).to_owned() } else { rt_frame(r) })),
+            10 | 11 => {
+                let body = if r.p(0.7) { format!(r#"{{"auth":"depin-api-prod-key:{}"}}"#, "ab".repeat(32)) } else { string(r) };
+                LinkStep::Auth(r.p(0.8), *r.pick(&[200, 200, 200, 401, 403, 500, 503, 404]), Txt(body))
+            }
+            12 => LinkStep::AuthUnreachable(r.p(0.8)),
+            13 | 14 => LinkStep::Closed(*r.pick(&[1000, 1006, 4001, 4009, 4100, 4200, 4201, 4301])),
+            _ => LinkStep::Fired(r.below(4)),
+        })
+        .collect::<Vec<_>>();
+    start.extend(steps);
+    LinkCase { steps: start }
+}
+
+fn check_link(c: &LinkCase) -> &'static str {
+    let cfg = deapi_wasm::core::realtime::RealtimeConfig {
+        client_id: Some("42".into()),
+        url: "wss://soketi.deapi.ai/app/depin-api-prod-key".into(),
+        app_key: "depin-api-prod-key".into(),
+        auth_endpoint: "https://api.deapi.ai/broadcasting/auth".into(),
+        reconcile_interval_ms: 10_000.0,
+        relay: None,
+        web_socket: false,
+    };
+    let mut link = Link::new(&cfg).expect("a link");
+    // the binding's view: is a socket open?
+    let mut open = false;
+    let mut subscribed = false;
+    for (i, step) in c.steps.iter().enumerate() {
+        let random = (i as f64 * 0.37) % 1.0;
+        let before = link.state();
+        let current = link.socket_id().map(str::to_owned);
+        let id = |now: &bool| if *now { current.as_deref().unwrap_or("0.0") } else { "7.7" };
+        let input = match step {
+            LinkStep::Open => Input::Open,
+            LinkStep::Release => Input::Release,
+            LinkStep::Close => Input::Close,
+            LinkStep::CannotConnect => Input::CannotConnect("no WebSocket"),
+            LinkStep::Frame(t) => Input::Frame(&t.0),
+            LinkStep::Auth(now, status, body) => Input::AuthAnswer { socket_id: id(now), status: *status, body: &body.0 },
+            LinkStep::AuthUnreachable(now) => Input::AuthUnreachable { socket_id: id(now) },
+            LinkStep::Closed(code) => Input::Closed { code: *code },
+            LinkStep::Fired(t) => Input::Fired(TIMERS[*t]),
+        };
+        // the binding reports a close of the open socket only
+        if matches!(step, LinkStep::Closed(_)) && !open {
+            continue;
+        }
+        if matches!(step, LinkStep::Closed(_)) {
+            open = false;
+        }
+        // frames come from an open socket only
+        if matches!(step, LinkStep::Frame(_)) && !open {
+            continue;
+        }
+        let actions = link.on(input, random);
+        if before == State::Closed {
+            assert!(actions.is_empty(), "closed, yet {actions:?}");
+        }
+        for a in &actions {
+            match a {
+                Action::Connect(url) => {
+                    assert!(!open, "a second socket");
+                    assert!(url.starts_with("wss://soketi.deapi.ai/app/depin-api-prod-key?protocol=7&client=deapi-wasm"));
+                    assert_eq!(link.state(), State::Connecting);
+                    open = true;
+                }
+                Action::Disconnect => {
+                    open = false;
+                    subscribed = false;
+                }
+                Action::Start(t, ms) => {
+                    assert!(ms.is_finite() && *ms >= 0.0 && *ms <= 120_000.0, "{t:?} {ms}");
+                    if *t == Timer::Reconnect {
+                        assert!(!open && *ms <= 30_000.0);
+                    }
+                }
+                Action::Send(frame) => {
+                    assert!(open, "sent on no socket: {frame}");
+                    assert!(crate_json::parse_json(frame).is_some());
+                }
+                Action::Authorize { socket_id, body } => {
+                    assert!(open);
+                    assert_eq!(Some(socket_id.as_str()), link.socket_id());
+                    assert_eq!(crate_json::parse_json(body).as_ref().and_then(|j| j.get("socket_id")).and_then(Json::as_str), Some(socket_id.as_str()));
+                }
+                Action::Subscribed => {
+                    assert!(open && link.state() == State::Connected);
+                    subscribed = true;
+                }
+                Action::Event(e) => assert!(open && e.progress.map_or(true, |p| (0.0..=100.0).contains(&p))),
+                Action::State(s) => assert_eq!(*s, link.state()),
+                Action::Unavailable(m) => assert!(m.starts_with("realtime: ") && link.state() == State::Unavailable && !open),
+                Action::Stop(_) => {}
+            }
+        }
+        if matches!(link.state(), State::Idle | State::Unavailable | State::Closed) {
+            assert!(!open, "{:?} with a socket open", link.state());
+        }
+    }
+    match (link.state(), subscribed) {
+        (State::Connected, true) => "connected",
+        (State::Connected, false) => panic!("connected without a subscription"),
+        (State::Unavailable, _) => "unavailable",
+        (State::Closed, _) => "closed",
+        (State::Connecting, _) => "connecting",
+        (State::Idle, _) => "idle",
+    }
+}
+
+#[test]
+fn fuzz_realtime_link() {
+    fuzz("realtime_link", gen_link, check_link);
 }
 
 // =================================================================================================

@@ -12,6 +12,8 @@
 //! - [`validate`]  client-side checks producing the same error as a server 422
 //! - [`webhook`]   signature verification (HMAC-SHA256, constant time, freshness)
 //! - `proxy`     `createProxy`'s decisions: which browser requests reach deAPI, and where (servers only)
+//! - [`realtime`]  deAPI's WebSocket (Pusher protocol): the `realtime` options, frames in and out,
+//!   the auth answer, ping/close-code/backoff policy, the buffer of early events
 //! - [`json`]      the JSON value the modules work on (read and written through serde)
 //! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
 
@@ -22,6 +24,7 @@ pub mod error;
 pub mod jobs;
 pub mod json;
 pub mod ratelimit;
+pub mod realtime;
 pub mod request;
 pub mod retry;
 pub mod session;

@@ -1,11 +1,13 @@
-// Mock deAPI HTTP server (node: built-ins only). Faithful to /work/shared/deapi-api.md: v1 + v2 routes
-// over one job namespace, Laravel-shaped errors, per-key rate limits, CORS, plus a /__mock/ control API
-// for tests (fault injection, request log, reset). See README.md next to this file.
+// Mock deAPI HTTP server (node: built-ins; its realtime side, realtime.mjs, needs the `ws` package). Faithful to
+// /work/shared/deapi-api.md: v1 + v2 routes over one job namespace, Laravel-shaped errors, per-key rate limits, CORS,
+// deAPI's realtime WebSocket (/app/<key>, /broadcasting/auth; /work/shared/realtime.md), plus a /__mock/ control API
+// for tests (fault injection, request log, reset, realtime controls). See README.md next to this file.
 //
 //   import { startMock } from './tests/mock/server.mjs';
 //   const mock = await startMock({ quiet: true });   // → { url, port, close(), reset(), server, … }
 //
 //   node tests/mock/server.mjs [--port N] [--host H] [--static /=www] [--static /pkg/=pkg] [--allow-keyless]
+//                              [--activity-timeout S] [--realtime-step-ms MS]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,8 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { MODELS, V1_HIDDEN, findModel, supportsType, limitsOf, feature } from './models.mjs';
 import { solidPng, crc32 } from './png.mjs';
+import { attachRealtime, REALTIME_DEFAULTS } from './realtime.mjs';
 
 export { MODELS } from './models.mjs';
+export { clientIdOf, channelOf, signChannel, REALTIME_DEFAULTS } from './realtime.mjs';
 
 export const KEY_RE = /^\d+\|[A-Za-z0-9]{6,}$/;
 const EXPOSE = 'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Daily-Limit, X-RateLimit-Daily-Remaining, X-RateLimit-Type, X-RateLimit-Source';
@@ -24,6 +28,7 @@ const DEFAULTS = {
   jobSteps: { pending: 1, processing: 3 },
   rateLimit: { perMinute: 1000, perDay: 100000, windowMs: 60000, buckets: {} },
   maxBodyBytes: 75 * 1024 * 1024,
+  realtime: REALTIME_DEFAULTS,
 };
 
 // ───────────────────────────── operations (deapi-api.md §2.1, §2.3) ─────────────────────────────
@@ -492,6 +497,7 @@ export async function startMock(opts = {}) {
     ...DEFAULTS, ...opts,
     jobSteps: { ...DEFAULTS.jobSteps, ...opts.jobSteps },
     rateLimit: { ...DEFAULTS.rateLimit, ...opts.rateLimit },
+    realtime: { ...DEFAULTS.realtime, ...opts.realtime },
     staticDirs: { ...opts.staticDirs },
   };
   const state = { config: structuredClone(initial), jobs: new Map(), faults: [], log: [], preflights: [], rates: new Map(), seq: 0 };
@@ -532,6 +538,8 @@ export async function startMock(opts = {}) {
   addRoute('/api/v1/client/models', 'GET', null, 'v1', (ctx) => listModels(ctx));
   addRoute('/api/v2/account/balance', 'GET', null, 'v2', () => ({ body: { data: { balance: state.config.balance } } }));
   addRoute('/api/v1/client/balance', 'GET', null, 'v1', () => ({ body: { data: { balance: state.config.balance } } }));
+  // the realtime side's auth route (deAPI's lives at the API root): realtime.mjs
+  addRoute('/broadcasting/auth', 'POST', null, 'v2', (ctx) => rt.auth(ctx));
 
   const matchRoute = (p) => {
     if (routes.has(p)) return { route: routes.get(p), params: [] };
@@ -567,10 +575,12 @@ export async function startMock(opts = {}) {
         metadata: ctx.version === 'v2' && truthy(inp.include_metadata),
         sourceUrl: [inp.source_url, inp.video_url, inp.audio_url].find((x) => typeof x === 'string') ?? null,
       } : null,
-      createdAt: iso(), updatedAt: iso(), failedAt: null,
+      createdAt: iso(), updatedAt: iso(), failedAt: null, base: ctx.base, live: false,
       input: JSON.parse(JSON.stringify(inp)), // files appear as { filename, contentType, size }
     });
-    return { body: { data: { request_id: id } } };
+    // realtime: the job may go live (events on the mock's clock), or run its timeline before this answer
+    const delayMs = rt.onSubmit(state.jobs.get(id));
+    return { body: { data: { request_id: id } }, delayMs };
   }
 
   function priceOf(op, ctx) {
@@ -607,7 +617,7 @@ export async function startMock(opts = {}) {
   function jobStatus(ctx, id) {
     const job = state.jobs.get(id);
     if (!job || job.key !== ctx.key) return { status: 404, body: { message: 'No query results for the requested resource.' } };
-    advance(job);
+    if (!job.live) advance(job); // a live job moves on the mock's clock (realtime.mjs), a GET only reads it
     const done = job.status === 'done', err = job.status === 'error';
     const file = `${ctx.base}/results/${job.id}`;
     const ext = RESULT_EXT[job.kind];
@@ -834,6 +844,7 @@ export async function startMock(opts = {}) {
   function reset() {
     for (const t of timers) clearTimeout(t);
     timers.clear();
+    rt.reset();
     Object.assign(state, { config: structuredClone(initial), faults: [], log: [], preflights: [], rates: new Map() });
     state.jobs.clear();
     pngCache.clear();
@@ -860,6 +871,7 @@ export async function startMock(opts = {}) {
       state.preflights = [];
       return sendJson(ctx, 200, { ok: true });
     }
+    if (sub === '/realtime' || sub.startsWith('/realtime/')) return rt.control(ctx, sub, body, sendJson);
     if (sub === '/reset' && method === 'POST') {
       reset();
       return sendJson(ctx, 200, { ok: true });
@@ -887,6 +899,7 @@ export async function startMock(opts = {}) {
     const c = state.config;
     if (isObj(b.jobSteps)) Object.assign(c.jobSteps, b.jobSteps);
     if (isObj(b.rateLimit)) Object.assign(c.rateLimit, b.rateLimit);
+    if (isObj(b.realtime)) Object.assign(c.realtime, b.realtime);
     for (const k of ['balance', 'allowKeyless', 'maxBodyBytes']) if (b[k] !== undefined) c[k] = b[k];
   }
 
@@ -936,7 +949,7 @@ export async function startMock(opts = {}) {
     const host = typeof fwd === 'string' && /^[A-Za-z0-9.\-:[\]]+$/.test(fwd) ? fwd : req.headers.host ?? hostPort;
     const ctx = { req, res, url, path: p, method: req.method, raw, base: `http://${host}`, ...authOf(req) };
     if (isControl) return control(ctx);
-    const isApi = p.startsWith('/api/') || p === '/api' || p.startsWith('/results/');
+    const isApi = p.startsWith('/api/') || p === '/api' || p.startsWith('/results/') || p.startsWith('/broadcasting/');
     if (!isApi && (req.method === 'GET' || req.method === 'HEAD') && await serveStatic(state.config.staticDirs, p, req, res)) return;
 
     const { input, parts } = tooLarge ? { input: {}, parts: null } : parseInput(req.headers, raw, url);
@@ -947,7 +960,7 @@ export async function startMock(opts = {}) {
     if (size > 262144) entry.bodyTruncated = true;
     if (parts) entry.parts = parts.map(({ name, filename, contentType, data }) => (filename === null ? { name, filename, contentType, value: data.toString('utf8') } : { name, filename, contentType, size: data.length }));
     state.log.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
+    res.on('finish', () => { entry.status = res.statusCode; entry.answeredAt = performance.now(); });
     ctx.input = input;
 
     const fault = takeFault(ctx);
@@ -975,6 +988,8 @@ export async function startMock(opts = {}) {
     }
     ctx.version = match.route.version;
     const out = handler(ctx, match.params);
+    if (out.delayMs) await sleep(out.delayMs, timers);
+    if (res.destroyed) return;
     sendApi(ctx, out.status ?? 200, out.body, { ...rlHeaders, ...out.headers });
   }
 
@@ -989,6 +1004,18 @@ export async function startMock(opts = {}) {
     });
   });
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const rt = await attachRealtime(server, {
+    state, timers, advance, addFaults, quiet: () => state.config.quiet,
+    describe: (job) => ({
+      resultUrl: `${job.base}/results/${job.id}.${RESULT_EXT[job.kind]}`,
+      previewDataUri: job.kind === 'image' ? previewDataUri(job) : null,
+    }),
+  });
+  /** A small PNG as a base64 data URI: the socket's `preview` (REST's is a URL). */
+  function previewDataUri(job) {
+    const c = crc32(Buffer.from(job.id));
+    return `data:image/png;base64,${solidPng(8, 8, [c & 255, (c >>> 8) & 255, (c >>> 16) & 255]).toString('base64')}`;
+  }
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(initial.port, initial.host, () => { server.off('error', reject); resolve(); });
@@ -1003,6 +1030,7 @@ export async function startMock(opts = {}) {
     close() {
       closing ??= new Promise((resolve) => {
         for (const t of timers) clearTimeout(t);
+        rt.close();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
@@ -1015,6 +1043,11 @@ export async function startMock(opts = {}) {
     clearFaults(key) { state.faults = key === undefined ? [] : state.faults.filter((s) => s.key !== key); },
     job: (id) => state.jobs.get(id) ?? null,
     configure,
+    /** The realtime side's controls (realtime.mjs): dropNext, closeSockets, silence, refuseAuth, refuseConnections,
+     *  earlyEvents, emit, sockets, events, sign, clientIdOf, channelOf. */
+    realtime: rt.controls,
+    /** The Pusher app URL of this mock, for the SDK's `realtime.url`. */
+    get realtimeUrl() { return `ws://${hostPort}/app/${state.config.realtime.appKey}`; },
     get config() { return publicConfig(); },
   };
 }
@@ -1033,6 +1066,8 @@ async function main(argv) {
       opts.staticDirs[v.slice(0, eq)] = v.slice(eq + 1);
     } else if (a === '--allow-keyless') opts.allowKeyless = true;
     else if (a === '--quiet') opts.quiet = true;
+    else if (a === '--activity-timeout') opts.realtime = { ...opts.realtime, activityTimeout: Number(val()) };
+    else if (a === '--realtime-step-ms') opts.realtime = { ...opts.realtime, stepMs: Number(val()) };
     else if (a === '--job-steps') {
       const [pending, processing] = val().split(',').map(Number);
       opts.jobSteps = { pending, processing };
