@@ -340,6 +340,16 @@ pub fn truncate(mut text: String, max: usize) -> String {
     text
 }
 
+/// The value of an ASCII hex digit (percent-escapes, signatures).
+pub fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Replace `secret` inside `s`; an empty or very short secret is left alone (it would match noise).
 pub fn redact_str(s: &mut String, secret: &str) {
     if secret.len() < 3 {

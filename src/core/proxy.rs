@@ -18,7 +18,7 @@
 use crate::core::api::{encode_component, ApiVersion, Endpoint, OPS};
 use crate::core::config::{parse_options, Config, Runtime};
 use crate::core::error::ApiError;
-use crate::core::json::{dec, Json};
+use crate::core::json::{dec, hex_digit, Json};
 
 /// Where the proxy is mounted by default (the browser's `baseUrl`).
 pub const DEFAULT_PREFIX: &str = "/api/deapi";
@@ -195,15 +195,6 @@ fn split_url(url: &str) -> Option<(&str, &str, &str)> {
     Some((origin, path, query))
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Percent-decoded text (`plus`: `+` is a space, as in a query). `None`: a bad escape or not UTF-8.
 fn decode(s: &str, plus: bool) -> Option<String> {
     let b = s.as_bytes();
@@ -212,7 +203,7 @@ fn decode(s: &str, plus: bool) -> Option<String> {
     while let Some(&c) = b.get(i) {
         match c {
             b'%' => {
-                let v = hex(*b.get(i + 1)?)? << 4 | hex(*b.get(i + 2)?)?;
+                let v = hex_digit(*b.get(i + 1)?)? << 4 | hex_digit(*b.get(i + 2)?)?;
                 out.push(v);
                 i += 3;
             }

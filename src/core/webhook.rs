@@ -14,7 +14,7 @@
 
 
 use crate::core::error::{ApiError, Body, Kind};
-use crate::core::json::Json;
+use crate::core::json::{hex_digit, Json};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -212,15 +212,6 @@ fn parse_signature(header: Option<&str>) -> Result<[u8; 32], ApiError> {
         *slot = byte.ok_or_else(|| malformed("not hexadecimal"))?;
     }
     Ok(out)
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 struct Timestamp<'a> {

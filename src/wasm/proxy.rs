@@ -17,7 +17,7 @@ use {
     super::convert::{self, get, object, set},
     super::errors::to_error,
     super::time::Listener,
-    super::transport::{decode_js, global_fetch, read_capped, timed_out, AttemptTimer, Capped, Res},
+    super::transport::{decode_js, global_fetch, read_capped, timed_out, AttemptTimer, Capped, Res, Stream},
     crate::core::error::key_parts,
     crate::core::proxy::{content_length, decide, forwarded_response_header, message_body, parse_proxy_options, too_large, Decision, Forward, Incoming, ProxyConfig, CLIENT_HEADER},
     crate::core::session::{Arg, Opts},
@@ -73,16 +73,6 @@ extern "C" {
     fn body(this: &Req) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn signal(this: &Req) -> Result<JsValue, JsValue>;
-
-    /// A `ReadableStream` and its reader (the request's body).
-    type Stream;
-    #[wasm_bindgen(method, structural, catch, js_name = getReader)]
-    fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
-    type Reader;
-    #[wasm_bindgen(method, structural, catch)]
-    fn read(this: &Reader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, structural, catch)]
-    fn cancel(this: &Reader) -> Result<Promise, JsValue>;
 
     /// The global `Response` class: the answers made here.
     #[wasm_bindgen(js_name = Response)]

@@ -49,12 +49,15 @@ extern "C" {
 
     /// The body stream and its reader, read by shape (a `fetch` option's Response may come from
     /// another realm or library).
-    type Stream;
+    pub(super) type Stream;
     #[wasm_bindgen(method, structural, catch, js_name = getReader)]
-    fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
-    type Reader;
+    pub(super) fn get_reader(this: &Stream) -> Result<Reader, JsValue>;
+    pub(super) type Reader;
     #[wasm_bindgen(method, structural, catch)]
-    fn read(this: &Reader) -> Result<Promise, JsValue>;
+    pub(super) fn read(this: &Reader) -> Result<Promise, JsValue>;
+    /// (`createProxy` cancels a request body past its limit.)
+    #[wasm_bindgen(method, structural, catch)]
+    pub(super) fn cancel(this: &Reader) -> Result<Promise, JsValue>;
     /// `new TextDecoder()`: UTF-8, a leading BOM dropped, invalid bytes → U+FFFD (what `text()` does).
     #[wasm_bindgen(js_name = TextDecoder)]
     type Decoder;
