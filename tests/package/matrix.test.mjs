@@ -574,6 +574,13 @@ const retries = [];
 const retrying = new DeapiClient({ apiKey: DEAPI_RETRY_KEY, baseUrl, retryBaseDelayMs: 1,
   onRetry: (ev) => retries.push({ attempt: ev.attempt, reason: ev.reason, delayMs: ev.delayMs, status: ev.error && ev.error.status }) });
 out.retried = { balance: await retrying.account.balance(), retries };
+// createProxy in this runtime (its fetch, Request, Response and streams): a keyless client's call
+// through the Web handler gets the key added; another site's form post is refused
+const proxy = sdk.createProxy({ apiKey: process.env.DEAPI_PROXY_KEY, baseUrl });
+const viaProxy = new DeapiClient({ baseUrl: "http://app.test/api/deapi", fetch: (url, init) => proxy(new Request(url, init)) });
+out.proxied = await viaProxy.account.balance();
+out.forged = (await proxy(new Request("http://app.test/api/deapi/api/v2/images/generations", { method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "prompt=x" }))).status;
 console.log(JSON.stringify(out));
 `;
   const runtimeCases = [
@@ -583,11 +590,11 @@ console.log(JSON.stringify(out));
     // Deno reads node_modules/ next to package.json (nodeModulesDir "manual" by default then); the
     // permissions are the narrowest that work: the mock's address, the project's files, three variables.
     ["deno", (bin, dir) => [bin, ["run", "--no-prompt", "--no-lock", `--allow-net=${new URL(mock.url).host}`,
-      `--allow-read=${dir}`, "--allow-env=MOCK_URL,DEAPI_KEY,DEAPI_RETRY_KEY", "main.mjs"]]],
+      `--allow-read=${dir}`, "--allow-env=MOCK_URL,DEAPI_KEY,DEAPI_RETRY_KEY,DEAPI_PROXY_KEY", "main.mjs"]]],
   ];
   runtimeCases.forEach(([id, command], i) => {
     const rt = RUNTIMES[id];
-    it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422 and a retried 500`, async (t) => {
+    it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422, a retried 500, createProxy`, async (t) => {
       const got = await runtime(id);
       if (got.skip) return t.skip(got.skip);
       t.diagnostic(`${got.version} at ${got.bin}${got.installedMs ? ` (installed in ${(got.installedMs / 1000).toFixed(1)} s)` : " (cached)"}`);
@@ -598,10 +605,11 @@ console.log(JSON.stringify(out));
       const dir = await runtimeProject;
       const key = newKey();
       const retryKey = newKey();
+      const proxyKey = newKey();
       mock.addFaults({ key: retryKey, responses: [{ status: 500 }] });
       const [cmd, args] = command(got.bin, dir);
       const { stdout, stderr } = await sh(cmd, args, { cwd: dir, env: {
-        ...process.env, MOCK_URL: mock.url, DEAPI_KEY: key, DEAPI_RETRY_KEY: retryKey,
+        ...process.env, MOCK_URL: mock.url, DEAPI_KEY: key, DEAPI_RETRY_KEY: retryKey, DEAPI_PROXY_KEY: proxyKey,
         DENO_DIR: join(tmp, "deno-dir"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1",
       } });
       const out = JSON.parse(stdout.trim().split("\n").pop());
@@ -616,6 +624,9 @@ console.log(JSON.stringify(out));
       assert.deepEqual(out.retried.retries.map((r) => [r.attempt, r.reason, r.status]), [[1, "server_error", 500]], `${where}: onRetry once`);
       assert.deepEqual(mock.requests({ key: retryKey }).map((r) => `${r.method} ${r.path} ${r.status}`),
         ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200"], `${where}: two attempts`);
+      assert.deepEqual(out.proxied, { balance: 19.72 }, `${where}: a call through createProxy`);
+      assert.equal(out.forged, 403, `${where}: createProxy refuses another site's form`);
+      assert.deepEqual(mock.requests({ key: proxyKey }).map((r) => `${r.method} ${r.path} ${r.status}`), ["GET /api/v2/account/balance 200"], `${where}: the proxy added its key`);
       console.log(`# ${where}: balance ${out.balance.balance}, 422 ${out.error.name} [${out.error.errors.map((e) => e.field).join(",")}], ` +
         `500 retried ${JSON.stringify(out.retried.retries)} then ${JSON.stringify(out.retried.balance)}; ` +
         `resolved dist/${out.resolved.split("/dist/")[1]}${stderr.trim() ? `; stderr: ${lastLines(stderr, 3)}` : ""}`);
