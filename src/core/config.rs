@@ -584,4 +584,25 @@ mod tests {
         assert_eq!(parse_call_timeout(&parse(r#"{"timeoutMs":5}"#).unwrap(), 7.0).unwrap(), 5.0);
         assert!(parse_call_timeout(&parse(r#"{"timeoutMs":-5}"#).unwrap(), 7.0).is_err());
     }
+
+    #[test]
+    #[cfg(feature = "realtime")]
+    fn realtime_is_parsed_with_its_nested_functions() {
+        let off = opts(r#"{"apiKey":"1|abc"}"#).unwrap();
+        assert_eq!(off.realtime, None, "absent: off, as before");
+        let text = r#"{"apiKey":"1|abc","baseUrl":"https://api.example.com/api/x","realtime":{"clientId":42}}"#;
+        let fns = ["realtime.WebSocket".to_owned()];
+        let c = parse_options(&parse(text).unwrap(), &fns, Runtime::Server).unwrap();
+        let rt = c.realtime.unwrap();
+        assert_eq!(rt.client_id.as_deref(), Some("42"));
+        assert!(rt.web_socket, "the nested constructor is seen");
+        assert_eq!(rt.auth_endpoint, "https://api.example.com/broadcasting/auth", "the origin of baseUrl");
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":""}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.clientId`"), "{}", e.message);
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1"}}"#).unwrap(), &["realtime.nope".to_owned()], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.nope`"), "{}", e.message);
+        // a key over http:// to another host is refused for the auth endpoint too
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1","authEndpoint":"http://example.com/auth"}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.authEndpoint`"), "{}", e.message);
+    }
 }

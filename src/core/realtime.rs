@@ -47,7 +47,8 @@
 //!   4201. An auth answer of 401/403 (or any 4xx but 408/429, or one that is no signature) and a
 //!   `subscription_error` make realtime unavailable; a 5xx, 408, 429 or no answer back off and
 //!   retry. Unavailable stays so for the client (a misconfiguration does not heal by retrying).
-//! - Not yet called by `config::parse_options` (see [`parse`]): the binding stage wires it.
+//! - Called by `config::parse_options` (the `realtime` cargo feature: the server module; the
+//!   browser module leaves it out for now, see Cargo.toml).
 
 use crate::core::config::{is_loopback, origin, Runtime};
 use crate::core::error::ApiError;
@@ -118,9 +119,9 @@ fn bad(field: &str, problem: &str) -> ApiError {
 /// `function_keys`: the names of `realtime`'s function-valued keys (`WebSocket`, `relay`), whose
 /// values the binding removed from `value`.
 ///
-/// Not called by `config::parse_options` yet: the binding stage adds `"realtime"` to its options
-/// and a `Config.realtime` from this call (measured: linking it into the browser module adds about
-/// 3 KiB gzip, over today's size budget, so it comes with the binding and its budget).
+/// Called by `config::parse_options` for `Config.realtime` (with the `realtime` cargo feature;
+/// measured: linking it into the browser module adds about 3 KiB gzip, the whole socket side
+/// 13 KiB, so the browser module leaves it out until it is slimmed).
 pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option<RealtimeConfig>, ApiError> {
     let pairs: &[(String, Json)] = match value {
         Json::Null | Json::Bool(false) => {

@@ -19,44 +19,50 @@ use super::convert::get;
 use super::errors::{construct, invalid_options};
 use super::state::Inner;
 use super::transport::notify;
-use crate::core::realtime::{Input, Link};
-use crate::core::session::{Arg, Opts};
-#[cfg(feature = "realtime")]
-use drive::{run, Socket};
-#[cfg(feature = "realtime")]
-use gloo_timers::callback::Timeout;
-use js_sys::{Array, Function, Object};
-use std::cell::{Cell, RefCell};
+use crate::core::session::Opts;
+use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 #[cfg(feature = "realtime")]
-use web_sys::AbortController;
+use {
+    crate::core::realtime::{Input, Link, Timer},
+    crate::core::session::Arg,
+    drive::{run, Socket},
+    gloo_timers::callback::Timeout,
+    js_sys::{Array, Function, Object},
+    std::cell::RefCell,
+    wasm_bindgen::JsCast,
+    web_sys::AbortController,
+};
 
 /// One client's realtime side (in [`Inner`]).
+#[cfg(feature = "realtime")]
 #[derive(Default)]
 pub struct Realtime {
     /// `None` without `realtime.clientId`.
     link: RefCell<Option<Link>>,
     /// `realtime.WebSocket`.
-    #[cfg(feature = "realtime")]
     ctor: Option<Function>,
-    #[cfg(feature = "realtime")]
     socket: RefCell<Option<Socket>>,
-    #[cfg(feature = "realtime")]
-    timers: RefCell<Vec<(crate::core::realtime::Timer, Timeout)>>,
+    timers: RefCell<Vec<(Timer, Timeout)>>,
     /// The pending auth request's controller (aborted on disconnect).
-    #[cfg(feature = "realtime")]
     auth: RefCell<Option<AbortController>>,
-    /// (the browser stub) `realtime.clientId` is set: `state` says "unavailable".
-    #[cfg(not(feature = "realtime"))]
-    requested: bool,
     listeners: RefCell<Vec<(u32, Function)>>,
     next_id: Cell<u32>,
 }
 
+/// (the browser stub) `realtime.clientId` is set; `onError` was told; `close()` was called.
+#[cfg(not(feature = "realtime"))]
+#[derive(Default)]
+pub struct Realtime {
+    requested: bool,
+    told: Cell<bool>,
+    closed: Cell<bool>,
+}
+
 /// Functions nested in the `realtime` option (`WebSocket`, `relay`) become `realtime.<key>` entries
 /// of the client's options, and the option itself its data without them, so `core` sees both.
+#[cfg(feature = "realtime")]
 pub fn nested_functions(options: &JsValue, opts: &mut Opts) {
     let rt = get(options, "realtime");
     let Opts::Object(pairs) = opts else { return };
@@ -80,50 +86,38 @@ pub fn nested_functions(options: &JsValue, opts: &mut Opts) {
     pairs.extend(functions);
 }
 
+/// (the browser stub) The `realtime` option is not read: `core` sees none.
+#[cfg(not(feature = "realtime"))]
+pub fn nested_functions(_options: &JsValue, opts: &mut Opts) {
+    if let Opts::Object(pairs) = opts {
+        pairs.retain(|(k, _)| k != "realtime");
+    }
+}
+
 impl Realtime {
     /// The realtime side for validated options (`cfg`: the session's `realtime`).
     #[cfg(feature = "realtime")]
     pub fn new(options: &JsValue, cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
-        let ctor = cfg.filter(|c| c.web_socket).and_then(|_| {
-            get(&get(options, "realtime"), "WebSocket")
-                .dyn_into::<Function>()
-                .ok()
-        });
-        Realtime {
-            link: RefCell::new(cfg.and_then(Link::new)),
-            ctor,
-            ..Default::default()
-        }
+        let ctor = cfg.filter(|c| c.web_socket).and_then(|_| get(&get(options, "realtime"), "WebSocket").dyn_into::<Function>().ok());
+        Realtime { link: RefCell::new(cfg.and_then(Link::new)), ctor, ..Default::default() }
     }
     #[cfg(not(feature = "realtime"))]
-    pub fn new(
-        options: &JsValue,
-        _cfg: Option<&crate::core::realtime::RealtimeConfig>,
-    ) -> Realtime {
+    pub fn new(options: &JsValue, _cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
         let id = get(&get(options, "realtime"), "clientId");
-        Realtime {
-            requested: !id.is_undefined() && !id.is_null(),
-            ..Default::default()
-        }
+        Realtime { requested: !id.is_undefined() && !id.is_null(), ..Default::default() }
     }
 
+    #[cfg(feature = "realtime")]
     pub fn state(&self) -> &'static str {
-        #[cfg(not(feature = "realtime"))]
-        if self.requested {
-            return "unavailable";
-        }
-        self.link
-            .borrow()
-            .as_ref()
-            .map_or("idle", |l| l.state().name())
+        self.link.borrow().as_ref().map_or("idle", |l| l.state().name())
     }
-}
-
-/// (the browser stub) Nothing to drive; the first `subscribe` tells `onError` why.
-#[cfg(not(feature = "realtime"))]
-fn run(inner: &Rc<Inner>, input: Input) {
-    if input == Input::Open && inner.realtime.requested && inner.realtime.next_id.get() == 1 {
-        unavailable(inner, "realtime: this build (the browser module) has no WebSocket client yet; jobs are polled");
+    #[cfg(not(feature = "realtime"))]
+    pub fn state(&self) -> &'static str {
+        match (self.closed.get(), self.requested) {
+            (true, _) => "closed",
+            (_, true) => "unavailable",
+            _ => "idle",
+        }
     }
 }
 
@@ -138,14 +132,12 @@ fn unavailable(inner: &Inner, why: &str) {
     notify(&inner.hooks.on_error, &construct(p));
 }
 
+const NOT_A_LISTENER: &str = "Invalid argument `listener`: deapi.realtime.subscribe(listener) takes a function";
+
 /// `deapi.realtime.subscribe(listener)`: `off()`.
+#[cfg(feature = "realtime")]
 pub fn subscribe(inner: &Rc<Inner>, listener: JsValue) -> Result<JsValue, JsValue> {
-    let Ok(f) = listener.dyn_into::<Function>() else {
-        return Err(invalid_options(
-            "Invalid argument `listener`: deapi.realtime.subscribe(listener) takes a function",
-            None,
-        ));
-    };
+    let Ok(f) = listener.dyn_into::<Function>() else { return Err(invalid_options(NOT_A_LISTENER, None)) };
     let rt = &inner.realtime;
     let id = rt.next_id.get().wrapping_add(1);
     rt.next_id.set(id);
@@ -166,10 +158,34 @@ pub fn subscribe(inner: &Rc<Inner>, listener: JsValue) -> Result<JsValue, JsValu
     Ok(off.into_js_value())
 }
 
+/// (the browser stub) The first `subscribe` with a `clientId` tells `onError` why nothing comes;
+/// `off()` is a function that does nothing.
+#[cfg(not(feature = "realtime"))]
+pub fn subscribe(inner: &Rc<Inner>, listener: JsValue) -> Result<JsValue, JsValue> {
+    if !listener.is_function() {
+        return Err(invalid_options(NOT_A_LISTENER, None));
+    }
+    let rt = &inner.realtime;
+    if rt.requested && !rt.closed.get() && !rt.told.replace(true) {
+        unavailable(inner, "realtime: this build (the browser module) has no WebSocket client yet; jobs are polled");
+    }
+    Ok(noop())
+}
+
+/// `Function.prototype`: a function that does nothing, made without `eval`.
+fn noop() -> JsValue {
+    get(&get(&js_sys::global(), "Function"), "prototype")
+}
+
 /// `deapi.realtime.close()`: closed for good (listeners dropped).
+#[cfg(feature = "realtime")]
 pub fn close(inner: &Rc<Inner>) {
     inner.realtime.listeners.borrow_mut().clear();
     run(inner, Input::Close);
+}
+#[cfg(not(feature = "realtime"))]
+pub fn close(inner: &Rc<Inner>) {
+    inner.realtime.closed.set(true);
 }
 
 /// The socket driver (servers; see the `realtime` cargo feature).
@@ -202,12 +218,6 @@ mod drive {
         fn set_onerror(this: &Sock, f: &JsValue) -> Result<(), JsValue>;
     }
 
-    /// `Function.prototype`: a function that does nothing, made without `eval`. The socket's `onerror`
-    /// (an `error` is always followed by a `close`, which decides; the `ws` package throws an `error`
-    /// nobody listens to, even one of a socket we closed).
-    fn noop() -> JsValue {
-        get(&get(&js_sys::global(), "Function"), "prototype")
-    }
 
     /// An open socket and its handlers; dropping it unhooks them and closes the socket.
     pub(super) struct Socket {
@@ -358,7 +368,7 @@ mod drive {
             }
         });
         let hooked = sock
-            .set_onerror(&noop())
+            .set_onerror(&super::noop())
             .and_then(|_| sock.set_onmessage(on_message.as_ref()))
             .and_then(|_| sock.set_onclose(on_close.as_ref()));
         let socket = Socket {
