@@ -2,7 +2,7 @@
 // (src/wasm/realtime.rs running core::realtime::Link) against the mock's Pusher side
 // (tests/mock/realtime.mjs). Node 20 has no global WebSocket: the `ws` package is injected as
 // `realtime.WebSocket`; one test uses the global one where the runtime has it.
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -293,24 +293,40 @@ describe("deapi.realtime keeps no process alive", () => {
       const c = new sdk.DeapiClient({ apiKey: key, baseUrl: ${JSON.stringify(mock.url)},
         realtime: { clientId: key.split("|")[0], url: ${JSON.stringify(mock.realtimeUrl)}, WebSocket } });
       const off = c.realtime.subscribe(() => {});
-      const check = setInterval(() => {
-        if (c.realtime.state !== "connected") return;
-        clearInterval(check);
-        ${how === "close" ? "c.realtime.close();" : "off();"}
+      const end = () => {
+        ${how === "off" ? "off();" : "c.realtime.close();"}
         console.log("ended:" + c.realtime.state);
-      }, 10);
+      };
+      if (${JSON.stringify(how)} === "early") end();
+      else {
+        const check = setInterval(() => {
+          if (c.realtime.state !== "connected") return;
+          clearInterval(check);
+          end();
+        }, 10);
+      }
     `;
     return new Promise((resolve, reject) => {
       const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       p.stdout.on("data", (d) => { out += d; });
-      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child (${how}) did not exit by itself; it printed: ${out}`)); }, 20_000);
+      // (the guard is shorter than every timer the client runs — the handshake's 15 s, and the 30 s
+      // ping interval announced below — so one left behind makes this fail)
+      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child (${how}) did not exit by itself; it printed: ${out}`)); }, 12_000);
       p.on("exit", (status) => { clearTimeout(guard); resolve({ status, out }); });
     });
   }
 
+  beforeEach(() => mock.configure({ realtime: { activityTimeout: 30 } }));
+
   it("after close() a Node process running a client exits by itself", async () => {
     const { status, out } = await child("close");
+    assert.equal(status, 0);
+    assert.match(out, /ended:closed/);
+  });
+
+  it("after close() while still connecting (handshake timer running, auth maybe pending) the process exits by itself", async () => {
+    const { status, out } = await child("early");
     assert.equal(status, 0);
     assert.match(out, /ended:closed/);
   });
