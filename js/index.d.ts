@@ -99,7 +99,8 @@ export interface RealtimeOptions {
   /**
    * Where the socket is authorised (`POST {socket_id, channel_name}` as JSON, with the key as every
    * call; none in keyless proxy mode, where the proxy adds it). Default: the origin of `baseUrl` +
-   * `/broadcasting/auth` (the API root, not `/api/v2`).
+   * `/broadcasting/auth` (the API root, not `/api/v2`); without `apiKey` (keyless proxy mode)
+   * `baseUrl` + `/broadcasting/auth`, which `createProxy` serves.
    */
   authEndpoint?: string;
   /**

@@ -25,8 +25,8 @@
 //!   else (no query, fragment, credentials or other path). `ws://` (clear text: the events carry
 //!   signed result URLs) only for a loopback host or with `allowInsecureHttp: true`.
 //! - `authEndpoint`: the origin of `baseUrl` + `/broadcasting/auth` by default (deAPI's auth route
-//!   lives at the API root, not under `/api/v2`); a same-origin path when `baseUrl` is one (browser
-//!   proxy mode). Given: an absolute `http(s)` URL, or in a browser a path starting with `/`; no
+//!   lives at the API root, not under `/api/v2`); without a key (keyless proxy mode) `baseUrl` +
+//!   `/broadcasting/auth`, the route `createProxy` serves under its prefix. Given: an absolute `http(s)` URL, or in a browser a path starting with `/`; no
 //!   credentials; `http://` with a key only for loopback or with `allowInsecureHttp: true` (the
 //!   Bearer key goes there).
 //! - `reconcileIntervalMs`: 10 000 by default, from 100 to 3 600 000.
@@ -204,6 +204,9 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
     };
 
     let auth_endpoint = match get("authEndpoint") {
+        // keyless proxy mode: `baseUrl` is the proxy, which serves the route under its own path
+        // (`createProxy`'s `<prefix>/broadcasting/auth`)
+        None if !cx.has_key => [cx.base_url, AUTH_PATH].concat(),
         None => [origin(cx.base_url), AUTH_PATH].concat(),
         Some(Json::Str(a)) => {
             let a = a.trim();
@@ -1006,10 +1009,12 @@ mod tests {
         // the auth route at the ORIGIN of baseUrl (not under its path)
         let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], Context { base_url: "https://proxy.test:8443/t/deapi", ..cx() }).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "https://proxy.test:8443/broadcasting/auth");
-        // a same-origin path in a browser proxy mode
+        // keyless proxy mode: under the proxy's path (createProxy serves `<prefix>/broadcasting/auth`)
         let b = Context { base_url: "/api/deapi", runtime: Runtime::Browser, has_key: false, allow_insecure: false };
         let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], b).unwrap().unwrap();
-        assert_eq!(c.auth_endpoint, "/broadcasting/auth");
+        assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
+        let server = Context { base_url: "https://app.test/api/deapi", has_key: false, ..cx() };
+        assert_eq!(parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], server).unwrap().unwrap().auth_endpoint, "https://app.test/api/deapi/broadcasting/auth");
         let c = parse(&pj(r#"{"clientId":"7","authEndpoint":"/api/deapi/broadcasting/auth"}"#).unwrap(), &[], b).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
         // everything given

@@ -108,6 +108,31 @@ describe("deapi.realtime: the socket driven from Rust", () => {
     off();
   });
 
+  it("keyless proxy mode: the auth request goes to the proxy (baseUrl + /broadcasting/auth) without a key, and the proxy adds it", async () => {
+    const http = await import("node:http");
+    const key = newKey();
+    const handler = sdk.createProxy({ apiKey: key, baseUrl: mock.url, prefix: "/api/deapi" });
+    const server = http.createServer(sdk.toNodeListener(handler));
+    await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+    const seen = [];
+    server.on("request", (req) => seen.push([req.method, req.url, req.headers.authorization]));
+    try {
+      const c = new DeapiClient({ baseUrl: `http://127.0.0.1:${server.address().port}/api/deapi`,
+        realtime: { clientId: key.split("|")[0], url: mock.realtimeUrl, WebSocket } });
+      clients.add(c);
+      const off = c.realtime.subscribe(() => {});
+      await until(() => c.realtime.state === "connected", "connected through the proxy's auth route");
+      assert.deepEqual(seen, [["POST", "/api/deapi/broadcasting/auth", undefined]], "no key leaves the keyless client");
+      const auth = mock.requests({ key, path: "/broadcasting/auth" });
+      assert.equal(auth.length, 1);
+      assert.equal(auth[0].headers.authorization, `Bearer ${key}`, "the proxy added it");
+      off();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+
   it("a refused auth (403) → state unavailable, onError hears why, nothing throws, no reconnect", async () => {
     const { c, key, errors } = rtClient();
     mock.realtime.refuseAuth(403, 5, { key });
