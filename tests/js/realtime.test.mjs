@@ -162,6 +162,22 @@ describe("deapi.realtime: the socket driven from Rust", () => {
     off();
   });
 
+  it("a dropped connection (1006, no close frame) → reconnects after a backoff; a silent one (no pong) → reconnects too", async () => {
+    const { c, key, errors } = rtClient();
+    const off = c.realtime.subscribe(() => {});
+    await until(() => c.realtime.state === "connected", "connected");
+    const first = socketsOf(key)[0].socketId;
+    mock.realtime.closeSockets(1006, { key });
+    await until(() => c.realtime.state === "connecting", "connecting after the drop");
+    await until(() => c.realtime.state === "connected" && socketsOf(key).some((s) => s.socketId !== first), "the reconnect after 1006");
+    const second = socketsOf(key)[0].socketId;
+    // the mock announces activity_timeout 1: a ping within a second, and no pong from a silenced socket
+    mock.realtime.silence(true, { key });
+    await until(() => socketsOf(key).some((s) => s.socketId !== second && !s.silent) && c.realtime.state === "connected", "the reconnect after a missing pong");
+    assert.deepEqual(errors, []);
+    off();
+  });
+
   it("a 4001-class close → unavailable, onError hears it, no reconnect", async () => {
     const { c, key, errors } = rtClient();
     c.realtime.subscribe(() => {});
