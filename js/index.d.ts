@@ -75,7 +75,66 @@ export interface DeapiClientOptions {
   onRequest?: (event: RequestEvent) => void;
   onResponse?: (event: ResponseEvent) => void;
   onRetry?: (event: RetryEvent) => void;
+  /** Every rejection, and why `deapi.realtime` gave up (a `ConnectionError`, code `"realtime_unavailable"`). */
   onError?: (error: DeapiError) => void;
+  /**
+   * deAPI's realtime job events (a Pusher-protocol WebSocket on soketi), read through
+   * `deapi.realtime`. Off without `clientId`. Bad values throw `InvalidOptionsError` naming
+   * `realtime.<field>`. In this release the socket runs in the server module (Node, Workers); the
+   * browser module accepts the option and reports `state` `"unavailable"`.
+   */
+  realtime?: RealtimeOptions | null;
+}
+
+/** The `realtime` client option. */
+export interface RealtimeOptions {
+  /**
+   * Your client ID from the deAPI dashboard (no API returns it): a string of up to 64 letters,
+   * digits, `_` or `-`, or a whole number. Required to open the socket; absent or null: realtime is
+   * off (`state` stays `"idle"`).
+   */
+  clientId?: string | number | null;
+  /** The Pusher app URL `ws(s)://host[:port]/app/<key>` (default deAPI's, `wss://soketi.deapi.ai/app/depin-api-prod-key`). `ws://` only for loopback or with `allowInsecureHttp`. */
+  url?: string;
+  /**
+   * Where the socket is authorised (`POST {socket_id, channel_name}` as JSON, with the key as every
+   * call; none in keyless proxy mode, where the proxy adds it). Default: the origin of `baseUrl` +
+   * `/broadcasting/auth` (the API root, not `/api/v2`); without `apiKey` (keyless proxy mode)
+   * `baseUrl` + `/broadcasting/auth`, which `createProxy` serves.
+   */
+  authEndpoint?: string;
+  /**
+   * A WHATWG `WebSocket` constructor (default: the runtime's global one). Node 20 has none: pass the
+   * `ws` package's (`import { WebSocket } from "ws"`). Without either, `state` is `"unavailable"`.
+   */
+  WebSocket?: new (url: string) => unknown;
+  /** A job with no event for this long gets a status GET while waiting (100–3 600 000 ms; default 10 000). Used by `wait()` in a later release. */
+  reconcileIntervalMs?: number;
+}
+
+/** `deapi.realtime.state`. */
+export type RealtimeState = "idle" | "connecting" | "connected" | "unavailable" | "closed";
+
+/** `deapi.realtime`: the client's one socket, shared, opened by the first `subscribe`. */
+export interface RealtimeApi {
+  /**
+   * Hear every job event of the account (the channel is per account: every job of every user of
+   * the key) as a `JobStatus`: `status` normalised (`in_progress` is `"processing"`), `progress` a
+   * number 0–100, `preview` (a data URI), `result_url` on `done`. Opens the socket on first need;
+   * returns `off()` — when the last listener is gone, the socket and its timers are too. What a
+   * listener throws is ignored. Never throws because realtime is unavailable (see `state` and
+   * `onError`); a `listener` that is no function throws `InvalidOptionsError`.
+   */
+  subscribe(listener: (status: JobStatus) => void): () => void;
+  /**
+   * `"idle"`: not opened (no listener, or no `clientId`); `"connecting"`: opening, authorising,
+   * subscribing or between reconnects; `"connected"`: events flow; `"unavailable"`: refused (auth
+   * 401/403, a subscription error, a 4000–4099 close) or no WebSocket in the runtime — for the
+   * client's lifetime; `"closed"`: after `close()`.
+   */
+  readonly state: RealtimeState;
+  /** Close the socket for good (listeners dropped; nothing is left to keep a process alive). */
+  close(): void;
 }
 
 export interface CallOptions {
@@ -766,6 +825,8 @@ export declare class DeapiClient {
   readonly jobs: JobsApi;
   readonly models: ModelsApi;
   readonly account: AccountApi;
+  /** deAPI's realtime job events (see `DeapiClientOptions.realtime`). */
+  readonly realtime: RealtimeApi;
   /** Rebuild a `Job` handle from a request id (after a reload, or one handed over by a server). */
   job(requestId: string): Job;
   /**

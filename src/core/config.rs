@@ -5,6 +5,9 @@
 use crate::core::api::ApiVersion;
 use crate::core::error::{key_parts, ApiError, Kind};
 use crate::core::json::{dec, find_str, Json};
+#[cfg(feature = "realtime")]
+use crate::core::realtime;
+use crate::core::realtime::RealtimeConfig;
 use crate::core::retry::RetryPolicy;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
@@ -32,6 +35,7 @@ const DATA_OPTIONS: &[&str] = &[
     "maxConcurrency",
     "rateLimitWindowMs",
     "maxResponseBytes",
+    "realtime",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +56,8 @@ pub struct Config {
     /// Most bytes of a response body read (`maxResponseBytes`): a larger `Content-Length` is refused
     /// before the body is read, and reading stops as soon as the count passes it.
     pub max_response_bytes: f64,
+    /// The `realtime` option ([`crate::core::realtime::parse`]): `None` when off (waits poll).
+    pub realtime: Option<RealtimeConfig>,
 }
 
 /// The defaults of every option (and what an inert core holds when its options were refused).
@@ -68,6 +74,7 @@ impl Default for Config {
             max_concurrency: None,
             window_ms: DEFAULT_WINDOW_MS,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            realtime: None,
         }
     }
 }
@@ -176,7 +183,8 @@ pub fn is_loopback(url: &str) -> bool {
 }
 
 /// Validate the data options. `options` is the options object with function values already
-/// removed (their names are in `function_keys`).
+/// removed (their names are in `function_keys`; a function nested in `realtime` is named
+/// `realtime.<key>`, e.g. `realtime.WebSocket`).
 pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime) -> Result<Config, ApiError> {
     let pairs: &[(String, Json)] = match options {
         Json::Obj(p) => p,
@@ -193,8 +201,11 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
             return Err(bad(k, "unknown option (check its spelling; options are camelCase, e.g. `apiKey`)"));
         }
     }
+    let mut realtime_functions: Vec<&str> = Vec::new();
     for k in function_keys {
-        if !FUNCTION_OPTIONS.contains(&k.as_str()) {
+        if let Some(inner) = k.strip_prefix("realtime.") {
+            realtime_functions.push(inner);
+        } else if !FUNCTION_OPTIONS.contains(&k.as_str()) {
             return Err(bad(k, "expected a value, got a function"));
         }
     }
@@ -338,6 +349,23 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         }
     }
 
+    #[cfg(feature = "realtime")]
+    let realtime = {
+        let cx = realtime::Context {
+            base_url: base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            runtime,
+            has_key: api_key.is_some() || authorization,
+            allow_insecure: allow_http,
+        };
+        realtime::parse(get("realtime").unwrap_or(&Json::Null), &realtime_functions, cx)?
+    };
+    // (the browser module: not validated, off — see the `realtime` cargo feature)
+    #[cfg(not(feature = "realtime"))]
+    let realtime: Option<RealtimeConfig> = {
+        let _ = realtime_functions;
+        None
+    };
+
     Ok(Config {
         api_key,
         base_url: base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
@@ -349,6 +377,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         max_concurrency,
         window_ms,
         max_response_bytes,
+        realtime,
     })
 }
 
@@ -554,5 +583,26 @@ mod tests {
         assert_eq!(parse_call_timeout(&Json::Null, 7.0).unwrap(), 7.0);
         assert_eq!(parse_call_timeout(&parse(r#"{"timeoutMs":5}"#).unwrap(), 7.0).unwrap(), 5.0);
         assert!(parse_call_timeout(&parse(r#"{"timeoutMs":-5}"#).unwrap(), 7.0).is_err());
+    }
+
+    #[test]
+    #[cfg(feature = "realtime")]
+    fn realtime_is_parsed_with_its_nested_functions() {
+        let off = opts(r#"{"apiKey":"1|abc"}"#).unwrap();
+        assert_eq!(off.realtime, None, "absent: off, as before");
+        let text = r#"{"apiKey":"1|abc","baseUrl":"https://api.example.com/api/x","realtime":{"clientId":42}}"#;
+        let fns = ["realtime.WebSocket".to_owned()];
+        let c = parse_options(&parse(text).unwrap(), &fns, Runtime::Server).unwrap();
+        let rt = c.realtime.unwrap();
+        assert_eq!(rt.client_id.as_deref(), Some("42"));
+        assert!(rt.web_socket, "the nested constructor is seen");
+        assert_eq!(rt.auth_endpoint, "https://api.example.com/broadcasting/auth", "the origin of baseUrl");
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":""}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.clientId`"), "{}", e.message);
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1"}}"#).unwrap(), &["realtime.nope".to_owned()], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.nope`"), "{}", e.message);
+        // a key over http:// to another host is refused for the auth endpoint too
+        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1","authEndpoint":"http://example.com/auth"}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        assert!(e.message.contains("`realtime.authEndpoint`"), "{}", e.message);
     }
 }

@@ -25,8 +25,8 @@
 //!   else (no query, fragment, credentials or other path). `ws://` (clear text: the events carry
 //!   signed result URLs) only for a loopback host or with `allowInsecureHttp: true`.
 //! - `authEndpoint`: the origin of `baseUrl` + `/broadcasting/auth` by default (deAPI's auth route
-//!   lives at the API root, not under `/api/v2`); a same-origin path when `baseUrl` is one (browser
-//!   proxy mode). Given: an absolute `http(s)` URL, or in a browser a path starting with `/`; no
+//!   lives at the API root, not under `/api/v2`); without a key (keyless proxy mode) `baseUrl` +
+//!   `/broadcasting/auth`, the route `createProxy` serves under its prefix. Given: an absolute `http(s)` URL, or in a browser a path starting with `/`; no
 //!   credentials; `http://` with a key only for loopback or with `allowInsecureHttp: true` (the
 //!   Bearer key goes there).
 //! - `reconcileIntervalMs`: 10 000 by default, from 100 to 3 600 000.
@@ -47,7 +47,8 @@
 //!   4201. An auth answer of 401/403 (or any 4xx but 408/429, or one that is no signature) and a
 //!   `subscription_error` make realtime unavailable; a 5xx, 408, 429 or no answer back off and
 //!   retry. Unavailable stays so for the client (a misconfiguration does not heal by retrying).
-//! - Not yet called by `config::parse_options` (see [`parse`]): the binding stage wires it.
+//! - Called by `config::parse_options` (the `realtime` cargo feature: the server module; the
+//!   browser module leaves it out for now, see Cargo.toml).
 
 use crate::core::config::{is_loopback, origin, Runtime};
 use crate::core::error::ApiError;
@@ -118,9 +119,9 @@ fn bad(field: &str, problem: &str) -> ApiError {
 /// `function_keys`: the names of `realtime`'s function-valued keys (`WebSocket`, `relay`), whose
 /// values the binding removed from `value`.
 ///
-/// Not called by `config::parse_options` yet: the binding stage adds `"realtime"` to its options
-/// and a `Config.realtime` from this call (measured: linking it into the browser module adds about
-/// 3 KiB gzip, over today's size budget, so it comes with the binding and its budget).
+/// Called by `config::parse_options` for `Config.realtime` (with the `realtime` cargo feature;
+/// measured: linking it into the browser module adds about 3 KiB gzip, the whole socket side
+/// 13 KiB, so the browser module leaves it out until it is slimmed).
 pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option<RealtimeConfig>, ApiError> {
     let pairs: &[(String, Json)] = match value {
         Json::Null | Json::Bool(false) => {
@@ -203,6 +204,9 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
     };
 
     let auth_endpoint = match get("authEndpoint") {
+        // keyless proxy mode: `baseUrl` is the proxy, which serves the route under its own path
+        // (`createProxy`'s `<prefix>/broadcasting/auth`)
+        None if !cx.has_key => [cx.base_url, AUTH_PATH].concat(),
         None => [origin(cx.base_url), AUTH_PATH].concat(),
         Some(Json::Str(a)) => {
             let a = a.trim();
@@ -1005,10 +1009,12 @@ mod tests {
         // the auth route at the ORIGIN of baseUrl (not under its path)
         let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], Context { base_url: "https://proxy.test:8443/t/deapi", ..cx() }).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "https://proxy.test:8443/broadcasting/auth");
-        // a same-origin path in a browser proxy mode
+        // keyless proxy mode: under the proxy's path (createProxy serves `<prefix>/broadcasting/auth`)
         let b = Context { base_url: "/api/deapi", runtime: Runtime::Browser, has_key: false, allow_insecure: false };
         let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], b).unwrap().unwrap();
-        assert_eq!(c.auth_endpoint, "/broadcasting/auth");
+        assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
+        let server = Context { base_url: "https://app.test/api/deapi", has_key: false, ..cx() };
+        assert_eq!(parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], server).unwrap().unwrap().auth_endpoint, "https://app.test/api/deapi/broadcasting/auth");
         let c = parse(&pj(r#"{"clientId":"7","authEndpoint":"/api/deapi/broadcasting/auth"}"#).unwrap(), &[], b).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
         // everything given

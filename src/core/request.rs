@@ -88,6 +88,12 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
         }
         None => None,
     };
+    key_headers(cfg, &mut headers);
+    Ok(HttpRequest { method: endpoint.method(), url, headers, body, is_submission: endpoint.is_submission(), bucket: endpoint.bucket() })
+}
+
+/// The key (or keyless proxy mode's marker) and the `headers` option, as every request sends them.
+fn key_headers(cfg: &Config, headers: &mut Vec<(String, String)>) {
     match &cfg.api_key {
         Some(key) => headers.push(("Authorization".to_owned(), ["Bearer ", key].concat())),
         // Keyless proxy mode: a header a cross-site `<form>` cannot send, which `createProxy`
@@ -101,7 +107,14 @@ pub fn build(cfg: &Config, endpoint: &Endpoint, params: Option<&Json>, query: &[
             None => headers.push((k.clone(), v.clone())),
         }
     }
-    Ok(HttpRequest { method: endpoint.method(), url, headers, body, is_submission: endpoint.is_submission(), bucket: endpoint.bucket() })
+}
+
+/// The realtime auth request's headers (`POST realtime.authEndpoint`, a JSON body): the same as
+/// every call's — the Bearer key (none in keyless proxy mode: the proxy adds it) and `headers`.
+pub fn auth_headers(cfg: &Config) -> Vec<(String, String)> {
+    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned()), ("Content-Type".to_owned(), "application/json".to_owned())];
+    key_headers(cfg, &mut headers);
+    headers
 }
 
 /// The JSON body of a POST: the params object with `null`/`undefined` fields left out.

@@ -618,6 +618,28 @@ impl Session {
         })))
     }
 
+    /// The realtime auth request (`POST realtime.authEndpoint`; its body, the JSON text of
+    /// [`crate::core::realtime::auth_body`], is sent by the binding as it is), headed as every call;
+    /// `None` when realtime is off. Sent once per socket id (the [`crate::core::realtime::Link`]
+    /// decides what follows a failure).
+    pub fn auth_plan(&self) -> Option<Plan> {
+        let rt = self.cfg.realtime.as_ref()?;
+        Some(Plan {
+            method: "POST",
+            url: rt.auth_endpoint.clone(),
+            headers: crate::core::request::auth_headers(&self.cfg),
+            shown_headers: None,
+            body: None,
+            timeout_ms: self.cfg.timeout_ms,
+            with_response: false,
+            decoder: Decoder::Balance,
+            submission: false,
+            bucket: "",
+            limited: false,
+            id: String::new(),
+        })
+    }
+
     /// `wait()`'s options, and the job id checked and trimmed.
     pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
         let planned = (|| {

@@ -6,6 +6,7 @@
 use super::convert::{self, get, object, signal_of, to_js};
 use super::errors::to_error;
 use super::jobs;
+use super::realtime::{self, Realtime};
 use super::state::{Hooks, Inner, Poller};
 use super::time::Signal;
 use super::transport::{body_of, notify, send, with_response, Answer};
@@ -125,7 +126,9 @@ impl Client {
     /// key guard). Bad options throw an `InvalidOptionsError`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, browser: bool) -> Result<Client, JsValue> {
-        let session = Session::create(&convert::opts(&options), browser, js_sys::Date::now).map_err(|mut e| {
+        let mut opts = convert::opts(&options);
+        realtime::nested_functions(&options, &mut opts);
+        let session = Session::create(&opts, browser, js_sys::Date::now).map_err(|mut e| {
             e.finish(&[]);
             to_error(&e, None)
         })?;
@@ -135,7 +138,8 @@ impl Client {
             on_retry: function(&options, "onRetry"),
             on_error: function(&options, "onError"),
         };
-        let inner = Inner { session, fetch: function(&options, "fetch"), hooks, turns: RefCell::default(), poller: Poller::default() };
+        let realtime = Realtime::new(&options, session.cfg.realtime.as_ref());
+        let inner = Inner { session, fetch: function(&options, "fetch"), hooks, turns: RefCell::default(), poller: Poller::default(), realtime };
         Ok(Client { inner: Rc::new(inner) })
     }
 
@@ -195,6 +199,26 @@ impl Client {
     #[wasm_bindgen(js_name = "jobId")]
     pub fn job_id(&self, id: JsValue) -> Result<String, JsValue> {
         crate::core::session::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
+    }
+
+    /// `deapi.realtime.subscribe(listener)`: every job event of the account as a `JobStatus`; opens
+    /// the socket on first need. Returns `off()` (the last one closes the socket). A listener that
+    /// is no function throws an `InvalidOptionsError`.
+    #[wasm_bindgen(js_name = "realtimeSubscribe")]
+    pub fn realtime_subscribe(&self, listener: JsValue) -> Result<JsValue, JsValue> {
+        realtime::subscribe(&self.inner, listener)
+    }
+
+    /// `deapi.realtime.state`: "idle" | "connecting" | "connected" | "unavailable" | "closed".
+    #[wasm_bindgen(js_name = "realtimeState")]
+    pub fn realtime_state(&self) -> String {
+        self.inner.realtime.state().to_owned()
+    }
+
+    /// `deapi.realtime.close()`: the socket, its timers and listeners gone for good.
+    #[wasm_bindgen(js_name = "realtimeClose")]
+    pub fn realtime_close(&self) {
+        realtime::close(&self.inner);
     }
 
     /// What the last response of each rate-limited bucket said (times as Dates).

@@ -4,6 +4,8 @@
 //! - [`transport`] where the request is sent: fetch, per-attempt timeout and abort, the retry loop,
 //!   the scheduler's gate, hooks, multipart bodies
 //! - [`jobs`]      `wait()`: polling, and the shared poller of a scheduled client
+//! - [`realtime`]  `deapi.realtime`: the WebSocket made and driven here, `core::realtime::Link`'s
+//!   actions carried out (frames, the auth request through `transport`, timers, listeners)
 //! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
@@ -18,4 +20,5 @@ pub mod state;
 pub mod time;
 pub mod transport;
 pub mod proxy;
+pub mod realtime;
 pub mod webhook;

@@ -28,6 +28,8 @@ pub struct Inner {
     pub turns: RefCell<Vec<Rc<Turn>>>,
     /// The shared job poller (scheduler on).
     pub poller: Poller,
+    /// `deapi.realtime`: the socket, its timers and listeners.
+    pub realtime: super::realtime::Realtime,
 }
 
 /// One wait on the shared poller.

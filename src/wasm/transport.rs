@@ -515,3 +515,27 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
         }
     }
 }
+
+/// One attempt of `plan` with the text `body` (the realtime auth request): the same path as every
+/// call — its headers (the Bearer key, or none in keyless proxy mode), the `fetch` option or the
+/// global fetch, redirects refused (`redirect: "manual"`: a 3xx or a browser's opaque redirect comes
+/// back as its status), the per-attempt timeout, the body read up to `maxResponseBytes` (past it: an
+/// empty text) and `onResponse` — without the retry loop: the caller's state machine decides.
+/// `Err`: no answer (network, timeout, or `controller` aborted).
+#[cfg(feature = "realtime")]
+pub async fn send_once(inner: &Rc<Inner>, plan: &Plan, body: &str, controller: &AbortController) -> Result<(u16, String), JsValue> {
+    let init = RequestInit::new();
+    init.set_method(plan.method);
+    init.set_headers(&headers_object(&plan.headers));
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_body(&JsValue::from_str(body));
+    let timer = AttemptTimer::start(controller, plan.timeout_ms);
+    init.set_signal(Some(&controller.signal()));
+    let r = attempt(inner, plan, &init, controller, 1, &Cell::new(0)).await;
+    drop(timer);
+    let r = r?;
+    Ok((r.status, match r.body {
+        Read::Text(t) => t,
+        Read::Over(_) => String::new(),
+    }))
+}

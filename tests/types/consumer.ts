@@ -9,6 +9,7 @@ import {
   verifyWebhook, WebhookVerificationError, createProxy, toNodeListener,
 } from "deapi-wasm";
 import type {
+  RealtimeApi, RealtimeOptions, RealtimeState,
   ProxyOptions, ProxyRequestInfo, CallOptions, DeapiClientOptions, EnhanceResult, ErrorCode, FileInput, ImageEditParams, ImageGenerateParams,
   JobStatus, Model, ModelsPage, PriceResult, WaitOptions, AudioSpeechParams, AudioTranscribeParams,
 } from "deapi-wasm";
@@ -270,3 +271,22 @@ async function rateLimited(): Promise<void> {
   console.log(job.requestId, remaining, reset, b.data.balance, b.status, st.status, progress);
 }
 void rateLimited;
+
+// Realtime (issue 22): the option (an injected WebSocket constructor, as `ws` on Node 20) and
+// deapi.realtime's subscribe / state / close.
+declare const InjectedWebSocket: new (url: string, protocols?: string | string[]) => { close(): void };
+function realtimeEvents(): void {
+  const options: RealtimeOptions = { clientId: "42", url: "wss://soketi.deapi.ai/app/depin-api-prod-key", authEndpoint: "https://api.deapi.ai/broadcasting/auth", WebSocket: InjectedWebSocket, reconcileIntervalMs: 10_000 };
+  const live = new DeapiClient({ apiKey: "1|abc", realtime: options });
+  const byNumber = new DeapiClient({ apiKey: "1|abc", realtime: { clientId: 42 } });
+  const api: RealtimeApi = live.realtime;
+  const off: () => void = api.subscribe((s) => {
+    const progress: number | null = s.progress;
+    const preview: string | null | undefined = s.preview;
+    console.log(s.request_id, s.status, progress, preview, s.result_url);
+  });
+  const state: RealtimeState = live.realtime.state;
+  if (state === "connected" || state === "unavailable") off();
+  byNumber.realtime.close();
+}
+void realtimeEvents;

@@ -113,3 +113,13 @@ void rateLimitMisuse;
 createProxy({ prefix: "/api/deapi" });
 // @ts-expect-error authorize must not answer a string
 createProxy({ apiKey: "1|abc", authorize: () => "yes" });
+
+// ---- realtime: the option's types, subscribe's listener, state read-only
+// @ts-expect-error clientId must be a string or a number
+new DeapiClient({ apiKey: "1|abc", realtime: { clientId: true } });
+// @ts-expect-error WebSocket must be a constructor
+new DeapiClient({ apiKey: "1|abc", realtime: { clientId: "42", WebSocket: "ws" } });
+// @ts-expect-error the listener gets a JobStatus, not a string
+deapi.realtime.subscribe((s: string) => s);
+// @ts-expect-error state is read-only
+deapi.realtime.state = "connected";
