@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { newKey, pkgDir, sdk, validImage, withMock } from "./helpers.mjs";
+import { until } from "../support.mjs";
 
 const require = createRequire(import.meta.url);
 const { WebSocket } = require("ws");
@@ -26,16 +27,6 @@ afterEach(async () => {
   mock.reset();
 });
 
-/** Wait for `cond` (checked every 10 ms); the guard only turns a hang into a failure. */
-async function until(cond, what, ms = 10_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A client with realtime on (the key's client id is the number before `|`), its onError log. */
 function rtClient(extra = {}, realtime = {}) {

@@ -9,22 +9,13 @@ import { fileURLToPath } from 'node:url';
 import Pusher from 'pusher-js';
 import WebSocket from 'ws';
 import { startMock, signChannel, clientIdOf, channelOf } from './server.mjs';
+import { until } from '../support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const KEY = '42|testkey123';
 const CHANNEL = 'private-client.42';
 const FLUX = { prompt: 'a red fox', model: 'Flux1schnell', width: 1024, height: 768, guidance: 0, steps: 4, seed: -1 };
 
-/** Resolves when `cond()` is truthy (polled every 10 ms); fails after `ms` naming `what`. A guard, not a timing claim. */
-async function until(cond, what, ms = 10_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let mock;
 const call = (p, { method = 'GET', key = KEY, json, body, headers = {} } = {}) => {
