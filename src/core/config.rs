@@ -182,6 +182,28 @@ pub fn is_loopback(url: &str) -> bool {
     host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// What is wrong with a URL option ([`url_problem`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Not an absolute http(s) URL (nor, in a browser, a same-origin path), or it holds white space.
+    Shape,
+    /// `user:password@`: sent by one runtime, refused by another (fetch), and shown in every
+    /// connection message.
+    Credentials,
+}
+
+/// Check a URL option (`baseUrl`, `realtime.authEndpoint`): an absolute http(s) URL, or in a browser
+/// a path; no white space, no credentials. (Byte scans: std's substring searcher would add
+/// kilobytes to the module.)
+pub fn url_problem(u: &str, runtime: Runtime) -> Option<UrlProblem> {
+    let absolute = u.starts_with("https://") || u.starts_with("http://");
+    if !(absolute || (u.starts_with('/') && runtime == Runtime::Browser)) || u.contains(char::is_whitespace) {
+        return Some(UrlProblem::Shape);
+    }
+    let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or("");
+    rest.bytes().take_while(|b| !matches!(b, b'/' | b'?' | b'#')).any(|b| b == b'@').then_some(UrlProblem::Credentials)
+}
+
 /// Validate the data options. `options` is the options object with function values already
 /// removed (their names are in `function_keys`; a function nested in `realtime` is named
 /// `realtime.<key>`, e.g. `realtime.WebSocket`).
@@ -230,19 +252,17 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         None => None,
         Some(Json::Str(u)) => {
             let u = u.trim().trim_end_matches('/');
-            let ok = u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && runtime == Runtime::Browser) || u.is_empty() && runtime == Runtime::Browser;
-            if !ok || u.contains(char::is_whitespace) {
-                return Err(bad(
-                    "baseUrl",
-                    "must be an absolute http(s) URL such as https://api.deapi.ai (in a browser, a path such as /api/deapi for a same-origin proxy)",
-                ));
-            }
-            // user:password@ would be sent by one runtime, refused by another (fetch), and shown in
-            // every connection message
-            // (byte scans: std's substring searcher would add kilobytes to the module)
-            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or("");
-            if rest.bytes().take_while(|b| !matches!(b, b'/' | b'?' | b'#')).any(|b| b == b'@') {
-                return Err(bad("baseUrl", "must not carry credentials (user:password@): they would show in error messages; send them in `headers`"));
+            match url_problem(u, runtime) {
+                Some(UrlProblem::Shape) if !(u.is_empty() && runtime == Runtime::Browser) => {
+                    return Err(bad(
+                        "baseUrl",
+                        "must be an absolute http(s) URL such as https://api.deapi.ai (in a browser, a path such as /api/deapi for a same-origin proxy)",
+                    ))
+                }
+                Some(UrlProblem::Credentials) => {
+                    return Err(bad("baseUrl", "must not carry credentials (user:password@): they would show in error messages; send them in `headers`"))
+                }
+                _ => {}
             }
             Some(u.to_owned())
         }

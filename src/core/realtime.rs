@@ -50,7 +50,7 @@
 //! - Called by `config::parse_options` (the `realtime` cargo feature: the server module; the
 //!   browser module leaves it out for now, see Cargo.toml).
 
-use crate::core::config::{is_loopback, origin, Runtime};
+use crate::core::config::{is_loopback, origin, url_problem, Runtime, UrlProblem};
 use crate::core::error::ApiError;
 use crate::core::json::{dec, parse_json, Json};
 
@@ -210,16 +210,15 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
         None => [origin(cx.base_url), AUTH_PATH].concat(),
         Some(Json::Str(a)) => {
             let a = a.trim();
-            let absolute = a.starts_with("https://") || a.starts_with("http://");
-            if !(absolute || (a.starts_with('/') && cx.runtime == Runtime::Browser)) || a.contains(char::is_whitespace) {
-                return Err(bad(
-                    "authEndpoint",
-                    "must be an absolute http(s) URL such as https://api.deapi.ai/broadcasting/auth (in a browser, a path such as /api/deapi/broadcasting/auth)",
-                ));
-            }
-            let rest = a.strip_prefix("https://").or_else(|| a.strip_prefix("http://")).unwrap_or("");
-            if rest.bytes().take_while(|b| !matches!(b, b'/' | b'?' | b'#')).any(|b| b == b'@') {
-                return Err(bad("authEndpoint", "must not carry credentials (user:password@)"));
+            match url_problem(a, cx.runtime) {
+                Some(UrlProblem::Shape) => {
+                    return Err(bad(
+                        "authEndpoint",
+                        "must be an absolute http(s) URL such as https://api.deapi.ai/broadcasting/auth (in a browser, a path such as /api/deapi/broadcasting/auth)",
+                    ))
+                }
+                Some(UrlProblem::Credentials) => return Err(bad("authEndpoint", "must not carry credentials (user:password@)")),
+                None => {}
             }
             a.to_owned()
         }
