@@ -340,6 +340,16 @@ pub fn truncate(mut text: String, max: usize) -> String {
     text
 }
 
+/// The value of a text of ASCII decimal digits (a `Content-Length`, a Unix timestamp); `None` when it
+/// is empty or holds anything else. (Not `str::parse`: a float parser adds kilobytes to the module,
+/// and an integer one would overflow where this only grows.)
+pub fn digits(s: &str) -> Option<f64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0')))
+}
+
 /// The value of an ASCII hex digit (percent-escapes, signatures).
 pub fn hex_digit(b: u8) -> Option<u8> {
     match b {

@@ -18,7 +18,8 @@
 use crate::core::api::{encode_component, ApiVersion, Endpoint, OPS};
 use crate::core::config::{parse_options, Config, Runtime};
 use crate::core::error::ApiError;
-use crate::core::json::{dec, hex_digit, Json};
+use crate::core::json::{dec, digits, hex_digit, Json};
+use crate::core::session::is_request_id;
 
 /// Where the proxy is mounted by default (the browser's `baseUrl`).
 pub const DEFAULT_PREFIX: &str = "/api/deapi";
@@ -220,11 +221,6 @@ fn decode(s: &str, plus: bool) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A job id as deAPI issues them (UUIDs): 1–128 ASCII letters, digits, `-` and `_`.
-pub fn is_job_id(s: &str) -> bool {
-    (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// The operation a method and upstream path are, if the SDK sends it: `(name, submission)`.
 fn operation(method: &str, path: &str) -> Option<(String, bool)> {
     if method == "GET" {
@@ -236,7 +232,8 @@ fn operation(method: &str, path: &str) -> Option<(String, bool)> {
                 return Some(("account.balance".into(), false));
             }
             let jobs = Endpoint::Job("").path(v, None);
-            if path.strip_prefix(jobs.as_str()).is_some_and(is_job_id) {
+            // a job id as the client itself accepts them (session::is_request_id)
+            if path.strip_prefix(jobs.as_str()).is_some_and(is_request_id) {
                 return Some(("jobs.get".into(), false));
             }
         }
@@ -373,13 +370,10 @@ pub fn decide(cfg: &ProxyConfig, r: &Incoming) -> Decision {
     Decision::Forward(Box::new(Forward { method, url, path: upstream, operation, submission, content_type, cors }))
 }
 
-/// A `Content-Length` value: digits only (a float parser would add kilobytes to the module).
+/// A `Content-Length` value: at most 15 decimal digits ([`digits`]).
 pub fn content_length(v: &str) -> Option<f64> {
     let v = v.trim();
-    if v.is_empty() || v.len() > 15 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(v.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0')))
+    digits(v).filter(|_| v.len() <= 15)
 }
 
 /// 413: the body is over `maxRequestBytes` (found from `Content-Length`, or while reading).

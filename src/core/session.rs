@@ -11,7 +11,7 @@ use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Run
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, read_json, redact_str, Json, Unread, MAX_VALUES};
+use crate::core::json::{dec, digits, read_json, redact_str, Json, Unread, MAX_VALUES};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
@@ -303,7 +303,8 @@ pub fn request_id(id: &Arg) -> Result<String, ApiError> {
     }
 }
 
-fn is_request_id(s: &str) -> bool {
+/// A request id as [`request_id`] accepts it (also the job-status paths `createProxy` forwards).
+pub fn is_request_id(s: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -785,11 +786,7 @@ impl Session {
     /// Is the body too large to read, by its `Content-Length` (digits; anything else is not a length
     /// and leaves the decision to the count while reading)?
     pub fn announced_too_large(&self, content_length: Option<&str>) -> Option<Oversize> {
-        let digits = content_length?.trim();
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let n = digits.bytes().fold(0.0, |n: f64, b| n * 10.0 + f64::from(b - b'0'));
+        let n = digits(content_length?.trim())?;
         (n > self.cfg.max_response_bytes).then_some(Oversize::Announced(n))
     }
 

@@ -14,7 +14,7 @@
 
 
 use crate::core::error::{ApiError, Body, Kind};
-use crate::core::json::{hex_digit, Json};
+use crate::core::json::{digits, hex_digit, Json};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -229,13 +229,12 @@ fn parse_timestamp(header: Option<&str>) -> Result<Timestamp<'_>, ApiError> {
             "X-DeAPI-Timestamp is missing: pass that header's value (Unix seconds)",
         ));
     }
-    if text.len() > MAX_TIMESTAMP_DIGITS || !text.bytes().all(|b| b.is_ascii_digit()) {
+    let Some(secs) = digits(text).filter(|_| text.len() <= MAX_TIMESTAMP_DIGITS) else {
         return Err(rejection(
             Reason::BadTimestamp,
             "X-DeAPI-Timestamp must be Unix seconds (digits only)",
         ));
-    }
-    let secs = text.bytes().fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'));
+    };
     Ok(Timestamp { text, secs })
 }
 
