@@ -40,9 +40,14 @@ level() { # level NAME KIND LOG -- records and checks a level's counts
   total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
   if [ "$pass" -eq 0 ]; then echo "!! $name ran no test"; exit 1; fi
 }
-run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit
-  local log=$1; shift
-  "$@" 2>&1 | tee "$log"
+# A level that hangs (a process a test left running keeps `node --test` waiting) fails after
+# LEVEL_LIMIT seconds (default 25 min) instead of using up CI's time: timeout signals the command's
+# whole process group.
+run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit or a hang
+  local log=$1 rc=0; shift
+  timeout --kill-after=30 "${LEVEL_LIMIT:-1500}" "$@" 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "!! $* did not end within ${LEVEL_LIMIT:-1500} s"; fi
+  return "$rc"
 }
 
 step "1. native: cargo test"

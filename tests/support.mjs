@@ -11,3 +11,22 @@ export async function until(cond, what, ms = 10_000) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Ends a server a test spawned, for certain: SIGTERM to it (to its whole process group when `group`:
+ * spawned with `detached: true`), SIGKILL after `graceMs` if it has not exited, then its pipes are
+ * destroyed and it is unref'd. A child, or a grandchild holding its pipes (workerd under wrangler),
+ * that outlives its test must not keep the test file's process, and so `node --test`, alive. */
+export async function stop(child, { group = false, graceMs = 5_000 } = {}) {
+  const signal = (sig) => { try { process.kill(group ? -child.pid : child.pid, sig); } catch { /* gone */ } };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", () => resolve("exited")));
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(() => resolve("late"), graceMs); });
+    signal("SIGTERM");
+    if (await Promise.race([exited, late]) === "late") signal("SIGKILL");
+    clearTimeout(timer);
+  }
+  if (group) signal("SIGKILL"); // the leader has exited; what it started may not have
+  for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy();
+  child.unref();
+}

@@ -41,6 +41,7 @@ import { fileURLToPath } from "node:url";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 import { RUNTIMES, TIMEOUT, installRuntime, installs, pack, sh } from "./support.mjs";
+import { stop } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pkgDir = join(root, "pkg");
@@ -360,7 +361,7 @@ try {
       const log = api.requests({ key: "keyless" }).map((r) => `${r.method} ${r.path}`);
       assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations"]);
     } finally {
-      server.kill("SIGTERM");
+      await stop(server);
       await api.close();
     }
   });

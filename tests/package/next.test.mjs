@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
+import { stop } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-next-")));
@@ -135,7 +136,7 @@ describe("Next.js 16 App Router (zero configuration)", () => {
         assert.equal(forged.status, 403, "another site's form is refused by the proxy route");
         console.log(`# next ${next.version} ${label}: route handler and client page OK`);
       } finally {
-        try { process.kill(-server.pid, "SIGTERM"); } catch { /* gone */ }
+        await stop(server, { group: true });
       }
     });
   }

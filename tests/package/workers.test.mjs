@@ -16,6 +16,7 @@ import { startMock } from "../mock/server.mjs";
 import { createRequire } from "node:module";
 const { DeapiClient } = createRequire(import.meta.url)("../../pkg");
 import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
+import { stop } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-workers-")));
@@ -125,7 +126,7 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
       const log = mock.requests({ key }).map((r) => `${r.method} ${r.path} ${r.status}`);
       assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422", "GET /api/v2/account/balance 200"]);
     } finally {
-      try { process.kill(-dev.pid, "SIGTERM"); } catch { /* gone */ }
+      await stop(dev, { group: true });
     }
   });
 });
