@@ -108,14 +108,18 @@ export interface RealtimeOptions {
    * `ws` package's (`import { WebSocket } from "ws"`). Without either, `state` is `"unavailable"`.
    */
   WebSocket?: new (url: string) => unknown;
-  /** A job with no event for this long gets a status GET while waiting (100–3 600 000 ms; default 10 000). Used by `wait()` in a later release. */
+  /**
+   * While a `wait()` is driven by events, a job with no event for this long gets a status GET
+   * (failures never come as events, so `JobFailedError` comes within about one interval):
+   * 100–3 600 000 ms, default 10 000.
+   */
   reconcileIntervalMs?: number;
 }
 
 /** `deapi.realtime.state`. */
 export type RealtimeState = "idle" | "connecting" | "connected" | "unavailable" | "closed";
 
-/** `deapi.realtime`: the client's one socket, shared, opened by the first `subscribe`. */
+/** `deapi.realtime`: the client's one socket, shared by every listener and `wait()`, opened by the first of them. */
 export interface RealtimeApi {
   /**
    * Hear every job event of the account (the channel is per account: every job of every user of
@@ -191,8 +195,18 @@ export interface JobStatus {
 }
 
 export interface WaitOptions extends CallOptions {
-  /** Called with every status polled. */
+  /**
+   * Called with every status: each realtime event of the job (while `deapi.realtime` is
+   * connected: `status`, `progress`, `preview`, `result_url`), and each status GET's answer.
+   */
   onProgress?: (status: JobStatus) => void;
+  /**
+   * `false`: this wait polls even when `deapi.realtime` is connected. Default: with `realtime.clientId`
+   * set, the wait opens the socket and is driven by its events — one status GET when `done` comes
+   * (and once after each (re)subscription), a GET every `reconcileIntervalMs` without events, polling
+   * while the socket is not connected.
+   */
+  realtime?: boolean;
   /** First delay between polls (default 2000 ms); grows ×1.5 per poll. */
   pollIntervalMs?: number;
   /** Longest delay between polls (default 10 000 ms). */
@@ -207,7 +221,10 @@ export declare class Job {
   readonly requestId: string;
   /** One status poll. */
   status(options?: CallOptions): Promise<JobStatus>;
-  /** Poll with backoff until `done` (resolves) or `error` (rejects with `JobFailedError`). */
+  /**
+   * Wait until `done` (resolves with its status GET) or `error` (rejects with `JobFailedError`):
+   * driven by `deapi.realtime`'s events when it is on and connected, else polled with backoff.
+   */
   wait(options?: WaitOptions): Promise<JobStatus>;
   toJSON(): { requestId: string };
 }

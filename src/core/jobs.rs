@@ -165,6 +165,61 @@ impl WaitOptions {
     }
 }
 
+/// Where a wait's realtime socket stands (the wait's view of `deapi.realtime`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Live {
+    /// No events for this wait (realtime off, unavailable or closed, or `wait({ realtime: false })`):
+    /// it polls.
+    Off,
+    /// The socket is opening (the first time, or again after it dropped): the wait polls, but a wait
+    /// that has not polled yet gives the socket up to `pollIntervalMs` first.
+    Connecting,
+    /// Subscribed at this time (ms): events drive the wait.
+    Connected { since: f64 },
+}
+
+/// What one wait knows, for [`Watch::due`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Watch {
+    /// When the wait began (ms).
+    pub started: f64,
+    /// Its last status GET: when it was sent, and when the poll schedule wants the next one (the
+    /// answer's time + `After::PollIn`'s delay).
+    pub last: Option<(f64, f64)>,
+    /// When the job's last event came.
+    pub heard_at: Option<f64>,
+    /// A `done` or `error` event came after the last GET.
+    pub ended: bool,
+}
+
+impl Watch {
+    /// When the wait's next status GET is due (ms; at or before now: at once). Polling, the poll
+    /// schedule as without realtime. Connected: once right after each (re)subscription for a wait
+    /// whose last check (or start) came before it — events sent while the socket was down are
+    /// lost — at once after a terminal event (the one GET that resolves the wait), else
+    /// `reconcile_ms` after the last check or event (failures never come as events). Never past
+    /// the wait's `maxWaitMs`.
+    pub fn due(&self, live: Live, options: &WaitOptions, reconcile_ms: f64) -> f64 {
+        if self.ended {
+            return f64::NEG_INFINITY;
+        }
+        let polling = |first: f64| self.last.map_or(first, |(_, next)| next);
+        let at = match live {
+            Live::Off => polling(self.started),
+            Live::Connecting => polling(self.started + options.poll_interval_ms),
+            Live::Connected { since } => {
+                let checked = self.last.map_or(self.started, |(sent, _)| sent);
+                if checked < since {
+                    since
+                } else {
+                    checked.max(self.heard_at.unwrap_or(checked)) + reconcile_ms
+                }
+            }
+        };
+        at.min(self.started + options.max_wait_ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +298,37 @@ mod tests {
         assert_eq!((w.delay_after(1), w.delay_after(2), w.delay_after(4)), (10.0, 15.0, 30.0));
         assert!(WaitOptions::parse(&j(r#"{"maxWaitMs":-1}"#)).is_err());
         assert!(WaitOptions::parse(&j(r#"{"pollIntervalMs":"1s"}"#)).unwrap_err().message.contains("`pollIntervalMs`"));
+    }
+
+    #[test]
+    fn when_a_wait_checks_its_job() {
+        let o = WaitOptions::parse(&j(r#"{"pollIntervalMs":2000,"maxWaitMs":60000}"#)).unwrap();
+        let fresh = Watch { started: 1000.0, ..Watch::default() };
+        // polling: at once, then as the poll schedule says
+        assert_eq!(fresh.due(Live::Off, &o, 10_000.0), 1000.0);
+        let polled = Watch { last: Some((1000.0, 3500.0)), ..fresh };
+        assert_eq!(polled.due(Live::Off, &o, 10_000.0), 3500.0);
+        // the socket opening: a new wait gives it one poll interval; a wait that polled goes on polling
+        assert_eq!(fresh.due(Live::Connecting, &o, 10_000.0), 3000.0);
+        assert_eq!(polled.due(Live::Connecting, &o, 10_000.0), 3500.0);
+        // subscribed after the wait began (or after its last check): one check at once
+        assert_eq!(fresh.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 1500.0);
+        assert_eq!(polled.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 1500.0);
+        // subscribed before: the next check a reconcile interval after the last check or event
+        let after = Watch { started: 2000.0, ..Watch::default() };
+        assert_eq!(after.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 12_000.0);
+        let checked = Watch { last: Some((1600.0, 4000.0)), ..fresh };
+        assert_eq!(checked.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 11_600.0);
+        let heard = Watch { heard_at: Some(9000.0), ..checked };
+        assert_eq!(heard.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 19_000.0);
+        // a done or error event: at once, whatever the socket
+        let ended = Watch { ended: true, ..heard };
+        for live in [Live::Off, Live::Connecting, Live::Connected { since: 1500.0 }] {
+            assert!(ended.due(live, &o, 10_000.0) < 0.0);
+        }
+        // never past maxWaitMs
+        let late = Watch { started: 1000.0, last: Some((55_000.0, 58_000.0)), ..Watch::default() };
+        assert_eq!(late.due(Live::Connected { since: 1500.0 }, &o, 10_000.0), 61_000.0);
+        assert_eq!(late.due(Live::Off, &o, 10_000.0), 58_000.0);
     }
 }

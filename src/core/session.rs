@@ -181,6 +181,8 @@ pub struct WaitPlan {
     pub id: String,
     pub timeout_ms: f64,
     pub options: WaitOptions,
+    /// Events may drive this wait (`realtime: false` → it polls).
+    pub realtime: bool,
 }
 
 /// Where a `wait()` is, for the verdict on one of its polls.
@@ -283,7 +285,7 @@ pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
 pub const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
 /// Calls that make several requests (or none of their own) have no single response to show.
 pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
-pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs"];
+pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs", "realtime"];
 pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
 
 /// Longest job id accepted (deAPI's are 36-character UUIDs).
@@ -648,7 +650,12 @@ impl Session {
             let options = WaitOptions::parse(&o)?;
             let id = request_id(id)?;
             let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
-            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, options })
+            let realtime = match o.get("realtime") {
+                None | Some(Json::Null) => true,
+                Some(Json::Bool(b)) => *b,
+                Some(_) => return Err(ApiError::invalid_option("realtime", "must be true or false (false: this wait polls)")),
+            };
+            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, options, realtime })
         })();
         planned.map_err(|e| self.finish(e))
     }

@@ -1,12 +1,17 @@
-//! `wait()`: polling a job until it is done, failed or out of time. Without the scheduler each
-//! wait polls on its own; with it, every wait of a client shares one poller (one status request at
+//! `wait()`: checking a job until it is done, failed or out of time. Without the scheduler each
+//! wait checks on its own; with it, every wait of a client shares one poller (one status request at
 //! a time, spaced by the shortest poll interval, soonest due first — so N waits cost the status
-//! bucket what one does). Sleeps are gloo-timers; the caller's signal ends a wait at once.
+//! bucket what one does). When a status GET is due is [`crate::core::jobs::Watch::due`]'s call:
+//! the poll schedule, or, with `deapi.realtime` subscribed, once per subscription, on a terminal
+//! event and every `reconcileIntervalMs` without events ([`super::realtime::watch`] brings the
+//! events to `onProgress`). Sleeps are gloo-timers, cut short by the wait's bell; the caller's
+//! signal ends a wait at once.
 
-use super::state::{Inner, Waiter};
 use super::convert::{self, get, signal_of, to_js};
 use super::errors::{abort_error, to_error};
-use super::time::{sleep, sleep_or_abort, Signal, Turn};
+use super::realtime::{polling_due, watch};
+use super::state::{Inner, Waiter};
+use super::time::{sleep, sleep_or_ring, Bell, Signal, Turn};
 use super::transport::{notify, send, Poll};
 use crate::core::json::Json;
 use crate::core::session::{After, Arg, Call, NotJson, Opts, Plan, Planned, WaitPlan};
@@ -39,8 +44,29 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     }
     let started = js_sys::Date::now();
     let plan = status_plan(&inner, &w.id, Some(w.timeout_ms))?;
+    let bell = Rc::new(Bell::default());
+    let watching = if w.realtime { watch(&inner, &w.id, on_progress.clone(), Rc::clone(&bell)) } else { None };
+    // the last status GET: when it went, and when the poll schedule wants the next
+    let mut last: Option<(f64, f64)> = None;
     let mut polls = 1;
     loop {
+        loop {
+            let due = match &watching {
+                Some(x) => x.due(started, last, &w.options),
+                None => polling_due(started, last, &w.options),
+            };
+            let now = js_sys::Date::now();
+            if due <= now {
+                break;
+            }
+            if signal.race(sleep_or_ring(due - now, &bell)).await.is_err() {
+                return Err(abort_error(0, signal.reason(), &w.id));
+            }
+        }
+        if let Some(x) = &watching {
+            x.checking();
+        }
+        let sent = js_sys::Date::now();
         let r = send(&inner, &plan, None, &signal, Some(Poll { polls, started, options: w.options })).await?;
         // The status as a JS object only for someone who sees it: onProgress, or the caller at the end.
         let shown = on_progress.as_ref().map(|_| to_js(&r.value));
@@ -49,11 +75,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
         }
         match r.after {
             Some(After::Fail(e)) => return Err(to_error(&e, None)),
-            Some(After::PollIn(delay)) => {
-                if sleep_or_abort(delay, &signal).await.is_err() {
-                    return Err(abort_error(0, signal.reason(), &w.id));
-                }
-            }
+            Some(After::PollIn(delay)) => last = Some((sent, js_sys::Date::now() + delay)),
             Some(After::Done) | None => return Ok(shown.unwrap_or_else(|| to_js(&r.value))),
         }
         polls += 1;
@@ -64,20 +86,23 @@ async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress
     if signal.aborted() {
         return Err(abort_error(0, signal.reason(), &w.id));
     }
-    let now = js_sys::Date::now();
+    let poller = &inner.poller;
+    let watching = if w.realtime { watch(inner, &w.id, on_progress.clone(), Rc::clone(&poller.bell)) } else { None };
     let me = Rc::new(Waiter {
         w,
-        started: now,
+        started: js_sys::Date::now(),
         polls: Cell::new(0),
-        next_at: Cell::new(now),
+        last: Cell::new(None),
+        watching,
         on_progress,
         plan: RefCell::new(None),
         result: RefCell::new(None),
         done: Turn::default(),
     });
-    let poller = &inner.poller;
     poller.waiters.borrow_mut().push(Rc::clone(&me));
-    if !poller.polling.get() {
+    if poller.polling.get() {
+        poller.bell.ring(); // the poller may be sleeping towards a later check than this one's
+    } else {
         poller.polling.set(true);
         wasm_bindgen_futures::spawn_local(poll(Rc::clone(inner)));
     }
@@ -106,17 +131,21 @@ async fn poll(inner: Rc<Inner>) {
 /// One status request for the waiter due soonest, then a tick.
 async fn poll_once(inner: &Rc<Inner>) {
     let poller = &inner.poller;
-    let (tick, me) = {
+    let (tick, me, due) = {
         let list = poller.waiters.borrow();
         let tick = list.iter().map(|x| x.w.options.poll_interval_ms).fold(f64::INFINITY, f64::min);
-        let Some(me) = list.iter().min_by(|a, b| a.next_at.get().total_cmp(&b.next_at.get())).cloned() else { return };
-        (tick, me)
+        let Some((me, due)) = list.iter().map(|x| (x, due(x))).min_by(|a, b| a.1.total_cmp(&b.1)) else { return };
+        (tick, Rc::clone(me), due)
     };
     let now = js_sys::Date::now();
-    if me.next_at.get() > now {
-        sleep(me.next_at.get() - now).await;
+    if due > now {
+        sleep_or_ring(due - now, &poller.bell).await;
         return;
     }
+    if let Some(x) = &me.watching {
+        x.checking();
+    }
+    let sent = now;
     if me.plan.borrow().is_none() {
         match status_plan(inner, &me.w.id, None) {
             Ok(p) => *me.plan.borrow_mut() = Some(p),
@@ -139,7 +168,7 @@ async fn poll_once(inner: &Rc<Inner>) {
                 me.polls.set(me.polls.get() + 1);
                 match r.after {
                     Some(After::Fail(e)) => poller.settle(&me, Err(to_error(&e, None))),
-                    Some(After::PollIn(n)) => me.next_at.set(js_sys::Date::now() + n),
+                    Some(After::PollIn(n)) => me.last.set(Some((sent, js_sys::Date::now() + n))),
                     Some(After::Done) | None => poller.settle(&me, Ok(shown.unwrap_or_else(|| to_js(&r.value)))),
                 }
             }
@@ -148,5 +177,13 @@ async fn poll_once(inner: &Rc<Inner>) {
     }
     if tick > 0.0 && tick.is_finite() {
         sleep(tick).await;
+    }
+}
+
+/// When `x`'s next status GET is due.
+fn due(x: &Waiter) -> f64 {
+    match &x.watching {
+        Some(w) => w.due(x.started, x.last.get(), &x.w.options),
+        None => polling_due(x.started, x.last.get(), &x.w.options),
     }
 }

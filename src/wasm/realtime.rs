@@ -6,10 +6,15 @@
 //! redirects refused, capped reading), the handshake, ping, pong and reconnect timers on
 //! gloo-timers, events to the listeners as `JobStatus` objects, `onError` told why realtime gave up.
 //!
-//! Opened by the first `subscribe`, closed by `close()` or when the last listener leaves: then the
-//! socket (its handlers unhooked), every timer and a pending auth request are gone, so nothing keeps
-//! a Node process alive. Without `realtime.clientId` there is no link: `state` stays `"idle"` and a
-//! listener never hears anything.
+//! Opened by the first `subscribe` or `wait()`, closed by `close()` or when the last listener and
+//! wait leave: then the socket (its handlers unhooked), every timer and a pending auth request are
+//! gone, so nothing keeps a Node process alive. Without `realtime.clientId` there is no link:
+//! `state` stays `"idle"`, a listener never hears anything and waits poll.
+//!
+//! Waits ([`watch`]): each registers its job here; an event for it goes to its `onProgress` (an
+//! event that came before its wait is kept a while, [`EarlyEvents`]), and a terminal event, a
+//! (re)subscription or a state change rings its bell, so it works out again when its next status GET
+//! is due ([`crate::core::jobs::Watch::due`]).
 //!
 //! Without the `realtime` cargo feature (the browser module, for now: see Cargo.toml) the driver is
 //! left out: `state` is `"unavailable"` when `realtime.clientId` is set, and the first `subscribe`
@@ -18,18 +23,21 @@
 use super::convert::get;
 use super::errors::{construct, invalid_options};
 use super::state::Inner;
+use super::time::Bell;
 use super::transport::notify;
+use crate::core::jobs::{Live, Watch, WaitOptions};
 use crate::core::session::Opts;
+use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "realtime")]
 use {
-    crate::core::realtime::{Input, Link, Timer},
+    crate::core::realtime::{EarlyEvents, Input, Link, State, Timer},
     crate::core::session::Arg,
     drive::{run, Socket},
     gloo_timers::callback::Timeout,
-    js_sys::{Array, Function, Object},
+    js_sys::{Array, Object},
     std::cell::RefCell,
     wasm_bindgen::JsCast,
     web_sys::AbortController,
@@ -49,6 +57,24 @@ pub struct Realtime {
     auth: RefCell<Option<AbortController>>,
     listeners: RefCell<Vec<(u32, Function)>>,
     next_id: Cell<u32>,
+    /// The waits driven by events.
+    watches: RefCell<Vec<Rc<Watcher>>>,
+    /// Events no wait took yet.
+    early: RefCell<EarlyEvents>,
+    /// When the socket last (re)subscribed.
+    since: Cell<f64>,
+    /// `realtime.reconcileIntervalMs`.
+    reconcile_ms: f64,
+}
+
+/// One wait's job, as the socket sees it.
+#[cfg(feature = "realtime")]
+struct Watcher {
+    id: String,
+    on_progress: Option<Function>,
+    heard_at: Cell<Option<f64>>,
+    ended: Cell<bool>,
+    bell: Rc<Bell>,
 }
 
 /// (the browser stub) `realtime.clientId` is set; `onError` was told; `close()` was called.
@@ -99,7 +125,12 @@ impl Realtime {
     #[cfg(feature = "realtime")]
     pub fn new(options: &JsValue, cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
         let ctor = cfg.filter(|c| c.web_socket).and_then(|_| get(&get(options, "realtime"), "WebSocket").dyn_into::<Function>().ok());
-        Realtime { link: RefCell::new(cfg.and_then(Link::new)), ctor, ..Default::default() }
+        Realtime {
+            link: RefCell::new(cfg.and_then(Link::new)),
+            ctor,
+            reconcile_ms: cfg.map_or(crate::core::realtime::DEFAULT_RECONCILE_MS, |c| c.reconcile_interval_ms),
+            ..Default::default()
+        }
     }
     #[cfg(not(feature = "realtime"))]
     pub fn new(options: &JsValue, _cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
@@ -119,6 +150,106 @@ impl Realtime {
             _ => "idle",
         }
     }
+}
+
+/// A wait registered with the socket ([`watch`]); it leaves when dropped (the socket closes when
+/// no wait or listener is left).
+#[cfg(feature = "realtime")]
+pub struct Watching {
+    inner: Rc<Inner>,
+    watcher: Rc<Watcher>,
+}
+/// (the browser stub: never made)
+#[cfg(not(feature = "realtime"))]
+pub enum Watching {}
+
+/// Register a wait for job `id` with the socket (opening it if it is the first need); `None`
+/// (the wait polls) without realtime. An event kept from before the wait goes to `on_progress`
+/// now. `bell` rings when the wait should work out its next check again.
+#[cfg(feature = "realtime")]
+pub fn watch(inner: &Rc<Inner>, id: &str, on_progress: Option<Function>, bell: Rc<Bell>) -> Option<Watching> {
+    let rt = &inner.realtime;
+    if !matches!(rt.link.borrow().as_ref().map(Link::state), Some(State::Idle | State::Connecting | State::Connected)) {
+        return None;
+    }
+    let watcher = Rc::new(Watcher { id: id.to_owned(), on_progress, heard_at: Cell::new(None), ended: Cell::new(false), bell });
+    rt.watches.borrow_mut().push(Rc::clone(&watcher));
+    let now = js_sys::Date::now();
+    let early = rt.early.borrow_mut().take(id, now);
+    if let Some(e) = early {
+        watcher.heard(now, &e);
+    }
+    run(inner, Input::Open);
+    Some(Watching { inner: Rc::clone(inner), watcher })
+}
+#[cfg(not(feature = "realtime"))]
+pub fn watch(_inner: &Rc<Inner>, _id: &str, _on_progress: Option<Function>, _bell: Rc<Bell>) -> Option<Watching> {
+    None
+}
+
+#[cfg(feature = "realtime")]
+impl Watcher {
+    /// An event for this job: to `onProgress`; a terminal one rings the bell.
+    fn heard(&self, now: f64, e: &crate::core::realtime::JobEvent) {
+        self.heard_at.set(Some(now));
+        notify(&self.on_progress, &super::convert::to_js(&e.to_status()));
+        if e.is_terminal() {
+            self.ended.set(true);
+            self.bell.ring();
+        }
+    }
+}
+
+#[cfg(feature = "realtime")]
+impl Watching {
+    /// What the wait knows, for [`Watch::due`]: `started`, `last` (its last GET) and what it heard.
+    pub fn due(&self, started: f64, last: Option<(f64, f64)>, options: &WaitOptions) -> f64 {
+        let rt = &self.inner.realtime;
+        let live = match rt.link.borrow().as_ref().map(Link::state) {
+            Some(State::Connected) => Live::Connected { since: rt.since.get() },
+            Some(State::Idle | State::Connecting) => Live::Connecting,
+            _ => Live::Off,
+        };
+        let w = &self.watcher;
+        Watch { started, last, heard_at: w.heard_at.get(), ended: w.ended.get() }.due(live, options, rt.reconcile_ms)
+    }
+    /// A status GET is about to go: a terminal event before it is answered by it.
+    pub fn checking(&self) {
+        self.watcher.ended.set(false);
+    }
+}
+#[cfg(not(feature = "realtime"))]
+impl Watching {
+    pub fn due(&self, _started: f64, _last: Option<(f64, f64)>, _options: &WaitOptions) -> f64 {
+        match *self {}
+    }
+    pub fn checking(&self) {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "realtime")]
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let rt = &self.inner.realtime;
+        rt.watches.borrow_mut().retain(|w| !Rc::ptr_eq(w, &self.watcher));
+        release_if_unused(&self.inner);
+    }
+}
+
+/// With no listener and no wait left, the socket closes (back to idle).
+#[cfg(feature = "realtime")]
+fn release_if_unused(inner: &Rc<Inner>) {
+    let rt = &inner.realtime;
+    if rt.listeners.borrow().is_empty() && rt.watches.borrow().is_empty() {
+        run(inner, Input::Release);
+    }
+}
+
+/// A wait's next status GET, without a socket (no realtime, or `wait({ realtime: false })`): the
+/// poll schedule.
+pub fn polling_due(started: f64, last: Option<(f64, f64)>, options: &WaitOptions) -> f64 {
+    Watch { started, last, ..Watch::default() }.due(Live::Off, options, 0.0)
 }
 
 /// Tell `onError` that realtime gave up (a `ConnectionError`, code `realtime_unavailable`).
@@ -149,10 +280,10 @@ pub fn subscribe(inner: &Rc<Inner>, listener: JsValue) -> Result<JsValue, JsValu
         let mut list = inner.realtime.listeners.borrow_mut();
         let before = list.len();
         list.retain(|(i, _)| *i != id);
-        let last = before > list.len() && list.is_empty();
+        let left = before > list.len();
         drop(list);
-        if last {
-            run(&inner, Input::Release);
+        if left {
+            release_if_unused(&inner);
         }
     });
     Ok(off.into_js_value())
@@ -324,12 +455,33 @@ mod drive {
                     // what a listener throws is ignored
                     let _ = f.call1(&JsValue::UNDEFINED, &status);
                 }
+                let now = js_sys::Date::now();
+                let waits: Vec<_> = rt.watches.borrow().iter().filter(|w| w.id == e.request_id).cloned().collect();
+                if waits.is_empty() {
+                    rt.early.borrow_mut().push(now, e);
+                } else {
+                    for w in waits {
+                        w.heard(now, &e);
+                    }
+                }
             }
             Action::Unavailable(why) => super::unavailable(inner, &why),
-            // stage 2b: waits check their jobs once; `state` is read from the link
-            Action::Subscribed | Action::State(_) => {}
+            // every wait works out its next check again: once now after a (re)subscription, by
+            // polling when the socket is gone
+            Action::Subscribed => {
+                rt.since.set(js_sys::Date::now());
+                ring_all(inner);
+            }
+            Action::State(_) => ring_all(inner),
         }
         Ok(())
+    }
+
+    fn ring_all(inner: &Inner) {
+        let bells: Vec<_> = inner.realtime.watches.borrow().iter().map(|w| Rc::clone(&w.bell)).collect();
+        for b in bells {
+            b.ring();
+        }
     }
 
     /// Make the socket and hook its frames and close into the link.

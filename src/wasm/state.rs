@@ -2,7 +2,8 @@
 //! held across an `await`): the session (`core`), the `fetch` option and hooks, the requests waiting
 //! for the scheduler's concurrency cap, and the shared job poller's waiters.
 
-use super::time::Turn;
+use super::realtime::Watching;
+use super::time::{Bell, Turn};
 use crate::core::session::{Plan, Session, WaitPlan};
 use js_sys::Function;
 use std::cell::{Cell, RefCell};
@@ -37,7 +38,10 @@ pub struct Waiter {
     pub w: WaitPlan,
     pub started: f64,
     pub polls: Cell<u32>,
-    pub next_at: Cell<f64>,
+    /// Its last status GET: when it went, and when the poll schedule wants the next.
+    pub last: Cell<Option<(f64, f64)>>,
+    /// Its job's events (`deapi.realtime`), if any.
+    pub watching: Option<Watching>,
     pub on_progress: Option<Function>,
     pub plan: RefCell<Option<Plan>>,
     pub result: RefCell<Option<Result<JsValue, JsValue>>>,
@@ -49,6 +53,9 @@ pub struct Waiter {
 pub struct Poller {
     pub waiters: RefCell<Vec<Rc<Waiter>>>,
     pub polling: Cell<bool>,
+    /// Rung when a waiter should be checked sooner than the poller sleeps for (a new waiter, an
+    /// event, a subscription).
+    pub bell: Rc<Bell>,
 }
 
 impl Poller {

@@ -116,3 +116,45 @@ impl Turn {
         .await
     }
 }
+
+/// A wake-up that rings any number of times: [`Bell::rung`] resolves once it rang since it last
+/// resolved (a wait hears an event, a subscription or a state change of `deapi.realtime`).
+#[derive(Default)]
+pub struct Bell {
+    rang: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Bell {
+    pub fn ring(&self) {
+        self.rang.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+    pub async fn rung(&self) {
+        std::future::poll_fn(|cx| {
+            if self.rang.replace(false) {
+                Poll::Ready(())
+            } else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// Sleep `ms`, or less if `bell` rings first (then the timer is cleared).
+pub async fn sleep_or_ring(ms: f64, bell: &Bell) {
+    let mut slept = pin!(sleep(ms));
+    let mut rung = pin!(bell.rung());
+    std::future::poll_fn(|cx| {
+        if slept.as_mut().poll(cx).is_ready() || rung.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}

@@ -1,6 +1,6 @@
-// deapi.realtime (issue 22, stage 2a): the socket the Rust module opens and drives
-// (src/wasm/realtime.rs running core::realtime::Link) against the mock's Pusher side
-// (tests/mock/realtime.mjs). Node 20 has no global WebSocket: the `ws` package is injected as
+// deapi.realtime (issue 22): the socket the Rust module opens and drives (src/wasm/realtime.rs
+// running core::realtime::Link) against the mock's Pusher side (tests/mock/realtime.mjs), and
+// wait() driven by its events (src/wasm/jobs.rs, core::jobs::Watch::due). Node 20 has no global WebSocket: the `ws` package is injected as
 // `realtime.WebSocket`; one test uses the global one where the runtime has it.
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -315,6 +315,157 @@ describe("deapi.realtime: the socket driven from Rust", () => {
   });
 });
 
+/** The status GETs of a job, as the mock logged them. */
+const statusGets = (key, id) => mock.requests({ key, path: `/api/v2/jobs/${id}` });
+
+/** A client whose socket is connected (a listener holds it open), and that listener's events. */
+async function connected(extra = {}, realtime = {}) {
+  const r = rtClient(extra, realtime);
+  r.heard = [];
+  r.off = r.c.realtime.subscribe((s) => r.heard.push(s));
+  await until(() => r.c.realtime.state === "connected", "connected");
+  return r;
+}
+
+describe("wait() driven by the socket's events", () => {
+  it("with the socket up: events reach onProgress as JobStatus, and done costs one status GET, whose status it resolves with", async () => {
+    const { c, key, off, errors } = await connected();
+    const job = await c.images.generate(validImage());
+    const seen = [];
+    const done = await job.wait({ onProgress: (s) => seen.push(s) });
+    assert.equal(statusGets(key, job.requestId).length, 1, "one status GET for the whole wait");
+    const events = seen.slice(0, -1);
+    assert.ok(events.length >= 2, `progress came as events: ${JSON.stringify(seen)}`);
+    for (const s of events) {
+      assert.equal(s.request_id, job.requestId);
+      assert.equal(typeof s.progress, "number");
+      assert.ok(["processing", "done"].includes(s.status), s.status);
+    }
+    assert.ok(events.some((s) => typeof s.preview === "string" && s.preview.startsWith("data:image/")), "previews come with the events");
+    // the one GET's status: what the event lacks (the price, the result fields) is there
+    assert.equal(done.status, "done");
+    assert.equal(done.request_id, job.requestId);
+    assert.deepEqual(seen.at(-1), done, "onProgress last sees the GET's status, which wait() resolves with");
+    const fromRest = await c.jobs.get(job.requestId);
+    assert.deepEqual(Object.keys(done).sort(), Object.keys(fromRest).sort(), "the wait resolves with a full status, not the event");
+    assert.deepEqual(errors, []);
+    off();
+  });
+
+  it("the first wait opens the socket itself; after the subscription it checks the job once, then the done event brings the last GET", async () => {
+    const { c, key, errors } = rtClient();
+    const job = await c.images.generate(validImage());
+    assert.equal(c.realtime.state, "idle");
+    const seen = [];
+    const waiting = job.wait({ onProgress: (s) => seen.push(s) });
+    await until(() => c.realtime.state !== "idle", "wait() to open the socket");
+    const done = await waiting;
+    assert.equal(done.status, "done");
+    assert.equal(statusGets(key, job.requestId).length, 2, "one GET after the subscription (events before it are lost), one after done");
+    assert.ok(seen.some((s) => s.status === "processing" && !("price" in s)), "events reached onProgress");
+    assert.deepEqual(errors, []);
+    // nothing else needs the socket: it closes
+    await until(() => c.realtime.state === "idle", "the socket released after the last wait");
+    await until(() => socketsOf(key).length === 0, "the mock's socket closed");
+  });
+
+  it("an event that comes before its submission's response is not lost: the wait starts with it", async () => {
+    const { c, key, heard, off } = await connected();
+    mock.realtime.earlyEvents(1, { key }, 100);
+    const job = await c.images.generate(validImage());
+    assert.ok(heard.some((s) => s.request_id === job.requestId && s.status === "done"), "the done event came before the submission's answer");
+    const seen = [];
+    const done = await job.wait({ onProgress: (s) => seen.push(s) });
+    assert.equal(done.status, "done");
+    assert.equal(seen[0].status, "done", "the kept event first");
+    assert.equal(statusGets(key, job.requestId).length, 1, "one GET, at once");
+    off();
+  });
+
+  it("failures never come as events: a job that goes quiet is checked after reconcileIntervalMs, and JobFailedError comes", async () => {
+    const { c, key, off } = await connected({}, { reconcileIntervalMs: 200 });
+    const job = await c.images.generate(validImage({ prompt: "a fox [fail]" }));
+    const e = await job.wait().then(() => assert.fail("resolved"), (err) => err);
+    assert.equal(e.name, "JobFailedError", String(e));
+    assert.equal(e.requestId, job.requestId);
+    assert.ok(statusGets(key, job.requestId).length >= 1);
+    off();
+  });
+
+  it("a lost done event: the reconciliation check resolves the wait", async () => {
+    const { c, key, off } = await connected({}, { reconcileIntervalMs: 200 });
+    mock.realtime.dropNext(100, { key });
+    const job = await c.images.generate(validImage());
+    const done = await job.wait();
+    assert.equal(done.status, "done");
+    assert.ok(mock.realtime.events().some((e) => e.requestId === job.requestId && e.status === "done" && e.dropped), "its done event was dropped");
+    off();
+  });
+
+  it("after a resubscription each pending wait checks its job once (events sent while the socket was down are lost)", async () => {
+    // reconcileIntervalMs is far beyond this test's timeout: only the check after resubscribing can end the wait
+    const { c, key, off } = await connected({}, { reconcileIntervalMs: 3_600_000 });
+    mock.realtime.dropNext(100, { key }); // as if the socket were down for the whole job
+    const job = await c.images.generate(validImage());
+    const waiting = job.wait();
+    await until(() => mock.job(job.requestId)?.status === "done", "the job done on the mock's side");
+    assert.equal(statusGets(key, job.requestId).length, 0, "no GET while the socket was up and the job quiet");
+    const first = socketsOf(key)[0].socketId;
+    mock.realtime.closeSockets(4200, { key });
+    const done = await waiting;
+    assert.equal(done.status, "done");
+    assert.ok(socketsOf(key).some((s) => s.socketId !== first), "resubscribed on a new socket");
+    assert.equal(statusGets(key, job.requestId).length, 1, "one check after the resubscription");
+    off();
+  });
+
+  it("while realtime is unavailable (auth refused), waits poll as without it", async () => {
+    const { c, key, errors } = rtClient();
+    mock.realtime.refuseAuth(403, 5, { key });
+    const job = await c.images.generate(validImage());
+    const done = await job.wait({ pollIntervalMs: 10 });
+    assert.equal(done.status, "done");
+    assert.equal(c.realtime.state, "unavailable");
+    assert.ok(statusGets(key, job.requestId).length >= 2, "polled");
+    assert.equal(errors[0]?.code, "realtime_unavailable");
+  });
+
+  it("wait({ realtime: false }) polls though the socket is up; a realtime value that is not a boolean is an InvalidOptionsError", async () => {
+    const { c, key, off } = await connected({}, { reconcileIntervalMs: 3_600_000 });
+    mock.realtime.dropNext(100, { key }); // an event-driven wait would not end before the reconciliation
+    const job = await c.images.generate(validImage());
+    const done = await job.wait({ realtime: false, pollIntervalMs: 10 });
+    assert.equal(done.status, "done");
+    const e = await c.jobs.wait(job.requestId, { realtime: "no" }).then(() => assert.fail("resolved"), (err) => err);
+    assert.ok(e instanceof InvalidOptionsError);
+    assert.match(e.message, /`realtime`/);
+    off();
+  });
+
+  it("with the scheduler's shared poller (schedule: true) waits are driven by events too: one GET each", async () => {
+    const { c, key, off } = await connected({ schedule: true });
+    const jobs = await Promise.all([1, 2, 3].map(() => c.images.generate(validImage())));
+    const done = await Promise.all(jobs.map((j) => j.wait()));
+    assert.deepEqual(done.map((d) => d.status), ["done", "done", "done"]);
+    for (const j of jobs) assert.equal(statusGets(key, j.requestId).length, 1, j.requestId);
+    off();
+  });
+
+  it("a signal ends an event-driven wait at once; with no wait or listener left the socket closes", async () => {
+    const { c, key } = rtClient({}, { reconcileIntervalMs: 3_600_000 });
+    mock.realtime.dropNext(100, { key });
+    const job = await c.images.generate(validImage());
+    const ac = new AbortController();
+    const waiting = job.wait({ signal: ac.signal });
+    await until(() => c.realtime.state === "connected", "connected");
+    await until(() => statusGets(key, job.requestId).length === 1, "the check after the subscription");
+    ac.abort();
+    const e = await waiting.then(() => assert.fail("resolved"), (err) => err);
+    assert.equal(e.name, "AbortError");
+    await until(() => c.realtime.state === "idle", "released");
+  });
+});
+
 describe("deapi.realtime keeps no process alive", () => {
   /** Run a client in a child process that ends with `how`; resolves with its exit code. */
   function child(how) {
@@ -361,6 +512,29 @@ describe("deapi.realtime keeps no process alive", () => {
     const { status, out } = await child("early");
     assert.equal(status, 0);
     assert.match(out, /ended:closed/);
+  });
+
+  it("after its last wait() ends a Node process exits by itself (the socket that wait opened is closed)", async () => {
+    const code = `
+      const sdk = require(${JSON.stringify(pkgDir)});
+      const { WebSocket } = require(${JSON.stringify(require.resolve("ws"))});
+      const key = ${JSON.stringify(newKey())};
+      const c = new sdk.DeapiClient({ apiKey: key, baseUrl: ${JSON.stringify(mock.url)},
+        realtime: { clientId: key.split("|")[0], url: ${JSON.stringify(mock.realtimeUrl)}, WebSocket } });
+      const states = new Set();
+      c.images.generate(${JSON.stringify(validImage())})
+        .then((job) => job.wait({ onProgress: () => states.add(c.realtime.state) }))
+        .then((s) => console.log("waited:" + s.status + ":" + [...states].join(",") + ":" + c.realtime.state));
+    `;
+    const { status, out } = await new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+      let text = "";
+      p.stdout.on("data", (d) => { text += d; });
+      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child did not exit by itself; it printed: ${text}`)); }, 12_000);
+      p.on("exit", (st) => { clearTimeout(guard); resolve({ status: st, out: text }); });
+    });
+    assert.equal(status, 0);
+    assert.match(out, /waited:done:.*connected.*:idle/, "the wait heard events over the socket, then released it");
   });
 
   it("after the last off() a Node process running a client exits by itself", async () => {

@@ -49,7 +49,7 @@ async function finish(job: Job): Promise<JobStatus> {
   const once: JobStatus = await job.status(call);
   const wait: WaitOptions = {
     signal: controller.signal, timeoutMs: 10_000, pollIntervalMs: 2_000, maxPollIntervalMs: 10_000, maxWaitMs: 600_000,
-    onProgress: (s) => console.log(s.status, s.progress?.toFixed(1)),
+    onProgress: (s) => console.log(s.status, s.progress?.toFixed(1)), realtime: false,
   };
   const done = await job.wait(wait);
   const json: { requestId: string } = job.toJSON();

@@ -123,3 +123,5 @@ new DeapiClient({ apiKey: "1|abc", realtime: { clientId: "42", WebSocket: "ws" }
 deapi.realtime.subscribe((s: string) => s);
 // @ts-expect-error state is read-only
 deapi.realtime.state = "connected";
+// @ts-expect-error wait's realtime is a boolean
+await deapi.job("abc").wait({ realtime: "no" });
