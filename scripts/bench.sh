@@ -8,5 +8,6 @@ bash scripts/setup.sh # with Chromium: the bench has a browser per-call row
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 node scripts/build.mjs
 node bench/run.mjs
+node bench/realtime.mjs # status GETs and time to result per job, realtime vs polling
 # How the module reads a response body: text + serde_json vs JSON.parse + serde-wasm-bindgen (in Node)
 cargo test --release --target wasm32-unknown-unknown --test decode_bench -- --nocapture 2>&1 | grep "^decode "
