@@ -582,6 +582,13 @@ const viaProxy = new DeapiClient({ baseUrl: "http://app.test/api/deapi", fetch: 
 out.proxied = await viaProxy.account.balance();
 out.forged = (await proxy(new Request("http://app.test/api/deapi/api/v2/images/generations", { method: "POST",
   headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "prompt=x" }))).status;
+// realtime with the runtime's global WebSocket (no constructor passed): wait() driven by the events
+const rtKey = process.env.DEAPI_RT_KEY;
+const live = new DeapiClient({ apiKey: rtKey, baseUrl, realtime: { clientId: rtKey.split("|")[0], url: process.env.MOCK_RT_URL } });
+const heard = [];
+const job = await live.images.generate({ prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1 });
+const done = await job.wait({ onProgress: (s) => heard.push([s.status, live.realtime.state]) });
+out.realtime = { globalWebSocket: typeof globalThis.WebSocket, requestId: job.requestId, status: done.status, heard, after: live.realtime.state };
 console.log(JSON.stringify(out));
 `;
   const runtimeCases = [
@@ -591,11 +598,11 @@ console.log(JSON.stringify(out));
     // Deno reads node_modules/ next to package.json (nodeModulesDir "manual" by default then); the
     // permissions are the narrowest that work: the mock's address, the project's files, three variables.
     ["deno", (bin, dir) => [bin, ["run", "--no-prompt", "--no-lock", `--allow-net=${new URL(mock.url).host}`,
-      `--allow-read=${dir}`, "--allow-env=MOCK_URL,DEAPI_KEY,DEAPI_RETRY_KEY,DEAPI_PROXY_KEY", "main.mjs"]]],
+      `--allow-read=${dir}`, "--allow-env=MOCK_URL,MOCK_RT_URL,DEAPI_KEY,DEAPI_RETRY_KEY,DEAPI_PROXY_KEY,DEAPI_RT_KEY", "main.mjs"]]],
   ];
   runtimeCases.forEach(([id, command], i) => {
     const rt = RUNTIMES[id];
-    it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422, a retried 500, createProxy`, async (t) => {
+    it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422, a retried 500, createProxy, wait() by realtime events over the global WebSocket`, async (t) => {
       const got = await runtime(id);
       if (got.skip) return t.skip(got.skip);
       t.diagnostic(`${got.version} at ${got.bin}${got.installedMs ? ` (installed in ${(got.installedMs / 1000).toFixed(1)} s)` : " (cached)"}`);
@@ -607,10 +614,11 @@ console.log(JSON.stringify(out));
       const key = newKey();
       const retryKey = newKey();
       const proxyKey = newKey();
+      const rtKey = newKey();
       mock.addFaults({ key: retryKey, responses: [{ status: 500 }] });
       const [cmd, args] = command(got.bin, dir);
       const { stdout, stderr } = await sh(cmd, args, { cwd: dir, env: {
-        ...process.env, MOCK_URL: mock.url, DEAPI_KEY: key, DEAPI_RETRY_KEY: retryKey, DEAPI_PROXY_KEY: proxyKey,
+        ...process.env, MOCK_URL: mock.url, MOCK_RT_URL: mock.realtimeUrl, DEAPI_KEY: key, DEAPI_RETRY_KEY: retryKey, DEAPI_PROXY_KEY: proxyKey, DEAPI_RT_KEY: rtKey,
         DENO_DIR: join(tmp, "deno-dir"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1",
       } });
       const out = JSON.parse(stdout.trim().split("\n").pop());
@@ -628,6 +636,12 @@ console.log(JSON.stringify(out));
       assert.deepEqual(out.proxied, { balance: 19.72 }, `${where}: a call through createProxy`);
       assert.equal(out.forged, 403, `${where}: createProxy refuses another site's form`);
       assert.deepEqual(mock.requests({ key: proxyKey }).map((r) => `${r.method} ${r.path} ${r.status}`), ["GET /api/v2/account/balance 200"], `${where}: the proxy added its key`);
+      // realtime over the runtime's own WebSocket; the process above ended by itself once the wait was done
+      assert.equal(out.realtime.globalWebSocket, "function", `${where}: a global WebSocket`);
+      assert.equal(out.realtime.status, "done");
+      assert.ok(out.realtime.heard.some(([st, state]) => st === "processing" && state === "connected"), `${where}: events over the socket: ${JSON.stringify(out.realtime.heard)}`);
+      assert.equal(out.realtime.after, "idle", `${where}: the socket released after the wait`);
+      assert.ok(mock.requests({ key: rtKey, path: `/api/v2/jobs/${out.realtime.requestId}` }).length <= 2, `${where}: at most two status GETs (after subscribing, on done)`);
       console.log(`# ${where}: balance ${out.balance.balance}, 422 ${out.error.name} [${out.error.errors.map((e) => e.field).join(",")}], ` +
         `500 retried ${JSON.stringify(out.retried.retries)} then ${JSON.stringify(out.retried.balance)}; ` +
         `resolved dist/${out.resolved.split("/dist/")[1]}${stderr.trim() ? `; stderr: ${lastLines(stderr, 3)}` : ""}`);
