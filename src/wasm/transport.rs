@@ -400,16 +400,7 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         if signal.aborted() {
             return Err(abort_error(attempts - 1, signal.reason(), &plan.id));
         }
-        if inner.hooks.on_request.is_some() {
-            let shown = plan.shown_headers.as_deref().unwrap_or(&[]);
-            let event = object(&[
-                ("method", JsValue::from_str(plan.method)),
-                ("url", JsValue::from_str(&plan.url)),
-                ("headers", headers_object(shown).into()),
-                ("attempt", JsValue::from_f64(f64::from(attempts))),
-            ]);
-            notify(&inner.hooks.on_request, &event.into());
-        }
+        on_request(inner, plan, attempts);
         let permit = if session.scheduled() { acquire(inner, plan, attempts - 1, signal).await? } else { false };
         let controller = AbortController::new()?;
         let timer = AttemptTimer::start(&controller, plan.timeout_ms);
@@ -516,11 +507,25 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
     }
 }
 
+/// The `onRequest` hook's event for an attempt (headers as `plan.shown_headers`: the key redacted).
+fn on_request(inner: &Inner, plan: &Plan, attempt: u32) {
+    if inner.hooks.on_request.is_some() {
+        let shown = plan.shown_headers.as_deref().unwrap_or(&[]);
+        let event = object(&[
+            ("method", JsValue::from_str(plan.method)),
+            ("url", JsValue::from_str(&plan.url)),
+            ("headers", headers_object(shown).into()),
+            ("attempt", JsValue::from_f64(f64::from(attempt))),
+        ]);
+        notify(&inner.hooks.on_request, &event.into());
+    }
+}
+
 /// One attempt of `plan` with the text `body` (the realtime auth request): the same path as every
 /// call — its headers (the Bearer key, or none in keyless proxy mode), the `fetch` option or the
 /// global fetch, redirects refused (`redirect: "manual"`: a 3xx or a browser's opaque redirect comes
 /// back as its status), the per-attempt timeout, the body read up to `maxResponseBytes` (past it: an
-/// empty text) and `onResponse` — without the retry loop: the caller's state machine decides.
+/// empty text), `onRequest` and `onResponse` — without the retry loop: the caller's state machine decides.
 /// `Err`: no answer (network, timeout, or `controller` aborted).
 #[cfg(feature = "realtime")]
 pub async fn send_once(inner: &Rc<Inner>, plan: &Plan, body: &str, controller: &AbortController) -> Result<(u16, String), JsValue> {
@@ -531,6 +536,7 @@ pub async fn send_once(inner: &Rc<Inner>, plan: &Plan, body: &str, controller: &
     init.set_body(&JsValue::from_str(body));
     let timer = AttemptTimer::start(controller, plan.timeout_ms);
     init.set_signal(Some(&controller.signal()));
+    on_request(inner, plan, 1);
     let r = attempt(inner, plan, &init, controller, 1, &Cell::new(0)).await;
     drop(timer);
     let r = r?;

@@ -84,10 +84,14 @@ describe("deapi.realtime: the socket driven from Rust", () => {
     off();
   });
 
-  it("the auth request goes through the call path: POST to /broadcasting/auth with the Bearer key; the key is never in the socket URL", async () => {
-    const { c, key } = rtClient();
+  it("the auth request goes through the call path: POST to /broadcasting/auth with the Bearer key, seen by onRequest and onResponse without it; the key is never in the socket URL", async () => {
+    const hooks = [];
+    const { c, key } = rtClient({ onRequest: (ev) => hooks.push(["request", ev]), onResponse: (ev) => hooks.push(["response", ev]) });
     const off = c.realtime.subscribe(() => {});
     await until(() => c.realtime.state === "connected", "connected");
+    assert.deepEqual(hooks.map(([k, ev]) => [k, ev.method, new URL(ev.url).pathname]),
+      [["request", "POST", "/broadcasting/auth"], ["response", "POST", "/broadcasting/auth"]]);
+    assert.equal(JSON.stringify(hooks).includes(key.split("|")[1]), false, "no key in the hooks' events");
     const auth = mock.requests({ key, path: "/broadcasting/auth" });
     assert.equal(auth.length, 1);
     assert.equal(auth[0].method, "POST");
