@@ -20,7 +20,7 @@
 use crate::core::error::ApiError;
 use crate::core::jobs::{phase, Phase};
 use crate::core::config::MAX_TIMER_MS;
-use crate::core::json::{to_text, Json};
+use crate::core::json::{redact_str, Json};
 use crate::core::session::{is_request_id, Arg, Opts};
 
 /// The stream's `Content-Type`.
@@ -48,10 +48,10 @@ pub fn frame(name: &str, data: &str) -> String {
     let mut rest = data;
     loop {
         let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
-        let (line, tail) = rest.split_at(end);
         out.push_str("data: ");
-        out.push_str(line);
+        out.push_str(rest.get(..end).unwrap_or_default());
         out.push('\n');
+        let tail = rest.get(end..).unwrap_or_default();
         let tail = tail.strip_prefix("\r\n").or_else(|| tail.strip_prefix('\r')).or_else(|| tail.strip_prefix('\n'));
         match tail {
             Some(t) => rest = t,
@@ -95,21 +95,36 @@ pub fn options(opts: &Opts) -> Result<Options, ApiError> {
     Ok(Options { heartbeat_ms, wait: Opts::Object(wait) })
 }
 
+/// The 400 answer's JSON body for an id that is not one (`{"message": …}`, as the proxy's refusals).
+pub const BAD_ID: &str = r#"{"message":"Bad Request: not a deAPI request id (1–128 ASCII letters, digits, - or _)"}"#;
+
 /// The request id of a relay, trimmed; `Err`: the 400 answer's JSON body (the id usually comes from
 /// a URL a browser asked for, so it is answered, not thrown).
-pub fn request_id(id: &Arg) -> Result<String, String> {
+pub fn request_id(id: &Arg) -> Result<String, &'static str> {
     match id {
         Arg::Data(Json::Str(s)) if is_request_id(s.trim()) => Ok(s.trim().to_owned()),
-        _ => Err(message_body("Bad Request: not a deAPI request id (1–128 ASCII letters, digits, - or _)")),
+        _ => Err(BAD_ID),
     }
 }
 
-/// `{"message": …}`, as deAPI's and the proxy's errors.
-pub fn message_body(message: &str) -> String {
-    to_text(&Json::Obj(vec![("message".to_owned(), Json::str(message))]))
+/// An error's `toJSON()` data as the `error` event carries it: absent fields (`undefined` in JS,
+/// null here) left out, as `JSON.stringify` leaves them; a `name` and a `message` always there.
+pub fn error_fields(error: Json) -> Json {
+    let mut pairs: Vec<(String, Json)> = match error {
+        Json::Obj(p) => p.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => Vec::new(),
+    };
+    for (key, fallback) in [("message", "the relay's wait failed"), ("name", "Error")] {
+        if !matches!(pairs.iter().find(|(k, _)| k == key), Some((_, Json::Str(_)))) {
+            pairs.retain(|(k, _)| k != key);
+            pairs.insert(0, (key.to_owned(), Json::str(fallback)));
+        }
+    }
+    Json::Obj(pairs)
 }
 
-/// One relay's stream: what to write for each thing the wait tells.
+/// One relay's stream: what to write for each thing the wait tells. The values come as JSON text
+/// (the binding's `JSON.stringify`: the module carries no JSON writer of its own).
 #[derive(Debug, Default)]
 pub struct Stream {
     /// The last `status` event's data (a repeat is not sent).
@@ -129,20 +144,23 @@ impl Stream {
         self.ended
     }
 
-    fn data(&self, mut value: Json) -> String {
+    /// (JSON text: a secret is made of letters, digits and `|`, which JSON writes as they are)
+    fn data(&self, mut text: String) -> String {
         for s in &self.secrets {
-            value.redact(s);
+            redact_str(&mut text, s);
         }
-        to_text(&value)
+        text
     }
 
-    /// A status `onProgress` got: a `status` event, unless the job is finished (the wait's result,
-    /// [`Stream::done`] or [`Stream::error`], says that) or nothing changed since the last one.
-    pub fn status(&mut self, status: Json) -> Option<String> {
-        if self.ended || phase(&status) != Phase::Running {
+    /// A status `onProgress` got (`state`: its `status` word; `json`: the status as JSON text): a
+    /// `status` event, unless the job is finished (the wait's result, [`Stream::done`] or
+    /// [`Stream::error`], says that) or nothing changed since the last one.
+    pub fn status(&mut self, state: &str, json: String) -> Option<String> {
+        let word = Json::Obj(vec![("status".to_owned(), Json::str(state))]);
+        if self.ended || phase(&word) != Phase::Running {
             return None;
         }
-        let text = self.data(status);
+        let text = self.data(json);
         if self.last.as_deref() == Some(text.as_str()) {
             return None;
         }
@@ -151,32 +169,20 @@ impl Stream {
         Some(out)
     }
 
-    /// The wait resolved: the `done` event, the last one.
-    pub fn done(&mut self, status: Json) -> Option<String> {
+    /// The wait resolved with this status (JSON text): the `done` event, the last one.
+    pub fn done(&mut self, json: String) -> Option<String> {
         if std::mem::replace(&mut self.ended, true) {
             return None;
         }
-        Some(frame(DONE, &self.data(status)))
+        Some(frame(DONE, &self.data(json)))
     }
 
-    /// The wait rejected with `error` (its `toJSON()` data): the `error` event, the last one.
-    /// Absent fields (`undefined` in JS, null here) are left out, as `JSON.stringify` leaves them;
-    /// a `name` and a `message` are always there.
-    pub fn error(&mut self, error: Json) -> Option<String> {
+    /// The wait rejected: the `error` event (`json`: [`error_fields`] as JSON text), the last one.
+    pub fn error(&mut self, json: String) -> Option<String> {
         if std::mem::replace(&mut self.ended, true) {
             return None;
         }
-        let mut pairs: Vec<(String, Json)> = match error {
-            Json::Obj(p) => p.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-            _ => Vec::new(),
-        };
-        for (key, fallback) in [("message", "the relay's wait failed"), ("name", "Error")] {
-            if !matches!(pairs.iter().find(|(k, _)| k == key), Some((_, Json::Str(_)))) {
-                pairs.retain(|(k, _)| k != key);
-                pairs.insert(0, (key.to_owned(), Json::str(fallback)));
-            }
-        }
-        Some(frame(ERROR, &self.data(Json::Obj(pairs))))
+        Some(frame(ERROR, &self.data(json)))
     }
 }
 
@@ -197,6 +203,15 @@ mod tests {
     fn j(text: &str) -> Json {
         parse(text).unwrap()
     }
+    /// (what the binding does: the state word, and the value as JSON.stringify writes it)
+    fn st(s: &mut Stream, text: &str) -> Option<String> {
+        let v = j(text);
+        let state = v.get("status").and_then(Json::as_str).unwrap_or_default().to_owned();
+        s.status(&state, crate::core::json::to_text(&v))
+    }
+    fn err(s: &mut Stream, text: &str) -> Option<String> {
+        s.error(crate::core::json::to_text(&error_fields(j(text))))
+    }
 
     #[test]
     fn frames_one_data_line_per_line() {
@@ -210,7 +225,7 @@ mod tests {
     #[test]
     fn json_data_is_one_line() {
         let mut s = Stream::new(Vec::new());
-        let out = s.status(j(r#"{"request_id":"r1","status":"processing","progress":50,"preview":"a\nb"}"#)).unwrap();
+        let out = st(&mut s, r#"{"request_id":"r1","status":"processing","progress":50,"preview":"a\nb"}"#).unwrap();
         assert_eq!(out.matches('\n').count(), 3, "{out}");
         assert!(out.starts_with("event: status\ndata: {\"request_id\":\"r1\""));
     }
@@ -218,28 +233,27 @@ mod tests {
     #[test]
     fn status_events_while_running_only_and_no_repeats() {
         let mut s = Stream::new(Vec::new());
-        assert!(s.status(j(r#"{"status":"pending","progress":0}"#)).is_some());
-        assert!(s.status(j(r#"{"status":"pending","progress":0}"#)).is_none(), "the same status again");
-        assert!(s.status(j(r#"{"status":"processing","progress":25}"#)).is_some());
-        assert!(s.status(j(r#"{"status":"pending","progress":0}"#)).is_some(), "a change back is a change");
+        assert!(st(&mut s, r#"{"status":"pending","progress":0}"#).is_some());
+        assert!(st(&mut s, r#"{"status":"pending","progress":0}"#).is_none(), "the same status again");
+        assert!(st(&mut s, r#"{"status":"processing","progress":25}"#).is_some());
+        assert!(st(&mut s, r#"{"status":"pending","progress":0}"#).is_some(), "a change back is a change");
         // the final status comes from the wait's result, not from onProgress
-        assert!(s.status(j(r#"{"status":"done","progress":100}"#)).is_none());
-        assert!(s.status(j(r#"{"status":"error"}"#)).is_none());
+        assert!(st(&mut s, r#"{"status":"done","progress":100}"#).is_none());
+        assert!(st(&mut s, r#"{"status":"error"}"#).is_none());
         assert!(!s.ended());
-        let done = s.done(j(r#"{"status":"done","result_url":"https://x/r.png"}"#)).unwrap();
+        let done = s.done(r#"{"status":"done","result_url":"https://x/r.png"}"#.to_owned()).unwrap();
         assert_eq!(done, "event: done\ndata: {\"status\":\"done\",\"result_url\":\"https://x/r.png\"}\n\n");
         assert!(s.ended());
         // nothing after the end
-        assert!(s.status(j(r#"{"status":"processing"}"#)).is_none());
-        assert!(s.done(j(r#"{"status":"done"}"#)).is_none());
-        assert!(s.error(j(r#"{"name":"X","message":"m"}"#)).is_none());
+        assert!(st(&mut s, r#"{"status":"processing"}"#).is_none());
+        assert!(s.done("{}".to_owned()).is_none());
+        assert!(err(&mut s, r#"{"name":"X","message":"m"}"#).is_none());
     }
 
     #[test]
     fn error_events_keep_the_error_shape() {
         let mut s = Stream::new(Vec::new());
-        let e = s
-            .error(j(r#"{"name":"JobFailedError","code":"job_failed","status":null,"message":"Job r1 failed: boom","requestId":"r1","errorCode":"PROCESSING_ERROR","retryable":true,"rateLimit":null}"#))
+        let e = err(&mut s, r#"{"name":"JobFailedError","code":"job_failed","status":null,"message":"Job r1 failed: boom","requestId":"r1","errorCode":"PROCESSING_ERROR","retryable":true,"rateLimit":null}"#)
             .unwrap();
         assert_eq!(
             e,
@@ -248,7 +262,7 @@ mod tests {
         // something that is no DeapiError still gets a name and a message
         for odd in ["{}", "null", "\"text\"", r#"{"name":5,"message":null,"x":1}"#] {
             let mut s = Stream::new(Vec::new());
-            let out = s.error(j(odd)).unwrap();
+            let out = s.error(crate::core::json::to_text(&error_fields(j(odd)))).unwrap();
             assert!(out.starts_with("event: error\ndata: {\"name\":\"Error\",\"message\":\"the relay's wait failed\""), "{odd}: {out}");
         }
     }
@@ -258,10 +272,10 @@ mod tests {
         let key = "42|relaySecretValue1";
         let secrets = crate::core::error::key_parts(key).map(str::to_owned).collect();
         let mut s = Stream::new(secrets);
-        let out = s.status(j(r#"{"status":"processing","note":"echo 42|relaySecretValue1 and relaySecretValue1"}"#)).unwrap();
+        let out = st(&mut s, r#"{"status":"processing","note":"echo 42|relaySecretValue1 and relaySecretValue1"}"#).unwrap();
         assert!(!out.contains("relaySecretValue1"), "{out}");
         assert!(out.contains("[REDACTED]"));
-        let out = s.error(j(r#"{"name":"ServerError","message":"Bearer 42|relaySecretValue1"}"#)).unwrap();
+        let out = err(&mut s, r#"{"name":"ServerError","message":"Bearer 42|relaySecretValue1"}"#).unwrap();
         assert!(!out.contains("relaySecretValue1"), "{out}");
     }
 
@@ -270,9 +284,9 @@ mod tests {
         assert_eq!(request_id(&Arg::Data(Json::str(" 7f0c1d2e-0000-4000-8000-00000000c0de "))).unwrap(), "7f0c1d2e-0000-4000-8000-00000000c0de");
         for bad in [Arg::Data(Json::str("")), Arg::Data(Json::str("../admin")), Arg::Data(Json::str("a b")), Arg::Data(Json::Num(5.0)), Arg::NotJson, Arg::Function] {
             let body = request_id(&bad).unwrap_err();
-            assert!(crate::core::json::parse_json(&body).is_some_and(|b| b.get("message").and_then(Json::as_str).is_some_and(|m| m.starts_with("Bad Request"))), "{body}");
+            assert!(crate::core::json::parse_json(body).is_some_and(|b| b.get("message").and_then(Json::as_str).is_some_and(|m| m.starts_with("Bad Request"))), "{body}");
         }
-        assert_eq!(message_body("a \"b\"\nc"), r#"{"message":"a \"b\"\nc"}"#);
+        assert!(crate::core::json::parse_json(BAD_ID).is_some());
     }
 
     #[test]

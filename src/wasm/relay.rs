@@ -10,17 +10,17 @@
 //! `Interval`) stops with the stream, so nothing is left to keep a process alive. `createProxy`
 //! answers `GET {prefix}/events/{requestId}` with [`open`] (src/wasm/proxy.rs).
 //!
-//! Without the `realtime` feature (the browser module) the method rejects with an
-//! `InvalidOptionsError` that says where it runs.
+//! Without the `realtime` feature (the browser module) the method throws an `InvalidOptionsError`
+//! that says where it runs.
 
 #[cfg(not(feature = "realtime"))]
 use super::errors::invalid_options;
-use super::state::Inner;
-use js_sys::Promise;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "realtime")]
 use {
+    super::state::Inner,
+    js_sys::Promise,
+    std::rc::Rc,
     super::convert::{self, get, object, set},
     super::errors::to_error,
     super::time::Listener,
@@ -35,13 +35,14 @@ use {
     web_sys::AbortController,
 };
 
-/// (the browser module) `relay` needs a server.
+/// (the browser module) `relay` needs a server: the `InvalidOptionsError` it throws.
 #[cfg(not(feature = "realtime"))]
-pub fn relay(_inner: &Rc<Inner>, _id: &JsValue, _opts: &JsValue) -> Result<JsValue, JsValue> {
-    Err(invalid_options("deapi.realtime.relay streams a job's events from your server: it is not in deapi-wasm's browser build (use it in Node, Deno, Bun, a Next.js route handler or a Cloudflare Worker)", None))
+pub fn on_servers_only() -> JsValue {
+    invalid_options("deapi.realtime.relay runs on servers (Node, Deno, Bun, Workers): it is not in the browser build", None)
 }
 
 /// `relay(requestId, opts)` as a promise (a rejection is told to `onError` first, as every call's).
+#[cfg(feature = "realtime")]
 pub fn promise(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Promise {
     match relay(inner, id, opts) {
         Ok(response) => Promise::resolve(&response),
@@ -86,7 +87,7 @@ pub fn relay(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Result<JsValue,
         Ok(id) => id,
         Err(body) => {
             let headers = object(&[("content-type", JsValue::from_str("application/json")), ("cache-control", JsValue::from_str("no-store"))]);
-            return response(400, &JsValue::from_str(&body), headers);
+            return response(400, &JsValue::from_str(body), headers);
         }
     };
     // the rest of the options as wait() checks them (before anything is sent)
@@ -214,23 +215,32 @@ pub fn open(inner: &Rc<Inner>, id: String, opts: &JsValue, heartbeat_ms: f64) ->
         }
         let weak = Rc::downgrade(&out);
         let on_progress = Closure::<dyn FnMut(JsValue)>::new(move |status: JsValue| {
-            if let (Some(out), Ok(status)) = (weak.upgrade(), convert::data(&status)) {
-                let text = out.stream.borrow_mut().status(status);
-                out.write(text);
-            }
+            let (Some(out), Some(json)) = (weak.upgrade(), stringify(&status)) else { return };
+            let state = get(&status, "status").as_string().unwrap_or_default();
+            let text = out.stream.borrow_mut().status(&state, json);
+            out.write(text);
         });
         set(&wait_opts, "onProgress", on_progress.as_ref());
         let result = super::jobs::wait(inner, JsValue::from_str(&id), wait_opts.into()).await;
         drop(on_progress);
         let text = match result {
-            Ok(status) => out.stream.borrow_mut().done(convert::data(&status).unwrap_or(Json::Null)),
+            Ok(status) => out.stream.borrow_mut().done(stringify(&status).unwrap_or_else(|| "null".to_owned())),
             Err(_) if out.cancelled.get() => None,
-            Err(e) => out.stream.borrow_mut().error(error_data(&e)),
+            Err(e) => {
+                let fields = convert::to_js(&relay::error_fields(error_data(&e)));
+                out.stream.borrow_mut().error(stringify(&fields).unwrap_or_else(|| "{}".to_owned()))
+            }
         };
         out.write(text);
         out.end();
     });
     Ok(stream.into())
+}
+
+/// A value as the runtime's `JSON.stringify` writes it (one line).
+#[cfg(feature = "realtime")]
+fn stringify(v: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string())
 }
 
 /// An error as `toJSON()` gives it (else its `name` and `message`).

@@ -123,3 +123,9 @@ new DeapiClient({ apiKey: "1|abc", realtime: { clientId: "42", WebSocket: "ws" }
 deapi.realtime.subscribe((s: string) => s);
 // @ts-expect-error state is read-only
 deapi.realtime.state = "connected";
+// @ts-expect-error the relay streams progress itself: no onProgress
+void deapi.realtime.relay("id", { onProgress: () => {} });
+// @ts-expect-error heartbeatMs is a number
+void deapi.realtime.relay("id", { heartbeatMs: "15s" });
+// @ts-expect-error the relay needs a request id
+void deapi.realtime.relay();
