@@ -138,6 +138,21 @@ describe("deapi.realtime.relay(requestId): one job's events as Server-Sent Event
     assertNoKey(s.text, key);
   });
 
+  it("the key never reaches the stream, even when deAPI echoes it in a status or an error", async () => {
+    const { c, key } = serverClient();
+    const job = await c.images.generate(validImage());
+    mock.addFaults({ key, path: `/jobs/${job.requestId}`, method: "GET", responses: [
+      { status: 200, body: { data: { status: "pending", progress: 0, note: `you sent Bearer ${key}` } } },
+      { status: 200, body: { data: { status: "error", error_message: `bad key ${key.split("|")[1]}`, error_code: "X" } } },
+    ] });
+    const s = sse((await c.realtime.relay(job.requestId, FAST)).body);
+    await s.ended;
+    assert.deepEqual(s.events.map((e) => e.event), ["status", "error"]);
+    assertNoKey(s.text, key);
+    assert.match(s.json("status")[0].note, /\[REDACTED\]/);
+    assert.match(s.json("error")[0].message, /\[REDACTED\]/);
+  });
+
   it("an unknown job: a `NotFoundError` event with status 404", async () => {
     const { c } = serverClient();
     const s = sse((await c.realtime.relay("0b0e5c4e-0000-4000-8000-000000000000", FAST)).body);
