@@ -252,11 +252,12 @@ function createApi(wasm, isReady) {
       this.models.list.withResponse = (query, opts) => core.modelsList(query, { ...opts, withResponse: true });
       this.account = { balance: (opts) => core.balance(opts) };
       this.account.balance.withResponse = (opts) => core.balance({ ...opts, withResponse: true });
-      // The socket lives in the module (src/wasm/realtime.rs); these are its three entry points.
+      // The socket lives in the module (src/wasm/realtime.rs), the SSE relay too (src/wasm/relay.rs).
       this.realtime = Object.freeze({
         subscribe: (listener) => core.realtimeSubscribe(listener),
         get state() { return core.realtimeState(); },
         close: () => core.realtimeClose(),
+        relay: (requestId, options) => core.realtimeRelay(requestId, options),
       });
     }
     /**

@@ -139,6 +139,48 @@ export interface RealtimeApi {
   readonly state: RealtimeState;
   /** Close the socket for good (listeners dropped; nothing is left to keep a process alive). */
   close(): void;
+  /**
+   * Servers: one job's progress for a browser, as a `Response` (`text/event-stream`,
+   * `Cache-Control: no-store`) to return from a route handler — the account's channel (every user's
+   * jobs) never leaves the server. Server-Sent Events (see `RelayEvents`): `status` while the job runs,
+   * then `done` (the final status, from one status GET) or `error` (the error's `toJSON()`), and the
+   * stream ends; a `: ping` comment every `heartbeatMs`. Runs this client's `wait()` (the same REST
+   * checks; no `clientId` needed). The stream's cancel (the browser went away) or `signal` ends it.
+   * A `requestId` that is not one resolves with a 400 JSON `Response`; bad options reject with
+   * `InvalidOptionsError`. In the browser module it throws `InvalidOptionsError` (servers only).
+   * `createProxy({ realtime })` serves it at `GET {prefix}/events/{requestId}`.
+   */
+  relay(requestId: string, options?: RelayOptions): Promise<Response>;
+}
+
+/** `deapi.realtime.relay`'s options: `wait()`'s pacing, its `signal` (pass the request's), and the heartbeat. */
+export interface RelayOptions extends Omit<WaitOptions, "onProgress"> {
+  /** A `: ping` comment this often while the stream is open, so proxies keep it (default 15 000 ms). */
+  heartbeatMs?: number;
+}
+
+/** What a relay's stream sends, by event name; each `data` is one line of JSON:
+ * `source.addEventListener("status", (e) => show(JSON.parse(e.data)))`. Close the `EventSource`
+ * on `done` and `error` (it would otherwise reconnect once the stream ends). */
+export interface RelayEvents {
+  /** The job's status while it runs (not repeated when unchanged). */
+  status: JobStatus;
+  /** The final status (the status GET after `done`: price, alt formats, a fresh `result_url`); the last event. */
+  done: JobStatus;
+  /** Why the wait ended otherwise (`JobFailedError`, `JobTimeoutError`, `NotFoundError`, `AbortError`, …); the last event. */
+  error: RelayError;
+}
+
+/** A relay's `error` event: the error's `toJSON()` (absent fields left out). */
+export interface RelayError {
+  name: string;
+  message: string;
+  code?: ErrorCode;
+  status?: number;
+  requestId?: string;
+  /** `JobFailedError`: deAPI's failure fields. */
+  errorCode?: string; errorMessage?: string; errorReason?: string; retryable?: boolean; refunded?: boolean;
+  [field: string]: unknown;
 }
 
 export interface CallOptions {
@@ -1056,10 +1098,10 @@ export declare function verifyWebhook(options: VerifyWebhookOptions): Promise<We
 /** What the `authorize` hook of `createProxy` is told about a request it may forward. */
 export interface ProxyRequestInfo {
   /** The SDK method the request is: `images.generate`, `images.generatePrice`, `jobs.get`,
-   * `models.list`, `account.balance`, `realtime.auth`, … */
+   * `models.list`, `account.balance`, `realtime.auth`, `realtime.relay` (the events path), … */
   operation: string;
   method: "GET" | "POST";
-  /** The path it goes to on deAPI (`/api/v2/images/generations`), without the query. */
+  /** The path it goes to on deAPI (`/api/v2/images/generations`), without the query; `/events/{requestId}` for the events path. */
   path: string;
   /** It creates billed work (a job submission): where a per-user limit belongs. */
   submission: boolean;
@@ -1091,8 +1133,16 @@ export interface ProxyOptions {
   /** A `fetch` to reach deAPI with (default: the global one). */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Hears what went wrong on the server side: `stage` is `"upstream"` (deAPI unreachable), `"authorize"`
-   * (your hook threw or answered oddly), `"request"` (the body could not be read) or `"proxy"`. */
-  onError?: (event: { stage: "upstream" | "authorize" | "request" | "proxy"; error: unknown }) => void;
+   * (your hook threw or answered oddly), `"request"` (the body could not be read), `"realtime"` (the
+   * events path's client: realtime gave up) or `"proxy"`. */
+  onError?: (event: { stage: "upstream" | "authorize" | "request" | "realtime" | "proxy"; error: unknown }) => void;
+  /**
+   * Serve `GET {prefix}/events/{requestId}`: one job's events as Server-Sent Events
+   * (`deapi.realtime.relay`, see `RelayEvents`), through a client of the proxy's own with this
+   * `realtime` option and its `apiKey`, `baseUrl`, `timeoutMs` and `fetch` — after the same origin
+   * checks and `authorize` (operation `"realtime.relay"`). Without it, that path is a 404.
+   */
+  realtime?: RealtimeOptions | null;
 }
 
 /**

@@ -29,8 +29,10 @@
 //! real soketi frames mutated, structured frames with wrong types, other channels, double-encoded
 //! or object `data`, previews past the frame cap) and `realtime_auth` (the auth endpoint's answer →
 //! `decode_auth`; the frames the client writes; the close-code policy and backoff; the early-event
-//! buffer's bounds) and `realtime_link` (the socket's state machine fed random inputs: one socket at
-//! a time, nothing sent without one, nothing done after `close()`).
+//! buffer's bounds), `realtime_link` (the socket's state machine fed random inputs: one socket at
+//! a time, nothing sent without one, nothing done after `close()`) and `relay_stream` (the SSE
+//! relay's `relay::Stream`: each write one event as `EventSource` reads it, whatever line breaks
+//! the text holds; `status` only while running; nothing after `done` or `error`; the key never written).
 //!
 //! How: no coverage feedback (libFuzzer needs nightly). Every case is generated from
 //! (seed, target, case number) alone, so any case replays exactly. Inputs come from structure-aware
@@ -48,6 +50,7 @@ use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
+use deapi_wasm::core::relay;
 use deapi_wasm::core::realtime::{
     after_close, auth_body, decode_auth, decode_frame, ping_after_ms, pong_deadline_ms, subscribe_frame, Action, AuthFailure, EarlyEvents, Frame, Ignored, Input, JobEvent, Link, Reconnect, State, Timer,
     MAX_FRAME_BYTES,
@@ -3247,6 +3250,133 @@ fn check_link(c: &LinkCase) -> &'static str {
 #[test]
 fn fuzz_realtime_link() {
     fuzz("realtime_link", gen_link, check_link);
+}
+
+// =================================================================================================
+// The SSE relay's stream (core::relay): framing, event order, the key never written
+// =================================================================================================
+
+#[derive(Debug)]
+struct RelayCase {
+    /// The API key whose parts must never be written.
+    key: Txt,
+    steps: Vec<RelayStep>,
+}
+
+#[derive(Debug)]
+enum RelayStep {
+    /// (the status word, the status as text)
+    Status(Txt, Txt),
+    Done(Txt),
+    Error(Json),
+}
+
+const RELAY_WORDS: &[&str] = &["pending", "processing", "in_progress", "done", "DONE", "completed", "error", "failed", "", "queued"];
+
+fn gen_relay(r: &mut Rng) -> RelayCase {
+    let secret: String = (0..r.int(8, 24)).map(|_| *r.pick(&['a', 'Z', '0', '9', 'q', 'k'])).collect();
+    let key = format!("{}|k{secret}", r.int(1, 99_999));
+    // text that may hold the key, its secret half, line breaks of every kind, JSON or not
+    let text = |r: &mut Rng| -> String {
+        let mut t = if r.p(0.5) { crate_json::to_text(&json(r, 3, RESPONSE)) } else { string(r) };
+        for _ in 0..r.below(4) {
+            let piece = match r.below(6) {
+                0 => key.clone(),
+                1 => key.split_once('|').map(|(_, s)| s.to_owned()).unwrap_or_default(),
+                2 => "\r\n".to_owned(),
+                3 => "\r".to_owned(),
+                4 => "\n".to_owned(),
+                _ => string(r),
+            };
+            let at = (0..=t.len()).filter(|i| t.is_char_boundary(*i)).nth(r.below(t.chars().count() + 1)).unwrap_or(t.len());
+            t.insert_str(at, &piece);
+        }
+        t
+    };
+    let steps = (0..r.below(12))
+        .map(|_| match r.below(10) {
+            0 => RelayStep::Done(Txt(text(r))),
+            1 => RelayStep::Error(if r.p(0.5) { json(r, 3, RESPONSE) } else { obj(vec![("name", s("JobFailedError")), ("message", s(&text(r))), ("status", Json::Null)]) }),
+            _ => RelayStep::Status(Txt(r.pick(RELAY_WORDS).to_string()), Txt(text(r))),
+        })
+        .collect();
+    RelayCase { key: Txt(key), steps }
+}
+
+/// The events a text/event-stream holds, read by the WHATWG rules (`event:`, `data:` lines joined
+/// with "\n", a blank line dispatches, `:` comments ignored).
+fn read_sse(stream: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let (mut name, mut data): (String, Option<String>) = (String::new(), None);
+    let mut rest = stream;
+    while !rest.is_empty() {
+        let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let tail = &rest[end..];
+        rest = tail.strip_prefix("\r\n").or_else(|| tail.strip_prefix('\r')).or_else(|| tail.strip_prefix('\n')).unwrap_or("");
+        if line.is_empty() {
+            if let Some(d) = data.take() {
+                out.push((std::mem::take(&mut name), d));
+            }
+            name.clear();
+        } else if line.starts_with(':') {
+        } else {
+            let (field, value) = line.split_once(':').map_or((line, ""), |(f, v)| (f, v.strip_prefix(' ').unwrap_or(v)));
+            match field {
+                "event" => name = value.to_owned(),
+                "data" => data = Some(match data.take() { Some(d) => d + "\n" + value, None => value.to_owned() }),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn check_relay(c: &RelayCase) -> &'static str {
+    let parts: Vec<String> = key_parts(&c.key.0).map(str::to_owned).collect();
+    let mut stream = relay::Stream::new(parts.clone());
+    let mut ended = false;
+    let mut written = String::new();
+    let lines = |t: &str| t.replace("\r\n", "\n").replace('\r', "\n");
+    for step in &c.steps {
+        let (out, want_name, text) = match step {
+            RelayStep::Status(word, text) => (stream.status(&word.0, text.0.clone()), relay::STATUS, text.0.clone()),
+            RelayStep::Done(text) => (stream.done(text.0.clone()), relay::DONE, text.0.clone()),
+            RelayStep::Error(e) => {
+                let text = crate_json::to_text(&relay::error_fields(e.clone()));
+                (stream.error(text.clone()), relay::ERROR, text)
+            }
+        };
+        let Some(out) = out else { continue };
+        assert!(!ended, "nothing is written after done or error");
+        if want_name == relay::STATUS {
+            let RelayStep::Status(word, _) = step else { unreachable!() };
+            assert_eq!(jobs::phase(&obj(vec![("status", s(&word.0))])), Phase::Running, "a status event only while running");
+        } else {
+            ended = true;
+        }
+        // exactly one event, named as asked, whose data is the text (redacted) with its line breaks as "\n"
+        let events = read_sse(&out);
+        assert_eq!(events.len(), 1, "one event per write: {out:?}");
+        assert_eq!(events[0].0, want_name);
+        let mut redacted = text;
+        for p in &parts {
+            crate_json::redact_str(&mut redacted, p);
+        }
+        assert_eq!(events[0].1, lines(&redacted));
+        assert!(out.ends_with("\n\n"));
+        written.push_str(&out);
+    }
+    for p in &parts {
+        assert!(!written.contains(p.as_str()), "the key is never written");
+    }
+    assert_eq!(stream.ended(), ended);
+    if ended { "ended" } else if written.is_empty() { "nothing" } else { "open" }
+}
+
+#[test]
+fn fuzz_relay_stream() {
+    fuzz("relay_stream", gen_relay, check_relay);
 }
 
 // =================================================================================================

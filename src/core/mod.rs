@@ -14,6 +14,8 @@
 //! - `proxy`     `createProxy`'s decisions: which browser requests reach deAPI, and where (servers only)
 //! - [`realtime`]  deAPI's WebSocket (Pusher protocol): the `realtime` options, frames in and out,
 //!   the auth answer, ping/close-code/backoff policy, the buffer of early events
+//! - `relay`     `deapi.realtime.relay`'s decisions: one job's progress as Server-Sent Events, the
+//!   event names and framing, its options (servers only)
 //! - [`json`]      the JSON value the modules work on (read and written through serde)
 //! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
 
@@ -31,5 +33,7 @@ pub mod session;
 pub mod validate;
 #[cfg(feature = "proxy")]
 pub mod proxy;
+#[cfg(feature = "realtime")]
+pub mod relay;
 #[cfg(feature = "webhooks")]
 pub mod webhook;

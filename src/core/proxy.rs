@@ -14,6 +14,9 @@
 //! - **Only deAPI's operations**: the method and path must be one the SDK sends (the rows of
 //!   [`crate::core::api::OPS`], models, balance, job status, and the realtime auth), rebuilt from
 //!   decoded segments; dot segments, encoded slashes and odd bytes are refused.
+//! - With the `realtime` option (servers with the `realtime` cargo feature), `GET {prefix}/events/{id}`
+//!   is one job's event stream, answered by the proxy's own client (`deapi.realtime.relay`,
+//!   src/wasm/relay.rs) after the same origin checks and the `authorize` hook; without it, a 404.
 
 use crate::core::api::{encode_component, ApiVersion, Endpoint, OPS};
 use crate::core::config::{parse_options, Config, Runtime};
@@ -35,6 +38,12 @@ pub const FUNCTION_OPTIONS: &[&str] = &["authorize", "fetch", "onError"];
 /// timeout, plain `http` only to loopback).
 const CLIENT_OPTIONS: &[&str] = &["apiKey", "baseUrl", "timeoutMs", "allowInsecureHttp", "maxResponseBytes"];
 const OWN_OPTIONS: &[&str] = &["prefix", "allowedOrigins", "maxRequestBytes"];
+/// `realtime`: the events path's client's `realtime` option, checked as a client's (its functions,
+/// such as `WebSocket`, come as `realtime.<key>` function keys). Servers with the `realtime` feature.
+const REALTIME_OPTION: &str = "realtime";
+const HAS_REALTIME: bool = cfg!(feature = "realtime");
+/// Where a job's event stream is served, below the prefix.
+pub const EVENTS_PATH: &str = "/events/";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProxyConfig {
@@ -45,6 +54,8 @@ pub struct ProxyConfig {
     /// Other origins whose pages may call it (`https://app.example`), lower case.
     pub allowed_origins: Vec<String>,
     pub max_request_bytes: f64,
+    /// The `realtime` option was given: `GET {prefix}/events/{requestId}` is served (a relay).
+    pub relay: bool,
 }
 
 fn bad(name: &str, problem: &str) -> ApiError {
@@ -62,26 +73,35 @@ pub fn parse_proxy_options(options: &Json, function_keys: &[String]) -> Result<P
         if v.is_null() {
             continue;
         }
-        if CLIENT_OPTIONS.contains(&k.as_str()) {
+        if CLIENT_OPTIONS.contains(&k.as_str()) || (HAS_REALTIME && k == REALTIME_OPTION) {
             shared.push((k.clone(), v.clone()));
         } else if FUNCTION_OPTIONS.contains(&k.as_str()) {
             return Err(bad(k, "must be a function"));
         } else if !OWN_OPTIONS.contains(&k.as_str()) {
             return Err(bad(
                 k,
-                "unknown createProxy option (accepted: apiKey, baseUrl, prefix, allowedOrigins, authorize, timeoutMs, maxRequestBytes, maxResponseBytes, allowInsecureHttp, fetch, onError)",
+                if HAS_REALTIME {
+                    "unknown createProxy option (accepted: apiKey, baseUrl, prefix, allowedOrigins, authorize, timeoutMs, maxRequestBytes, maxResponseBytes, allowInsecureHttp, fetch, onError, realtime)"
+                } else {
+                    "unknown createProxy option (accepted: apiKey, baseUrl, prefix, allowedOrigins, authorize, timeoutMs, maxRequestBytes, maxResponseBytes, allowInsecureHttp, fetch, onError)"
+                },
             ));
         }
     }
+    let mut nested = Vec::new();
     for k in function_keys {
-        if !FUNCTION_OPTIONS.contains(&k.as_str()) {
+        if HAS_REALTIME && k.starts_with("realtime.") {
+            nested.push(k.clone());
+        } else if !FUNCTION_OPTIONS.contains(&k.as_str()) {
             return Err(bad(k, "expected a value, got a function"));
         }
     }
     if options.get("apiKey").filter(|v| !v.is_null()).is_none() {
         return Err(bad("apiKey", "is required: the proxy adds it to every request it forwards (e.g. apiKey: process.env.DEAPI_API_KEY)"));
     }
-    let client = parse_options(&Json::Obj(shared), &[], Runtime::Server)?;
+    // (any other value is checked as a client's `realtime` below)
+    let relay = HAS_REALTIME && matches!(options.get(REALTIME_OPTION), Some(Json::Obj(_)));
+    let client = parse_options(&Json::Obj(shared), &nested, Runtime::Server)?;
     let get = |name: &str| options.get(name).filter(|v| !v.is_null());
     let prefix = match get("prefix") {
         None => DEFAULT_PREFIX.to_owned(),
@@ -112,7 +132,7 @@ pub fn parse_proxy_options(options: &Json, function_keys: &[String]) -> Result<P
         Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= 1024.0 * 1024.0 * 1024.0 => *n,
         Some(_) => return Err(bad("maxRequestBytes", "must be an integer number of bytes from 0 to 1073741824 (default 75 MiB, deAPI's own limit)")),
     };
-    Ok(ProxyConfig { client, prefix, allowed_origins, max_request_bytes })
+    Ok(ProxyConfig { client, prefix, allowed_origins, max_request_bytes, relay })
 }
 
 /// An `allowedOrigins` entry: `scheme://host[:port]`, http or https, no path; lower-cased.
@@ -173,9 +193,21 @@ pub struct Refusal {
     pub allow: Option<&'static str>,
 }
 
+/// A job's event stream to answer (with the proxy's relay).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Events {
+    pub request_id: String,
+    /// `/events/{requestId}` (for the `authorize` hook; operation `realtime.relay`).
+    pub path: String,
+    /// An allowed other origin: the CORS headers to add to the answer.
+    pub cors: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
     Forward(Box<Forward>),
+    /// `GET {prefix}/events/{requestId}` with the relay on.
+    Relay(Box<Events>),
     /// A CORS preflight from an allowed origin: 204 with these headers.
     Preflight { origin: String, allow_headers: String },
     Refuse(Refusal),
@@ -336,6 +368,15 @@ pub fn decide(cfg: &ProxyConfig, r: &Incoming) -> Decision {
         Ok(p) => p,
         Err(d) => return d,
     };
+    if let Some(id) = upstream.strip_prefix(EVENTS_PATH).filter(|_| cfg.relay) {
+        if method != "GET" {
+            return Decision::Refuse(Refusal { status: 405, message: ["Method Not Allowed: ", &upstream, " takes GET"].concat(), allow: Some("GET") });
+        }
+        if !is_request_id(id) {
+            return refuse(400, "Bad Request: not a deAPI request id (1–128 ASCII letters, digits, - or _)");
+        }
+        return Decision::Relay(Box::new(Events { request_id: id.to_owned(), path: upstream.clone(), cors }));
+    }
     let Some((operation, submission)) = operation(method, &upstream) else {
         let other = if method == "GET" { "POST" } else { "GET" };
         if operation(other, &upstream).is_some() {
@@ -557,6 +598,48 @@ mod tests {
         let odd = Incoming { content_length: Some("ten"), ..with(Some("application/json"), false) };
         assert_eq!(status(decide(&c, &odd)), 400);
         assert_eq!((content_length(" 1000 "), content_length("1e3"), content_length("-1"), content_length("")), (Some(1000.0), None, None, None));
+    }
+
+    #[test]
+    #[cfg(feature = "realtime")]
+    fn events_path_with_the_realtime_option() {
+        let id = "7f0c1d2e-0000-4000-8000-00000000c0de";
+        let url = ["http://app.test/api/deapi/events/", id].concat();
+        // without `realtime`: not a deAPI operation, as before
+        assert_eq!(status(decide(&cfg(""), &req("GET", &url))), 404);
+        let c = cfg(",\"realtime\":{\"clientId\":\"42\"},\"allowedOrigins\":[\"https://app.example\"]");
+        assert!(c.relay && c.client.realtime.as_ref().is_some_and(|r| r.client_id.as_deref() == Some("42")));
+        match decide(&c, &req("GET", &[url.as_str(), "?x=1"].concat())) {
+            Decision::Relay(e) => assert_eq!((e.request_id.as_str(), e.path.as_str(), e.cors), (id, ["/events/", id].concat().as_str(), None)),
+            other => panic!("{other:?}"),
+        }
+        // a relay without a clientId (the wait polls) is still a relay
+        assert!(cfg(",\"realtime\":{}").relay);
+        assert!(!cfg(",\"realtime\":null").relay);
+        for (method, url, want) in [
+            ("POST", url.as_str(), 405),
+            ("GET", "http://app.test/api/deapi/events/a%20b", 400),
+            ("GET", "http://app.test/api/deapi/events/a/b", 400),
+            ("GET", "http://app.test/api/deapi/events/..", 400),
+            ("GET", "http://app.test/api/deapi/events", 404),
+            ("GET", "http://app.test/elsewhere/events/abc", 404),
+        ] {
+            assert_eq!(status(decide(&c, &req(method, url))), want, "{method} {url}");
+        }
+        // the same origin checks as every path: other sites refused, allowed ones get CORS
+        let from = |origin: &'static str, site: &'static str| Incoming { origin: Some(origin), fetch_site: Some(site), ..req("GET", &url) };
+        assert_eq!(status(decide(&c, &from("https://evil.example", "cross-site"))), 403);
+        match decide(&c, &from("https://app.example", "cross-site")) {
+            Decision::Relay(e) => assert_eq!(e.cors.as_deref(), Some("https://app.example")),
+            other => panic!("{other:?}"),
+        }
+        // its options are checked as a client's, functions nested in it included
+        let err = |text: &str, fns: &[String]| parse_proxy_options(&parse(text).unwrap(), fns).unwrap_err().message.clone();
+        assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":""}}"#, &[]).contains("`realtime.clientId`"));
+        assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":"42"}"#, &[]).contains("`realtime`"));
+        assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":"42"}}"#, &["realtime.nope".to_owned()]).contains("`realtime.nope`"));
+        let text = r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":"42"}}"#;
+        assert!(parse_proxy_options(&parse(text).unwrap(), &["realtime.WebSocket".to_owned()]).unwrap().client.realtime.unwrap().web_socket);
     }
 
     #[test]

@@ -120,6 +120,13 @@ async fn request(inner: Rc<Inner>, what: Call, name: String, params: JsValue, op
     Ok(if plan.with_response { with_response(&r, data) } else { data })
 }
 
+impl Client {
+    /// The client's state, for a client made in Rust (`createProxy`'s events path).
+    pub fn shared(self) -> Rc<Inner> {
+        Rc::clone(&self.inner)
+    }
+}
+
 #[wasm_bindgen]
 impl Client {
     /// `options`: the `DeapiClient` options; `browser`: the code runs in a page or a worker (the
@@ -213,6 +220,21 @@ impl Client {
     #[wasm_bindgen(js_name = "realtimeState")]
     pub fn realtime_state(&self) -> String {
         self.inner.realtime.state().to_owned()
+    }
+
+    /// `deapi.realtime.relay(requestId, opts)`: a `Response` streaming job `requestId`'s events as
+    /// Server-Sent Events (`status`, then `done` or `error`) for a browser; a bad id is a 400
+    /// answer, bad options reject with an `InvalidOptionsError`. Servers only (see `wasm::relay`).
+    #[cfg(feature = "realtime")]
+    #[wasm_bindgen(js_name = "realtimeRelay", unchecked_return_type = "Promise<Response>")]
+    pub fn realtime_relay(&self, id: JsValue, opts: JsValue) -> Promise {
+        super::relay::promise(&self.inner, &id, &opts)
+    }
+    /// (the browser module) Throws: the relay runs on servers.
+    #[cfg(not(feature = "realtime"))]
+    #[wasm_bindgen(js_name = "realtimeRelay")]
+    pub fn realtime_relay(&self) -> Result<(), JsValue> {
+        Err(super::relay::on_servers_only())
     }
 
     /// `deapi.realtime.close()`: the socket, its timers and listeners gone for good.

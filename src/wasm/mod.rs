@@ -6,6 +6,8 @@
 //! - [`jobs`]      `wait()`: polling, and the shared poller of a scheduled client
 //! - [`realtime`]  `deapi.realtime`: the WebSocket made and driven here, `core::realtime::Link`'s
 //!   actions carried out (frames, the auth request through `transport`, timers, listeners)
+//! - [`relay`]     `deapi.realtime.relay`: one job's events as a `text/event-stream` `Response`
+//!   (a `ReadableStream` fed by `jobs::wait`; servers)
 //! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
@@ -21,4 +23,5 @@ pub mod time;
 pub mod transport;
 pub mod proxy;
 pub mod realtime;
+pub mod relay;
 pub mod webhook;

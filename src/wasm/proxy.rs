@@ -5,6 +5,10 @@
 //! followed, the body read with a cap. The promise always resolves with a `Response`: a refusal,
 //! an upstream failure (502/504 JSON) and a throwing `authorize` hook are answers, never a crash.
 //!
+//! With the `realtime` option (and cargo feature), `GET {prefix}/events/{requestId}` is answered by
+//! a client of the proxy's own (its key, `baseUrl`, `timeoutMs`, `fetch` and `realtime`) through
+//! [`super::relay::open`]: one job's events as Server-Sent Events, after the same checks and hook.
+//!
 //! Without the `proxy` feature (the browser module) the export stays and its constructor throws an
 //! `InvalidOptionsError` that says where it runs.
 
@@ -41,6 +45,9 @@ struct Inner {
     fetch: Option<Function>,
     authorize: Option<Function>,
     on_error: Option<Function>,
+    /// The client behind `GET {prefix}/events/{requestId}` (the `realtime` option).
+    #[cfg(feature = "realtime")]
+    relay: Option<Rc<super::state::Inner>>,
 }
 
 #[cfg(not(feature = "proxy"))]
@@ -95,7 +102,12 @@ impl Proxy {
             e.finish(&[]);
             to_error(&e, None)
         };
-        let (data, functions) = match convert::opts(&options) {
+        #[allow(unused_mut)]
+        let mut opts = convert::opts(&options);
+        // `realtime`'s functions (`WebSocket`) as `realtime.<key>`, as a client's
+        #[cfg(feature = "realtime")]
+        super::realtime::nested_functions(&options, &mut opts);
+        let (data, functions) = match opts {
             Opts::Object(pairs) => {
                 let mut data = Vec::new();
                 let mut functions = Vec::new();
@@ -112,7 +124,16 @@ impl Proxy {
         };
         let cfg = parse_proxy_options(&data, &functions).map_err(fail)?;
         let function = |key: &str| get(&options, key).dyn_into::<Function>().ok();
-        let inner = Inner { cfg, fetch: function("fetch"), authorize: function("authorize"), on_error: function("onError") };
+        #[cfg(feature = "realtime")]
+        let relay = if cfg.relay { Some(relay_client(&options, function("onError"))?) } else { None };
+        let inner = Inner {
+            cfg,
+            fetch: function("fetch"),
+            authorize: function("authorize"),
+            on_error: function("onError"),
+            #[cfg(feature = "realtime")]
+            relay,
+        };
         Ok(Proxy { inner: Rc::new(inner) })
     }
 
@@ -128,6 +149,28 @@ impl Proxy {
             }))
         })
     }
+}
+
+/// The events path's client: the proxy's key, `baseUrl`, `timeoutMs`, `maxResponseBytes`,
+/// `allowInsecureHttp`, `fetch` and `realtime`; what its `onError` hears (realtime giving up) goes to
+/// the proxy's as `{ stage: "realtime", error }`.
+#[cfg(all(feature = "proxy", feature = "realtime"))]
+fn relay_client(options: &JsValue, on_error: Option<Function>) -> Result<Rc<super::state::Inner>, JsValue> {
+    let o = Object::new();
+    for k in ["apiKey", "baseUrl", "timeoutMs", "maxResponseBytes", "allowInsecureHttp", "fetch", "realtime"] {
+        let v = get(options, k);
+        if !v.is_undefined() {
+            set(&o, k, &v);
+        }
+    }
+    if let Some(f) = on_error {
+        let hear = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+            let event = object(&[("stage", JsValue::from_str("realtime")), ("error", error)]);
+            let _ = f.call1(&JsValue::UNDEFINED, &event);
+        });
+        set(&o, "onError", &hear.into_js_value());
+    }
+    Ok(super::client::Client::new(o.into(), false)?.shared())
 }
 
 /// Tell the `onError` hook (what it throws is ignored).
@@ -201,7 +244,26 @@ async fn respond(inner: &Rc<Inner>, request: &JsValue) -> Result<JsValue, JsValu
             answer(204, &JsValue::NULL, headers, Some(&origin))
         }
         Decision::Forward(f) => forward(inner, r, &f).await,
+        #[cfg(feature = "realtime")]
+        Decision::Relay(e) => events(inner, r, &e).await,
+        #[cfg(not(feature = "realtime"))]
+        Decision::Relay(_) => json(404, "Not Found", None, None),
     }
+}
+
+/// `GET {prefix}/events/{requestId}`: the hook, then the relay's stream (ended when the browser
+/// goes away: the request's `signal`, or the stream's cancel).
+#[cfg(all(feature = "proxy", feature = "realtime"))]
+async fn events(inner: &Rc<Inner>, r: &Req, e: &crate::core::proxy::Events) -> Result<JsValue, JsValue> {
+    let cors = e.cors.as_deref();
+    if let Some(refused) = authorized(inner, r, "realtime.relay", "GET", &e.path, false, cors).await {
+        return refused;
+    }
+    let Some(client) = &inner.relay else { return json(404, "Not Found", None, cors) };
+    let signal = r.signal().unwrap_or(JsValue::UNDEFINED);
+    let opts = object(&[("signal", signal)]);
+    let stream = super::relay::open(client, e.request_id.clone(), &opts, crate::core::relay::DEFAULT_HEARTBEAT_MS)?;
+    answer(200, &stream, super::relay::headers(), cors)
 }
 
 /// What reading a body gave.
@@ -237,34 +299,41 @@ async fn read_request(stream: &JsValue, max: f64) -> Result<Read, JsValue> {
     }
 }
 
+/// The `authorize` hook's verdict: `None` to go on, else the answer.
+#[cfg(feature = "proxy")]
+async fn authorized(inner: &Rc<Inner>, r: &Req, operation: &str, method: &str, path: &str, submission: bool, cors: Option<&str>) -> Option<Result<JsValue, JsValue>> {
+    let authorize = inner.authorize.as_ref()?;
+    let info = object(&[
+        ("operation", JsValue::from_str(operation)),
+        ("method", JsValue::from_str(method)),
+        ("path", JsValue::from_str(path)),
+        ("submission", JsValue::from_bool(submission)),
+    ]);
+    let verdict = match authorize.call2(&JsValue::UNDEFINED, r, &info) {
+        Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+        Err(e) => Err(e),
+    };
+    match verdict {
+        Ok(v) if v.is_instance_of::<WebResponse>() => Some(Ok(v)),
+        Ok(v) if v == JsValue::TRUE => None,
+        Ok(v) if v == JsValue::FALSE => Some(json(403, "Forbidden: this app does not allow the request (authorize)", None, cors)),
+        Ok(_) => {
+            let e = js_sys::TypeError::new("createProxy: authorize must return (or resolve to) true, false or a Response");
+            report(inner, "authorize", &e);
+            Some(json(500, "Internal Server Error: the app's authorize hook answered neither true, false nor a Response", None, cors))
+        }
+        Err(e) => {
+            report(inner, "authorize", &e);
+            Some(json(500, "Internal Server Error: the app's authorize hook failed", None, cors))
+        }
+    }
+}
+
 #[cfg(feature = "proxy")]
 async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsValue> {
     let cors = f.cors.as_deref();
-    if let Some(authorize) = &inner.authorize {
-        let info = object(&[
-            ("operation", JsValue::from_str(&f.operation)),
-            ("method", JsValue::from_str(f.method)),
-            ("path", JsValue::from_str(&f.path)),
-            ("submission", JsValue::from_bool(f.submission)),
-        ]);
-        let verdict = match authorize.call2(&JsValue::UNDEFINED, r, &info) {
-            Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
-            Err(e) => Err(e),
-        };
-        match verdict {
-            Ok(v) if v.is_instance_of::<WebResponse>() => return Ok(v),
-            Ok(v) if v == JsValue::TRUE => {}
-            Ok(v) if v == JsValue::FALSE => return json(403, "Forbidden: this app does not allow the request (authorize)", None, cors),
-            Ok(_) => {
-                let e = js_sys::TypeError::new("createProxy: authorize must return (or resolve to) true, false or a Response");
-                report(inner, "authorize", &e);
-                return json(500, "Internal Server Error: the app's authorize hook answered neither true, false nor a Response", None, cors);
-            }
-            Err(e) => {
-                report(inner, "authorize", &e);
-                return json(500, "Internal Server Error: the app's authorize hook failed", None, cors);
-            }
-        }
+    if let Some(refused) = authorized(inner, r, &f.operation, f.method, &f.path, f.submission, cors).await {
+        return refused;
     }
     let body = if f.method == "POST" {
         let stream = r.body().unwrap_or(JsValue::NULL);

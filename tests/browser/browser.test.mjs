@@ -268,6 +268,25 @@ describe("the package in Chromium (tests/browser/page.html)", () => {
     await p.close();
   });
 
+  it("deapi.realtime.relay is not in the browser module: it throws an InvalidOptionsError saying it runs on servers", async () => {
+    const p = await context.newPage();
+    await p.goto(`${mock.url}/test/page.html`);
+    await p.waitForFunction(() => window.testReady === true);
+    const r = await p.evaluate(async () => {
+      const c = new sdk.DeapiClient({ baseUrl: location.origin });
+      let e = null;
+      try {
+        await c.realtime.relay("7f0c1d2e-0000-4000-8000-00000000c0de");
+      } catch (x) {
+        e = x;
+      }
+      return { invalidOptions: e instanceof sdk.InvalidOptionsError, name: e.name, message: e.message };
+    });
+    assert.equal(r.invalidOptions, true, JSON.stringify(r));
+    assert.match(r.message, /relay runs on servers .*: it is not in the browser build/);
+    await p.close();
+  });
+
   it("when the .wasm cannot be loaded, new DeapiClient throws an error naming its URL; init() then loads it", async () => {
     const p = await context.newPage();
     await p.route("**/deapi_wasm_bg.wasm", (route) => route.abort());

@@ -9,7 +9,7 @@ import {
   verifyWebhook, WebhookVerificationError, createProxy, toNodeListener,
 } from "deapi-wasm";
 import type {
-  RealtimeApi, RealtimeOptions, RealtimeState,
+  RealtimeApi, RealtimeOptions, RealtimeState, RelayOptions, RelayEvents, RelayError,
   ProxyOptions, ProxyRequestInfo, CallOptions, DeapiClientOptions, EnhanceResult, ErrorCode, FileInput, ImageEditParams, ImageGenerateParams,
   JobStatus, Model, ModelsPage, PriceResult, WaitOptions, AudioSpeechParams, AudioTranscribeParams,
 } from "deapi-wasm";
@@ -290,3 +290,25 @@ function realtimeEvents(): void {
   byNumber.realtime.close();
 }
 void realtimeEvents;
+
+// The relay (servers): a route handler's Response, its options, and what a browser reads from it.
+async function relayRoute(request: Request, requestId: string): Promise<Response> {
+  const deapi = new DeapiClient({ apiKey: "1|abc", realtime: { clientId: "42" } });
+  const opts: RelayOptions = { signal: request.signal, heartbeatMs: 15_000, pollIntervalMs: 2000, maxWaitMs: 600_000, timeoutMs: 30_000 };
+  const res: Response = await deapi.realtime.relay(requestId, opts);
+  await deapi.realtime.relay(requestId);
+  return res;
+}
+void relayRoute;
+function relayReader(data: string, name: keyof RelayEvents): void {
+  if (name === "error") {
+    const e: RelayError = JSON.parse(data) as RelayEvents["error"];
+    console.log(e.name, e.message, e.code, e.requestId, e.errorCode, e.retryable);
+  } else {
+    const s: JobStatus = JSON.parse(data) as RelayEvents["done"];
+    console.log(s.status, s.progress, s.result_url);
+  }
+}
+void relayReader;
+const relayProxy: (request: Request) => Promise<Response> = createProxy({ apiKey: "1|abc", realtime: { clientId: "42" }, onError: (e) => console.log(e.stage === "realtime", e.error) });
+void relayProxy;

@@ -125,3 +125,9 @@ deapi.realtime.subscribe((s: string) => s);
 deapi.realtime.state = "connected";
 // @ts-expect-error wait's realtime is a boolean
 await deapi.job("abc").wait({ realtime: "no" });
+// @ts-expect-error the relay streams progress itself: no onProgress
+void deapi.realtime.relay("id", { onProgress: () => {} });
+// @ts-expect-error heartbeatMs is a number
+void deapi.realtime.relay("id", { heartbeatMs: "15s" });
+// @ts-expect-error the relay needs a request id
+void deapi.realtime.relay();
