@@ -114,6 +114,15 @@ export interface RealtimeOptions {
    * 100–3 600 000 ms, default 10 000.
    */
   reconcileIntervalMs?: number;
+  /**
+   * Where `wait()` reads its own job's events (a keyless page in a multi-user app): a URL or path
+   * holding `{requestId}` — e.g. `"/api/deapi/events/{requestId}"`, which `createProxy({ realtime })`
+   * serves with `deapi.realtime.relay` — or a function from the request id to that URL. The wait
+   * opens an `EventSource` there: `status` events reach `onProgress`, `done` resolves it with the
+   * server's final status (no status call from the page); the stream's `error`, a failed stream or
+   * no `EventSource` in the runtime hand the wait to polling.
+   */
+  relay?: string | ((requestId: string) => string);
 }
 
 /** `deapi.realtime.state`. */

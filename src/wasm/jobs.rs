@@ -39,10 +39,20 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     let w = inner.session.wait_plan(&convert::arg(&id), &convert::opts(&opts)).map_err(|e| to_error(&e, None))?;
     let signal = signal_of(&opts);
     let on_progress = if opts.is_object() { get(&opts, "onProgress").dyn_into::<Function>().ok() } else { None };
-    if inner.session.scheduled() {
-        return shared_wait(&inner, w, signal, on_progress).await;
-    }
     let started = js_sys::Date::now();
+    // a relay stream first (realtime.relay); it hands the wait back to polling when it cannot end it
+    #[cfg(feature = "realtime")]
+    if w.realtime {
+        use super::eventsource::{read, Relayed};
+        match read(&inner, &w.id, on_progress.clone(), &signal, w.options.max_wait_ms).await {
+            Relayed::Done(status) => return Ok(status),
+            Relayed::Aborted => return Err(abort_error(0, signal.reason(), &w.id)),
+            Relayed::Poll => {}
+        }
+    }
+    if inner.session.scheduled() {
+        return shared_wait(&inner, w, signal, on_progress, started).await;
+    }
     let plan = status_plan(&inner, &w.id, Some(w.timeout_ms))?;
     let bell = Rc::new(Bell::default());
     let watching = if w.realtime { watch(&inner, &w.id, on_progress.clone(), Rc::clone(&bell)) } else { None };
@@ -82,7 +92,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     }
 }
 
-async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress: Option<Function>) -> Result<JsValue, JsValue> {
+async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress: Option<Function>, started: f64) -> Result<JsValue, JsValue> {
     if signal.aborted() {
         return Err(abort_error(0, signal.reason(), &w.id));
     }
@@ -90,7 +100,7 @@ async fn shared_wait(inner: &Rc<Inner>, w: WaitPlan, signal: Signal, on_progress
     let watching = if w.realtime { watch(inner, &w.id, on_progress.clone(), Rc::clone(&poller.bell)) } else { None };
     let me = Rc::new(Waiter {
         w,
-        started: js_sys::Date::now(),
+        started,
         polls: Cell::new(0),
         last: Cell::new(None),
         watching,

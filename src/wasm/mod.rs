@@ -8,6 +8,7 @@
 //!   actions carried out (frames, the auth request through `transport`, timers, listeners)
 //! - [`relay`]     `deapi.realtime.relay`: one job's events as a `text/event-stream` `Response`
 //!   (a `ReadableStream` fed by `jobs::wait`; servers)
+//! - [`eventsource`] a wait reading its job's relay stream (`realtime.relay`) in a browser
 //! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
@@ -17,6 +18,8 @@
 pub mod client;
 pub mod convert;
 pub mod errors;
+#[cfg(feature = "realtime")]
+pub mod eventsource;
 pub mod jobs;
 pub mod state;
 pub mod time;

@@ -51,6 +51,8 @@ pub struct Realtime {
     link: RefCell<Option<Link>>,
     /// `realtime.WebSocket`.
     ctor: Option<Function>,
+    /// `realtime.relay` when it is a function.
+    relay: Option<Function>,
     socket: RefCell<Option<Socket>>,
     timers: RefCell<Vec<(Timer, Timeout)>>,
     /// The pending auth request's controller (aborted on disconnect).
@@ -124,10 +126,11 @@ impl Realtime {
     /// The realtime side for validated options (`cfg`: the session's `realtime`).
     #[cfg(feature = "realtime")]
     pub fn new(options: &JsValue, cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
-        let ctor = cfg.filter(|c| c.web_socket).and_then(|_| get(&get(options, "realtime"), "WebSocket").dyn_into::<Function>().ok());
+        let function = |k: &str| cfg.and_then(|_| get(&get(options, "realtime"), k).dyn_into::<Function>().ok());
         Realtime {
             link: RefCell::new(cfg.and_then(Link::new)),
-            ctor,
+            ctor: cfg.filter(|c| c.web_socket).and_then(|_| function("WebSocket")),
+            relay: function("relay"),
             reconcile_ms: cfg.map_or(crate::core::realtime::DEFAULT_RECONCILE_MS, |c| c.reconcile_interval_ms),
             ..Default::default()
         }
@@ -136,6 +139,12 @@ impl Realtime {
     pub fn new(options: &JsValue, _cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
         let id = get(&get(options, "realtime"), "clientId");
         Realtime { requested: !id.is_undefined() && !id.is_null(), ..Default::default() }
+    }
+
+    /// `realtime.relay` when it is a function (`relay(requestId)` → the stream's URL).
+    #[cfg(feature = "realtime")]
+    pub fn relay_fn(&self) -> Option<&Function> {
+        self.relay.as_ref()
     }
 
     #[cfg(feature = "realtime")]

@@ -300,6 +300,10 @@ async function relayRoute(request: Request, requestId: string): Promise<Response
   return res;
 }
 void relayRoute;
+// The page's side: wait() reads its job's stream (a template or a function), keyless.
+const relayPage = new DeapiClient({ baseUrl: "/api/deapi", realtime: { relay: "/api/deapi/events/{requestId}" } });
+const pageByFn = new DeapiClient({ baseUrl: "/api/deapi", realtime: { relay: (id: string) => `/api/deapi/events/${id}` } });
+void relayPage; void pageByFn;
 function relayReader(data: string, name: keyof RelayEvents): void {
   if (name === "error") {
     const e: RelayError = JSON.parse(data) as RelayEvents["error"];

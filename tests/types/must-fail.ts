@@ -131,3 +131,5 @@ void deapi.realtime.relay("id", { onProgress: () => {} });
 void deapi.realtime.relay("id", { heartbeatMs: "15s" });
 // @ts-expect-error the relay needs a request id
 void deapi.realtime.relay();
+// @ts-expect-error relay's function gets the request id and returns a URL
+new DeapiClient({ realtime: { relay: (id: string) => 42 } });
