@@ -12,12 +12,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
 import { freePort, installRuntime, installs, pack, sh } from "./support.mjs";
 import { stop } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const sdk = createRequire(import.meta.url)(join(root, "pkg")); // the test's own client (the app installs the tarball)
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "deapi-wasm-next-")));
 let mock, tarball, browser, next, app, nextBin;
 
@@ -50,6 +52,12 @@ export const dynamic = "force-dynamic";
 const proxy = createProxy({ apiKey: process.env.DEAPI_KEY, baseUrl: process.env.MOCK_URL });
 export const GET = (request) => proxy(request);
 export const POST = (request) => proxy(request);
+`,
+  // the relay as a route handler (README: Realtime → Relay): one job's events as SSE
+  "app/api/jobs/[id]/events/route.js": `import { DeapiClient } from "deapi-wasm";
+export const dynamic = "force-dynamic";
+const deapi = new DeapiClient({ apiKey: process.env.DEAPI_KEY, baseUrl: process.env.MOCK_URL });
+export const GET = async (request, { params }) => deapi.realtime.relay((await params).id, { signal: request.signal, pollIntervalMs: 20 });
 `,
   "app/api/check/route.js": `import { DeapiClient, ValidationError } from "deapi-wasm";
 export const dynamic = "force-dynamic";
@@ -134,6 +142,16 @@ describe("Next.js 16 App Router (zero configuration)", () => {
         const forged = await fetch(`http://127.0.0.1:${port}/api/deapi/api/v2/images/generations`, {
           method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "prompt=x" });
         assert.equal(forged.status, 403, "another site's form is refused by the proxy route");
+        // the relay route: a job submitted through the proxy route, its events read back until done
+        const viaProxy = new sdk.DeapiClient({ baseUrl: `http://127.0.0.1:${port}/api/deapi`, maxRetries: 0 });
+        const job = await viaProxy.images.generate({ prompt: "a fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: 1 });
+        const stream = await fetch(`http://127.0.0.1:${port}/api/jobs/${job.requestId}/events`, { signal: AbortSignal.timeout(60_000) });
+        assert.equal(stream.headers.get("content-type"), "text/event-stream");
+        const text = await stream.text();
+        const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+        assert.equal(events.at(-1), "done", text);
+        assert.ok(events.length >= 2 && events.slice(0, -1).every((e) => e === "status"), text);
+        assert.equal(text.includes(key.split("|")[1]), false, "no key in the stream");
         console.log(`# next ${next.version} ${label}: route handler and client page OK`);
       } finally {
         await stop(server, { group: true });

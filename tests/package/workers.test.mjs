@@ -28,7 +28,9 @@ let proxy;
 export default {
   async fetch(request, env) {
     // createProxy is a Worker's fetch handler as it is
-    if (new URL(request.url).pathname.startsWith("/api/deapi/")) return (proxy ??= createProxy({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL }))(request);
+    // (with realtime: GET /api/deapi/events/{requestId} is the relay, one job's events as SSE)
+    if (new URL(request.url).pathname.startsWith("/api/deapi/")) return (proxy ??= createProxy({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL,
+      realtime: { clientId: env.DEAPI_KEY.split("|")[0], url: env.MOCK_RT_URL } }))(request);
     const client = new DeapiClient({ apiKey: env.DEAPI_KEY, baseUrl: env.MOCK_URL, retryBaseDelayMs: 1 });
     const out = { retries: [] };
     try {
@@ -87,7 +89,7 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
     mock.addFaults({ key, path: "/account/balance", responses: [{ status: 500 }] });
     const port = await freePort();
     const dev = spawn(node22.bin, [wrangler.bin, "dev", "--port", String(port), "--ip", "127.0.0.1",
-      "--var", `DEAPI_KEY:${key}`, "--var", `MOCK_URL:${mock.url}`,
+      "--var", `DEAPI_KEY:${key}`, "--var", `MOCK_URL:${mock.url}`, "--var", `MOCK_RT_URL:${mock.realtimeUrl}`,
       "--var", `HOOK_BODY:${HOOK.body}`, "--var", `HOOK_TS:${HOOK.ts}`, "--var", `HOOK_SIG:${HOOK.sig}`, "--var", `HOOK_SECRET:${HOOK.secret}`], {
       cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1", HOME: join(tmp, "home") },
@@ -125,6 +127,18 @@ describe("Cloudflare Workers (wrangler dev, local workerd)", () => {
       assert.equal(forged.status, 403);
       const log = mock.requests({ key }).map((r) => `${r.method} ${r.path} ${r.status}`);
       assert.deepEqual(log, ["GET /api/v2/account/balance 500", "GET /api/v2/account/balance 200", "POST /api/v2/images/generations 422", "GET /api/v2/account/balance 200"]);
+      // the relay in the Worker: a job submitted through the proxy, its events read back as SSE until done
+      mock.configure({ jobSteps: { pending: 0, processing: 1 } });
+      const job = await viaProxy.images.generate({ prompt: "a fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: 1 });
+      const stream = await fetch(`http://127.0.0.1:${port}/api/deapi/events/${job.requestId}`, { signal: AbortSignal.timeout(60_000) });
+      assert.equal(stream.headers.get("content-type"), "text/event-stream");
+      const text = await stream.text();
+      const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+      console.log(`# worker relay: ${events.join(", ")}; the Worker's socket: ${mock.realtime.sockets().length ? "connected" : "none"}`);
+      assert.equal(events.at(-1), "done", text);
+      assert.ok(events.slice(0, -1).every((e) => e === "status"), text);
+      assert.match(text, new RegExp(`"request_id":"${job.requestId}"`));
+      assert.equal(text.includes(key.split("|")[1]), false, "no key in the stream");
     } finally {
       await stop(dev, { group: true });
     }
