@@ -58,6 +58,16 @@ const browserHost = new AsyncLocalStorage();
  *   allowedHosts extra host names the demo answers to (default: $DEMO_ALLOWED_HOSTS)
  *   pkg       the package to take createProxy from (default: the built one, pkg/)
  */
+/** The proxy's `realtime` (its relay serves the page's job streams at /api/deapi/events/{requestId}):
+ * the embedded mock's socket, or deAPI's with DEAPI_CLIENT_ID (from the deAPI dashboard); without one
+ * the relay path is a 404 and the page polls. Node 20 has no global WebSocket: the `ws` package. */
+function realtimeOf(mock) {
+  const clientId = mock ? DEMO_MOCK_KEY.split("|")[0] : process.env.DEAPI_CLIENT_ID;
+  if (!clientId) return undefined;
+  const WebSocket = globalThis.WebSocket ?? createRequire(import.meta.url)("ws").WebSocket;
+  return { clientId, WebSocket, ...(mock ? { url: mock.realtimeUrl } : {}) };
+}
+
 export async function startDemo({ port, host = "127.0.0.1", upstream, mockOptions = {}, www = join(ROOT, "www"), dist = join(ROOT, "pkg", "dist"),
   allowedHosts: extraHosts = (process.env.DEMO_ALLOWED_HOSTS || "").split(",").map((h) => h.trim()).filter(Boolean), pkg = join(ROOT, "pkg") } = {}) {
   port ??= process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
@@ -86,7 +96,7 @@ export async function startDemo({ port, host = "127.0.0.1", upstream, mockOption
   const forwardedFetch = (url, init) => fetch(url, { ...init, headers: { ...init.headers, "x-forwarded-host": browserHost.getStore() ?? "" } });
   let proxy;
   try {
-    proxy = toNodeListener(createProxy({ apiKey, baseUrl: target.href.replace(/\/+$/, ""), prefix: API_PREFIX, fetch: mock ? forwardedFetch : undefined }));
+    proxy = toNodeListener(createProxy({ apiKey, baseUrl: target.href.replace(/\/+$/, ""), prefix: API_PREFIX, fetch: mock ? forwardedFetch : undefined, realtime: realtimeOf(mock) }));
   } catch (e) {
     await mock?.close();
     throw e;

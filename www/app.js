@@ -12,13 +12,22 @@ const MAX_RETRIES = 3;
 
 // ── the clients ──
 // Longer Retry-Afters than a second are not slept inside the call: the page shows a countdown instead.
-const BASE_OPTIONS = { baseUrl: "/api/deapi", maxRetries: MAX_RETRIES, maxRetryAfterMs: 1000 };
+// A job's progress comes from its own event stream, which the demo server's proxy relays from deAPI's
+// WebSocket (`realtime.relay`); the page falls back to polling when the stream fails.
+const BASE_OPTIONS = { baseUrl: "/api/deapi", maxRetries: MAX_RETRIES, maxRetryAfterMs: 1000, realtime: { relay: "/api/deapi/events/{requestId}" } };
+
+/** Status GETs each form's client has sent (the "live / polling" badge: a wait that needed none is live). */
+const statusGets = new Map();
 
 /** A client whose retries are reported in `activity` (one per form, so each shows its own). */
 function makeClient(activity, validate) {
+  statusGets.set(activity, 0);
   return new DeapiClient({
     ...BASE_OPTIONS,
     ...(validate ? { validate: true } : {}),
+    onRequest(ev) {
+      if (ev.method === "GET" && /\/jobs\/[^/]+$/.test(new URL(ev.url, location.href).pathname)) statusGets.set(activity, statusGets.get(activity) + 1);
+    },
     onRetry(ev) {
       if (!activity || /\/price$/.test(new URL(ev.url, location.href).pathname)) return;
       const what = ev.error.status ? `deAPI answered HTTP ${ev.error.status}` : "No answer from deAPI";
@@ -43,12 +52,12 @@ function validateSupported() {
 const t2i = {
   form: $("t2i"), prefix: "", button: $("generate"), banner: $("banner"), alert: $("form-alert"), activity: $("activity"),
   fields: ["model", "prompt", "negative_prompt", "width", "height", "steps", "guidance", "seed"],
-  job: { section: $("job"), status: $("job-status"), progress: $("progress"), preview: $("preview"), result: $("result") },
+  job: { section: $("job"), status: $("job-status"), progress: $("progress"), preview: $("preview"), result: $("result"), mode: $("job-mode") },
 };
 const upload = {
   form: $("upload"), prefix: "up-", button: $("up-submit"), banner: $("up-banner"), alert: $("up-form-alert"), activity: $("up-activity"),
   fields: ["model", "image"],
-  job: { section: $("up-job"), status: $("up-job-status"), progress: $("up-progress"), preview: $("up-preview"), result: $("up-result") },
+  job: { section: $("up-job"), status: $("up-job-status"), progress: $("up-progress"), preview: $("up-preview"), result: $("up-result"), mode: $("up-job-mode") },
 };
 const UPLOAD_OPS = {
   upscale: { type: "img-upscale", label: "Upscaled image", submit: (c, p) => c.images.upscale(p), price: (c, p, o) => c.images.upscalePrice(p, o) },
@@ -214,13 +223,14 @@ function showValidation(ctx, e) {
 // ── submit → progress (+ preview) → result ──
 async function run(ctx, submit, resultAlt) {
   clearErrors(ctx);
-  const { section, status, progress, preview, result } = ctx.job;
+  const { section, status, progress, preview, result, mode } = ctx.job;
   ctx.button.disabled = true;
   ctx.activity.textContent = "Sending…";
   section.hidden = true; // the previous result goes away until the new job is accepted
   result.hidden = true;
   preview.hidden = true;
   result.removeAttribute("src");
+  mode.hidden = true;
   try {
     const job = await submit();
     ctx.activity.textContent = "";
@@ -229,10 +239,19 @@ async function run(ctx, submit, resultAlt) {
     progress.hidden = false;
     progress.removeAttribute("value"); // indeterminate until the server reports progress
     status.textContent = "Queued…";
+    const polled = statusGets.get(ctx.activity);
+    const showMode = () => {
+      const live = statusGets.get(ctx.activity) === polled;
+      mode.textContent = live ? "live" : "polling";
+      mode.title = live ? "progress from the job's event stream (deAPI's WebSocket, relayed by the server)" : "progress from status requests";
+      mode.dataset.mode = mode.textContent;
+      mode.hidden = false;
+    };
     const done = await job.wait({
       pollIntervalMs: 1000,
       maxPollIntervalMs: 4000,
       onProgress(s) {
+        showMode();
         if (s.progress) progress.value = s.progress;
         status.textContent = s.status === "processing" ? `Processing… ${Math.round(s.progress ?? 0)}%` : `${s.status[0].toUpperCase()}${s.status.slice(1)}…`;
         if (s.preview && s.status !== "done") {
@@ -241,6 +260,7 @@ async function run(ctx, submit, resultAlt) {
         }
       },
     });
+    showMode();
     progress.value = 100;
     status.textContent = "Done";
     preview.hidden = true;
