@@ -120,8 +120,8 @@ fn bad(field: &str, problem: &str) -> ApiError {
 /// values the binding removed from `value`.
 ///
 /// Called by `config::parse_options` for `Config.realtime` (with the `realtime` cargo feature;
-/// measured: linking it into the browser module adds about 3 KiB gzip, the whole socket side
-/// 13 KiB, so the browser module leaves it out until it is slimmed).
+/// measured: linked into the browser module it costs 2.4 KiB gzip, the whole socket side 10.5 KiB,
+/// over the issue's allowance, so the browser module leaves it out: README, Size).
 pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option<RealtimeConfig>, ApiError> {
     let pairs: &[(String, Json)] = match value {
         Json::Null | Json::Bool(false) => {
@@ -150,66 +150,59 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
     }
     let get = |name: &str| value.get(name).filter(|v| !v.is_null());
     let is_fn = |name: &str| function_keys.contains(&name);
+    // the string options, trimmed (`None`: absent)
+    let text = |name: &str| match get(name) {
+        None => Ok(None),
+        Some(Json::Str(s)) => Ok(Some(s.trim())),
+        Some(other) => Err(bad(name, &["must be a string, got ", other.type_name()].concat())),
+    };
 
     let client_id = match get("clientId") {
-        None => None,
-        Some(Json::Str(s)) => {
-            let s = s.trim();
-            if s.is_empty() {
-                return Err(bad("clientId", "must not be empty (the client ID from your deAPI dashboard, e.g. \"42\")"));
-            }
-            if s.len() > MAX_CLIENT_ID || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                return Err(bad("clientId", "must be the client ID from your deAPI dashboard: up to 64 letters, digits, `_` or `-` (e.g. \"42\")"));
-            }
-            Some(s.to_owned())
-        }
         Some(Json::Num(n)) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= crate::core::json::MAX_SAFE_INTEGER => Some(dec(*n as u64)),
         Some(Json::Num(_)) => return Err(bad("clientId", "must be a whole number of 0 or more, or a string (the client ID from your deAPI dashboard)")),
+        Some(Json::Str(_)) | None => match text("clientId")? {
+            None => None,
+            Some("") => return Err(bad("clientId", "must not be empty (the client ID from your deAPI dashboard, e.g. \"42\")")),
+            Some(s) if s.len() > MAX_CLIENT_ID || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
+                return Err(bad("clientId", "must be the client ID from your deAPI dashboard: up to 64 letters, digits, `_` or `-` (e.g. \"42\")"))
+            }
+            Some(s) => Some(s.to_owned()),
+        },
         Some(other) => return Err(bad("clientId", &["must be a string or a number, got ", other.type_name()].concat())),
     };
 
     if get("WebSocket").is_some() {
         return Err(bad("WebSocket", "must be a WebSocket constructor (e.g. `WebSocket` from the `ws` package on Node 20)"));
     }
-    let relay = match get("relay") {
+    let relay = match text("relay") {
         _ if is_fn("relay") => Some(Relay::Function),
-        None => None,
-        Some(Json::Str(t)) => {
-            let t = t.trim();
-            let placed = crate::core::json::find_str(t, "{requestId}", 0).is_some();
-            let shape = t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/');
-            if !placed || !shape || t.contains(char::is_whitespace) {
-                return Err(bad("relay", "must be a URL or a path holding {requestId}, such as \"/api/deapi/events/{requestId}\", or a function"));
-            }
+        Ok(None) => None,
+        Ok(Some(t))
+            if crate::core::json::find_str(t, "{requestId}", 0).is_some()
+                && (t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/'))
+                && !t.contains(char::is_whitespace) =>
+        {
             Some(Relay::Template(t.to_owned()))
         }
-        Some(other) => return Err(bad("relay", &["must be a string (a URL template with {requestId}) or a function, got ", other.type_name()].concat())),
+        _ => return Err(bad("relay", "must be a URL or a path holding {requestId}, such as \"/api/deapi/events/{requestId}\", or a function")),
     };
 
-    let (url, app_key) = match get("url") {
-        None => (DEFAULT_URL.to_owned(), app_key_of(DEFAULT_URL).unwrap_or_default().to_owned()),
-        Some(Json::Str(u)) => {
-            let u = u.trim().trim_end_matches('/');
-            let Some(key) = app_key_of(u) else {
-                return Err(bad("url", "must be a Pusher app URL ws(s)://host[:port]/app/<key> with no query, such as wss://soketi.deapi.ai/app/depin-api-prod-key"));
-            };
-            if let Some(rest) = u.strip_prefix("ws://") {
-                if !cx.allow_insecure && !is_loopback(&["http://", rest].concat()) {
-                    return Err(bad("url", "is ws:// (clear text, and the events carry signed result URLs): use wss:// (or a loopback host), or pass `allowInsecureHttp: true` if you trust the network"));
-                }
-            }
-            (u.to_owned(), key.to_owned())
+    let url = text("url")?.map_or(DEFAULT_URL, |u| u.trim_end_matches('/'));
+    let Some(app_key) = app_key_of(url) else {
+        return Err(bad("url", "must be a Pusher app URL ws(s)://host[:port]/app/<key> with no query, such as wss://soketi.deapi.ai/app/depin-api-prod-key"));
+    };
+    if let Some(rest) = url.strip_prefix("ws://") {
+        if !cx.allow_insecure && !is_loopback(&["http://", rest].concat()) {
+            return Err(bad("url", "is ws:// (clear text, and the events carry signed result URLs): use wss:// (or a loopback host), or pass `allowInsecureHttp: true` if you trust the network"));
         }
-        Some(other) => return Err(bad("url", &["must be a string, got ", other.type_name()].concat())),
-    };
+    }
 
-    let auth_endpoint = match get("authEndpoint") {
+    let auth_endpoint = match text("authEndpoint")? {
         // keyless proxy mode: `baseUrl` is the proxy, which serves the route under its own path
         // (`createProxy`'s `<prefix>/broadcasting/auth`)
         None if !cx.has_key => [cx.base_url, AUTH_PATH].concat(),
         None => [origin(cx.base_url), AUTH_PATH].concat(),
-        Some(Json::Str(a)) => {
-            let a = a.trim();
+        Some(a) => {
             match url_problem(a, cx.runtime) {
                 Some(UrlProblem::Shape) => {
                     return Err(bad(
@@ -222,7 +215,6 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
             }
             a.to_owned()
         }
-        Some(other) => return Err(bad("authEndpoint", &["must be a string, got ", other.type_name()].concat())),
     };
     if auth_endpoint.starts_with("http://") && cx.has_key && !cx.allow_insecure && !is_loopback(&auth_endpoint) {
         return Err(bad(
@@ -241,30 +233,40 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
         // off, as deAPI's tester runs without a client ID: waits poll
         return Ok(None);
     }
-    Ok(Some(RealtimeConfig { client_id, url, app_key, auth_endpoint, reconcile_interval_ms, relay, web_socket: is_fn("WebSocket") }))
+    Ok(Some(RealtimeConfig {
+        client_id,
+        url: url.to_owned(),
+        app_key: app_key.to_owned(),
+        auth_endpoint,
+        reconcile_interval_ms,
+        relay,
+        web_socket: is_fn("WebSocket"),
+    }))
 }
 
-/// The app key of `ws(s)://host[:port]/app/<key>`, when the URL is exactly that shape.
+/// The app key of `ws(s)://host[:port]/app/<key>`, when the URL is exactly that shape. (Byte
+/// scans: no substring or char searcher, no integer parser.)
 fn app_key_of(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("wss://").or_else(|| url.strip_prefix("ws://"))?;
     let slash = rest.bytes().position(|b| b == b'/')?;
     let (authority, path) = (rest.get(..slash)?, rest.get(slash..)?);
-    let host_ok = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
-    let (host, port) = match authority.rsplit_once(':').filter(|(h, _)| !h.ends_with(':') && (!h.starts_with('[') || h.ends_with(']'))) {
-        Some((h, p)) if !authority.ends_with(']') => (h, Some(p)),
+    // `host:port`, unless the colon is inside an IPv6 host (`[::1]`) or the host would end with one
+    let colon = authority.bytes().rposition(|b| b == b':');
+    let (host, port) = match colon.and_then(|i| Some((authority.get(..i)?, authority.get(i + 1..)?))) {
+        Some((h, p)) if !authority.ends_with(']') && !h.ends_with(':') && (!h.starts_with('[') || h.ends_with(']')) => (h, Some(p)),
         _ => (authority, None),
     };
-    if !host_ok(host) || port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65_535)) {
-        return None;
-    }
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
+    let port_ok = port.map_or(true, |p| p.len() <= 5 && crate::core::json::digits(p).is_some_and(|n| (1.0..=65_535.0).contains(&n)));
     let key = path.strip_prefix("/app/")?;
     let key_ok = !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    key_ok.then_some(key)
+    (host_ok && port_ok && key_ok).then_some(key)
 }
 
 /// The URL the socket opens: the app URL with the query pusher-js sends.
 pub fn socket_url(cfg: &RealtimeConfig) -> String {
-    [&cfg.url, "?protocol=", &dec(u64::from(PROTOCOL)), "&client=deapi-wasm&version=", env!("CARGO_PKG_VERSION"), "&flash=false"].concat()
+    // (PROTOCOL written out: 7)
+    [&cfg.url, "?protocol=7&client=deapi-wasm&version=", env!("CARGO_PKG_VERSION"), "&flash=false"].concat()
 }
 
 /// The account's private channel.
@@ -355,24 +357,6 @@ impl JobEvent {
     }
 }
 
-/// The last value of `key` in an object's pairs, moved out.
-fn take(pairs: &mut Vec<(String, Json)>, key: &str) -> Option<Json> {
-    let i = pairs.iter().rposition(|(k, _)| k == key)?;
-    Some(pairs.swap_remove(i).1)
-}
-
-/// `data` as an object: a JSON string holding one (double-encoded) or an object.
-fn data_object(data: Option<Json>) -> Option<Vec<(String, Json)>> {
-    match data? {
-        Json::Obj(p) => Some(p),
-        Json::Str(s) => match parse_json(&s)? {
-            Json::Obj(p) => Some(p),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn short(s: &str, max: usize) -> String {
     let mut end = s.len().min(max);
     while !s.is_char_boundary(end) {
@@ -390,57 +374,51 @@ fn is_url(s: &str) -> bool {
 }
 
 /// A server frame (`text`) on a socket subscribed to `channel` → what it is. Never panics.
+/// (Read in place: each field looked up in the parsed frame, as `JSON.parse` would give it — the
+/// last of repeated keys — and only what the frame keeps copied out.)
 pub fn decode_frame(text: &str, channel: &str) -> Frame {
     if text.len() > MAX_FRAME_BYTES {
         return Frame::Other(Ignored::TooLarge);
     }
-    let Some(Json::Obj(mut frame)) = parse_json(text) else { return Frame::Other(Ignored::NotJson) };
-    let Some(Json::Str(event)) = take(&mut frame, "event") else { return Frame::Other(Ignored::NotJson) };
-    let on_channel = match take(&mut frame, "channel") {
+    let Some(frame) = parse_json(text) else { return Frame::Other(Ignored::NotJson) };
+    let Some(event) = frame.get("event").and_then(Json::as_str) else { return Frame::Other(Ignored::NotJson) };
+    let on_channel = match frame.get("channel") {
         Some(Json::Str(c)) => Some(c == channel),
         None | Some(Json::Null) => None,
         Some(_) => Some(false),
     };
-    let data = take(&mut frame, "data");
-    match event.as_str() {
-        "pusher:connection_established" => {
-            let Some(mut d) = data_object(data) else { return Frame::Other(Ignored::Malformed) };
-            let socket_id = match take(&mut d, "socket_id") {
-                Some(Json::Str(s)) if valid_socket_id(&s) => s,
-                _ => return Frame::Other(Ignored::Malformed),
-            };
-            let activity_timeout = take(&mut d, "activity_timeout").and_then(|v| v.as_f64_lenient()).filter(|n| *n > 0.0);
-            Frame::ConnectionEstablished { socket_id, activity_timeout }
+    // `data`: a JSON string holding the object (double-encoded, as soketi relays deAPI's events) or
+    // the object; anything else has no fields
+    let inner;
+    let data = match frame.get("data") {
+        Some(Json::Str(s)) => {
+            inner = parse_json(s);
+            inner.as_ref()
         }
+        d => d,
+    };
+    let field = |key: &str| data.and_then(|d| d.get(key));
+    let text = |key: &str| field(key).and_then(Json::as_str);
+    let message = |key: &str| text(key).map(|s| short(s, MAX_MESSAGE));
+    match event {
+        "pusher:connection_established" => match text("socket_id") {
+            Some(s) if valid_socket_id(s) => Frame::ConnectionEstablished {
+                socket_id: s.to_owned(),
+                activity_timeout: field("activity_timeout").and_then(Json::as_f64_lenient).filter(|n| *n > 0.0),
+            },
+            _ => Frame::Other(Ignored::Malformed),
+        },
         "pusher:ping" => Frame::Ping,
         "pusher:pong" => Frame::Pong,
-        "pusher_internal:subscription_succeeded" | "pusher:subscription_succeeded" => match on_channel {
-            Some(true) => Frame::SubscriptionSucceeded { channel: channel.to_owned() },
-            _ => Frame::Other(Ignored::OtherChannel),
+        "pusher_internal:subscription_succeeded" | "pusher:subscription_succeeded" if on_channel == Some(true) => Frame::SubscriptionSucceeded { channel: channel.to_owned() },
+        "pusher:subscription_error" if on_channel != Some(false) => Frame::SubscriptionError {
+            status: code_of(field("status")),
+            kind: message("type"),
+            message: message("error").or_else(|| message("message")),
         },
-        "pusher:subscription_error" => {
-            if on_channel == Some(false) {
-                return Frame::Other(Ignored::OtherChannel);
-            }
-            let mut d = data_object(data).unwrap_or_default();
-            let text = |v: Option<Json>| v.as_ref().and_then(Json::as_str).map(|s| short(s, MAX_MESSAGE));
-            let status = code_of(take(&mut d, "status").as_ref());
-            let kind = text(take(&mut d, "type"));
-            let message = text(take(&mut d, "error")).or_else(|| text(take(&mut d, "message")));
-            Frame::SubscriptionError { status, kind, message }
-        }
-        "pusher:error" => {
-            let mut d = data_object(data).unwrap_or_default();
-            let code = code_of(take(&mut d, "code").as_ref());
-            let message = take(&mut d, "message").as_ref().and_then(Json::as_str).map_or_else(String::new, |s| short(s, MAX_MESSAGE));
-            Frame::Error { code, message }
-        }
-        STATUS_EVENT => {
-            if on_channel != Some(true) {
-                return Frame::Other(Ignored::OtherChannel);
-            }
-            data_object(data).and_then(job_event).map_or(Frame::Other(Ignored::Malformed), Frame::StatusEvent)
-        }
+        "pusher:error" => Frame::Error { code: code_of(field("code")), message: message("message").unwrap_or_default() },
+        STATUS_EVENT if on_channel == Some(true) => job_event(&field).map_or(Frame::Other(Ignored::Malformed), Frame::StatusEvent),
+        "pusher_internal:subscription_succeeded" | "pusher:subscription_succeeded" | "pusher:subscription_error" | STATUS_EVENT => Frame::Other(Ignored::OtherChannel),
         _ => Frame::Other(Ignored::UnknownEvent),
     }
 }
@@ -452,26 +430,15 @@ fn valid_socket_id(s: &str) -> bool {
     s.len() <= MAX_SOCKET_ID && digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
 }
 
-/// The payload of a status event → the event, or `None` when it has no usable `request_id` or
-/// `status`.
-fn job_event(mut d: Vec<(String, Json)>) -> Option<JobEvent> {
-    let request_id = match take(&mut d, "request_id") {
-        Some(Json::Str(s)) if (1..=crate::core::session::MAX_ID_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => s,
-        _ => return None,
-    };
-    let status = match take(&mut d, "status") {
-        Some(Json::Str(s)) if !s.trim().is_empty() && s.len() <= MAX_STATUS => normalise_status(s.trim()),
-        _ => return None,
-    };
-    let progress = take(&mut d, "progress").and_then(|v| v.as_f64_lenient()).map(|p| p.clamp(0.0, 100.0));
-    let preview = match take(&mut d, "preview") {
-        Some(Json::Str(s)) if s.starts_with("data:image/") || is_url(&s) => Some(s),
-        _ => None,
-    };
-    let result_url = match take(&mut d, "result_url") {
-        Some(Json::Str(s)) if is_url(&s) => Some(s),
-        _ => None,
-    };
+/// The payload of a status event (`field`: its fields by name) → the event, or `None` when it has
+/// no usable `request_id` or `status`.
+fn job_event<'a>(field: &dyn Fn(&str) -> Option<&'a Json>) -> Option<JobEvent> {
+    let text = |key: &str| field(key).and_then(Json::as_str);
+    let request_id = text("request_id").filter(|s| crate::core::session::is_request_id(s))?.to_owned();
+    let status = text("status").filter(|s| !s.trim().is_empty() && s.len() <= MAX_STATUS).map(|s| normalise_status(s.trim()))?;
+    let progress = field("progress").and_then(Json::as_f64_lenient).map(|p| p.clamp(0.0, 100.0));
+    let preview = text("preview").filter(|s| s.starts_with("data:image/") || is_url(s)).map(str::to_owned);
+    let result_url = text("result_url").filter(|s| is_url(s)).map(str::to_owned);
     Some(JobEvent { request_id, status, progress, preview, result_url })
 }
 
@@ -492,21 +459,25 @@ pub const PONG_FRAME: &str = r#"{"event":"pusher:pong","data":{}}"#;
 
 /// `s` as a JSON string literal (written here: serde_json's serializer stays out of the module).
 fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                for nibble in [(c as u32 >> 4) & 0xf, c as u32 & 0xf] {
-                    out.push(char::from(HEX.get(nibble as usize).copied().unwrap_or(b'0')));
-                }
+    // (by bytes: the characters to escape are ASCII; the text between them is copied whole)
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.push_str(s.get(from..i).unwrap_or_default());
+            from = i + 1;
+            out.push('\\');
+            if b < 0x20 {
+                out.push_str("u00");
+                out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
+                out.push(char::from(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
+            } else {
+                out.push(char::from(b));
             }
-            c => out.push(c),
         }
     }
+    out.push_str(s.get(from..).unwrap_or_default());
     out.push('"');
 }
 
@@ -586,7 +557,9 @@ pub fn decode_auth(status: u16, body: &str, app_key: &str) -> Result<String, Aut
     }
     let Some(j) = parse_json(body) else { return Err(AuthFailure::Invalid("not JSON")) };
     let Some(auth) = j.get("auth").and_then(Json::as_str) else { return Err(AuthFailure::Invalid("no `auth` string")) };
-    let Some((key, sig)) = auth.rsplit_once(':') else { return Err(AuthFailure::Invalid("`auth` is not key:signature")) };
+    let Some((key, sig)) = auth.bytes().rposition(|b| b == b':').and_then(|i| Some((auth.get(..i)?, auth.get(i + 1..)?))) else {
+        return Err(AuthFailure::Invalid("`auth` is not key:signature"));
+    };
     if sig.len() != 64 || !sig.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AuthFailure::Invalid("the signature is not 64 hex digits"));
     }
