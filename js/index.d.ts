@@ -80,8 +80,8 @@ export interface DeapiClientOptions {
   /**
    * deAPI's realtime job events (a Pusher-protocol WebSocket on soketi), read through
    * `deapi.realtime`. Off without `clientId`. Bad values throw `InvalidOptionsError` naming
-   * `realtime.<field>`. In this release the socket runs in the server module (Node, Workers); the
-   * browser module accepts the option and reports `state` `"unavailable"`.
+   * `realtime.<field>`. The socket runs in the server module (Node, Deno, Bun, Workers); the
+   * browser module reads relay streams (`relay`) and, with a `clientId`, reports `state` `"unavailable"`.
    */
   realtime?: RealtimeOptions | null;
 }

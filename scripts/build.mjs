@@ -30,12 +30,13 @@ const step = (s) => console.log(`== [${((Date.now() - t0) / 1000).toFixed(1)}s] 
 // Two modules from one crate: the browser's without the `webhooks` feature (verifyWebhook rejects
 // there: a webhook secret belongs on a server, and browsers do not download the verifier) nor the
 // `proxy` one (createProxy holds the key: it throws there), and the servers' (Node, Cloudflare Workers)
-// with both. The proxy imports JS functions the browser module does not: each has its own glue.
-step("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features (browser module)");
+// with both. The proxy imports JS functions the browser module does not: each has its own glue. The
+// browser module has the `realtime` option and reads relay streams (`realtime-relay`), not the socket.
+step("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features realtime-relay (browser module)");
 // (copied into folders of their own: wasm-bindgen names its output after the input file)
 const rawBrowser = join(root, "target", "browser-module", "deapi_wasm.wasm");
 mkdirSync(dirname(rawBrowser), { recursive: true });
-copyFileSync(cargoWasm({ name: "deapi_wasm", defaultFeatures: false }), rawBrowser);
+copyFileSync(cargoWasm({ name: "deapi_wasm", defaultFeatures: false, features: ["realtime-relay"] }), rawBrowser);
 step("cargo build --release --lib --target wasm32-unknown-unknown (server module: + webhooks, proxy)");
 const raw = join(root, "target", "server-module", "deapi_wasm.wasm");
 mkdirSync(dirname(raw), { recursive: true });

@@ -14,11 +14,11 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio
 /** `cargo build --release --lib --target wasm32-unknown-unknown` in `dir`; returns the .wasm's path.
  * Panic locations of dependencies would carry this machine's paths (/root/.cargo/registry/src/…) into
  * the module: remapped to the crate's own name and version (also a few hundred bytes less). */
-export function cargoWasm({ dir = root, name, targetDir = join(root, "target"), defaultFeatures = true }) {
+export function cargoWasm({ dir = root, name, targetDir = join(root, "target"), defaultFeatures = true, features = [] }) {
   const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
   const remaps = existsSync(registry) ? readdirSync(registry).map((d) => `--remap-path-prefix=${join(registry, d)}/=`) : [];
   const rustflags = [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(" ");
-  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", "--target-dir", targetDir, ...(defaultFeatures ? [] : ["--no-default-features"])],
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", "--target-dir", targetDir, ...(defaultFeatures ? [] : ["--no-default-features"]), ...(features.length ? ["--features", features.join(",")] : [])],
     { cwd: dir, env: { ...process.env, RUSTFLAGS: rustflags } });
   return join(targetDir, "wasm32-unknown-unknown", "release", `${name}.wasm`);
 }

@@ -59,7 +59,7 @@ level "fuzz (${FUZZ_SECS:-20} s)" cargo "$logs/fuzz.log"
 step "1. native: clippy (native, wasm32, the browser module)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings # the browser module
+cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features realtime-relay -- -D warnings # the browser module
 
 step "2. wasm: the mock deAPI for the transport tests (its URL is compiled into tests/wasm.rs)"
 node tests/mock/server.mjs --port 0 --quiet > "$logs/mock.url" 2> "$logs/mock.log" &

@@ -5,7 +5,7 @@
 use crate::core::api::ApiVersion;
 use crate::core::error::{key_parts, ApiError, Kind};
 use crate::core::json::{dec, find_str, Json};
-#[cfg(feature = "realtime")]
+#[cfg(feature = "realtime-relay")]
 use crate::core::realtime;
 use crate::core::realtime::RealtimeConfig;
 use crate::core::retry::RetryPolicy;
@@ -369,7 +369,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         }
     }
 
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "realtime-relay")]
     let realtime = {
         let cx = realtime::Context {
             base_url: base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
@@ -380,7 +380,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         realtime::parse(get("realtime").unwrap_or(&Json::Null), &realtime_functions, cx)?
     };
     // (the browser module: not validated, off — see the `realtime` cargo feature)
-    #[cfg(not(feature = "realtime"))]
+    #[cfg(not(feature = "realtime-relay"))]
     let realtime: Option<RealtimeConfig> = {
         let _ = realtime_functions;
         None
@@ -606,7 +606,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "realtime-relay")]
     fn realtime_is_parsed_with_its_nested_functions() {
         let off = opts(r#"{"apiKey":"1|abc"}"#).unwrap();
         assert_eq!(off.realtime, None, "absent: off, as before");

@@ -33,7 +33,7 @@ pub mod session;
 pub mod validate;
 #[cfg(feature = "proxy")]
 pub mod proxy;
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 pub mod relay;
 #[cfg(feature = "webhooks")]
 pub mod webhook;

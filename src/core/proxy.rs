@@ -41,7 +41,7 @@ const OWN_OPTIONS: &[&str] = &["prefix", "allowedOrigins", "maxRequestBytes"];
 /// `realtime`: the events path's client's `realtime` option, checked as a client's (its functions,
 /// such as `WebSocket`, come as `realtime.<key>` function keys). Servers with the `realtime` feature.
 const REALTIME_OPTION: &str = "realtime";
-const HAS_REALTIME: bool = cfg!(feature = "realtime");
+const HAS_REALTIME: bool = cfg!(feature = "relay");
 /// Where a job's event stream is served, below the prefix.
 pub const EVENTS_PATH: &str = "/events/";
 
@@ -601,7 +601,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "relay")]
     fn events_path_with_the_realtime_option() {
         let id = "7f0c1d2e-0000-4000-8000-00000000c0de";
         let url = ["http://app.test/api/deapi/events/", id].concat();

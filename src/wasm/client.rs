@@ -225,13 +225,13 @@ impl Client {
     /// `deapi.realtime.relay(requestId, opts)`: a `Response` streaming job `requestId`'s events as
     /// Server-Sent Events (`status`, then `done` or `error`) for a browser; a bad id is a 400
     /// answer, bad options reject with an `InvalidOptionsError`. Servers only (see `wasm::relay`).
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "relay")]
     #[wasm_bindgen(js_name = "realtimeRelay", unchecked_return_type = "Promise<Response>")]
     pub fn realtime_relay(&self, id: JsValue, opts: JsValue) -> Promise {
         super::relay::promise(&self.inner, &id, &opts)
     }
     /// (the browser module) Throws: the relay runs on servers.
-    #[cfg(not(feature = "realtime"))]
+    #[cfg(not(feature = "relay"))]
     #[wasm_bindgen(js_name = "realtimeRelay")]
     pub fn realtime_relay(&self) -> Result<(), JsValue> {
         Err(super::relay::on_servers_only())

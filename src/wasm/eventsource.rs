@@ -11,15 +11,12 @@
 
 use super::convert::get;
 use super::state::Inner;
-use super::time::{sleep, Bell, Signal};
+use super::time::{sleep_or_ring, Bell, Signal};
 use super::transport::notify;
 use crate::core::realtime::Relay;
 use js_sys::{Array, Function, Reflect, JSON};
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::pin;
 use std::rc::Rc;
-use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -66,9 +63,24 @@ impl Drop for Open {
 /// are `[A-Za-z0-9_-]`, nothing to escape), or what the `realtime.relay` function returns for it.
 fn url(inner: &Inner, id: &str) -> Option<String> {
     match inner.session.cfg.realtime.as_ref()?.relay.as_ref()? {
-        Relay::Template(t) => Some(t.replace("{requestId}", id)),
+        Relay::Template(t) => Some(fill(t, id)),
         Relay::Function => inner.realtime.relay_fn()?.call1(&JsValue::UNDEFINED, &JsValue::from_str(id)).ok()?.as_string(),
     }
+}
+
+/// `template` with every `{requestId}` replaced by `id` (by byte search: `str::replace`'s searcher
+/// would link core's char-boundary panic path into the browser module).
+fn fill(template: &str, id: &str) -> String {
+    const HOLE: &str = "{requestId}";
+    let mut out = String::with_capacity(template.len() + id.len());
+    let mut from = 0;
+    while let Some(at) = crate::core::json::find_str(template, HOLE, from) {
+        out.push_str(template.get(from..at).unwrap_or_default());
+        out.push_str(id);
+        from = at + HOLE.len();
+    }
+    out.push_str(template.get(from..).unwrap_or_default());
+    out
 }
 
 /// Read job `id`'s relay stream until it ends the wait (`Done`), hands it to polling, the signal
@@ -107,27 +119,19 @@ pub async fn read(inner: &Rc<Inner>, id: &str, on_progress: Option<Function>, si
             return Relayed::Poll;
         }
     }
-    let ended = async {
-        loop {
-            if let Some(end) = outcome.borrow_mut().take() {
-                return end;
-            }
-            bell.rung().await;
+    let deadline = js_sys::Date::now() + max_ms;
+    let end = loop {
+        if let Some(end) = outcome.borrow_mut().take() {
+            break end;
+        }
+        let left = deadline - js_sys::Date::now();
+        if left <= 0.0 {
+            break None;
+        }
+        if signal.race(sleep_or_ring(left, &bell)).await.is_err() {
+            return Relayed::Aborted; // (`open` dropped: the stream closed)
         }
     };
-    let mut ended = pin!(ended);
-    let mut late = pin!(sleep(max_ms));
-    let first = std::future::poll_fn(|cx| {
-        if let Poll::Ready(end) = ended.as_mut().poll(cx) {
-            return Poll::Ready(end);
-        }
-        late.as_mut().poll(cx).map(|()| None)
-    });
-    let r = signal.race(first).await;
     drop(open);
-    match r {
-        Err(()) => Relayed::Aborted,
-        Ok(Some(done)) => Relayed::Done(done),
-        Ok(None) => Relayed::Poll,
-    }
+    end.map_or(Relayed::Poll, Relayed::Done)
 }

@@ -41,7 +41,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     let on_progress = if opts.is_object() { get(&opts, "onProgress").dyn_into::<Function>().ok() } else { None };
     let started = js_sys::Date::now();
     // a relay stream first (realtime.relay); it hands the wait back to polling when it cannot end it
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "realtime-relay")]
     if w.realtime {
         use super::eventsource::{read, Relayed};
         match read(&inner, &w.id, on_progress.clone(), &signal, w.options.max_wait_ms).await {

@@ -18,7 +18,7 @@
 pub mod client;
 pub mod convert;
 pub mod errors;
-#[cfg(feature = "realtime")]
+#[cfg(feature = "realtime-relay")]
 pub mod eventsource;
 pub mod jobs;
 pub mod state;

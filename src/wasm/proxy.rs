@@ -46,7 +46,7 @@ struct Inner {
     authorize: Option<Function>,
     on_error: Option<Function>,
     /// The client behind `GET {prefix}/events/{requestId}` (the `realtime` option).
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "relay")]
     relay: Option<Rc<super::state::Inner>>,
 }
 
@@ -105,7 +105,7 @@ impl Proxy {
         #[allow(unused_mut)]
         let mut opts = convert::opts(&options);
         // `realtime`'s functions (`WebSocket`) as `realtime.<key>`, as a client's
-        #[cfg(feature = "realtime")]
+        #[cfg(feature = "relay")]
         super::realtime::nested_functions(&options, &mut opts);
         let (data, functions) = match opts {
             Opts::Object(pairs) => {
@@ -124,14 +124,14 @@ impl Proxy {
         };
         let cfg = parse_proxy_options(&data, &functions).map_err(fail)?;
         let function = |key: &str| get(&options, key).dyn_into::<Function>().ok();
-        #[cfg(feature = "realtime")]
+        #[cfg(feature = "relay")]
         let relay = if cfg.relay { Some(relay_client(&options, function("onError"))?) } else { None };
         let inner = Inner {
             cfg,
             fetch: function("fetch"),
             authorize: function("authorize"),
             on_error: function("onError"),
-            #[cfg(feature = "realtime")]
+            #[cfg(feature = "relay")]
             relay,
         };
         Ok(Proxy { inner: Rc::new(inner) })
@@ -154,7 +154,7 @@ impl Proxy {
 /// The events path's client: the proxy's key, `baseUrl`, `timeoutMs`, `maxResponseBytes`,
 /// `allowInsecureHttp`, `fetch` and `realtime`; what its `onError` hears (realtime giving up) goes to
 /// the proxy's as `{ stage: "realtime", error }`.
-#[cfg(all(feature = "proxy", feature = "realtime"))]
+#[cfg(all(feature = "proxy", feature = "relay"))]
 fn relay_client(options: &JsValue, on_error: Option<Function>) -> Result<Rc<super::state::Inner>, JsValue> {
     let o = Object::new();
     for k in ["apiKey", "baseUrl", "timeoutMs", "maxResponseBytes", "allowInsecureHttp", "fetch", "realtime"] {
@@ -244,16 +244,16 @@ async fn respond(inner: &Rc<Inner>, request: &JsValue) -> Result<JsValue, JsValu
             answer(204, &JsValue::NULL, headers, Some(&origin))
         }
         Decision::Forward(f) => forward(inner, r, &f).await,
-        #[cfg(feature = "realtime")]
+        #[cfg(feature = "relay")]
         Decision::Relay(e) => events(inner, r, &e).await,
-        #[cfg(not(feature = "realtime"))]
+        #[cfg(not(feature = "relay"))]
         Decision::Relay(_) => json(404, "Not Found", None, None),
     }
 }
 
 /// `GET {prefix}/events/{requestId}`: the hook, then the relay's stream (ended when the browser
 /// goes away: the request's `signal`, or the stream's cancel).
-#[cfg(all(feature = "proxy", feature = "realtime"))]
+#[cfg(all(feature = "proxy", feature = "relay"))]
 async fn events(inner: &Rc<Inner>, r: &Req, e: &crate::core::proxy::Events) -> Result<JsValue, JsValue> {
     let cors = e.cors.as_deref();
     if let Some(refused) = authorized(inner, r, "realtime.relay", "GET", &e.path, false, cors).await {

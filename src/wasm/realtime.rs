@@ -34,13 +34,16 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "realtime")]
 use {
     crate::core::realtime::{EarlyEvents, Input, Link, State, Timer},
-    crate::core::session::Arg,
     drive::{run, Socket},
     gloo_timers::callback::Timeout,
-    js_sys::{Array, Object},
     std::cell::RefCell,
-    wasm_bindgen::JsCast,
     web_sys::AbortController,
+};
+#[cfg(feature = "realtime-relay")]
+use {
+    crate::core::session::Arg,
+    js_sys::{Array, Object},
+    wasm_bindgen::JsCast,
 };
 
 /// One client's realtime side (in [`Inner`]).
@@ -79,18 +82,21 @@ struct Watcher {
     bell: Rc<Bell>,
 }
 
-/// (the browser stub) `realtime.clientId` is set; `onError` was told; `close()` was called.
+/// (the browser stub) `realtime.clientId` is set; `onError` was told; `close()` was called; the
+/// `realtime.relay` function (the relay reader is in the browser module: `realtime-relay` feature).
 #[cfg(not(feature = "realtime"))]
 #[derive(Default)]
 pub struct Realtime {
     requested: bool,
     told: Cell<bool>,
     closed: Cell<bool>,
+    #[cfg(feature = "realtime-relay")]
+    relay: Option<Function>,
 }
 
 /// Functions nested in the `realtime` option (`WebSocket`, `relay`) become `realtime.<key>` entries
 /// of the client's options, and the option itself its data without them, so `core` sees both.
-#[cfg(feature = "realtime")]
+#[cfg(feature = "realtime-relay")]
 pub fn nested_functions(options: &JsValue, opts: &mut Opts) {
     let rt = get(options, "realtime");
     let Opts::Object(pairs) = opts else { return };
@@ -114,8 +120,8 @@ pub fn nested_functions(options: &JsValue, opts: &mut Opts) {
     pairs.extend(functions);
 }
 
-/// (the browser stub) The `realtime` option is not read: `core` sees none.
-#[cfg(not(feature = "realtime"))]
+/// (a build without the `realtime` option) The option is not read: `core` sees none.
+#[cfg(not(feature = "realtime-relay"))]
 pub fn nested_functions(_options: &JsValue, opts: &mut Opts) {
     if let Opts::Object(pairs) = opts {
         pairs.retain(|(k, _)| k != "realtime");
@@ -138,11 +144,16 @@ impl Realtime {
     #[cfg(not(feature = "realtime"))]
     pub fn new(options: &JsValue, _cfg: Option<&crate::core::realtime::RealtimeConfig>) -> Realtime {
         let id = get(&get(options, "realtime"), "clientId");
-        Realtime { requested: !id.is_undefined() && !id.is_null(), ..Default::default() }
+        Realtime {
+            requested: !id.is_undefined() && !id.is_null(),
+            #[cfg(feature = "realtime-relay")]
+            relay: _cfg.and_then(|_| get(&get(options, "realtime"), "relay").dyn_into::<Function>().ok()),
+            ..Default::default()
+        }
     }
 
     /// `realtime.relay` when it is a function (`relay(requestId)` → the stream's URL).
-    #[cfg(feature = "realtime")]
+    #[cfg(feature = "realtime-relay")]
     pub fn relay_fn(&self) -> Option<&Function> {
         self.relay.as_ref()
     }

@@ -13,10 +13,10 @@
 //! Without the `realtime` feature (the browser module) the method throws an `InvalidOptionsError`
 //! that says where it runs.
 
-#[cfg(not(feature = "realtime"))]
+#[cfg(not(feature = "relay"))]
 use super::errors::invalid_options;
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 use {
     super::state::Inner,
     js_sys::Promise,
@@ -36,13 +36,13 @@ use {
 };
 
 /// (the browser module) `relay` needs a server: the `InvalidOptionsError` it throws.
-#[cfg(not(feature = "realtime"))]
+#[cfg(not(feature = "relay"))]
 pub fn on_servers_only() -> JsValue {
     invalid_options("deapi.realtime.relay runs on servers (Node, Deno, Bun, Workers): it is not in the browser build", None)
 }
 
 /// `relay(requestId, opts)` as a promise (a rejection is told to `onError` first, as every call's).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 pub fn promise(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Promise {
     match relay(inner, id, opts) {
         Ok(response) => Promise::resolve(&response),
@@ -53,7 +53,7 @@ pub fn promise(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Promise {
     }
 }
 
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 #[wasm_bindgen]
 extern "C" {
     /// A `ReadableStreamDefaultController`, used by shape.
@@ -79,7 +79,7 @@ extern "C" {
 
 /// `relay(requestId, opts)`: the `Response`. Bad options are an `Err` (an `InvalidOptionsError`);
 /// an id that is not one is a 400 answer (it usually comes from the URL a browser asked for).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 pub fn relay(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Result<JsValue, JsValue> {
     let fail = |e| to_error(&inner.session.finish(e), None);
     let o = relay::options(&convert::opts(opts)).map_err(fail)?;
@@ -97,7 +97,7 @@ pub fn relay(inner: &Rc<Inner>, id: &JsValue, opts: &JsValue) -> Result<JsValue,
 }
 
 /// The stream's headers (`createProxy` adds its CORS ones).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 pub fn headers() -> Object {
     object(&[
         ("content-type", JsValue::from_str(relay::CONTENT_TYPE)),
@@ -107,14 +107,14 @@ pub fn headers() -> Object {
     ])
 }
 
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 fn response(status: u16, body: &JsValue, headers: Object) -> Result<JsValue, JsValue> {
     let init = object(&[("status", JsValue::from_f64(f64::from(status))), ("headers", headers.into())]);
     Ok(WebResponse::make(body, &init)?.into())
 }
 
 /// One relay's output side.
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 struct Out {
     /// `None` once the stream is closed or cancelled.
     controller: RefCell<Option<Controller>>,
@@ -125,7 +125,7 @@ struct Out {
     cancelled: Cell<bool>,
 }
 
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 impl Out {
     /// Enqueue `text` as UTF-8 bytes; a stream that takes no more is ended.
     fn write(&self, text: Option<String>) {
@@ -151,7 +151,7 @@ impl Out {
 
 /// The `ReadableStream` of job `id`'s events, its wait started. `opts`: the relay's (their `signal`
 /// ends it; the wait options go on to `wait()`, already checked).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 pub fn open(inner: &Rc<Inner>, id: String, opts: &JsValue, heartbeat_ms: f64) -> Result<JsValue, JsValue> {
     let secrets = inner.session.cfg.api_key.as_deref().map(|k| key_parts(k).map(str::to_owned).collect()).unwrap_or_default();
     let out = Rc::new(Out {
@@ -238,13 +238,13 @@ pub fn open(inner: &Rc<Inner>, id: String, opts: &JsValue, heartbeat_ms: f64) ->
 }
 
 /// A value as the runtime's `JSON.stringify` writes it (one line).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 fn stringify(v: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string())
 }
 
 /// An error as `toJSON()` gives it (else its `name` and `message`).
-#[cfg(feature = "realtime")]
+#[cfg(feature = "relay")]
 fn error_data(e: &JsValue) -> Json {
     convert::data(e).unwrap_or_else(|_| {
         let text = |k: &str| get(e, k).as_string().map_or(Json::Null, Json::Str);

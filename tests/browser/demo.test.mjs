@@ -278,6 +278,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
   let serverErrors; // the server's 422 for the invalid text-to-image submit, as the browser received it
   const shot = (name) => page.screenshot({ path: join(out, `demo-${name}.png`), fullPage: true });
   const text = (sel) => page.locator(sel).textContent();
+  const pageRequests = []; // what the page itself sent
   const posts = (path) => mock.requests({ key: DEMO_MOCK_KEY, path, method: "POST" }).filter((r) => r.path === path);
   // Chromium logs the 4xx/5xx answers and dropped connections the tests provoke; anything else is a bug.
   const unexpected = () => problems.filter((p) => !/Failed to load resource: (the server responded with a status of (401|422|429|500|502)|net::ERR_EMPTY_RESPONSE|net::ERR_CONNECTION_RESET)/.test(p));
@@ -332,6 +333,7 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
     page = await context.newPage();
     page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    page.on("request", (r) => pageRequests.push(`${r.method()} ${new URL(r.url()).pathname}`));
   });
   after(async () => {
     await browser?.close();
@@ -387,7 +389,8 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
     assert.deepEqual(unexpected(), []);
   });
 
-  it("fixing the fields and submitting clears the messages, shows progress with the preview, then the image", async () => {
+  it("fixing the fields and submitting clears the messages, shows progress with the preview, then the image — live, from the job's event stream", async () => {
+    const sentBefore = pageRequests.length;
     await page.fill("#width", "512");
     await page.fill("#height", "512");
     await page.fill("#steps", "4");
@@ -413,6 +416,12 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
     assert.match(img.src, new RegExp(`^${demo.url}/results/[0-9a-f-]{36}\\.png$`), "served through the demo server");
     assert.deepEqual([img.w, img.h], [512, 512]);
     assert.equal(img.alt, "Generated image: a red fox in the snow, watercolor");
+    // the progress, the preview and the result came from the job's relay stream: the page made no status call
+    const sent = pageRequests.slice(sentBefore);
+    const id = img.src.split("/results/")[1].replace(/\.png$/, "");
+    assert.ok(sent.includes(`GET /api/deapi/events/${id}`), sent.join("\n"));
+    assert.deepEqual(sent.filter((r) => r.includes("/jobs/")), [], "no status GET from the page");
+    assert.equal(await text("#job-mode"), "live");
     assert.deepEqual(JSON.parse(posts(GEN).at(-1).body), {
       model: "Flux1schnell", prompt: "a red fox in the snow, watercolor", width: 512, height: 512, steps: 4, guidance: 0, seed: -1,
     }, "numbers as numbers, the empty negative prompt left out");

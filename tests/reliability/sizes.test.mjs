@@ -232,14 +232,19 @@ describe("in Chromium: the body read through its stream, a redirect as the brows
     let r = await inPage([{ status: 200, contentType: "application/json", rawBody: `{"data":{"balance":1,"pad":"${"x".repeat(3 * MiB)}"}}` }], { maxResponseBytes: MiB });
     assert.equal(r.error?.name, "InvalidResponseError", JSON.stringify(r.error));
     assert.match(r.error.message, /larger than maxResponseBytes \(1048576 bytes\): its Content-Length is 3145759 bytes/);
-    assert.deepEqual([r.error.status, r.error.attempts, r.requests], [200, 1, 2]);
+    // one attempt by the SDK (not retried); the mock sees it and the next call's — or, once in a while,
+    // one more: Chromium resends a request itself when the keep-alive connection it picked was the
+    // one the refused body left closing (seen once in CI: 3)
+    assert.deepEqual([r.error.status, r.error.attempts], [200, 1]);
+    assert.ok(r.requests === 2 || r.requests === 3, `requests: ${r.requests}`);
     assert.deepEqual(r.next, { balance: 19.72 });
     // a 3 KB gzip body: the Content-Length is small, the count while reading the stream stops it
     const gz = gzipSync(Buffer.from(`{"data":{"balance":1,"pad":"${"x".repeat(3 * MiB)}"}}`));
     r = await inPage([{ status: 200, headers: { "Content-Encoding": "gzip" }, bodyBase64: gz.toString("base64") }], { maxResponseBytes: MiB });
     assert.equal(r.error?.name, "InvalidResponseError", JSON.stringify(r.error));
     assert.match(r.error.message, /larger than maxResponseBytes \(1048576 bytes\): reading stopped after/);
-    assert.deepEqual([r.error.status, r.error.attempts, r.requests], [200, 1, 2]);
+    assert.deepEqual([r.error.status, r.error.attempts], [200, 1]);
+    assert.ok(r.requests === 2 || r.requests === 3, `requests: ${r.requests} (as above)`);
     assert.deepEqual(r.next, { balance: 19.72 });
     assert.deepEqual(b.problems, []);
   });
