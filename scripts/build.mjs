@@ -37,6 +37,12 @@ step("cargo build --release --lib --target wasm32-unknown-unknown --no-default-f
 const rawBrowser = join(root, "target", "browser-module", "deapi_wasm.wasm");
 mkdirSync(dirname(rawBrowser), { recursive: true });
 copyFileSync(cargoWasm({ name: "deapi_wasm", defaultFeatures: false, features: ["realtime-relay"] }), rawBrowser);
+// A third module for browsers that opt into deAPI's socket (single-user apps: `deapi-wasm/realtime`):
+// the browser module + the `realtime` feature (+10.5 KiB gzip; the default browser module stays without).
+step("cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features realtime (the browser module with the socket: deapi-wasm/realtime)");
+const rawBrowserRealtime = join(root, "target", "browser-realtime-module", "deapi_wasm.wasm");
+mkdirSync(dirname(rawBrowserRealtime), { recursive: true });
+copyFileSync(cargoWasm({ name: "deapi_wasm", defaultFeatures: false, features: ["realtime"] }), rawBrowserRealtime);
 step("cargo build --release --lib --target wasm32-unknown-unknown (server module: + webhooks, proxy)");
 const raw = join(root, "target", "server-module", "deapi_wasm.wasm");
 mkdirSync(dirname(raw), { recursive: true });
@@ -49,16 +55,19 @@ rmSync(dist, { recursive: true, force: true });
 // server module in dist/server (for the Worker entry) and as bytes for the Node glue.
 step("wasm-bindgen --target web / --target nodejs (wasm-bindgen-cli, pinned to the crate's version)");
 bindgen(rawBrowser, join(dist, "web"), "web");
+bindgen(rawBrowserRealtime, join(dist, "web-realtime"), "web");
 bindgen(raw, join(dist, "server"), "web");
 bindgen(raw, join(dist, "node"), "nodejs");
 const wasmWeb = join(dist, "web", "deapi_wasm_bg.wasm");
+const wasmWebRealtime = join(dist, "web-realtime", "deapi_wasm_bg.wasm");
 const wasmServer = join(dist, "server", "deapi_wasm_bg.wasm");
 const wasmNode = join(dist, "node", "deapi_wasm_bg.wasm");
 if (!readFileSync(wasmServer).equals(readFileSync(wasmNode))) throw new Error("wasm-bindgen's web and nodejs targets emitted different .wasm files");
 rmSync(wasmNode);
 if (!dev) {
-  step("wasm-opt --low-memory-unused -Oz --gufa -Oz (binaryen 132), both modules");
+  step("wasm-opt --low-memory-unused -Oz --gufa -Oz (binaryen 132), the three modules");
   wasmOpt(wasmWeb);
+  wasmOpt(wasmWebRealtime);
   wasmOpt(wasmServer);
 }
 
@@ -70,6 +79,7 @@ const b64 = (f) => readFileSync(f).toString("base64");
 const decode = `(s) => (typeof Buffer === "function" ? new Uint8Array(Buffer.from(s, "base64")) : Uint8Array.from(atob(s), (c) => c.charCodeAt(0)))`;
 writeFileSync(join(dist, "node", "deapi_wasm_bytes.js"), `"use strict";\nmodule.exports = (${decode})("${b64(wasmServer)}");\n`);
 writeFileSync(join(dist, "web", "deapi_wasm_bytes.js"), `export default (${decode})("${b64(wasmWeb)}");\n`);
+writeFileSync(join(dist, "web-realtime", "deapi_wasm_bytes.js"), `export default (${decode})("${b64(wasmWebRealtime)}");\n`);
 // wasm-bindgen's Node glue reads `${__dirname}/deapi_wasm_bg.wasm` at require time: it takes the bytes
 // module instead, so a bundled server (the path gone) still loads it.
 const nodeGlue = join(dist, "node", "deapi_wasm.js");
@@ -102,8 +112,8 @@ writeFileSync(join(dist, "index.mjs"),
 //                   `new URL("…", import.meta.url)` and emit the file as an asset (production builds)
 //   browser-dev.js  the bytes inside the module graph (web/deapi_wasm_bytes.js), for dev servers whose
 //                   dependency pre-bundling moves the glue away from its .wasm (the `development` condition)
-const browserEntry = (source, sourceName, fix) =>
-  `${banner}import initWasm, * as wasm from "./web/deapi_wasm.js";\n${source.imports}${facade}\n` +
+const browserEntry = (source, sourceName, fix, dir = "web") =>
+  `${banner}import initWasm, * as wasm from "./${dir}/deapi_wasm.js";\n${source.imports}${facade}\n` +
   `const wasmSource = ${source.expr};\n` +
   `let ready = false;\nlet loadError;\n` +
   `try {\n  await initWasm({ module_or_path: wasmSource });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
@@ -122,6 +132,13 @@ writeFileSync(join(dist, "browser.js"), browserEntry(
 writeFileSync(join(dist, "browser-dev.js"), browserEntry(
   { imports: `import wasmBytes from "./web/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
   "the bytes in dist/web/deapi_wasm_bytes.js did not compile; "));
+// deapi-wasm/realtime in browsers: the same entries on the module with the socket
+writeFileSync(join(dist, "browser-realtime.js"), browserEntry(
+  { imports: "", expr: `new URL("./web-realtime/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  "serve dist/web-realtime/deapi_wasm_bg.wasm next to dist/browser-realtime.js (as application/wasm), ", "web-realtime"));
+writeFileSync(join(dist, "browser-realtime-dev.js"), browserEntry(
+  { imports: `import wasmBytes from "./web-realtime/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
+  "the bytes in dist/web-realtime/deapi_wasm_bytes.js did not compile; ", "web-realtime"));
 // Cloudflare Workers (workerd; wrangler's `workerd` condition): a Worker may not compile wasm from bytes
 // at run time, and a Worker bundle has no `import.meta.url` to fetch from. wrangler bundles a `.wasm`
 // import as a WebAssembly.Module, which is instantiated synchronously at start-up.
@@ -139,7 +156,7 @@ copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 // not, so that stack traces in server logs stay readable.
 if (!dev) {
   step("minify the JS (oxc: compress; mangle the browser files)");
-  for (const [file, module, mangle] of [["browser.js", true, true], ["browser-dev.js", true, true], ["workerd.js", true, true], ["web/deapi_wasm.js", true, true], ["server/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
+  for (const [file, module, mangle] of [["browser.js", true, true], ["browser-dev.js", true, true], ["browser-realtime.js", true, true], ["browser-realtime-dev.js", true, true], ["workerd.js", true, true], ["web/deapi_wasm.js", true, true], ["web-realtime/deapi_wasm.js", true, true], ["server/deapi_wasm.js", true, true], ["index.cjs", false, false], ["node/deapi_wasm.js", false, false]]) {
     await minify(join(dist, file), { module, mangle, banner });
   }
 }
@@ -154,11 +171,13 @@ const report = {
   wasmServer: size(["server/deapi_wasm_bg.wasm"]),
 };
 report.totalWeb = { raw: report.wasm.raw + report.glueWeb.raw, gzip: report.wasm.gzip + report.glueWeb.gzip };
+// (not budgeted: what a single-user app that imports deapi-wasm/realtime downloads instead)
+report.totalWebRealtime = size(["web-realtime/deapi_wasm_bg.wasm", "web-realtime/deapi_wasm.js", "browser-realtime.js"]);
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 const kib = (n) => (n / 1024).toFixed(1) + " KiB";
 const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (web glue + browser.js)",
   glueNode: "JS glue, Node (node glue + index.cjs/.mjs)", wasmServer: "wasm, servers (+ webhooks; Node, Workers)",
-  totalWeb: "total for a browser (wasm + web glue)" };
+  totalWeb: "total for a browser (wasm + web glue)", totalWebRealtime: "the same with the socket (deapi-wasm/realtime)" };
 console.log(`  ${"".padEnd(42)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)}`);
 for (const [k, v] of Object.entries(report)) console.log(`  ${label[k].padEnd(42)} ${kib(v.raw).padStart(10)} ${kib(v.gzip).padStart(10)}`);
 const budget = /^Size budget: ([\d.]+) KiB gzip\s*$/m.exec(existsSync(join(root, "README.md")) ? readFileSync(join(root, "README.md"), "utf8") : "");

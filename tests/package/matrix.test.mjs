@@ -207,8 +207,9 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     const files = packed.files.map((f) => f.path).sort();
     assert.deepEqual(files, [
       "LICENSE", "README.md",
-      "dist/browser-dev.js", "dist/browser.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.mjs",
-      "dist/node/deapi_wasm.js", "dist/node/deapi_wasm_bytes.js", "dist/server/deapi_wasm.js", "dist/server/deapi_wasm_bg.wasm", "dist/web/deapi_wasm.js",
+      "dist/browser-dev.js", "dist/browser-realtime-dev.js", "dist/browser-realtime.js", "dist/browser.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.mjs",
+      "dist/node/deapi_wasm.js", "dist/node/deapi_wasm_bytes.js", "dist/server/deapi_wasm.js", "dist/server/deapi_wasm_bg.wasm",
+      "dist/web-realtime/deapi_wasm.js", "dist/web-realtime/deapi_wasm_bg.wasm", "dist/web-realtime/deapi_wasm_bytes.js", "dist/web/deapi_wasm.js",
       "dist/web/deapi_wasm_bg.wasm", "dist/web/deapi_wasm_bytes.js", "dist/workerd.js",
       "package.json",
     ]);
@@ -231,6 +232,10 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     // conditions are matched in order: workerd before node (wrangler sets both), node before
     // development (a dev server's SSR sets both), development before browser (a dev server's client)
     assert.deepEqual(Object.keys(dot), ["types", "workerd", "node", "development", "browser", "worker", "import", "default"]);
+    // deapi-wasm/realtime: the same conditions, the browser ones on the module with the socket
+    assert.deepEqual(m.exports["./realtime"], { ...dot, development: "./dist/browser-realtime-dev.js",
+      browser: "./dist/browser-realtime.js", worker: "./dist/browser-realtime.js", import: "./dist/browser-realtime.js" });
+    assert.deepEqual(Object.keys(m.exports["./realtime"]), Object.keys(dot));
     assert.equal(m.exports["./package.json"], "./package.json");
     assert.equal(m.exports["./deapi_wasm_bg.wasm"], "./dist/web/deapi_wasm_bg.wasm");
     assert.deepEqual([m.main, m.module, m.types], ["./dist/index.cjs", "./dist/browser.js", "./dist/index.d.ts"]);
@@ -240,7 +245,7 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     for (const t of targets) assert.ok(files.includes(t.replace(/^\.\//, "")), `${t} is in the tarball`);
     // Not a blanket `false` (production bundles would drop the start-up modules), and nothing else.
     assert.ok(Array.isArray(m.sideEffects));
-    for (const f of ["./dist/browser.js", "./dist/browser-dev.js", "./dist/workerd.js", "./dist/web/deapi_wasm.js", "./dist/index.cjs", "./dist/node/deapi_wasm.js"]) {
+    for (const f of ["./dist/browser.js", "./dist/browser-dev.js", "./dist/browser-realtime.js", "./dist/browser-realtime-dev.js", "./dist/workerd.js", "./dist/web/deapi_wasm.js", "./dist/web-realtime/deapi_wasm.js", "./dist/index.cjs", "./dist/node/deapi_wasm.js"]) {
       assert.ok(m.sideEffects.includes(f), `sideEffects keeps ${f}`);
     }
     assert.match(readFileSync(join(unpacked, "package", "LICENSE"), "utf8"), /^MIT License[\s\S]*deapi-wasm contributors/);

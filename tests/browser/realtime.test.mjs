@@ -1,0 +1,119 @@
+// deAPI's socket inside a browser (issue 22: single-user apps), in Chromium with its global WebSocket:
+// the opt-in entry `deapi-wasm/realtime` (pkg/dist/browser-realtime.js: the browser module with the
+// `realtime` cargo feature) against the mock's Pusher side. The default entry (browser.js) has no
+// socket: there a clientId makes `state` "unavailable" (tests/browser/browser.test.mjs).
+import { after, before, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchChromium } from "../chromium.mjs";
+import { startMock } from "../mock/server.mjs";
+import { until } from "../support.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const dist = join(root, "pkg", "dist");
+const KEY = "31|BrowserRealtimeSecret";
+
+let mock, browser, page;
+const problems = [];
+
+before(async () => {
+  if (!existsSync(join(dist, "browser-realtime.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  mock = await startMock({ quiet: true, allowKeyless: true, realtime: { stepMs: 20 },
+    staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") } });
+  browser = await launchChromium();
+  const context = await browser.newContext();
+  context.setDefaultTimeout(60_000);
+  page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error" && !/favicon/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  await page.goto(`${mock.url}/test/page.html`);
+  await page.waitForFunction(() => window.testReady === true);
+  // the opt-in entry, as `import … from "deapi-wasm/realtime"` resolves in a browser
+  await page.evaluate(async () => { window.rt = await import("/pkg/browser-realtime.js"); });
+});
+after(async () => {
+  await browser?.close();
+  await mock?.close();
+});
+beforeEach(async () => {
+  await page.evaluate(() => { for (const c of window.rtClients ?? []) c.realtime.close(); window.rtClients = []; });
+  await until(() => mock.realtime.sockets().length === 0, "the previous test's sockets to close");
+  mock.reset();
+});
+
+const statusGets = (key, id) => mock.requests({ key, path: `/api/v2/jobs/${id}` }).length;
+const image = { prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1 };
+
+describe("deapi-wasm/realtime in Chromium (the global WebSocket)", () => {
+  it("a keyed single-user page (dangerouslyAllowBrowser): subscribe connects, wait() is driven by events, one status GET", async () => {
+    const out = await page.evaluate(async ({ key, url, image }) => {
+      const c = new window.rt.DeapiClient({ apiKey: key, baseUrl: location.origin, dangerouslyAllowBrowser: true,
+        realtime: { clientId: key.split("|")[0], url } });
+      window.rtClients.push(c);
+      const heard = [];
+      const off = c.realtime.subscribe((s) => heard.push(s.status));
+      while (c.realtime.state !== "connected") await new Promise((r) => setTimeout(r, 10));
+      const job = await c.images.generate(image);
+      const seen = [];
+      const done = await job.wait({ onProgress: (s) => seen.push([s.status, typeof s.progress]) });
+      off();
+      return { id: job.requestId, status: done.status, price: done.price, seen, heard, state: c.realtime.state };
+    }, { key: KEY, url: mock.realtimeUrl, image });
+    assert.equal(out.status, "done");
+    assert.ok(out.seen.filter(([s]) => s === "processing").length >= 2, JSON.stringify(out.seen));
+    assert.ok(out.seen.every(([, t]) => t === "number"), "progress is a number");
+    assert.equal(statusGets(KEY, out.id), 1, "one status GET: the one after done");
+    assert.ok(out.heard.includes("done"), "the listener heard the job too");
+    assert.equal(out.state, "idle", "the last listener and wait gone: the socket closed");
+    await until(() => mock.realtime.sockets().length === 0, "the mock's socket closed");
+    const auth = mock.requests({ key: KEY, path: "/broadcasting/auth" });
+    assert.equal(auth.length, 1);
+    assert.equal(auth[0].headers.authorization, `Bearer ${KEY}`);
+    assert.deepEqual(problems, []);
+  });
+
+  it("a keyless page: the auth request goes to baseUrl + /broadcasting/auth with no key (a proxy adds it), and events flow", async () => {
+    const out = await page.evaluate(async ({ url, image }) => {
+      const c = new window.rt.DeapiClient({ baseUrl: location.origin, realtime: { clientId: "0", url } });
+      window.rtClients.push(c);
+      const job = await c.images.generate(image);
+      const seen = [];
+      const done = await job.wait({ onProgress: (s) => seen.push(s.status) });
+      return { id: job.requestId, status: done.status, seen };
+    }, { url: mock.realtimeUrl, image });
+    assert.equal(out.status, "done");
+    assert.ok(out.seen.includes("processing"), JSON.stringify(out.seen));
+    const auth = mock.requests({ key: "keyless", path: "/broadcasting/auth" });
+    assert.equal(auth.length, 1);
+    assert.equal(auth[0].headers.authorization, undefined, "no key from the page");
+    assert.ok(statusGets("keyless", out.id) <= 2, "after subscribing and on done");
+  });
+
+  it("a refused auth: state unavailable, onError hears it, the wait polls and resolves; nothing throws", async () => {
+    mock.realtime.refuseAuth(403, 5, { key: KEY });
+    const out = await page.evaluate(async ({ key, url, image }) => {
+      const errors = [];
+      const c = new window.rt.DeapiClient({ apiKey: key, baseUrl: location.origin, dangerouslyAllowBrowser: true,
+        onError: (e) => errors.push(e.code), realtime: { clientId: key.split("|")[0], url } });
+      window.rtClients.push(c);
+      const job = await c.images.generate(image);
+      const done = await job.wait({ pollIntervalMs: 10 });
+      return { status: done.status, state: c.realtime.state, errors };
+    }, { key: KEY, url: mock.realtimeUrl, image });
+    assert.deepEqual(out, { status: "done", state: "unavailable", errors: ["realtime_unavailable"] });
+  });
+
+  it("the default entry has no socket: a clientId makes state unavailable and waits poll", async () => {
+    const out = await page.evaluate(async ({ url, image }) => {
+      const c = new window.sdk.DeapiClient({ baseUrl: location.origin, realtime: { clientId: "0", url } });
+      const job = await c.images.generate(image);
+      const done = await job.wait({ pollIntervalMs: 10 });
+      return { status: done.status, state: c.realtime.state };
+    }, { url: mock.realtimeUrl, image });
+    assert.deepEqual(out, { status: "done", state: "unavailable" });
+    assert.equal(mock.realtime.sockets().length, 0);
+  });
+});
