@@ -1,4 +1,5 @@
 // Helpers shared by the test levels (no package, no mock: importable from anywhere under tests/).
+import { spawn } from "node:child_process";
 
 /** Resolves with `cond()`'s value once it is truthy (polled every 10 ms); fails after `ms` naming
  * `what`. A guard that turns a hang into a failure, not a timing claim. */
@@ -29,4 +30,17 @@ export async function stop(child, { group = false, graceMs = 5_000 } = {}) {
   if (group) signal("SIGKILL"); // the leader has exited; what it started may not have
   for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy();
   child.unref();
+}
+
+/** Runs `code` (`node -e`) in a child process; resolves with `{ status, out }` (its stdout) once it
+ * exits by itself, rejects naming `what` if it still runs after `ms` (then it is killed). Pick `ms`
+ * shorter than every timer the code under test could leave behind, so that one left makes it fail. */
+export function exitsByItself(code, what, ms = 12_000) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (d) => { out += d; });
+    const guard = setTimeout(() => { p.kill(); reject(new Error(`the child (${what}) did not exit by itself; it printed: ${out}`)); }, ms);
+    p.on("exit", (status) => { clearTimeout(guard); resolve({ status, out }); });
+  });
 }

@@ -1,6 +1,8 @@
 // Shared by the JS tests: load the built package (PKG env = a package dir, default pkg/) and
 // start the mock deAPI on a free loopback port.
 import { createRequire } from "node:module";
+import { after, afterEach, before } from "node:test";
+import { until } from "../support.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMock } from "../mock/server.mjs";
@@ -37,4 +39,27 @@ export async function rejection(p) {
     return e;
   }
   throw new Error("expected the promise to reject, it resolved");
+}
+
+/**
+ * The mock with its realtime side for a whole test file: started before the tests (`onStart(mock)`
+ * hands it over), and after each test the sockets of `clients` closed — waiting until the mock sees
+ * none — and the mock reset; closed after the last test.
+ */
+export function useRealtimeMock(onStart, clients, realtime = { stepMs: 20, activityTimeout: 1 }) {
+  let mock;
+  before(async () => {
+    mock = await withMock({ realtime });
+    onStart(mock);
+  });
+  after(async () => {
+    for (const c of clients) c.realtime.close();
+    await mock.close();
+  });
+  afterEach(async () => {
+    for (const c of clients) c.realtime.close();
+    clients.clear();
+    await until(() => mock.realtime.sockets().length === 0, "the previous test's sockets to close");
+    mock.reset();
+  });
 }

@@ -2,12 +2,11 @@
 // running core::realtime::Link) against the mock's Pusher side (tests/mock/realtime.mjs), and
 // wait() driven by its events (src/wasm/jobs.rs, core::jobs::Watch::due). Node 20 has no global WebSocket: the `ws` package is injected as
 // `realtime.WebSocket`; one test uses the global one where the runtime has it.
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { newKey, pkgDir, sdk, validImage, withMock } from "./helpers.mjs";
-import { until } from "../support.mjs";
+import { newKey, pkgDir, sdk, useRealtimeMock, validImage } from "./helpers.mjs";
+import { exitsByItself, until } from "../support.mjs";
 
 const require = createRequire(import.meta.url);
 const { WebSocket } = require("ws");
@@ -15,17 +14,7 @@ const { DeapiClient, InvalidOptionsError, isDeapiError } = sdk;
 
 let mock;
 const clients = new Set();
-before(async () => { mock = await withMock({ realtime: { stepMs: 20, activityTimeout: 1 } }); });
-after(async () => {
-  for (const c of clients) c.realtime.close();
-  await mock.close();
-});
-afterEach(async () => {
-  for (const c of clients) c.realtime.close();
-  clients.clear();
-  await until(() => mock.realtime.sockets().length === 0, "the previous test's sockets to close");
-  mock.reset();
-});
+useRealtimeMock((m) => { mock = m; }, clients);
 
 
 /** A client with realtime on (the key's client id is the number before `|`), its onError log. */
@@ -493,15 +482,9 @@ describe("deapi.realtime keeps no process alive", () => {
         }, 10);
       }
     `;
-    return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-      let out = "";
-      p.stdout.on("data", (d) => { out += d; });
-      // (the guard is shorter than every timer the client runs — the handshake's 15 s, and the 30 s
-      // ping interval announced below — so one left behind makes this fail)
-      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child (${how}) did not exit by itself; it printed: ${out}`)); }, 12_000);
-      p.on("exit", (status) => { clearTimeout(guard); resolve({ status, out }); });
-    });
+    // (12 s: shorter than every timer the client runs — the handshake's 15 s, and the 30 s ping
+    // interval announced below — so one left behind makes this fail)
+    return exitsByItself(code, how, 12_000);
   }
 
   beforeEach(() => mock.configure({ realtime: { activityTimeout: 30 } }));
@@ -530,13 +513,7 @@ describe("deapi.realtime keeps no process alive", () => {
         .then((job) => job.wait({ onProgress: () => states.add(c.realtime.state) }))
         .then((s) => console.log("waited:" + s.status + ":" + [...states].join(",") + ":" + c.realtime.state));
     `;
-    const { status, out } = await new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-      let text = "";
-      p.stdout.on("data", (d) => { text += d; });
-      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child did not exit by itself; it printed: ${text}`)); }, 12_000);
-      p.on("exit", (st) => { clearTimeout(guard); resolve({ status: st, out: text }); });
-    });
+    const { status, out } = await exitsByItself(code, "a wait", 12_000);
     assert.equal(status, 0);
     assert.match(out, /waited:done:.*connected.*:idle/, "the wait heard events over the socket, then released it");
   });

@@ -3,13 +3,12 @@
 // own wait(); and createProxy serving it at GET {prefix}/events/{requestId}. Against the mock deAPI
 // (and its Pusher side, for a second job's events on the same account channel). Node 20 has no
 // global WebSocket: the `ws` package is injected as `realtime.WebSocket`.
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { newKey, pkgDir, sdk, validImage, withMock } from "./helpers.mjs";
-import { until } from "../support.mjs";
+import { newKey, pkgDir, sdk, useRealtimeMock, validImage } from "./helpers.mjs";
+import { exitsByItself, until } from "../support.mjs";
 
 const require = createRequire(import.meta.url);
 const { WebSocket } = require("ws");
@@ -17,17 +16,7 @@ const { DeapiClient, createProxy, toNodeListener, InvalidOptionsError } = sdk;
 
 let mock;
 const clients = new Set();
-before(async () => { mock = await withMock({ realtime: { stepMs: 20, activityTimeout: 1 } }); });
-after(async () => {
-  for (const c of clients) c.realtime.close();
-  await mock.close();
-});
-afterEach(async () => {
-  for (const c of clients) c.realtime.close();
-  clients.clear();
-  await until(() => mock.realtime.sockets().length === 0, "the previous test's sockets to close");
-  mock.reset();
-});
+useRealtimeMock((m) => { mock = m; }, clients);
 
 /** A server-side client (realtime configured: the relay works with or without a socket). */
 function serverClient(extra = {}) {
@@ -96,16 +85,21 @@ function assertNoKey(text, key) {
   assert.equal(text.includes(key.split("|")[1]), false, "no key secret in the stream");
 }
 
+/** A relay's answer: 200, an event stream that no cache keeps; its events as `sse` reads them. */
+function stream(res) {
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  return sse(res.body);
+}
+
 describe("deapi.realtime.relay(requestId): one job's events as Server-Sent Events", () => {
   it("a done job: `status` events while it runs, then `done` with the status GET's full result, then the end", async () => {
     const { c, key } = serverClient();
     const job = await c.images.generate(validImage());
     const res = await c.realtime.relay(job.requestId, FAST);
     assert.ok(res instanceof Response);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("content-type"), "text/event-stream");
-    assert.equal(res.headers.get("cache-control"), "no-store");
-    const s = sse(res.body);
+    const s = stream(res);
     await s.ended;
     const names = s.events.map((e) => e.event);
     assert.equal(names.at(-1), "done", "done is the last event");
@@ -304,10 +298,7 @@ describe("createProxy serves GET {prefix}/events/{requestId} through a relay", (
     const browserSide = new DeapiClient({ baseUrl: base });
     const job = await browserSide.images.generate(validImage());
     const res = await fetch(`${base}/events/${job.requestId}`, { headers: { accept: "text/event-stream", "sec-fetch-site": "same-origin" } });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("content-type"), "text/event-stream");
-    assert.equal(res.headers.get("cache-control"), "no-store");
-    const s = sse(res.body);
+    const s = stream(res);
     await s.ended;
     const names = s.events.map((e) => e.event);
     assert.equal(names.at(-1), "done");
@@ -376,15 +367,9 @@ describe("a relay keeps no process alive", () => {
         console.log("ended:" + (text.match(/event: (\\w+)/g) || []).at(-1));
       })();
     `;
-    return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-      let out = "";
-      p.stdout.on("data", (d) => { out += d; });
-      // (shorter than the 15 s heartbeat: a heartbeat timer left behind makes this fail, as would a
-      // wait still polling a job that never ends)
-      const guard = setTimeout(() => { p.kill(); reject(new Error(`the child (${how}) did not exit by itself; it printed: ${out}`)); }, 12_000);
-      p.on("exit", (status) => { clearTimeout(guard); resolve({ status, out }); });
-    });
+    // (12 s: shorter than the 15 s heartbeat, so a heartbeat timer left behind makes this fail, as would
+    // a wait still polling a job that never ends)
+    return exitsByItself(code, how, 12_000);
   }
 
   it("after a relay ends with done, after its reader cancels, after its signal aborts: the process exits by itself", async () => {
