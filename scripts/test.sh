@@ -90,7 +90,7 @@ step "3. node: the package against the mock deAPI"
 run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
 level "node (package + mock)" node "$logs/node.log"
 
-step "3. fleet: the shared quota's Lua script against a real redis-server (unix socket, no persistence)"
+step "3. fleet: the shared quota against a real redis-server (unix socket, no persistence): its Lua script, the three clients, processes on one key"
 run "$logs/fleet.log" node --test --test-reporter=tap --test-concurrency=1 tests/fleet/
 level "fleet (redis-server)" node "$logs/fleet.log"
 

@@ -12,12 +12,16 @@
 //! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
+//! - `fleet`     `quotaStore`: the store asked before each rate-limited request and told what each
+//!   response taught, with a timeout and a breaker; `RedisQuotaStore`, the Redis store (servers)
 //! - [`webhook`]   `verifyWebhook(options)`
 //! - [`proxy`]     `createProxy(options)`: forwards a browser's requests to deAPI with the key (servers)
 
 pub mod client;
 pub mod convert;
 pub mod errors;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 #[cfg(feature = "realtime")]
 pub mod eventsource;
 pub mod jobs;
