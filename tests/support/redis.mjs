@@ -2,9 +2,9 @@
 // socket in a temp dir, no persistence, no TCP port; stopped by its PID. `startRedis()` resolves with
 // `{ skip }` (the reason) where the binary is not installed, so a test can skip and say why.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The redis-server binary, or null. */
 export function redisServerPath() {
@@ -26,19 +26,21 @@ export function ping(socket, ms = 1000) {
 }
 
 /**
- * Starts redis-server on `socket` (default: redis.sock in a fresh /tmp/fleet-redis-XXXXXX dir). Resolves with
- * `{ socket, pid, stop(), kill() }` (`stop`: SIGTERM, then SIGKILL after 3 s; `kill`: SIGKILL at once, as
- * a crash; both resolve when the process has exited and remove the temp dir unless `keepDir`), or with
- * `{ skip }` when redis-server is not installed.
+ * Starts redis-server on `socket` (default: redis.sock in a fresh /tmp/fleet-redis-XXXXXX dir; a given
+ * socket's dir is made if missing: a restart on the same path). Resolves with `{ socket, pid, stop(keep),
+ * kill(keep) }` (`stop`: SIGTERM, then SIGKILL after 3 s; `kill`: SIGKILL at once, as a crash; both
+ * resolve when the process has exited and remove its /tmp/fleet-redis-* dir unless `keep`/`keepDir`), or
+ * with `{ skip }` when redis-server is not installed.
  */
 export async function startRedis({ socket, keepDir = false } = {}) {
   const bin = redisServerPath();
   if (!bin) return { skip: "redis-server is not installed (scripts/setup.sh installs Debian's redis-server with apt-get)" };
-  const dir = socket ? null : mkdtempSync("/tmp/fleet-redis-");
+  const dir = socket ? dirname(socket) : mkdtempSync("/tmp/fleet-redis-");
+  if (socket) mkdirSync(dir, { recursive: true });
   const sock = socket ?? join(dir, "redis.sock");
   const child = spawn(bin, [
     "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-    "--dir", dir ?? "/tmp", "--daemonize", "no", "--loglevel", "warning",
+    "--dir", dir, "--daemonize", "no", "--loglevel", "warning",
   ], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
@@ -51,7 +53,7 @@ export async function startRedis({ socket, keepDir = false } = {}) {
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  const finish = async (signal) => {
+  const finish = async (signal, keep = keepDir) => {
     if (child.exitCode === null && child.signalCode === null) {
       try { process.kill(child.pid, signal); } catch { /* gone */ }
       let timer;
@@ -64,7 +66,7 @@ export async function startRedis({ socket, keepDir = false } = {}) {
     }
     child.stderr.destroy();
     child.unref();
-    if (dir && !keepDir) rmSync(dir, { recursive: true, force: true });
+    if (!keep && dir.startsWith("/tmp/fleet-redis-")) rmSync(dir, { recursive: true, force: true });
   };
-  return { socket: sock, pid: child.pid, dir, stop: () => finish("SIGTERM"), kill: () => finish("SIGKILL") };
+  return { socket: sock, pid: child.pid, dir, stop: (keep) => finish("SIGTERM", keep), kill: (keep) => finish("SIGKILL", keep) };
 }
