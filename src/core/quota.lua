@@ -1,24 +1,5 @@
--- deapi-wasm's fleet quota: one bucket of one API key, shared by every process through Redis.
--- One script, two operations (ARGV[1]): "acquire" reserves one request or answers how long to wait;
--- "report" records what a response said (X-RateLimit-* and a 429's Retry-After).
---
--- KEYS[1]  <prefix>:{<hash of the key id>}:<bucket>:log   ZSET of reservations (score: ms), one per request
--- KEYS[2]  <prefix>:{<hash of the key id>}:<bucket>:meta  HASH: l (minute limit learned), dl (daily limit
---          learned), d (UTC day of dc), dc (reservations that day), p (paused until, ms), df (UTC day whose
---          quota a 429 said is spent), pr (probe lease until, ms: no limit known yet), s (member sequence)
--- Both keys carry the same {hash tag}: one Redis Cluster slot, so one node's TIME is the fleet's clock.
---
--- ARGV[2]  now in ms, "" for Redis TIME (the one clock; tests inject theirs)
--- ARGV[3]  the log's width W in ms: the server's window plus a margin, so that no server window of the
---          server's length, anchored anywhere, sees more than the limit
--- acquire: ARGV[4] the probe lease in ms (while no limit is known, one request per lease or per answer)
--- report:  ARGV[4] limit, ARGV[5] remaining, ARGV[6] daily limit, ARGV[7] daily remaining ("" = not said),
---          ARGV[8] pause in ms (a 429's Retry-After; 0 none), ARGV[9] "1" when the daily quota is spent
---
--- Reply {code, ms}: 1 go (reserved) · 0 wait ms (the minute quota is in use) · 2 wait ms (paused by a
--- 429) · 3 daily quota spent, ms until midnight UTC · 4 wait ms (no limit known: another process probes)
--- Every key expires: the log W after its newest entry, the meta hash at the latest W after midnight UTC
--- or after its pause; a process killed mid-flight leaves only its reservation, which ages out with W.
+-- deapi-wasm's fleet quota (one bucket of one API key): `acquire` reserves or answers how long to wait,
+-- `report` records what a response said. KEYS, ARGV and replies: src/core/fleet.rs.
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local log, meta = KEYS[1], KEYS[2]
 local now = tonumber(ARGV[2])

@@ -191,6 +191,11 @@ pub fn tell(inner: &Rc<Inner>, bucket: &str, r: Report) {
     });
 }
 
+/// One `future_to_promise` instance for both methods (each future boxed).
+fn promise(work: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    future_to_promise(work)
+}
+
 thread_local! {
     /// The script and its SHA-1 as JS strings, made once (not copied out of the module per call).
     static SCRIPT: (JsValue, JsValue) = (JsString::from(fleet::SCRIPT).into(), JsString::from(fleet::SCRIPT_SHA1).into());
@@ -268,7 +273,7 @@ impl RedisQuotaStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<QuotaAnswer>")]
     pub fn acquire(&self, request: JsValue) -> Promise {
         let redis = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let args = Array::of4(&JsValue::from_str("acquire"), &JsValue::from_str(""), &arg_num(&request, "windowMs"), &arg_num(&request, "leaseMs"));
             let reply = redis.run(&request, args).await?;
             // (integers: every client returns the script's integer replies as numbers)
@@ -279,14 +284,14 @@ impl RedisQuotaStore {
                 Answer::Go => object(&[("ok", JsValue::TRUE), ("waitMs", JsValue::from_f64(0.0))]).into(),
                 Answer::Wait(ms, why) => object(&[("ok", JsValue::FALSE), ("waitMs", JsValue::from_f64(ms)), ("reason", JsValue::from_str(why.as_str()))]).into(),
             })
-        })
+        }))
     }
 
     /// `report({ key, bucket, windowMs, limit, remaining, dailyLimit, dailyRemaining, pauseMs, dailySpent })`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn report(&self, report: JsValue) -> Promise {
         let redis = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let args = Array::new();
             for v in [JsValue::from_str("report"), JsValue::from_str("")] {
                 args.push(&v);
@@ -297,6 +302,6 @@ impl RedisQuotaStore {
             args.push(&JsValue::from_str(if get(&report, "dailySpent").is_truthy() { "1" } else { "" }));
             redis.run(&report, args).await?;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 }

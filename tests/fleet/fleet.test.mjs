@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../support/redis.mjs";
+import { startUpstashRest } from "../support/upstash-rest.mjs";
 import { stop } from "../support.mjs";
 import { newKey, withMock } from "../js/helpers.mjs";
 
@@ -30,10 +31,10 @@ function worker(opts) {
 }
 
 /** `n` workers × `calls` each on one fresh key; the mock's log of that key afterwards. */
-async function fleet(mock, { n = 4, calls = LIMIT, store = true, during } = {}) {
+async function fleet(mock, { n = 4, calls = LIMIT, store = true, client, rest, during } = {}) {
   const apiKey = newKey();
   const prefix = `fleet-${apiKey.split("|")[0]}`;
-  const ws = Array.from({ length: n }, () => worker({ baseUrl: mock.url, apiKey, calls, windowMs: WINDOW, prefix, socket: store ? redis.socket : undefined }));
+  const ws = Array.from({ length: n }, () => worker({ baseUrl: mock.url, apiKey, calls, windowMs: WINDOW, prefix, socket: store ? redis.socket : undefined, client, rest }));
   await during?.(ws, apiKey);
   const results = await Promise.all(ws.map((w) => w.done));
   return { results, log: mock.requests({ key: apiKey, path: "/images/generations" }) };
@@ -54,6 +55,23 @@ describe("several processes on one key", { skip: redis.skip }, () => {
       await mock.close();
     }
   });
+
+  for (const client of ["node-redis", "upstash"]) {
+    it(`the same with ${client === "upstash" ? "@upstash/redis (a local REST endpoint forwarding to the redis-server)" : "node-redis"}`, async () => {
+      const mock = await withMock({ rateLimit: { perMinute: LIMIT, perDay: 100_000 }, rateLimitWindowMs: WINDOW });
+      const rest = client === "upstash" ? await startUpstashRest({ socket: redis.socket }) : null;
+      try {
+        const { results, log } = await fleet(mock, { n: 3, calls: 6, client, rest: rest && { url: rest.url, token: rest.token } });
+        assert.deepEqual(results.map((r) => r.failed), [0, 0, 0], JSON.stringify(results));
+        assert.equal(log.length, 18, "one request per call");
+        assert.equal(count429(log), 0, "no 429 at the server");
+        if (rest) assert.ok(rest.commands.filter((c) => c === "EVALSHA").length >= 18, "the workers' calls went through the REST endpoint");
+      } finally {
+        await rest?.close();
+        await mock.close();
+      }
+    });
+  }
 
   it("without it (each process paces itself), the same run meets 429s at the server", async () => {
     const mock = await withMock({ rateLimit: { perMinute: LIMIT, perDay: 100_000 }, rateLimitWindowMs: WINDOW });
