@@ -302,5 +302,6 @@ function createApi(wasm, isReady) {
     return (request) => proxy.handle(request);
   }
 
-  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, createProxy, toNodeListener: nodeListener, ...classes };
+  // `redisQuotaStore` in the server entries (js/quota-store.js); nothing in the browser's (js/quota-stub.js).
+  return { DeapiClient, Job, isDeapiError, isValidationError, verifyWebhook, createProxy, toNodeListener: nodeListener, ...classes, ...serverOnly(wasm, setup, makeError) };
 }

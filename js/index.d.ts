@@ -53,6 +53,16 @@ export interface DeapiClientOptions {
   /** Length of deAPI's rate-limit window in ms (default 60 000); change only for tests or a proxy with other limits. */
   rateLimitWindowMs?: number;
   /**
+   * Share the scheduler's per-bucket quota with every process on this key (turns the scheduler on):
+   * `redisQuotaStore(client)`, or your own {@link QuotaStore}. Before a rate-limited request the
+   * scheduler asks the store (one reservation in a sliding log as wide as the window plus a margin);
+   * it reports what each response's `X-RateLimit-*` and 429 said. A store call that fails or takes
+   * longer than its `timeoutMs` never fails a call: the process paces itself as without a store and
+   * `onError` hears of it (`code: "quota_store"`, once per outage); when the store answers again,
+   * fleet pacing resumes. Servers only: the browser module throws `InvalidOptionsError`.
+   */
+  quotaStore?: QuotaStore | null;
+  /**
    * Most bytes of a response body the client reads (default 16 MiB = 16 777 216; an integer from
    * 1 024 to 268 435 456). A larger `Content-Length` is refused before the body is read; without one
    * (or compressed), reading stops as soon as the count passes it. Either way the call rejects with
@@ -75,7 +85,8 @@ export interface DeapiClientOptions {
   onRequest?: (event: RequestEvent) => void;
   onResponse?: (event: ResponseEvent) => void;
   onRetry?: (event: RetryEvent) => void;
-  /** Every rejection, and why `deapi.realtime` gave up (a `ConnectionError`, code `"realtime_unavailable"`). */
+  /** Every rejection, why `deapi.realtime` gave up (a `ConnectionError`, code `"realtime_unavailable"`), and
+   * a `quotaStore` that stopped answering (a `DeapiError`, code `"quota_store"`, `cause` the store's error). */
   onError?: (error: DeapiError) => void;
   /**
    * deAPI's realtime job events (a Pusher-protocol WebSocket on soketi), read through
@@ -910,7 +921,9 @@ export declare class DeapiClient {
 export type ErrorCode =
   | "authentication" | "permission_denied" | "not_found" | "validation" | "insufficient_balance"
   | "payload_too_large" | "rate_limit" | "server" | "http" | "connection" | "timeout" | "aborted"
-  | "job_failed" | "job_timeout" | "invalid_options" | "invalid_response" | "webhook_verification";
+  | "job_failed" | "job_timeout" | "invalid_options" | "invalid_response" | "webhook_verification"
+  /** A `DeapiError` told to `onError` (never a rejection): the `quotaStore` stopped answering. */
+  | "quota_store";
 
 export interface FieldError { field: string; message: string }
 export interface RateLimitInfo {
@@ -1167,6 +1180,81 @@ export interface ProxyOptions {
  * throws `InvalidOptionsError`. Bad options throw `InvalidOptionsError`.
  */
 export declare function createProxy(options: ProxyOptions): (request: Request) => Promise<Response>;
+
+/** What the scheduler asks a {@link QuotaStore} before a request of a rate-limited bucket. */
+export interface QuotaRequest {
+  /** The API key's name in the store: 16 hex digits of SHA-256 over the key's id (never the key). */
+  key: string;
+  /** The rate-limit bucket: `images/generations`, `price`, `jobs`, … */
+  bucket: string;
+  /** The sliding log's width in ms: the server's window (`rateLimitWindowMs`) plus a margin (a thirtieth, 250 ms–2 s). */
+  windowMs: number;
+  /** While no limit is known, one request of the fleet probes; the others wait this lease (ms) at most. */
+  leaseMs: number;
+}
+
+/** A store's answer: go (a reservation was made), or wait `waitMs` and ask again. */
+export interface QuotaAnswer {
+  ok: boolean;
+  /** How long to wait (ms) when `ok` is false. */
+  waitMs?: number;
+  /** Why: the window's quota is in use, a 429 paused the bucket, the daily quota is spent (until
+   * midnight UTC: the call fails fast with `RateLimitError`), or another request probes the limits. */
+  reason?: "minute" | "paused" | "daily" | "probe";
+}
+
+/** What a response taught the fleet (`null`: not said). */
+export interface QuotaReport {
+  key: string;
+  bucket: string;
+  windowMs: number;
+  /** `X-RateLimit-Limit` / `-Remaining` (the store learns the limit; a server count above its own joins its log). */
+  limit: number | null;
+  remaining: number | null;
+  /** `X-RateLimit-Daily-Limit` / `-Daily-Remaining` (daily counts per UTC day). */
+  dailyLimit: number | null;
+  dailyRemaining: number | null;
+  /** A 429's `Retry-After` in ms (0: none): the bucket pauses for every process, extend-only. */
+  pauseMs: number;
+  /** The 429 was the daily limit: spent for every process until midnight UTC. */
+  dailySpent: boolean;
+}
+
+/**
+ * The store behind `quotaStore`: one key's quota shared by many processes. `acquire` must be atomic
+ * (reserve in a sliding log of `windowMs` against the limit learned from `report`, or answer how long
+ * to wait) and must not throw for "no room". Back it with Redis (`redisQuotaStore`), a Durable
+ * Object, Postgres…; every record should expire.
+ */
+export interface QuotaStore {
+  acquire(request: QuotaRequest): Promise<QuotaAnswer>;
+  report(report: QuotaReport): Promise<unknown>;
+  /** How long the scheduler waits for one call (default 1 000 ms); past it the process paces itself. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link redisQuotaStore}. */
+export interface RedisQuotaStoreOptions {
+  /** Key prefix (default `"deapi"`): keys are `<prefix>:{<key hash>}:<bucket>:log|meta` (one Redis Cluster hash tag per key). No braces. */
+  prefix?: string;
+  /** How long one store call may take (ms, 1–60 000; default 1 000). */
+  timeoutMs?: number;
+}
+
+/** The clients {@link redisQuotaStore} speaks to, by shape: ioredis (`Redis`, `Cluster`), node-redis v4+
+ * (`createClient()`, `createCluster()`), @upstash/redis (`Redis`, REST). */
+export type RedisLikeClient =
+  | { defineCommand: (...args: any[]) => unknown; evalsha: (...args: any[]) => Promise<unknown>; eval: (...args: any[]) => Promise<unknown> }
+  | { evalSha: (...args: any[]) => Promise<unknown>; eval: (...args: any[]) => Promise<unknown> }
+  | { evalsha: (...args: any[]) => Promise<unknown>; eval: (...args: any[]) => Promise<unknown> };
+
+/**
+ * A {@link QuotaStore} in Redis: `new DeapiClient({ apiKey, quotaStore: redisQuotaStore(new Redis(url)) })`.
+ * One Lua script per call (EVALSHA; EVAL after a NOSCRIPT), Redis `TIME` as the fleet's clock, every key
+ * expiring. The client stays yours (close it when you are done); none of the three is a dependency of
+ * this package. Servers only (Node, Deno, Bun, Workers); bad options throw `InvalidOptionsError`.
+ */
+export declare function redisQuotaStore(client: RedisLikeClient, options?: RedisQuotaStoreOptions): QuotaStore;
 
 /** Node's `http` listener for a Web handler such as `createProxy`'s:
  * `http.createServer(toNodeListener(createProxy({ apiKey })))`. Node only. */

@@ -9,5 +9,6 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 node scripts/build.mjs
 node bench/run.mjs
 node bench/realtime.mjs # status GETs and time to result per job, realtime vs polling
+node bench/fleet.mjs # processes on one key: share of the limit used, 429s, the Redis store's cost per call
 # How the module reads a response body: text + serde_json vs JSON.parse + serde-wasm-bindgen (in Node)
 cargo test --release --target wasm32-unknown-unknown --test decode_bench -- --nocapture 2>&1 | grep "^decode "

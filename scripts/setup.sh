@@ -3,6 +3,7 @@
 # kind (only crates.io, npm, PyPI and Debian apt are reachable). Safe to run again: each step is
 # skipped when the pinned version is already there (about 3 s then).
 #   WITH_BROWSER=0       skip Chromium + ChromeDriver (the demo does not need them)
+#   WITH_REDIS=0         skip redis-server (only the fleet tests, tests/fleet/, need it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,5 +33,12 @@ if [ "${WITH_BROWSER:-1}" = 1 ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin
   step "apt: chromium + chromium-driver (about 1 minute)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# The fleet tests (tests/fleet/) start their own redis-server on a unix socket (tests/support/redis.mjs);
+# installing Debian's package starts no service on these machines.
+if [ "${WITH_REDIS:-1}" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
+  step "apt: redis-server (a few seconds)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 step "ready: $(rustc --version), wasm-bindgen-cli $(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true), node $(node --version)"

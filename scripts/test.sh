@@ -6,7 +6,8 @@
 #               timeout, abort, uploads, polling), values across the boundary, the panic hook — in Node,
 #               headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
-#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types
+#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types;
+#               the fleet quota against a real redis-server (its Lua script; processes sharing one key)
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
 #   5. package  npm pack → npm install in fresh temp projects: Node CJS/ESM (20, 22, 24), Bun, Deno, a server
 #               bundle, Vite build and dev server + plain page in Chromium, tsc --strict consumers, a Cloudflare
@@ -88,6 +89,10 @@ node scripts/build.mjs
 step "3. node: the package against the mock deAPI"
 run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
 level "node (package + mock)" node "$logs/node.log"
+
+step "3. fleet: the shared quota against a real redis-server (unix socket, no persistence): its Lua script, the three clients, processes on one key"
+run "$logs/fleet.log" node --test --test-reporter=tap --test-concurrency=1 tests/fleet/
+level "fleet (redis-server)" node "$logs/fleet.log"
 
 step "3. node: every v2 operation of deAPI's spec has a method and a passing test"
 run "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"

@@ -32,7 +32,9 @@
 //! buffer's bounds), `realtime_link` (the socket's state machine fed random inputs: one socket at
 //! a time, nothing sent without one, nothing done after `close()`) and `relay_stream` (the SSE
 //! relay's `relay::Stream`: each write one event as `EventSource` reads it, whatever line breaks
-//! the text holds; `status` only while running; nothing after `done` or `error`; the key never written).
+//! the text holds; `status` only while running; nothing after `done` or `error`; the key never written)
+//! and `fleet_quota` (`core::fleet`: any rate-limit headers → a report whose pause is bounded, store
+//! answers read strictly, a key's name in the store never holding the key, the breaker's rules).
 //!
 //! How: no coverage feedback (libFuzzer needs nightly). Every case is generated from
 //! (seed, target, case number) alone, so any case replays exactly. Inputs come from structure-aware
@@ -50,6 +52,7 @@ use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
+use deapi_wasm::core::fleet::{self, Answer, Breaker};
 use deapi_wasm::core::relay;
 use deapi_wasm::core::realtime::{
     after_close, auth_body, decode_auth, decode_frame, ping_after_ms, pong_deadline_ms, subscribe_frame, Action, AuthFailure, EarlyEvents, Frame, Ignored, Input, JobEvent, Link, Reconnect, State, Timer,
@@ -71,7 +74,7 @@ use std::time::{Duration, Instant};
 // =================================================================================================
 
 /// Number of `#[test]` targets below: `FUZZ_SECS` is split evenly between them.
-const TARGETS: u32 = 15;
+const TARGETS: u32 = 16;
 
 fn env_f64(name: &str) -> Option<f64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -3377,6 +3380,96 @@ fn check_relay(c: &RelayCase) -> &'static str {
 #[test]
 fn fuzz_relay_stream() {
     fuzz("relay_stream", gen_relay, check_relay);
+}
+
+// ---- fleet_quota: core::fleet ----
+
+#[derive(Debug)]
+struct FleetCase {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    answer: (Option<bool>, Option<f64>, Option<String>),
+    reply: (f64, f64),
+    key: String,
+    steps: Vec<(bool, f64)>,
+}
+
+fn gen_fleet(r: &mut Rng) -> FleetCase {
+    const NAMES: &[&str] = &["retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-daily-limit", "x-ratelimit-daily-remaining", "x-ratelimit-type"];
+    let status = if r.p(0.5) { 429 } else { *r.pick(STATUSES) };
+    let mut headers = Vec::new();
+    for n in NAMES {
+        if r.p(0.6) {
+            let v = if r.p(0.5) { number_text(r) } else if r.p(0.3) { date_text(r).0 } else { string(r) };
+            headers.push((*n, v));
+        }
+    }
+    let opt_num = |r: &mut Rng| r.p(0.8).then(|| num(r, true));
+    let answer = (r.p(0.8).then(|| r.p(0.5)), opt_num(r), r.p(0.7).then(|| r.one(&["minute", "paused", "daily", "probe", "", "MINUTE", "later"]).to_owned()));
+    let reply = (num(r, true), num(r, true));
+    let secret = string(r);
+    let key = match r.below(4) {
+        0 => [&number_text(r), "|", &secret].concat(),
+        1 => secret,
+        2 => String::new(),
+        _ => ["|", &secret].concat(),
+    };
+    let steps = (0..r.below(20)).map(|_| (r.p(0.5), r.unit() * 10_000.0)).collect();
+    FleetCase { status, headers, answer, reply, key, steps }
+}
+
+fn check_fleet(c: &FleetCase) -> &'static str {
+    let header = |n: &str| c.headers.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+    let report = fleet::report_of(c.status, &header, 1_795_690_800_000.0);
+    if let Some(rep) = &report {
+        assert!(rep.pause_ms.is_finite() && (0.0..=86_400_000.0).contains(&rep.pause_ms), "{rep:?}");
+        if c.status != 429 {
+            assert!(rep.pause_ms == 0.0 && !rep.daily_spent, "only a 429 pauses: {rep:?}");
+        }
+    } else if c.status == 429 {
+        // (a Retry-After of 0 s, or a date already past: the server says retry now, no fleet pause)
+        assert!(header("retry-after").is_some(), "a 429 without Retry-After pauses the fleet for a second");
+    }
+    for a in [fleet::read_answer(c.answer.0, c.answer.1, c.answer.2.as_deref()), fleet::script_answer(c.reply.0, c.reply.1)] {
+        if let Some(Answer::Wait(ms, _)) = a {
+            assert!(ms.is_finite() && ms >= 1.0, "a wait is a finite delay: {ms}");
+        }
+    }
+    let tag = fleet::key_tag(Some(&c.key));
+    assert!(tag == "keyless" || (tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit())), "{tag}");
+    let [log, meta] = fleet::redis_keys(fleet::DEFAULT_PREFIX, &tag, "images/generations");
+    assert_eq!((log.matches('{').count(), meta.matches('}').count()), (1, 1), "one hash tag");
+    if let Some((_, secret)) = c.key.split_once('|') {
+        if secret.len() >= 8 {
+            assert!(!log.contains(secret) && !meta.contains(secret), "the key's secret never names a key");
+        }
+    }
+    let mut b = Breaker::default();
+    let mut now = 0.0;
+    for (fail, dt) in &c.steps {
+        now += dt;
+        if b.use_store(now) {
+            if *fail {
+                b.failure(now);
+            } else {
+                b.success();
+            }
+        }
+        if !b.is_open() {
+            assert!(b.use_store(now), "a closed breaker asks the store");
+            b.success();
+        }
+    }
+    match report {
+        Some(r) if r.pause_ms > 0.0 => "paused",
+        Some(_) => "reported",
+        None => "silent",
+    }
+}
+
+#[test]
+fn fuzz_fleet_quota() {
+    fuzz("fleet_quota", gen_fleet, check_fleet);
 }
 
 // =================================================================================================

@@ -17,6 +17,11 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// Options that hold functions or objects the JS layer keeps; listed so they are not "unknown".
+/// (`quotaStore`: an object with methods, which the binding checks and keeps; it turns the scheduler on.
+/// Servers only: the browser module does not know it, so it refuses it as an unknown option.)
+#[cfg(feature = "fleet")]
+pub const FUNCTION_OPTIONS: &[&str] = &["fetch", "onRequest", "onResponse", "onRetry", "onError", "quotaStore"];
+#[cfg(not(feature = "fleet"))]
 pub const FUNCTION_OPTIONS: &[&str] = &["fetch", "onRequest", "onResponse", "onRetry", "onError"];
 const DATA_OPTIONS: &[&str] = &[
     "apiKey",
@@ -301,6 +306,10 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
     let validate = boolean("validate", false)?;
     let window_ms = number("rateLimitWindowMs", DEFAULT_WINDOW_MS, 1.0, MAX_TIMER_MS, false)?;
     let max_response_bytes = number("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, MIN_RESPONSE_BYTES, MAX_RESPONSE_BYTES, true)?;
+    // a quota store (checked by the binding) makes the scheduler's per-bucket quota fleet-wide: it is on
+    #[cfg(feature = "fleet")]
+    let schedule = boolean("schedule", false)? || function_keys.iter().any(|k| k == "quotaStore");
+    #[cfg(not(feature = "fleet"))]
     let schedule = boolean("schedule", false)?;
     let max_concurrency = match get("maxConcurrency") {
         None => schedule.then_some(DEFAULT_CONCURRENCY),
@@ -465,6 +474,11 @@ mod tests {
         assert_eq!(opts(r#"{"apiKey":"k","maxConcurrency":3}"#).unwrap().max_concurrency, Some(3));
         assert!(err(r#"{"apiKey":"k","maxConcurrency":0}"#).contains("`maxConcurrency`"));
         assert!(err(r#"{"apiKey":"k","schedule":"yes"}"#).contains("`schedule`"));
+        // a quota store (its object kept by the binding) turns the scheduler on
+        #[cfg(feature = "fleet")]
+        let with_store = parse_options(&crate::core::json::parse_json(r#"{"apiKey":"k"}"#).unwrap(), &["quotaStore".to_owned()], Runtime::Server).unwrap();
+        #[cfg(feature = "fleet")]
+        assert_eq!(with_store.max_concurrency, Some(DEFAULT_CONCURRENCY));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`request`]   URL, headers and the JSON or multipart body from user params
 //! - [`retry`]     which outcomes retry, the delay schedule
 //! - [`ratelimit`] quota per bucket from the `X-RateLimit-*` headers; the scheduler's rules
+//! - `fleet`     one key's quota shared by many processes (`quotaStore`): the store's key names, the log's
+//!   width, reports, answers, the breaker; `quota.lua`, the Redis store's script (servers only)
 //! - [`error`]     errors as data; the decoder of HTTP error responses (every body variant)
 //! - [`decode`]    success envelopes (submit, price, balance, models)
 //! - [`jobs`]      job status, terminal states, the polling schedule
@@ -31,6 +33,8 @@ pub mod request;
 pub mod retry;
 pub mod session;
 pub mod validate;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 #[cfg(feature = "proxy")]
 pub mod proxy;
 #[cfg(feature = "relay")]

@@ -228,6 +228,15 @@ impl Scheduler {
         }
     }
 
+    /// The concurrency cap alone: a fleet's quota store paces the buckets (`quotaStore`).
+    pub fn gate_cap(&self) -> Gate {
+        if self.in_flight >= self.max_concurrency {
+            Gate::WaitForSlot
+        } else {
+            Gate::Go
+        }
+    }
+
     pub fn start(&mut self, bucket: &str, limited: bool) {
         self.in_flight += 1;
         if let Some(b) = self.state(bucket).filter(|_| limited) {

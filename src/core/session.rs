@@ -695,6 +695,62 @@ impl Session {
         }
     }
 
+    /// The `RateLimitError` of a request the fleet's store holds: the daily quota is used up (`daily`),
+    /// or a 429's `Retry-After` holds the bucket past `maxRetryAfterMs`, until `until` (the same error
+    /// as [`Session::gate`]'s).
+    #[cfg(feature = "fleet")]
+    fn not_sent(&self, k: &str, daily: bool, until: f64, now: f64, attempts: u32) -> ApiError {
+        let secs = ((until - now) / 1000.0).ceil();
+        let message = if daily {
+            ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat()
+        } else {
+            ["The rate limit of ", k, " holds requests longer than maxRetryAfterMs; the request was not sent (schedule). Retry after ", &dec(secs as u64), " s."].concat()
+        };
+        let mut err = ApiError::new(Kind::RateLimit, message);
+        err.retry_after = Some(secs);
+        err.rate_limit = self.quotas.borrow().get(k).map(|q| {
+            let mut rl = q.info.clone();
+            rl.kind = Some(if daily { "daily" } else { limit_type(&q.info, Some(secs)) }.into());
+            rl.reset_at_ms = Some(until);
+            Box::new(rl)
+        });
+        err.attempts = attempts;
+        self.finish(err)
+    }
+
+    /// With a quota store (`quotaStore`): may a request go as far as this process's concurrency cap
+    /// says? (`Go` counts it as started; the store is asked next.)
+    pub fn gate_cap(&self, k: &str, limited: bool) -> Admit {
+        let Some(s) = &self.scheduler else { return Admit::Go };
+        let mut s = s.borrow_mut();
+        match s.gate_cap() {
+            Gate::Go => {
+                s.start(k, limited);
+                Admit::Go
+            }
+            _ => Admit::Slot,
+        }
+    }
+
+    /// The store said wait `ms` (`reason`): until when, or the `RateLimitError` of a request not sent —
+    /// the daily quota is spent, or the fleet's pause lasts longer than `maxRetryAfterMs`.
+    #[cfg(feature = "fleet")]
+    pub fn store_wait(&self, k: &str, ms: f64, reason: crate::core::fleet::Reason, attempts: u32) -> Result<f64, ApiError> {
+        use crate::core::fleet::Reason;
+        let now = self.now_ms();
+        let daily = match reason {
+            Reason::Daily => true,
+            Reason::Paused if ms > self.cfg.retry.max_retry_after_ms => false,
+            _ => return Ok(now + ms),
+        };
+        let mut e = self.not_sent(k, daily, now + ms, now, attempts);
+        // another process learned it: this one may have no response of the bucket yet
+        let rl = e.rate_limit.get_or_insert_with(Default::default);
+        rl.kind = Some(if daily { "daily" } else { "minute" }.into());
+        rl.reset_at_ms = Some(now + ms);
+        Err(e)
+    }
+
     /// An attempt got a response: `status`, a header getter and the body text. `permit`: the
     /// attempt went through [`Session::gate`]. `poll`: this is a poll of a `wait()`.
     #[allow(clippy::too_many_arguments)]
@@ -964,6 +1020,28 @@ mod tests {
         let h = headers(&[("retry-after", "30"), ("x-ratelimit-type", "minute"), ("x-ratelimit-limit", "5"), ("x-ratelimit-remaining", "0")]);
         assert!(matches!(s.verdict(&p, 4, 429, &h, "{}", true, None), Verdict::Fail(_)));
         assert!(matches!(s.gate("price", true, 0), Ok(Admit::Until(_))));
+    }
+
+    #[cfg(feature = "fleet")]
+    #[test]
+    fn with_a_quota_store_the_cap_is_local_and_the_store_decides_the_bucket() {
+        use crate::core::fleet::Reason;
+        let s = session(&[("maxConcurrency", Json::Num(2.0)), ("maxRetryAfterMs", Json::Num(60_000.0))]);
+        assert_eq!(s.gate_cap("jobs", true), Admit::Go);
+        assert_eq!(s.gate_cap("jobs", true), Admit::Go, "no one-at-a-time probe locally: the store probes for the fleet");
+        assert_eq!(s.gate_cap("price", true), Admit::Slot, "the cap holds");
+        s.release("jobs", true);
+        assert_eq!(s.gate_cap("price", true), Admit::Go);
+        let until = s.store_wait("jobs", 250.0, Reason::Minute, 0).unwrap();
+        assert!((until - system_clock() - 250.0).abs() < 1000.0);
+        assert!(s.store_wait("jobs", 59_000.0, Reason::Paused, 0).is_ok(), "a pause within maxRetryAfterMs is waited for");
+        let e = s.store_wait("jobs", 120_000.0, Reason::Paused, 2).unwrap_err();
+        assert_eq!((e.kind, e.attempts, e.retry_after), (Kind::RateLimit, 2, Some(120.0)));
+        assert!(e.message.contains("maxRetryAfterMs"), "{}", e.message);
+        let e = s.store_wait("images/generations", 3_600_000.0, Reason::Daily, 0).unwrap_err();
+        assert!(e.message.contains("daily rate limit of images/generations"), "{}", e.message);
+        let rl = e.rate_limit.as_ref().unwrap();
+        assert_eq!(rl.kind.as_deref(), Some("daily"), "known from the fleet, not from this process's responses");
     }
 
     #[test]

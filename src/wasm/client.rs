@@ -135,6 +135,9 @@ impl Client {
     pub fn new(options: JsValue, browser: bool) -> Result<Client, JsValue> {
         let mut opts = convert::opts(&options);
         realtime::nested_functions(&options, &mut opts);
+        #[cfg(feature = "fleet")]
+        super::fleet::check_option(&options, &mut opts)?;
+        // (the browser module: `core` refuses `quotaStore` as an option it does not know — no bytes for it there)
         let session = Session::create(&opts, browser, js_sys::Date::now).map_err(|mut e| {
             e.finish(&[]);
             to_error(&e, None)
@@ -146,7 +149,18 @@ impl Client {
             on_error: function(&options, "onError"),
         };
         let realtime = Realtime::new(&options, session.cfg.realtime.as_ref());
-        let inner = Inner { session, fetch: function(&options, "fetch"), hooks, turns: RefCell::default(), poller: Poller::default(), realtime };
+        #[cfg(feature = "fleet")]
+        let store = super::fleet::Store::new(&options, &session.cfg);
+        let inner = Inner {
+            fetch: function(&options, "fetch"),
+            hooks,
+            turns: RefCell::default(),
+            poller: Poller::default(),
+            realtime,
+            #[cfg(feature = "fleet")]
+            store,
+            session,
+        };
         Ok(Client { inner: Rc::new(inner) })
     }
 

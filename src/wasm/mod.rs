@@ -12,6 +12,8 @@
 //! - [`time`]      gloo-timers sleeps raced against the caller's `AbortSignal`
 //! - [`convert`]   params, options and results through serde-wasm-bindgen; uploads found with js-sys
 //! - [`errors`]    `core` errors → the JS error objects (constructed here)
+//! - `fleet`     `quotaStore`: the store asked before each rate-limited request and told what each
+//!   response taught, with a timeout and a breaker; `RedisQuotaStore`, the Redis store (servers)
 //! - [`webhook`]   `verifyWebhook(options)`
 //! - [`proxy`]     `createProxy(options)`: forwards a browser's requests to deAPI with the key (servers)
 
@@ -20,6 +22,8 @@ pub mod convert;
 pub mod errors;
 #[cfg(feature = "realtime-relay")]
 pub mod eventsource;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod jobs;
 pub mod state;
 pub mod time;

@@ -31,6 +31,9 @@ pub struct Inner {
     pub poller: Poller,
     /// `deapi.realtime`: the socket, its timers and listeners.
     pub realtime: super::realtime::Realtime,
+    /// The `quotaStore` option: the fleet's shared quota (servers).
+    #[cfg(feature = "fleet")]
+    pub store: Option<super::fleet::Store>,
 }
 
 /// One wait on the shared poller.

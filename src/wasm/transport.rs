@@ -416,6 +416,12 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
         let (verdict, cause) = match outcome {
             Ok(r) => {
                 let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
+                #[cfg(feature = "fleet")]
+                if inner.store.is_some() && plan.limited {
+                    if let Some(report) = crate::core::fleet::report_of(r.status, &header, session.now_ms()) {
+                        super::fleet::tell(inner, plan.bucket, report);
+                    }
+                }
                 let verdict = match &r.body {
                     _ if r.opaque_redirect => session.redirected(plan, attempts, permit),
                     Read::Over(size) => session.oversized(plan, attempts, r.status, &header, *size, permit),
@@ -484,9 +490,42 @@ pub fn wake(inner: &Inner) {
     }
 }
 
-/// Wait until the scheduler lets a request of this plan go (`true`: it holds a permit).
+/// Wait until the scheduler lets a request of this plan go (`true`: it holds a permit). With a quota
+/// store, a rate-limited request passes this process's concurrency cap, then the store's verdict for
+/// the fleet; while the store does not answer (the breaker open), the local rules decide as without one.
 async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal) -> Result<bool, JsValue> {
     loop {
+        #[cfg(feature = "fleet")]
+        if let Some(store) = inner.store.as_ref().filter(|_| plan.limited) {
+            use crate::core::fleet::Answer;
+            let session = &inner.session;
+            let waited = match session.gate_cap(plan.bucket, true) {
+                Admit::Slot => Some(wait_turn(inner, signal).await),
+                _ if !store.in_use(session.now_ms()) => {
+                    session.release(plan.bucket, true); // the breaker is open: the local rules below
+                    None
+                }
+                _ => match super::fleet::ask(inner, store, plan.bucket).await {
+                    Some(Answer::Go) => return Ok(true),
+                    answer => {
+                        session.release(plan.bucket, true);
+                        wake(inner);
+                        match answer {
+                            Some(Answer::Wait(ms, why)) => match session.store_wait(plan.bucket, ms, why, attempts) {
+                                Ok(until) => Some(sleep_or_abort(until - js_sys::Date::now(), signal).await),
+                                Err(e) => return Err(to_error(&e, None)),
+                            },
+                            _ => None, // the store failed: the local rules below
+                        }
+                    }
+                },
+            };
+            match waited {
+                Some(Err(())) => return Err(abort_error(attempts, signal.reason(), &plan.id)),
+                Some(Ok(())) => continue,
+                None => {}
+            }
+        }
         let waited = match inner.session.gate(plan.bucket, plan.limited, attempts) {
             Ok(Admit::Go) => return Ok(true),
             Err(e) => return Err(to_error(&e, None)),
@@ -505,6 +544,18 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
             return Err(abort_error(attempts, signal.reason(), &plan.id));
         }
     }
+}
+
+/// Wait for a request to finish (the concurrency cap), or the caller's abort (`Err`).
+#[cfg(feature = "fleet")]
+async fn wait_turn(inner: &Inner, signal: &Signal) -> Result<(), ()> {
+    let turn = Rc::new(Turn::default());
+    inner.turns.borrow_mut().push(Rc::clone(&turn));
+    let r = signal.race(turn.wait()).await;
+    if r.is_err() {
+        inner.turns.borrow_mut().retain(|t| !Rc::ptr_eq(t, &turn));
+    }
+    r
 }
 
 /// The `onRequest` hook's event for an attempt (headers as `plan.shown_headers`: the key redacted).

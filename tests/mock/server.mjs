@@ -7,7 +7,8 @@
 //   const mock = await startMock({ quiet: true });   // → { url, port, close(), reset(), server, … }
 //
 //   node tests/mock/server.mjs [--port N] [--host H] [--static /=www] [--static /pkg/=pkg] [--allow-keyless]
-//                              [--activity-timeout S] [--realtime-step-ms MS]
+//                              [--activity-timeout S] [--realtime-step-ms MS] [--rate-limit PER_WINDOW[,PER_DAY]]
+//                              [--rate-limit-window-ms MS]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -496,10 +497,11 @@ export async function startMock(opts = {}) {
   const initial = {
     ...DEFAULTS, ...opts,
     jobSteps: { ...DEFAULTS.jobSteps, ...opts.jobSteps },
-    rateLimit: { ...DEFAULTS.rateLimit, ...opts.rateLimit },
+    rateLimit: { ...DEFAULTS.rateLimit, ...opts.rateLimit, ...(opts.rateLimitWindowMs !== undefined && { windowMs: opts.rateLimitWindowMs }) },
     realtime: { ...DEFAULTS.realtime, ...opts.realtime },
     staticDirs: { ...opts.staticDirs },
   };
+  delete initial.rateLimitWindowMs;
   const state = { config: structuredClone(initial), jobs: new Map(), faults: [], log: [], preflights: [], rates: new Map(), seq: 0 };
   const sockets = new Set();
   const timers = new Set();
@@ -715,7 +717,9 @@ export async function startMock(opts = {}) {
     ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
   }
 
-  // ── rate limits (per key per bucket; fixed windows; daily resets at midnight UTC) ──
+  // ── rate limits (per key per bucket), as Laravel's throttle answers them: a fixed window anchored at the
+  // bucket's first hit (its length `windowMs`, `rateLimitWindowMs`), a hit past the limit is refused without
+  // being counted, 429 + Retry-After until the window is over; the daily count resets at midnight UTC ──
   const limitsFor = (bucket) => ({ ...state.config.rateLimit, ...state.config.rateLimit.buckets?.[bucket] });
   function hit(key, bucket) {
     const rl = limitsFor(bucket);
@@ -899,6 +903,7 @@ export async function startMock(opts = {}) {
     const c = state.config;
     if (isObj(b.jobSteps)) Object.assign(c.jobSteps, b.jobSteps);
     if (isObj(b.rateLimit)) Object.assign(c.rateLimit, b.rateLimit);
+    if (b.rateLimitWindowMs !== undefined) c.rateLimit.windowMs = b.rateLimitWindowMs;
     if (isObj(b.realtime)) Object.assign(c.realtime, b.realtime);
     for (const k of ['balance', 'allowKeyless', 'maxBodyBytes']) if (b[k] !== undefined) c[k] = b[k];
   }
@@ -1068,6 +1073,11 @@ async function main(argv) {
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--activity-timeout') opts.realtime = { ...opts.realtime, activityTimeout: Number(val()) };
     else if (a === '--realtime-step-ms') opts.realtime = { ...opts.realtime, stepMs: Number(val()) };
+    else if (a === '--rate-limit-window-ms') opts.rateLimitWindowMs = Number(val());
+    else if (a === '--rate-limit') {
+      const [perMinute, perDay] = val().split(',').map(Number);
+      opts.rateLimit = { ...opts.rateLimit, perMinute, ...(perDay && { perDay }) };
+    }
     else if (a === '--job-steps') {
       const [pending, processing] = val().split(',').map(Number);
       opts.jobSteps = { pending, processing };

@@ -527,6 +527,31 @@ describe('rate limits', () => {
     } finally { await m.close(); }
   });
 
+  it("Laravel's throttle: a window anchored at its first hit, refused hits not counted, headers on every answer", async () => {
+    const m = await startMock({ quiet: true, rateLimit: { perMinute: 2, perDay: 100 }, rateLimitWindowMs: 600 });
+    try {
+      assert.equal(m.config.rateLimit.windowMs, 600, 'rateLimitWindowMs sets the window');
+      const t0 = Date.now();
+      const first = await call('/api/v2/images/generations', { method: 'POST', json: FLUX, m });
+      assert.equal(first.headers.get('x-ratelimit-remaining'), '1');
+      const bad = await call('/api/v2/images/generations', { method: 'POST', json: { ...FLUX, width: 100 }, m });
+      assert.deepEqual([bad.status, bad.headers.get('x-ratelimit-remaining'), bad.headers.get('x-ratelimit-limit')], [422, '0', '2'], 'a 422 counts and says so');
+      for (let i = 0; i < 3; i++) {
+        const r = await call('/api/v2/images/generations', { method: 'POST', json: FLUX, m });
+        assert.equal(r.status, 429);
+        assert.equal(r.headers.get('retry-after'), '1', 'the rest of the window, in whole seconds');
+        assert.equal(r.headers.get('x-ratelimit-daily-remaining'), '98', 'refused hits are not counted');
+      }
+      const unknown = await call('/api/v2/jobs/00000000-0000-4000-8000-000000000000', { m });
+      assert.deepEqual([unknown.status, unknown.headers.get('x-ratelimit-remaining'), unknown.headers.get('x-ratelimit-source')], [404, '1', 'jobs']);
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + 620 - Date.now())));
+      const next = await call('/api/v2/images/generations', { method: 'POST', json: FLUX, m });
+      assert.deepEqual([next.status, next.headers.get('x-ratelimit-remaining')], [200, '1'], 'a new window, anchored at this hit');
+      await m.configure({ rateLimitWindowMs: 60_000 });
+      assert.equal(m.config.rateLimit.windowMs, 60_000, 'and at run time (POST /__mock/config {rateLimitWindowMs})');
+    } finally { await m.close(); }
+  });
+
   it('limits can be changed at runtime via /__mock/config and are restored by reset', async () => {
     await control('/__mock/config', 'POST', { rateLimit: { perMinute: 1 } });
     assert.equal((await call('/api/v2/images/generations', { method: 'POST', json: FLUX })).status, 200);

@@ -6,12 +6,13 @@ import {
   DeapiError, AuthenticationError, PermissionDeniedError, NotFoundError, PayloadTooLargeError,
   ValidationError, InsufficientBalanceError, RateLimitError, ServerError, ConnectionError,
   RequestTimeoutError, AbortError, JobFailedError, JobTimeoutError, InvalidOptionsError, InvalidResponseError,
-  verifyWebhook, WebhookVerificationError, createProxy, toNodeListener,
+  verifyWebhook, WebhookVerificationError, createProxy, toNodeListener, redisQuotaStore,
 } from "deapi-wasm";
 import type {
   RealtimeApi, RealtimeOptions, RealtimeState, RelayOptions, RelayEvents, RelayError,
   ProxyOptions, ProxyRequestInfo, CallOptions, DeapiClientOptions, EnhanceResult, ErrorCode, FileInput, ImageEditParams, ImageGenerateParams,
   JobStatus, Model, ModelsPage, PriceResult, WaitOptions, AudioSpeechParams, AudioTranscribeParams,
+  QuotaStore, QuotaRequest, QuotaAnswer, QuotaReport,
 } from "deapi-wasm";
 
 // Values a real program would have. `Blob` exists in both DOM and @types/node.
@@ -316,3 +317,15 @@ function relayReader(data: string, name: keyof RelayEvents): void {
 void relayReader;
 const relayProxy: (request: Request) => Promise<Response> = createProxy({ apiKey: "1|abc", realtime: { clientId: "42" }, onError: (e) => console.log(e.stage === "realtime", e.error) });
 void relayProxy;
+
+// ---- quotaStore: the Redis adapter (clients by shape) and a store of one's own
+declare const ioredisLike: { defineCommand(...a: unknown[]): void; evalsha(...a: unknown[]): Promise<unknown>; eval(...a: unknown[]): Promise<unknown> };
+declare const nodeRedisLike: { evalSha(sha: string, o: { keys: string[]; arguments: string[] }): Promise<unknown>; eval(s: string, o: { keys: string[]; arguments: string[] }): Promise<unknown> };
+const shared: QuotaStore = redisQuotaStore(ioredisLike, { prefix: "myapp", timeoutMs: 250 });
+new DeapiClient({ apiKey: "1|abc", quotaStore: shared, onError: (e) => console.log(e.code === "quota_store") });
+new DeapiClient({ apiKey: "1|abc", quotaStore: redisQuotaStore(nodeRedisLike) });
+const own: QuotaStore = {
+  async acquire(r: QuotaRequest): Promise<QuotaAnswer> { return r.bucket === "jobs" ? { ok: true } : { ok: false, waitMs: r.leaseMs, reason: "probe" }; },
+  async report(r: QuotaReport) { console.log(r.key, r.limit ?? 0, r.pauseMs, r.dailySpent); },
+};
+new DeapiClient({ apiKey: "1|abc", quotaStore: own });

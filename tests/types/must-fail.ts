@@ -133,3 +133,12 @@ void deapi.realtime.relay("id", { heartbeatMs: "15s" });
 void deapi.realtime.relay();
 // @ts-expect-error relay's function gets the request id and returns a URL
 new DeapiClient({ realtime: { relay: (id: string) => 42 } });
+
+// ---- quotaStore: a store has acquire and report; answers have a known reason
+import { redisQuotaStore } from "deapi-wasm";
+// @ts-expect-error a store without report
+new DeapiClient({ apiKey: "1|abc", quotaStore: { acquire: async () => ({ ok: true }) } });
+// @ts-expect-error not a Redis client
+redisQuotaStore({ get: async () => null });
+// @ts-expect-error reason is one of minute, paused, daily, probe
+new DeapiClient({ apiKey: "1|abc", quotaStore: { acquire: async () => ({ ok: false, waitMs: 1, reason: "later" as const }), report: async () => {} } });

@@ -1,0 +1,2 @@
+// Browser entries: a fleet's shared quota (redisQuotaStore, js/quota-store.js) runs on servers.
+function serverOnly() {}
