@@ -923,7 +923,9 @@ export type ErrorCode =
   | "payload_too_large" | "rate_limit" | "server" | "http" | "connection" | "timeout" | "aborted"
   | "job_failed" | "job_timeout" | "invalid_options" | "invalid_response" | "webhook_verification"
   /** A `DeapiError` told to `onError` (never a rejection): the `quotaStore` stopped answering. */
-  | "quota_store";
+  | "quota_store"
+  /** A `ConnectionError` told to `onError` (never a rejection): `deapi.realtime` gave up; waits poll. */
+  | "realtime_unavailable";
 
 export interface FieldError { field: string; message: string }
 export interface RateLimitInfo {
