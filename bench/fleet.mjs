@@ -3,7 +3,7 @@
 // server answers, with the Redis quota store and with each process pacing itself; then the store's cost
 // per call against the per-process scheduler (one process, calls one after another, no limit in reach).
 // Prints numbers; asserts nothing. Needs the built package (node scripts/build.mjs) and redis-server.
-//   node bench/fleet.mjs            FLEET_N=4 FLEET_M=30 FLEET_L=20 FLEET_W=5000 FLEET_CALLS=400
+//   node bench/fleet.mjs            FLEET_N=4 FLEET_M=30 FLEET_L=20 FLEET_W=10000 FLEET_CALLS=400
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -11,7 +11,7 @@ import { startRedis } from "../tests/support/redis.mjs";
 import { newKey, sdk, validImage, withMock } from "../tests/js/helpers.mjs";
 
 const env = (k, d) => Number(process.env[k] ?? d);
-const N = env("FLEET_N", 4), M = env("FLEET_M", 30), L = env("FLEET_L", 20), W = env("FLEET_W", 5000), CALLS = env("FLEET_CALLS", 400);
+const N = env("FLEET_N", 4), M = env("FLEET_M", 30), L = env("FLEET_L", 20), W = env("FLEET_W", 10000), CALLS = env("FLEET_CALLS", 400);
 const WORKER = fileURLToPath(new URL("../tests/fleet/worker.mjs", import.meta.url));
 
 const redis = await startRedis();

@@ -1189,7 +1189,7 @@ export interface QuotaRequest {
   key: string;
   /** The rate-limit bucket: `images/generations`, `price`, `jobs`, … */
   bucket: string;
-  /** The sliding log's width in ms: the server's window (`rateLimitWindowMs`) plus a margin (a thirtieth, 250 ms–2 s). */
+  /** The sliding log's width in ms: the server's window (`rateLimitWindowMs`) plus a margin (a thirtieth, 500 ms–2 s). */
   windowMs: number;
   /** While no limit is known, one request of the fleet probes; the others wait this lease (ms) at most. */
   leaseMs: number;

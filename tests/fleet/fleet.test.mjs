@@ -113,7 +113,9 @@ describe("several processes on one key", { skip: redis.skip }, () => {
           await new Promise((r) => setTimeout(r, 700));
           ws[3].child.kill("SIGKILL");
           await redis.kill(true); // a crash: no shutdown (its dir kept for the restart)
-          await new Promise((r) => setTimeout(r, 1500));
+          // (3 s: longer than a store call's 1 s timeout, so a call the clients queue while reconnecting
+          // times out rather than succeeding once the server is back)
+          await new Promise((r) => setTimeout(r, 3000));
           redis = await startRedis({ socket });
         },
       });
