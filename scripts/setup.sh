@@ -2,7 +2,8 @@
 # Install everything the build, the demo and the tests need, on a fresh Debian 12 machine of this
 # kind (only crates.io, npm, PyPI and Debian apt are reachable). Safe to run again: each step is
 # skipped when the pinned version is already there (about 3 s then).
-#   WITH_BROWSER=0       skip Chromium + ChromeDriver (the demo does not need them)
+#   WITH_BROWSER=0       skip Chromium + ChromeDriver, Firefox ESR and WebKitGTK (the demo does not need them)
+#   WITH_ENGINES=0       skip Firefox ESR and WebKitGTK only (tests/browser/engines.test.mjs then skips them, saying why)
 #   WITH_REDIS=0         skip redis-server (only the fleet tests, tests/fleet/, need it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
     || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-step "npm tools: binaryen (wasm-opt 132), playwright-core"
+step "npm tools: binaryen (wasm-opt 132), playwright-core, puppeteer-core"
 if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
@@ -33,6 +34,16 @@ if [ "${WITH_BROWSER:-1}" = 1 ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin
   step "apt: chromium + chromium-driver (about 1 minute)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# The other engines (tests/engines.mjs): Firefox ESR (puppeteer-core drives it over WebDriver BiDi) and
+# WebKitGTK (webkit2gtk-driver's WebKitWebDriver, its MiniBrowser on an Xvfb display). A failed install
+# does not stop the run: their tests are skipped with the reason printed.
+if [ "${WITH_BROWSER:-1}" = 1 ] && [ "${WITH_ENGINES:-1}" = 1 ] \
+  && ! { [ -x /usr/bin/firefox-esr ] && [ -x /usr/bin/WebKitWebDriver ] && [ -x /usr/bin/xvfb-run ]; }; then
+  step "apt: firefox-esr, webkit2gtk-driver, xvfb (about 1.5 minutes)"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb >/dev/null; }; then
+    echo "!! setup: firefox-esr / webkit2gtk-driver / xvfb could not be installed: the Firefox and WebKit tests will be skipped"
+  fi
 fi
 # The fleet tests (tests/fleet/) start their own redis-server on a unix socket (tests/support/redis.mjs);
 # installing Debian's package starts no service on these machines.

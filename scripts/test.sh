@@ -8,7 +8,9 @@
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
 #               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types;
 #               the fleet quota against a real redis-server (its Lua script; processes sharing one key)
-#   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core)
+#   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core);
+#               the plain page, the demo's forms and the realtime socket in Firefox ESR (puppeteer-core, WebDriver
+#               BiDi) and WebKitGTK (WebKitWebDriver under xvfb-run); an engine not installed is skipped, saying why
 #   5. package  npm pack → npm install in fresh temp projects: Node CJS/ESM (20, 22, 24), Bun, Deno, a server
 #               bundle, Vite build and dev server + plain page in Chromium, tsc --strict consumers, a Cloudflare
 #               Worker under wrangler dev, a Next.js App Router app (Turbopack and webpack); two installed copies
@@ -22,22 +24,25 @@ logs=target/test-logs; mkdir -p "$logs"
 t0=$SECONDS; step() { echo; echo "== test [$((SECONDS - t0))s] $*"; }
 summary=(); total_pass=0; total_fail=0
 
-# Sum "N passed; M failed" (cargo) or "# pass N / # fail M / # cancelled K" (node --test) from a log.
+# Sum "N passed; M failed" (cargo) or "# pass N / # fail M / # cancelled K / # skipped S" (node --test) from a log.
 count() {
-  local kind=$1 log=$2 pass fail
+  local kind=$1 log=$2 pass fail skipped=0
   if [ "$kind" = cargo ]; then
     pass=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
     fail=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
   else
     pass=$(grep -E '^# pass ' "$log" | awk '{s+=$3} END {print s+0}')
     fail=$(grep -E '^# (fail|cancelled) ' "$log" | awk '{s+=$3} END {print s+0}') # a timed-out test is cancelled
+    skipped=$(awk '/^# skipped / {s+=$3} END {print s+0}' "$log")
   fi
-  echo "$pass $fail"
+  echo "$pass $fail $skipped"
 }
 level() { # level NAME KIND LOG -- records and checks a level's counts
-  local name=$1 kind=$2 log=$3 pass fail
-  read -r pass fail < <(count "$kind" "$log")
-  summary+=("$(printf '%-28s %4d passed, %d failed' "$name" "$pass" "$fail")")
+  local name=$1 kind=$2 log=$3 pass fail skipped
+  read -r pass fail skipped < <(count "$kind" "$log")
+  local line; line=$(printf '%-36s %4d passed, %d failed' "$name" "$pass" "$fail")
+  if [ "$skipped" -gt 0 ]; then line="$line, $skipped skipped"; fi
+  summary+=("$line")
   total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
   if [ "$pass" -eq 0 ]; then echo "!! $name ran no test"; exit 1; fi
 }
@@ -114,9 +119,10 @@ step "3. size: the gzip total a browser downloads against the README's size budg
 run "$logs/size.log" node tests/size/check.mjs
 level "size budget" cargo "$logs/size.log"
 
-step "4. browser: the package and the demo in headless Chromium"
+step "4. browser: the package and the demo in headless Chromium; the plain page, the demo and the realtime socket in Firefox ESR and WebKitGTK"
 run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
-level "browser (Chromium)" node "$logs/browser.log"
+level "browser (Chromium, Firefox, WebKit)" node "$logs/browser.log"
+grep -E '!! .*: skipped: ' "$logs/browser.log" || true # an engine that could not run, and why
 
 step "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, Next.js with Turbopack and webpack, a Cloudflare Worker)"
 run "$logs/package.log" node --test --test-reporter=tap tests/package/
