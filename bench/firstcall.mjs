@@ -4,6 +4,7 @@
 // the package, an `account.balance` answer on the same origin). Prints numbers, asserts nothing.
 //   node bench/firstcall.mjs                 (bash scripts/bench.sh runs it after bench/run.mjs)
 //   FIRSTCALL_REPS=9                         samples per row (default 5; BENCH_QUICK=1: 3)
+//   FIRSTCALL_PKG=<a pkg dir>                the package measured (default: pkg/)
 //   FIRSTCALL_BASE=<a pkg dir>               one more contender: another build of the package (its
 //                                            package.json + dist/), for a lever's before/after in one run
 // Contenders, each in a plain page and in a Vite production build of the same page:
@@ -34,6 +35,7 @@ const require = createRequire(import.meta.url);
 const quick = process.env.BENCH_QUICK === "1";
 const reps = Number(process.env.FIRSTCALL_REPS || (quick ? 3 : 5));
 const basePkg = process.env.FIRSTCALL_BASE ? resolve(process.env.FIRSTCALL_BASE) : null;
+const pkgDir = process.env.FIRSTCALL_PKG ? resolve(process.env.FIRSTCALL_PKG) : join(root, "pkg"); // (the package measured)
 
 let chromiumMod;
 try {
@@ -98,7 +100,7 @@ if (basePkg) writeFileSync(join(plain, "deapi-base.html"), html("", inline(callC
 // ── the same pages built by Vite (production build, defaults; the package linked into node_modules) ──
 const viteDir = join(work, "vite");
 mkdirSync(join(viteDir, "node_modules"), { recursive: true });
-symlinkSync(join(root, "pkg"), join(viteDir, "node_modules", "deapi-wasm"));
+symlinkSync(pkgDir, join(viteDir, "node_modules", "deapi-wasm"));
 symlinkSync(join(benchModules, "openai"), join(viteDir, "node_modules", "openai"));
 if (basePkg) symlinkSync(basePkg, join(viteDir, "node_modules", "deapi-wasm-base"));
 const vitePages = { raw: callCode.raw, openai: null, deapi: callCode.deapi("deapi-wasm"), ...(basePkg ? { "deapi-base": callCode.deapi("deapi-wasm-base") } : {}) };
@@ -114,7 +116,7 @@ for (const [name, code] of Object.entries(vitePages)) {
 
 // ── the server: gzip for text and wasm, an `account.balance` answer ──
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
-const dirs = { "/plain/": plain, "/pkg/": join(root, "pkg"), "/vite/": join(viteDir, "dist"), ...(basePkg ? { "/base/": basePkg } : {}) };
+const dirs = { "/plain/": plain, "/pkg/": pkgDir, "/vite/": join(viteDir, "dist"), ...(basePkg ? { "/base/": basePkg } : {}) };
 const gz = new Map();
 const server = createServer((req, res) => {
   const url = new URL(req.url, "http://x");

@@ -154,6 +154,23 @@ writeFileSync(join(dist, "workerd.js"),
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 
+// One JS module hop for browsers (issue 24): browser.js and browser-realtime.js carry their
+// wasm-bindgen glue (bundled by rolldown), so that a page fetches one module before the .wasm, not
+// the entry and then the glue it imports (a round trip each: 150 ms on a phone's network). The
+// `new URL("./web/…", import.meta.url)` stays relative to the entry, where it is. The development
+// entries keep importing the glue (dev servers are local).
+step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
+{
+  const { rolldown } = await import("rolldown");
+  for (const file of ["browser.js", "browser-realtime.js"]) {
+    const bundle = await rolldown({ input: join(dist, file), platform: "browser", logLevel: "silent", treeshake: false });
+    const { output } = await bundle.generate({ format: "esm", minify: false });
+    const chunks = output.filter((o) => o.type === "chunk");
+    if (chunks.length !== 1 || output.some((o) => o.type === "asset")) throw new Error(`bundling ${file}: expected one chunk, got ${output.map((o) => o.fileName).join(", ")}`);
+    writeFileSync(join(dist, file), chunks[0].code);
+  }
+}
+
 // The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
 // through rolldown (already a dev dependency via Vite). What browsers download is also mangled (1.2 KiB
 // gzip less; class names kept, and the error classes' `name`s are literal anyway); the Node entry is
@@ -170,16 +187,16 @@ const size = (files) => sizeOf(files.map((f) => join(dist, f)));
 // What a browser downloads (wasm + web glue + entry) is the budgeted total (tests/size/check.mjs).
 const report = {
   wasm: size(["web/deapi_wasm_bg.wasm"]),
-  glueWeb: size(["web/deapi_wasm.js", "browser.js"]),
+  glueWeb: size(["browser.js"]), // the web glue bundled in
   glueNode: size(["node/deapi_wasm.js", "index.cjs", "index.mjs"]),
   wasmServer: size(["server/deapi_wasm_bg.wasm"]),
 };
 report.totalWeb = { raw: report.wasm.raw + report.glueWeb.raw, gzip: report.wasm.gzip + report.glueWeb.gzip };
 // (not budgeted: what a single-user app that imports deapi-wasm/realtime downloads instead)
-report.totalWebRealtime = size(["web-realtime/deapi_wasm_bg.wasm", "web-realtime/deapi_wasm.js", "browser-realtime.js"]);
+report.totalWebRealtime = size(["web-realtime/deapi_wasm_bg.wasm", "browser-realtime.js"]);
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 const kib = (n) => (n / 1024).toFixed(1) + " KiB";
-const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (web glue + browser.js)",
+const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (browser.js, the glue in it)",
   glueNode: "JS glue, Node (node glue + index.cjs/.mjs)", wasmServer: "wasm, servers (+ webhooks; Node, Workers)",
   totalWeb: "total for a browser (wasm + web glue)", totalWebRealtime: "the same with the socket (deapi-wasm/realtime)" };
 console.log(`  ${"".padEnd(42)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)}`);
