@@ -7,14 +7,16 @@
 // The package (pkg/: package.json, README.md, LICENSE are committed; dist/ is built here):
 //   dist/index.cjs          Node `require`: the Node glue instantiates the .wasm synchronously at load;
 //   dist/index.mjs          Node `import`: re-exports index.cjs (one instance, one set of classes)
-//   dist/browser.js         browsers, bundlers, workers: ES module over the web glue; it loads the
-//                           .wasm itself with top-level await (`new URL(…, import.meta.url)`, which
-//                           bundlers turn into an emitted asset), so no `init()` call is needed
+//   dist/browser.js         browsers, bundlers, workers: ES module with the web glue bundled in (one
+//                           module to fetch before the .wasm); it starts the .wasm's fetch when it
+//                           starts evaluating and loads it with top-level await (`new URL(…,
+//                           import.meta.url)`, which bundlers turn into an emitted asset), so no
+//                           `init()` call is needed
 //   dist/workerd.js         Cloudflare Workers: the server module's web glue, the module imported as a module
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
 //   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS); the server module's bytes in deapi_wasm_bytes.js
-//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and
-//                           the browser module (built without the `webhooks` feature)
+//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`;
+//                           imported by browser-dev.js, bundled into browser.js) and the browser module (built without the `webhooks` feature)
 //   dist/server/deapi_wasm.js, dist/server/deapi_wasm_bg.wasm   the server module (with verifyWebhook and
 //                           createProxy) and its web glue, for the Worker entry
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -116,11 +118,13 @@ writeFileSync(join(dist, "index.mjs"),
 //                   `new URL("…", import.meta.url)` and emit the file as an asset (production builds)
 //   browser-dev.js  the bytes inside the module graph (web/deapi_wasm_bytes.js), for dev servers whose
 //                   dependency pre-bundling moves the glue away from its .wasm (the `development` condition)
+//   (browser.js: the .wasm's fetch starts when the module starts evaluating — its first import, ahead of
+//   the glue and the facade — and the glue compiles the Response while it streams, `instantiateStreaming`)
 const browserEntry = (source, sourceName, fix, dir = "web") =>
-  `${banner}import initWasm, * as wasm from "./${dir}/deapi_wasm.js";\n${source.imports}${facade}\n` +
+  `${banner}${source.imports}import initWasm, * as wasm from "./${dir}/deapi_wasm.js";\n${facade}\n` +
   `const wasmSource = ${source.expr};\n` +
   `let ready = false;\nlet loadError;\n` +
-  `try {\n  await initWasm({ module_or_path: wasmSource });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
+  `try {\n  await initWasm({ module_or_path: ${source.early || "wasmSource"} });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
   `/**\n * Resolves once the WebAssembly module is loaded. Importing this module already loads it (top-level\n` +
   ` * await), so calling this is optional. \`input\` (a URL, a Response, bytes or a WebAssembly.Module) is used\n` +
   ` * only when that automatic load failed; once loaded, it is ignored.\n */\n` +
@@ -130,15 +134,22 @@ const browserEntry = (source, sourceName, fix, dir = "web") =>
   `    throw new Error(\`deapi-wasm could not load its WebAssembly module from ${sourceName} (\${loadError && loadError.message}): \` +\n` +
   `      ${JSON.stringify(fix)} + "or \`await init(urlOrBytes)\` before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`;
+// The fetch begun at import time: a module of its own, imported first (bundled into the entry below,
+// then deleted); `new URL` stays written as bundlers recognise it, relative to the entry's folder.
+const earlyFetch = (name, wasmPath) => {
+  writeFileSync(join(dist, name), `export const wasmUrl = new URL(${JSON.stringify(wasmPath)}, import.meta.url);\n` +
+    `export const wasmResponse = typeof fetch === "function" ? fetch(wasmUrl) : undefined;\n`);
+  return { imports: `import { wasmUrl, wasmResponse } from "./${name}";\n`, expr: "wasmUrl", early: "wasmResponse || wasmSource" };
+};
 writeFileSync(join(dist, "browser.js"), browserEntry(
-  { imports: "", expr: `new URL("./web/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  earlyFetch("wasm-fetch.js", "./web/deapi_wasm_bg.wasm"), "${wasmSource}",
   "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), "));
 writeFileSync(join(dist, "browser-dev.js"), browserEntry(
   { imports: `import wasmBytes from "./web/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
   "the bytes in dist/web/deapi_wasm_bytes.js did not compile; "));
 // deapi-wasm/realtime in browsers: the same entries on the module with the socket
 writeFileSync(join(dist, "browser-realtime.js"), browserEntry(
-  { imports: "", expr: `new URL("./web-realtime/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  earlyFetch("wasm-fetch-realtime.js", "./web-realtime/deapi_wasm_bg.wasm"), "${wasmSource}",
   "serve dist/web-realtime/deapi_wasm_bg.wasm next to dist/browser-realtime.js (as application/wasm), ", "web-realtime"));
 writeFileSync(join(dist, "browser-realtime-dev.js"), browserEntry(
   { imports: `import wasmBytes from "./web-realtime/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
@@ -169,6 +180,7 @@ step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
     if (chunks.length !== 1 || output.some((o) => o.type === "asset")) throw new Error(`bundling ${file}: expected one chunk, got ${output.map((o) => o.fileName).join(", ")}`);
     writeFileSync(join(dist, file), chunks[0].code);
   }
+  for (const f of ["wasm-fetch.js", "wasm-fetch-realtime.js"]) rmSync(join(dist, f));
 }
 
 // The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
