@@ -174,7 +174,16 @@ step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
 {
   const { rolldown } = await import("rolldown");
   for (const file of ["browser.js", "browser-realtime.js"]) {
-    const bundle = await rolldown({ input: join(dist, file), platform: "browser", logLevel: "silent", treeshake: false });
+    // The glue's own default, `new URL('deapi_wasm_bg.wasm', import.meta.url)` (used when `init` gets no
+    // input; the entries always pass one), would point beside browser.js once bundled there, where no
+    // such file is: webpack and Turbopack fail to resolve it. Out.
+    const noDefault = { name: "glue-no-default-url", transform(code, id) {
+      if (!/deapi_wasm\.js$/.test(id)) return null;
+      const url = /new URL\('deapi_wasm_bg\.wasm', import\.meta\.url\)/g;
+      if ((code.match(url) || []).length !== 1) throw new Error(`${id}: the glue's default .wasm URL is no longer written as expected (scripts/build.mjs)`);
+      return code.replace(url, '(() => { throw new Error("deapi-wasm: no WebAssembly module given"); })()');
+    } };
+    const bundle = await rolldown({ input: join(dist, file), platform: "browser", logLevel: "silent", treeshake: false, plugins: [noDefault] });
     const { output } = await bundle.generate({ format: "esm", minify: false });
     const chunks = output.filter((o) => o.type === "chunk");
     if (chunks.length !== 1 || output.some((o) => o.type === "asset")) throw new Error(`bundling ${file}: expected one chunk, got ${output.map((o) => o.fileName).join(", ")}`);
