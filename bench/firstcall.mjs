@@ -13,7 +13,9 @@
 //                   (one file, minified, as an app ships it)
 //   deapi-wasm      `new DeapiClient({ baseUrl }).account.balance()` (keyless: same origin), the package's
 //                   browser entry as it is published (plain page: imported by URL from dist/)
-//   + preload       the same page with `<link rel="preload" as="fetch" crossorigin href=".wasm">` (README)
+//   + preload       the same page with `<link rel="preload" as="fetch" crossorigin href=".wasm">` (README),
+//                   and with `<link rel="modulepreload">` of dist/browser.js too (an inline module's
+//                   import is not seen by the preload scanner)
 // Profiles: "mobile" is Lighthouse's (150 ms RTT, 1.6 Mbps down, 750 Kbps up, CPU slowdown × 4: CDP
 // Network.emulateNetworkConditions and Emulation.setCPUThrottlingRate); "cold" is a new browser context
 // (empty HTTP and code caches), "repeat" the same page loaded again in that context (assets cached:
@@ -95,6 +97,7 @@ writeFileSync(join(plain, "openai.html"), html("", `<script type="module" src="/
 const preload = (href) => `<link rel="preload" as="fetch" crossorigin href="${href}">\n`;
 writeFileSync(join(plain, "deapi.html"), html("", inline(callCode.deapi("/pkg/dist/browser.js"))));
 writeFileSync(join(plain, "deapi-preload.html"), html(preload("/pkg/dist/web/deapi_wasm_bg.wasm"), inline(callCode.deapi("/pkg/dist/browser.js"))));
+writeFileSync(join(plain, "deapi-preload2.html"), html(`<link rel="modulepreload" href="/pkg/dist/browser.js">\n${preload("/pkg/dist/web/deapi_wasm_bg.wasm")}`, inline(callCode.deapi("/pkg/dist/browser.js"))));
 if (basePkg) writeFileSync(join(plain, "deapi-base.html"), html("", inline(callCode.deapi("/base/dist/browser.js"))));
 
 // ── the same pages built by Vite (production build, defaults; the package linked into node_modules) ──
@@ -147,6 +150,7 @@ const contenders = [
   ["plain", `openai-node ${openaiVersion} (bundled)`, "/plain/openai.html"],
   ["plain", "deapi-wasm", "/plain/deapi.html"],
   ["plain", "deapi-wasm + preload hint", "/plain/deapi-preload.html"],
+  ["plain", "deapi-wasm + preload hint + modulepreload of browser.js", "/plain/deapi-preload2.html"],
   ...(basePkg ? [["plain", "deapi-wasm (FIRSTCALL_BASE)", "/plain/deapi-base.html"]] : []),
   ["vite", "raw fetch", "/vite/raw.html"],
   ["vite", `openai-node ${openaiVersion} (bundled)`, "/vite/openai.html"],
@@ -230,15 +234,23 @@ for (const profile of profiles) {
     }
   }
 }
-// The waterfall of the median sample of each contender, cold, mobile.
-console.log("\nwaterfalls (cold, mobile; the median sample; ms from navigation start, bytes on the wire):");
+// The waterfalls, per profile: per request, the median start and end over the samples (a request
+// missing from some samples is listed with the number it appeared in), then the first call resolved.
+// (repeat visits: bytes 0 is a response from the HTTP cache)
+for (const profile of profiles) {
+console.log(`\nwaterfalls (${profile}; per request the median start → end over the samples; ms from navigation start, bytes on the wire):`);
 for (const [where, who] of contenders) {
-  const xs = samples.get(`cold, mobile|${where}|${who}`);
-  const s = [...xs].sort((a, b) => a.ms - b.ms)[xs.length >> 1];
-  console.log(`  ${where === "plain" ? "plain page" : "Vite build"}, ${who}: first call resolved at ${f(s.ms)} ms`);
-  for (const e of s.entries.sort((a, b) => a.start - b.start)) {
-    console.log(`    ${f(e.start).padStart(5)} → ${f(e.end).padStart(5)} ms  ${e.name}${e.bytes ? `  (${(e.bytes / 1024).toFixed(1)} KiB)` : ""}`);
+  const xs = samples.get(`${profile}|${where}|${who}`);
+  console.log(`  ${where === "plain" ? "plain page" : "Vite build"}, ${who}: first call resolved at ${f(median(xs.map((s) => s.ms)))} ms (median)`);
+  const names = [...new Set(xs.flatMap((s) => s.entries.map((e) => e.name)))].filter((n) => n !== "/favicon.ico");
+  const rowsW = names.map((name) => {
+    const es = xs.map((s) => s.entries.find((e) => e.name === name)).filter(Boolean);
+    return { name, n: es.length, start: median(es.map((e) => e.start)), end: median(es.map((e) => e.end)), bytes: median(es.map((e) => e.bytes)) };
+  }).sort((a, b) => a.start - b.start);
+  for (const e of rowsW) {
+    console.log(`    ${f(e.start).padStart(5)} → ${f(e.end).padStart(5)} ms  ${e.name}${e.bytes ? `  (${(e.bytes / 1024).toFixed(1)} KiB)` : ""}${e.n < xs.length ? `  (in ${e.n} of ${xs.length} samples)` : ""}`);
   }
+}
 }
 console.log("\n| First call (ms from navigation start) | plain page | × openai-node | Vite build | × openai-node |\n|---|---:|---:|---:|---:|");
 for (const profile of profiles) {
