@@ -7,14 +7,16 @@
 // The package (pkg/: package.json, README.md, LICENSE are committed; dist/ is built here):
 //   dist/index.cjs          Node `require`: the Node glue instantiates the .wasm synchronously at load;
 //   dist/index.mjs          Node `import`: re-exports index.cjs (one instance, one set of classes)
-//   dist/browser.js         browsers, bundlers, workers: ES module over the web glue; it loads the
-//                           .wasm itself with top-level await (`new URL(…, import.meta.url)`, which
-//                           bundlers turn into an emitted asset), so no `init()` call is needed
+//   dist/browser.js         browsers, bundlers, workers: ES module with the web glue bundled in (one
+//                           module to fetch before the .wasm); it starts the .wasm's fetch when it
+//                           starts evaluating and loads it with top-level await (`new URL(…,
+//                           import.meta.url)`, which bundlers turn into an emitted asset), so no
+//                           `init()` call is needed
 //   dist/workerd.js         Cloudflare Workers: the server module's web glue, the module imported as a module
 //   dist/index.d.ts         types (a byte copy of js/index.d.ts)
 //   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS); the server module's bytes in deapi_wasm_bytes.js
-//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`) and
-//                           the browser module (built without the `webhooks` feature)
+//   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`;
+//                           imported by browser-dev.js, bundled into browser.js) and the browser module (built without the `webhooks` feature)
 //   dist/server/deapi_wasm.js, dist/server/deapi_wasm_bg.wasm   the server module (with verifyWebhook and
 //                           createProxy) and its web glue, for the Worker entry
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -116,11 +118,13 @@ writeFileSync(join(dist, "index.mjs"),
 //                   `new URL("…", import.meta.url)` and emit the file as an asset (production builds)
 //   browser-dev.js  the bytes inside the module graph (web/deapi_wasm_bytes.js), for dev servers whose
 //                   dependency pre-bundling moves the glue away from its .wasm (the `development` condition)
+//   (browser.js: the .wasm's fetch starts when the module starts evaluating — its first import, ahead of
+//   the glue and the facade — and the glue compiles the Response while it streams, `instantiateStreaming`)
 const browserEntry = (source, sourceName, fix, dir = "web") =>
-  `${banner}import initWasm, * as wasm from "./${dir}/deapi_wasm.js";\n${source.imports}${facade}\n` +
+  `${banner}${source.imports}import initWasm, * as wasm from "./${dir}/deapi_wasm.js";\n${facade}\n` +
   `const wasmSource = ${source.expr};\n` +
   `let ready = false;\nlet loadError;\n` +
-  `try {\n  await initWasm({ module_or_path: wasmSource });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
+  `try {\n  await initWasm({ module_or_path: ${source.early || "wasmSource"} });\n  ready = true;\n} catch (e) {\n  loadError = e;\n}\n` +
   `/**\n * Resolves once the WebAssembly module is loaded. Importing this module already loads it (top-level\n` +
   ` * await), so calling this is optional. \`input\` (a URL, a Response, bytes or a WebAssembly.Module) is used\n` +
   ` * only when that automatic load failed; once loaded, it is ignored.\n */\n` +
@@ -130,15 +134,22 @@ const browserEntry = (source, sourceName, fix, dir = "web") =>
   `    throw new Error(\`deapi-wasm could not load its WebAssembly module from ${sourceName} (\${loadError && loadError.message}): \` +\n` +
   `      ${JSON.stringify(fix)} + "or \`await init(urlOrBytes)\` before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`;
+// The fetch begun at import time: a module of its own, imported first (bundled into the entry below,
+// then deleted); `new URL` stays written as bundlers recognise it, relative to the entry's folder.
+const earlyFetch = (name, wasmPath) => {
+  writeFileSync(join(dist, name), `export const wasmUrl = new URL(${JSON.stringify(wasmPath)}, import.meta.url);\n` +
+    `export const wasmResponse = typeof fetch === "function" ? fetch(wasmUrl) : undefined;\n`);
+  return { imports: `import { wasmUrl, wasmResponse } from "./${name}";\n`, expr: "wasmUrl", early: "wasmResponse || wasmSource" };
+};
 writeFileSync(join(dist, "browser.js"), browserEntry(
-  { imports: "", expr: `new URL("./web/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  earlyFetch("wasm-fetch.js", "./web/deapi_wasm_bg.wasm"), "${wasmSource}",
   "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), "));
 writeFileSync(join(dist, "browser-dev.js"), browserEntry(
   { imports: `import wasmBytes from "./web/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
   "the bytes in dist/web/deapi_wasm_bytes.js did not compile; "));
 // deapi-wasm/realtime in browsers: the same entries on the module with the socket
 writeFileSync(join(dist, "browser-realtime.js"), browserEntry(
-  { imports: "", expr: `new URL("./web-realtime/deapi_wasm_bg.wasm", import.meta.url)` }, "${wasmSource}",
+  earlyFetch("wasm-fetch-realtime.js", "./web-realtime/deapi_wasm_bg.wasm"), "${wasmSource}",
   "serve dist/web-realtime/deapi_wasm_bg.wasm next to dist/browser-realtime.js (as application/wasm), ", "web-realtime"));
 writeFileSync(join(dist, "browser-realtime-dev.js"), browserEntry(
   { imports: `import wasmBytes from "./web-realtime/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
@@ -153,6 +164,33 @@ writeFileSync(join(dist, "workerd.js"),
   `export async function init(input) {}\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
+
+// One JS module hop for browsers (issue 24): browser.js and browser-realtime.js carry their
+// wasm-bindgen glue (bundled by rolldown), so that a page fetches one module before the .wasm, not
+// the entry and then the glue it imports (a round trip each: 150 ms on a phone's network). The
+// `new URL("./web/…", import.meta.url)` stays relative to the entry, where it is. The development
+// entries keep importing the glue (dev servers are local).
+step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
+{
+  const { rolldown } = await import("rolldown");
+  for (const file of ["browser.js", "browser-realtime.js"]) {
+    // The glue's own default, `new URL('deapi_wasm_bg.wasm', import.meta.url)` (used when `init` gets no
+    // input; the entries always pass one), would point beside browser.js once bundled there, where no
+    // such file is: webpack and Turbopack fail to resolve it. Out.
+    const noDefault = { name: "glue-no-default-url", transform(code, id) {
+      if (!/deapi_wasm\.js$/.test(id)) return null;
+      const url = /new URL\('deapi_wasm_bg\.wasm', import\.meta\.url\)/g;
+      if ((code.match(url) || []).length !== 1) throw new Error(`${id}: the glue's default .wasm URL is no longer written as expected (scripts/build.mjs)`);
+      return code.replace(url, '(() => { throw new Error("deapi-wasm: no WebAssembly module given"); })()');
+    } };
+    const bundle = await rolldown({ input: join(dist, file), platform: "browser", logLevel: "silent", treeshake: false, plugins: [noDefault] });
+    const { output } = await bundle.generate({ format: "esm", minify: false });
+    const chunks = output.filter((o) => o.type === "chunk");
+    if (chunks.length !== 1 || output.some((o) => o.type === "asset")) throw new Error(`bundling ${file}: expected one chunk, got ${output.map((o) => o.fileName).join(", ")}`);
+    writeFileSync(join(dist, file), chunks[0].code);
+  }
+  for (const f of ["wasm-fetch.js", "wasm-fetch-realtime.js"]) rmSync(join(dist, f));
+}
 
 // The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
 // through rolldown (already a dev dependency via Vite). What browsers download is also mangled (1.2 KiB
@@ -170,16 +208,16 @@ const size = (files) => sizeOf(files.map((f) => join(dist, f)));
 // What a browser downloads (wasm + web glue + entry) is the budgeted total (tests/size/check.mjs).
 const report = {
   wasm: size(["web/deapi_wasm_bg.wasm"]),
-  glueWeb: size(["web/deapi_wasm.js", "browser.js"]),
+  glueWeb: size(["browser.js"]), // the web glue bundled in
   glueNode: size(["node/deapi_wasm.js", "index.cjs", "index.mjs"]),
   wasmServer: size(["server/deapi_wasm_bg.wasm"]),
 };
 report.totalWeb = { raw: report.wasm.raw + report.glueWeb.raw, gzip: report.wasm.gzip + report.glueWeb.gzip };
 // (not budgeted: what a single-user app that imports deapi-wasm/realtime downloads instead)
-report.totalWebRealtime = size(["web-realtime/deapi_wasm_bg.wasm", "web-realtime/deapi_wasm.js", "browser-realtime.js"]);
+report.totalWebRealtime = size(["web-realtime/deapi_wasm_bg.wasm", "browser-realtime.js"]);
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 const kib = (n) => (n / 1024).toFixed(1) + " KiB";
-const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (web glue + browser.js)",
+const label = { wasm: "wasm (web/deapi_wasm_bg.wasm)", glueWeb: "JS glue, web (browser.js, the glue in it)",
   glueNode: "JS glue, Node (node glue + index.cjs/.mjs)", wasmServer: "wasm, servers (+ webhooks; Node, Workers)",
   totalWeb: "total for a browser (wasm + web glue)", totalWebRealtime: "the same with the socket (deapi-wasm/realtime)" };
 console.log(`  ${"".padEnd(42)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)}`);
