@@ -3,7 +3,17 @@
 // and a 422's error object is *constructed* there (V8 stack traces show `wasm://` frames).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { client, newKey, rejection, sdk, validImage, withMock } from "./helpers.mjs";
+import { until } from "../support.mjs";
+
+/** The garbage collector, without `--expose-gc` on the command line (the test command has none). */
+function collector() {
+  if (typeof globalThis.gc === "function") return globalThis.gc;
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc");
+}
 
 const { DeapiClient, ValidationError } = sdk;
 const fromWasm = (stack) => /wasm:\/\/|wasm-function\[/.test(stack);
@@ -76,9 +86,25 @@ describe("the engine is the Rust module", () => {
     const all = await Promise.all(Array.from({ length: 64 }, () => c.account.balance()));
     assert.equal(all.length, 64);
     assert.ok(all.every((b) => b.balance === 19.72));
-    // the promises keep what they need alive; nothing holds the client object itself
-    const pending = Array.from({ length: 8 }, () => new DeapiClient({ apiKey: newKey(), baseUrl: mock.url }).account.balance());
-    if (typeof globalThis.gc === "function") globalThis.gc();
+    // the promises keep what they need alive; nothing holds the client object itself: the clients are
+    // collected (and wasm-bindgen's finalizer frees their Rust side) while their calls are pending
+    const gc = collector();
+    const collected = [];
+    const registry = new FinalizationRegistry((i) => collected.push(i));
+    const slow = newKey();
+    mock.addFaults({ key: slow, responses: Array.from({ length: 8 }, () => ({ preset: "delay", ms: 500 })) });
+    let settled = 0;
+    const pending = Array.from({ length: 8 }, (_, i) => {
+      const c = new DeapiClient({ apiKey: slow, baseUrl: mock.url });
+      registry.register(c, i);
+      return c.account.balance().then((b) => { settled++; return b; });
+    });
+    await until(async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+      return collected.length > 0;
+    }, "a dropped client to be collected while its call is pending");
+    assert.ok(settled < 8, `a client was collected while calls were pending (settled: ${settled})`);
     assert.ok((await Promise.all(pending)).every((b) => b.balance === 19.72));
   });
 });
