@@ -298,8 +298,14 @@ describe("one poller for every wait() of a scheduled client", () => {
 });
 
 describe("withResponse(): the result and what its response said", () => {
+  // its own mock, with a 200 ms window: wait({ pollIntervalMs: 1 }) runs into the jobs bucket's limit
+  // of 3 and sleeps out its Retry-After (60 s on the file's minute-long window)
+  let own;
+  before(async () => { own = await withMock({ rateLimit: { perMinute: 3, perDay: 1000, windowMs: 200 } }); });
+  after(() => own.close());
+
   it("submit, price, jobs.get, models.list and balance; not wait() or models.all()", async () => {
-    const { c } = client(mock);
+    const { c } = client(own);
     const r = await c.images.generate.withResponse(validImage());
     assert.ok(r.data instanceof sdk.Job, "the data is still a Job");
     assert.equal(r.status, 200);
