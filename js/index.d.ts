@@ -233,7 +233,7 @@ export interface TranscriptionInfo {
 export interface JobStatus {
   request_id: string;
   status: JobState;
-  /** 0–100, or null when the server sent none. */
+  /** A percentage, 0–100 (not a fraction: a `<progress>` needs `max="100"`), or null when the server sent none. */
   progress: number | null;
   preview?: string | null;
   /** Pre-signed and expiring: fetch the job again for a fresh one. */
