@@ -76,6 +76,7 @@ pub struct Options {
 pub fn options(opts: &Opts) -> Result<Options, ApiError> {
     let pairs = match opts {
         Opts::Missing => return Ok(Options { heartbeat_ms: DEFAULT_HEARTBEAT_MS, wait: Opts::Missing }),
+        Opts::Other("AbortSignal") => return Err(ApiError::invalid_option("options", "got an AbortSignal where the options go: pass it as { signal: request.signal }")),
         Opts::Other(_) => return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal: request.signal }")),
         Opts::Object(pairs) => pairs,
     };

@@ -262,6 +262,7 @@ pub struct Session {
 pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
     let pairs = match opts {
         Opts::Missing => return Ok(Json::Null),
+        Opts::Other("AbortSignal") => return Err(ApiError::invalid_option("options", "got an AbortSignal where the options go: pass it as { signal } (e.g. job.wait({ signal }))")),
         Opts::Other(_) => return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }")),
         Opts::Object(pairs) => pairs,
     };
@@ -1055,7 +1056,8 @@ mod tests {
             (Call::Balance, "", none.clone(), Arg::NotJson, data(&[("signal", obj("{}"))]), "must be an AbortSignal"),
             (Call::Models, "", Ok((obj(r#"{"limit":51}"#), Vec::new())), Arg::NotJson, Opts::Missing, "`limit`"),
             (Call::Status, "", none.clone(), Arg::Data(Json::Num(42.0)), Opts::Missing, "`requestId`"),
-            (Call::Balance, "", none, Arg::NotJson, Opts::Other("string"), "options object"),
+            (Call::Balance, "", none.clone(), Arg::NotJson, Opts::Other("string"), "options object"),
+            (Call::Balance, "", none, Arg::NotJson, Opts::Other("AbortSignal"), "as { signal }"),
         ] {
             let e = s.plan(what, name, &params, &id, &opts, false).unwrap_err();
             assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");

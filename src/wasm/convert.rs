@@ -309,6 +309,10 @@ pub fn opts(v: &JsValue) -> Opts {
     if !is_object(v) || Array::is_array(v) || v.is_function() {
         return Opts::Other(type_name(v));
     }
+    // (its properties are getters on the prototype: read as options it would be `{}`, ignored)
+    if is_signal(v) {
+        return Opts::Other("AbortSignal");
+    }
     let mut pairs = Vec::new();
     for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
         let Some(k) = key.as_string() else { continue };

@@ -418,6 +418,13 @@ describe("options", () => {
     const e = await rejection(c.images.generate("a fox"));
     assert.ok(e instanceof InvalidOptionsError);
     assert.match(e.message, /params/);
+    // an AbortSignal where the options go (job.wait(signal)) was read as `{}` and ignored: now refused, saying how
+    const ac = new AbortController();
+    for (const p of [c.account.balance(ac.signal), c.job("0b0e5c4e-0000-4000-8000-000000000000").wait(ac.signal)]) {
+      const s = await rejection(p);
+      assert.ok(s instanceof InvalidOptionsError, s.name);
+      assert.match(s.message, /got an AbortSignal where the options go: pass it as \{ signal \}/);
+    }
   });
 
   it("the browser key guard refuses a key without dangerouslyAllowBrowser", () => {
