@@ -675,31 +675,13 @@ impl Session {
             Gate::WaitForSlot => Ok(Admit::Slot),
             Gate::WaitUntil(t) => Ok(Admit::Until(t)),
             Gate::DailyExhausted(until) | Gate::RetryAfterTooLong(until) => {
-                let secs = ((until - now) / 1000.0).ceil();
-                let daily = matches!(gate, Gate::DailyExhausted(_));
-                let message = if daily {
-                    ["The daily rate limit of ", k, " is used up until midnight UTC; the request was not sent (schedule)"].concat()
-                } else {
-                    ["The rate limit of ", k, " holds requests longer than maxRetryAfterMs; the request was not sent (schedule). Retry after ", &dec(secs as u64), " s."].concat()
-                };
-                let mut err = ApiError::new(Kind::RateLimit, message);
-                err.retry_after = Some(secs);
-                err.rate_limit = self.quotas.borrow().get(k).map(|q| {
-                    let mut rl = q.info.clone();
-                    rl.kind = Some(if daily { "daily" } else { limit_type(&q.info, Some(secs)) }.into());
-                    rl.reset_at_ms = Some(until);
-                    Box::new(rl)
-                });
-                err.attempts = attempts;
-                Err(self.finish(err))
+                Err(self.not_sent(k, matches!(gate, Gate::DailyExhausted(_)), until, now, attempts))
             }
         }
     }
 
-    /// The `RateLimitError` of a request the fleet's store holds: the daily quota is used up (`daily`),
-    /// or a 429's `Retry-After` holds the bucket past `maxRetryAfterMs`, until `until` (the same error
-    /// as [`Session::gate`]'s).
-    #[cfg(feature = "fleet")]
+    /// The `RateLimitError` of a request the scheduler (or the fleet's store) holds: the daily quota is
+    /// used up (`daily`), or a 429's `Retry-After` holds the bucket past `maxRetryAfterMs`, until `until`.
     fn not_sent(&self, k: &str, daily: bool, until: f64, now: f64, attempts: u32) -> ApiError {
         let secs = ((until - now) / 1000.0).ceil();
         let message = if daily {
