@@ -9,7 +9,7 @@
 
 use super::convert::{self, get, signal_of, to_js};
 use super::errors::{abort_error, to_error};
-use super::realtime::{polling_due, watch};
+use super::realtime::{next_check, watch};
 use super::state::{Inner, Waiter};
 use super::time::{sleep, sleep_or_ring, Bell, Signal, Turn};
 use super::transport::{notify, send, Poll};
@@ -61,10 +61,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     let mut polls = 1;
     loop {
         loop {
-            let due = match &watching {
-                Some(x) => x.due(started, last, &w.options),
-                None => polling_due(started, last, &w.options),
-            };
+            let due = next_check(watching.as_ref(), started, last, &w.options);
             let now = js_sys::Date::now();
             if due <= now {
                 break;
@@ -144,6 +141,7 @@ async fn poll_once(inner: &Rc<Inner>) {
     let (tick, me, due) = {
         let list = poller.waiters.borrow();
         let tick = list.iter().map(|x| x.w.options.poll_interval_ms).fold(f64::INFINITY, f64::min);
+        let due = |x: &Waiter| next_check(x.watching.as_ref(), x.started, x.last.get(), &x.w.options);
         let Some((me, due)) = list.iter().map(|x| (x, due(x))).min_by(|a, b| a.1.total_cmp(&b.1)) else { return };
         (tick, Rc::clone(me), due)
     };
@@ -187,13 +185,5 @@ async fn poll_once(inner: &Rc<Inner>) {
     }
     if tick > 0.0 && tick.is_finite() {
         sleep(tick).await;
-    }
-}
-
-/// When `x`'s next status GET is due.
-fn due(x: &Waiter) -> f64 {
-    match &x.watching {
-        Some(w) => w.due(x.started, x.last.get(), &x.w.options),
-        None => polling_due(x.started, x.last.get(), &x.w.options),
     }
 }

@@ -266,10 +266,13 @@ fn release_if_unused(inner: &Rc<Inner>) {
     }
 }
 
-/// A wait's next status GET, without a socket (no realtime, or `wait({ realtime: false })`): the
-/// poll schedule.
-pub fn polling_due(started: f64, last: Option<(f64, f64)>, options: &WaitOptions) -> f64 {
-    Watch { started, last, ..Watch::default() }.due(Live::Off, options, 0.0)
+/// When a wait's next status GET is due: by the socket's events when the wait is registered with it
+/// (`watching`), else by the poll schedule (no realtime, or `wait({ realtime: false })`).
+pub fn next_check(watching: Option<&Watching>, started: f64, last: Option<(f64, f64)>, options: &WaitOptions) -> f64 {
+    match watching {
+        Some(w) => w.due(started, last, options),
+        None => Watch { started, last, ..Watch::default() }.due(Live::Off, options, 0.0),
+    }
 }
 
 /// Tell `onError` that realtime gave up (a `ConnectionError`, code `realtime_unavailable`).

@@ -530,15 +530,7 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
             Ok(Admit::Go) => return Ok(true),
             Err(e) => return Err(to_error(&e, None)),
             Ok(Admit::Until(t)) => sleep_or_abort(t - js_sys::Date::now(), signal).await,
-            Ok(Admit::Slot) => {
-                let turn = Rc::new(Turn::default());
-                inner.turns.borrow_mut().push(Rc::clone(&turn));
-                let r = signal.race(turn.wait()).await;
-                if r.is_err() {
-                    inner.turns.borrow_mut().retain(|t| !Rc::ptr_eq(t, &turn));
-                }
-                r
-            }
+            Ok(Admit::Slot) => wait_turn(inner, signal).await,
         };
         if waited.is_err() {
             return Err(abort_error(attempts, signal.reason(), &plan.id));
@@ -547,7 +539,6 @@ async fn acquire(inner: &Rc<Inner>, plan: &Plan, attempts: u32, signal: &Signal)
 }
 
 /// Wait for a request to finish (the concurrency cap), or the caller's abort (`Err`).
-#[cfg(feature = "fleet")]
 async fn wait_turn(inner: &Inner, signal: &Signal) -> Result<(), ()> {
     let turn = Rc::new(Turn::default());
     inner.turns.borrow_mut().push(Rc::clone(&turn));
