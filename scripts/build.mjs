@@ -141,19 +141,16 @@ const earlyFetch = (name, wasmPath) => {
     `export const wasmResponse = typeof fetch === "function" ? fetch(wasmUrl) : undefined;\n`);
   return { imports: `import { wasmUrl, wasmResponse } from "./${name}";\n`, expr: "wasmUrl", early: "wasmResponse || wasmSource" };
 };
-writeFileSync(join(dist, "browser.js"), browserEntry(
-  earlyFetch("wasm-fetch.js", "./web/deapi_wasm_bg.wasm"), "${wasmSource}",
-  "serve dist/web/deapi_wasm_bg.wasm next to dist/browser.js (as application/wasm), "));
-writeFileSync(join(dist, "browser-dev.js"), browserEntry(
-  { imports: `import wasmBytes from "./web/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
-  "the bytes in dist/web/deapi_wasm_bytes.js did not compile; "));
-// deapi-wasm/realtime in browsers: the same entries on the module with the socket
-writeFileSync(join(dist, "browser-realtime.js"), browserEntry(
-  earlyFetch("wasm-fetch-realtime.js", "./web-realtime/deapi_wasm_bg.wasm"), "${wasmSource}",
-  "serve dist/web-realtime/deapi_wasm_bg.wasm next to dist/browser-realtime.js (as application/wasm), ", "web-realtime"));
-writeFileSync(join(dist, "browser-realtime-dev.js"), browserEntry(
-  { imports: `import wasmBytes from "./web-realtime/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
-  "the bytes in dist/web-realtime/deapi_wasm_bytes.js did not compile; ", "web-realtime"));
+// The browser module's entries, and deapi-wasm/realtime's: the same entries on the module with the socket.
+const BROWSER_MODULES = [["web", "browser"], ["web-realtime", "browser-realtime"]];
+for (const [dir, entry] of BROWSER_MODULES) {
+  writeFileSync(join(dist, `${entry}.js`), browserEntry(
+    earlyFetch(`wasm-fetch-${dir}.js`, `./${dir}/deapi_wasm_bg.wasm`), "${wasmSource}",
+    `serve dist/${dir}/deapi_wasm_bg.wasm next to dist/${entry}.js (as application/wasm), `, dir));
+  writeFileSync(join(dist, `${entry}-dev.js`), browserEntry(
+    { imports: `import wasmBytes from "./${dir}/deapi_wasm_bytes.js";\n`, expr: "wasmBytes" }, "its bytes",
+    `the bytes in dist/${dir}/deapi_wasm_bytes.js did not compile; `, dir));
+}
 // Cloudflare Workers (workerd; wrangler's `workerd` condition): a Worker may not compile wasm from bytes
 // at run time, and a Worker bundle has no `import.meta.url` to fetch from. wrangler bundles a `.wasm`
 // import as a WebAssembly.Module, which is instantiated synchronously at start-up.
@@ -173,7 +170,7 @@ copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
 {
   const { rolldown } = await import("rolldown");
-  for (const file of ["browser.js", "browser-realtime.js"]) {
+  for (const file of BROWSER_MODULES.map(([, entry]) => `${entry}.js`)) {
     // The glue's own default, `new URL('deapi_wasm_bg.wasm', import.meta.url)` (used when `init` gets no
     // input; the entries always pass one), would point beside browser.js once bundled there, where no
     // such file is: webpack and Turbopack fail to resolve it. Out.
@@ -189,7 +186,7 @@ step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
     if (chunks.length !== 1 || output.some((o) => o.type === "asset")) throw new Error(`bundling ${file}: expected one chunk, got ${output.map((o) => o.fileName).join(", ")}`);
     writeFileSync(join(dist, file), chunks[0].code);
   }
-  for (const f of ["wasm-fetch.js", "wasm-fetch-realtime.js"]) rmSync(join(dist, f));
+  for (const [dir] of BROWSER_MODULES) rmSync(join(dist, `wasm-fetch-${dir}.js`));
 }
 
 // The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
