@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Derive the operation list (method, path, operationId) from deAPI's OpenAPI v2 spec
 // (`openapi-v2.json` in the public repo deapi-ai/mintlify-docs) into operations-v2.json.
-// Usage: node tests/spec/extract.mjs path/to/openapi-v2.json
+// Usage: node tests/spec/extract.mjs [path/to/openapi-v2.json] (default: the committed tests/spec/openapi-v2.json)
 // coverage.mjs re-checks the committed list against the spec whenever a copy is at hand
 // (DEAPI_OPENAPI=path, or ../shared/openapi-v2.json beside the repository).
 import { readFileSync, writeFileSync } from "node:fs";
