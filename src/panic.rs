@@ -24,7 +24,7 @@ pub fn panic_message(payload: &str, file: &str, line: u32) -> String {
         out.push_str(" at ");
         out.push_str(file);
         out.push(':');
-        out.push_str(&crate::core::json::dec(u64::from(line)));
+        out.push_str(&crate::core::text::dec(u64::from(line)));
     }
     out
 }

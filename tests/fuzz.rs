@@ -3364,7 +3364,7 @@ fn check_relay(c: &RelayCase) -> &'static str {
         assert_eq!(events[0].0, want_name);
         let mut redacted = text;
         for p in &parts {
-            crate_json::redact_str(&mut redacted, p);
+            deapi_wasm::core::text::redact_str(&mut redacted, p);
         }
         assert_eq!(events[0].1, lines(&redacted));
         assert!(out.ends_with("\n\n"));

@@ -1,10 +1,12 @@
 //! Client options (pure): validation of everything `new DeapiClient(options)` accepts that is
-//! data. Function-valued options (`fetch`, hooks) are checked by the JS layer, which knows them.
+//! data. Function-valued options (`fetch`, hooks) are kept by the binding; `Session::create` checks
+//! that each of them is a function ([`FUNCTION_OPTIONS`]) and tells this parser their names.
 
 
 use crate::core::api::ApiVersion;
 use crate::core::error::{key_parts, ApiError, Kind};
-use crate::core::json::{dec, find_str, Json};
+use crate::core::json::Json;
+use crate::core::text::{dec, find_str};
 #[cfg(feature = "realtime-relay")]
 use crate::core::realtime;
 use crate::core::realtime::RealtimeConfig;
@@ -65,7 +67,7 @@ pub struct Config {
     pub realtime: Option<RealtimeConfig>,
 }
 
-/// The defaults of every option (and what an inert core holds when its options were refused).
+/// The defaults of every option.
 impl Default for Config {
     fn default() -> Self {
         Config {

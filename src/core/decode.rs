@@ -4,7 +4,8 @@
 
 
 use crate::core::error::{ApiError, Body, Kind};
-use crate::core::json::{dec, Json};
+use crate::core::json::Json;
+use crate::core::text::dec;
 
 pub fn invalid_response(status: u16, body: &Json, what: &str) -> ApiError {
     let mut e = ApiError::new(Kind::InvalidResponse, ["deAPI returned HTTP ", &dec(u64::from(status)), " but ", what].concat());

@@ -8,7 +8,10 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::core::json::{dec, find_str, parse_number, redact_str, truncate, Json};
+use crate::core::json::{parse_number, Json};
+
+
+use crate::core::text::{dec, find_str, redact_str, truncate};
 
 /// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,8 @@
 use crate::core::config::MAX_TIMER_MS;
 use crate::core::decode::invalid_response;
 use crate::core::error::{ApiError, Body, JobFailure, Kind};
-use crate::core::json::{dec, Json};
+use crate::core::json::Json;
+use crate::core::text::dec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {

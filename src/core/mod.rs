@@ -22,16 +22,19 @@
 //! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
 
 pub mod api;
+pub mod args;
 pub mod config;
 pub mod decode;
 pub mod error;
 pub mod jobs;
 pub mod json;
+pub mod plan;
 pub mod ratelimit;
 pub mod realtime;
 pub mod request;
 pub mod retry;
 pub mod session;
+pub mod text;
 pub mod validate;
 #[cfg(feature = "fleet")]
 pub mod fleet;

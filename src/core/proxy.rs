@@ -21,8 +21,9 @@
 use crate::core::api::{encode_component, ApiVersion, Endpoint, OPS};
 use crate::core::config::{parse_options, Config, Runtime};
 use crate::core::error::ApiError;
-use crate::core::json::{dec, digits, hex_digit, Json};
-use crate::core::session::is_request_id;
+use crate::core::json::Json;
+use crate::core::text::{dec, digits, hex_digit};
+use crate::core::args::is_request_id;
 
 /// Where the proxy is mounted by default (the browser's `baseUrl`).
 pub const DEFAULT_PREFIX: &str = "/api/deapi";
@@ -219,7 +220,7 @@ fn refuse(status: u16, message: &str) -> Decision {
 
 /// `scheme://authority`, path and query of an absolute URL.
 fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let at = crate::core::json::find_str(url, "://", 0)? + 3;
+    let at = crate::core::text::find_str(url, "://", 0)? + 3;
     let after = url.get(at..)?;
     let auth_len = after.find(['/', '?', '#']).unwrap_or(after.len());
     let (origin, rest) = url.split_at(at + auth_len);

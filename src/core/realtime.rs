@@ -52,7 +52,8 @@
 
 use crate::core::config::{is_loopback, origin, url_problem, Runtime, UrlProblem};
 use crate::core::error::ApiError;
-use crate::core::json::{dec, parse_json, Json};
+use crate::core::json::{parse_json, Json};
+use crate::core::text::dec;
 
 /// deAPI's soketi app (public key, the same for every account).
 pub const DEFAULT_URL: &str = "wss://soketi.deapi.ai/app/depin-api-prod-key";
@@ -178,7 +179,7 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
         _ if is_fn("relay") => Some(Relay::Function),
         Ok(None) => None,
         Ok(Some(t))
-            if crate::core::json::find_str(t, "{requestId}", 0).is_some()
+            if crate::core::text::find_str(t, "{requestId}", 0).is_some()
                 && (t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/'))
                 && !t.contains(char::is_whitespace) =>
         {
@@ -257,7 +258,7 @@ fn app_key_of(url: &str) -> Option<&str> {
         _ => (authority, None),
     };
     let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
-    let port_ok = port.map_or(true, |p| p.len() <= 5 && crate::core::json::digits(p).is_some_and(|n| (1.0..=65_535.0).contains(&n)));
+    let port_ok = port.map_or(true, |p| p.len() <= 5 && crate::core::text::digits(p).is_some_and(|n| (1.0..=65_535.0).contains(&n)));
     let key = path.strip_prefix("/app/")?;
     let key_ok = !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     (host_ok && port_ok && key_ok).then_some(key)
@@ -434,7 +435,7 @@ fn valid_socket_id(s: &str) -> bool {
 /// no usable `request_id` or `status`.
 fn job_event<'a>(field: &dyn Fn(&str) -> Option<&'a Json>) -> Option<JobEvent> {
     let text = |key: &str| field(key).and_then(Json::as_str);
-    let request_id = text("request_id").filter(|s| crate::core::session::is_request_id(s))?.to_owned();
+    let request_id = text("request_id").filter(|s| crate::core::args::is_request_id(s))?.to_owned();
     let status = text("status").filter(|s| !s.trim().is_empty() && s.len() <= MAX_STATUS).map(|s| normalise_status(s.trim()))?;
     let progress = field("progress").and_then(Json::as_f64_lenient).map(|p| p.clamp(0.0, 100.0));
     let preview = text("preview").filter(|s| s.starts_with("data:image/") || is_url(s)).map(str::to_owned);

@@ -20,8 +20,9 @@
 use crate::core::error::ApiError;
 use crate::core::jobs::{phase, Phase};
 use crate::core::config::MAX_TIMER_MS;
-use crate::core::json::{redact_str, Json};
-use crate::core::session::{Arg, Opts};
+use crate::core::json::Json;
+use crate::core::text::redact_str;
+use crate::core::args::{Arg, Opts};
 
 /// The stream's `Content-Type`.
 pub const CONTENT_TYPE: &str = "text/event-stream";
@@ -102,7 +103,7 @@ pub const BAD_ID: &str = r#"{"message":"Bad Request: not a deAPI request id (1â€
 /// The request id of a relay, trimmed; `Err`: the 400 answer's JSON body (the id usually comes from
 /// a URL a browser asked for, so it is answered, not thrown).
 pub fn request_id(id: &Arg) -> Result<String, &'static str> {
-    crate::core::session::request_id(id).map_err(|_| BAD_ID)
+    crate::core::args::request_id(id).map_err(|_| BAD_ID)
 }
 
 /// An error's `toJSON()` data as the `error` event carries it: absent fields (`undefined` in JS,

@@ -4,7 +4,8 @@
 use crate::core::api::{encode_component, Endpoint};
 use crate::core::config::{is_secret_header, Config};
 use crate::core::error::{ApiError, FieldError, Kind};
-use crate::core::json::{dec, Json};
+use crate::core::json::Json;
+use crate::core::text::dec;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -20,9 +21,11 @@ pub struct HttpRequest {
 /// A request body: JSON when there is no file, multipart when there is one (deapi-api.md §2.2).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
-    /// Written as JSON text by `client::Core::plan`.
+    /// Handed to the binding as a [`crate::core::plan::PlanBody::Json`]; the runtime's `JSON.stringify`
+    /// writes it (`crate::wasm::transport::body_of`).
     Json(Json),
-    /// Form fields in order; the facade builds a `FormData` from them.
+    /// Form fields in order; the binding builds a `FormData` from them (`crate::wasm::transport`'s
+    /// `form_data`), each upload as [`crate::core::session::Session::plan`] decided.
     Multipart(Vec<(String, Part)>),
 }
 

@@ -6,63 +6,18 @@
 //! a retry after a delay, or the error) or [`Session::failure`] (timeout, network failure, cut body).
 //! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
 
-use crate::core::api::{find_op, Endpoint, Op, OPS};
-use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::args::Opts;
+use crate::core::args::Arg;
+use crate::core::config::{origin, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};
-use crate::core::json::{dec, digits, read_json, redact_str, Json, Unread, MAX_VALUES};
+use crate::core::json::{read_json, Json, Unread, MAX_VALUES};
+use crate::core::plan::{Decoder, Plan};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
-use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
 use crate::core::retry::{Decision, Outcome, Reason};
-use crate::core::validate::{self, ModelInfo};
+use crate::core::text::{dec, digits, redact_str};
 use std::cell::RefCell;
-
-/// A value JS passed, as the core sees it: data (JSON), or a stand-in for what JSON cannot hold.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Arg {
-    Data(Json),
-    /// A function (a hook, `fetch`, `onProgress`); the binding keeps it.
-    Function,
-    /// An `AbortSignal`; the binding keeps it.
-    Signal,
-    /// A symbol, a bigint, a function or upload where data belongs, a cycle.
-    NotJson,
-}
-
-/// An options argument: absent (`undefined`/`null`), an object's top-level keys, or another type
-/// (its name: `string`, `array`, `function`, …).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Opts {
-    Missing,
-    Object(Vec<(String, Arg)>),
-    Other(&'static str),
-}
-
-/// Params that are not JSON (a function, symbol or cycle in them).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NotJson;
-
-/// One upload among the params, as the binding found it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Upload {
-    /// `{ data, filename?, name?, type? }`.
-    pub wrapper: bool,
-    /// Raw bytes (ArrayBuffer, typed array, DataView, Node Buffer) rather than a Blob or File.
-    pub bytes: bool,
-    pub size: Option<f64>,
-    /// The wrapper's `type`.
-    pub given_type: Option<String>,
-    /// The Blob's own `type`.
-    pub own_type: Option<String>,
-    /// The wrapper's `filename` (or `name`), or the File's `name`.
-    pub name: Option<String>,
-    /// The first bytes of raw bytes (for sniffing the type).
-    pub head: Vec<u8>,
-}
-
-/// Params: data with [`Json::File`] where an upload was (its description at that index).
-pub type Params = Result<(Json, Vec<Upload>), NotJson>;
 
 /// The response headers [`Session::verdict`] reads.
 pub const HEADER_NAMES: [&str; 9] = [
@@ -89,100 +44,13 @@ fn redirect_message(status: u16, location: Option<&str>) -> String {
 }
 
 /// A clock: milliseconds since 1970. The binding gives the runtime's (`Date.now`); natively,
-/// [`system_clock`]. (`core` imports nothing from JS.)
+/// `system_clock`. (`core` imports nothing from JS.)
 pub type Clock = fn() -> f64;
 
 /// The system's clock (native builds: tests, fuzzing; wasm32-unknown-unknown has none).
 #[cfg(any(not(target_arch = "wasm32"), test))]
 pub fn system_clock() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-/// What a call is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Call {
-    Submit,
-    Price,
-    Status,
-    Models,
-    Balance,
-    /// Page n of `models.all`.
-    ModelsPage(u32),
-    /// Validate only (the operation's name may end in `Price`).
-    Validate,
-}
-
-/// How a 2xx body is read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decoder {
-    Submit,
-    Price,
-    Enhanced,
-    Status,
-    Models,
-    Balance,
-}
-
-/// One multipart field as the binding sends it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FormPart {
-    Text(String),
-    /// Written as the runtime's `String(n)`.
-    Num(f64),
-    /// Upload number `index` of the params. `mime`: its type (`None`: a Blob without one — the
-    /// binding sniffs its first bytes with [`file_type`]); `filename` (`None`: made from the field and
-    /// the type); `reuse`: the Blob already has that type and goes as it is.
-    File { index: usize, wrapper: bool, mime: Option<String>, filename: Option<String>, reuse: bool },
-    Missing,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum PlanBody {
-    /// A JSON body: the binding writes it with `JSON.stringify` (serde_json's serializer and float
-    /// formatter stay out of the module).
-    Json(Json),
-    Form(Vec<(String, FormPart)>),
-}
-
-/// A request, ready to send, and how to read its answer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Plan {
-    pub method: &'static str,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    /// The headers with the key hidden, when an `onRequest` hook will see them.
-    pub shown_headers: Option<Vec<(String, String)>>,
-    pub body: Option<PlanBody>,
-    pub timeout_ms: f64,
-    /// `withResponse`: resolve with `{ data, status, rateLimit }`.
-    pub with_response: bool,
-    pub decoder: Decoder,
-    pub submission: bool,
-    /// The rate-limit bucket, and whether it is rate limited.
-    pub bucket: &'static str,
-    pub limited: bool,
-    /// The job id of a status call ("" otherwise).
-    pub id: String,
-}
-
-/// What [`Session::plan`] found.
-#[derive(Debug, PartialEq)]
-pub enum Planned {
-    Request(Box<Plan>),
-    /// Validation needs the model catalogue: fetch it ([`Session::set_catalogue`]) and plan again.
-    NeedCatalogue,
-    /// Validate only: the params are valid.
-    Valid,
-}
-
-/// A `wait()`'s options.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WaitPlan {
-    pub id: String,
-    pub timeout_ms: f64,
-    pub options: WaitOptions,
-    /// Events may drive this wait (`realtime: false` → it polls).
-    pub realtime: bool,
 }
 
 /// Where a `wait()` is, for the verdict on one of its polls.
@@ -211,6 +79,16 @@ pub enum Verdict {
     /// Retry after `delay_ms`; `error` is what this attempt failed with (for `onRetry`).
     Retry { delay_ms: f64, reason: &'static str, error: ApiError },
     Fail(ApiError),
+}
+
+/// One attempt of a plan, as the verdicts on it need it.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'a> {
+    pub plan: &'a Plan,
+    /// Its number: 1, 2, …
+    pub number: u32,
+    /// It went through [`Session::gate`]: the verdict releases its permit.
+    pub permit: bool,
 }
 
 /// How an attempt ended without a (complete) response.
@@ -251,135 +129,10 @@ pub struct Session {
     /// The opt-in scheduler (`schedule` / `maxConcurrency`).
     scheduler: Option<RefCell<Scheduler>>,
     /// The model catalogue, fetched once for client-side validation.
-    models: RefCell<Option<Vec<Json>>>,
+    pub(crate) models: RefCell<Option<Vec<Json>>>,
     /// An `onRequest` hook is set: plans carry the headers with the key hidden.
-    show_headers: bool,
+    pub(crate) show_headers: bool,
     clock: Clock,
-}
-
-/// Per-call options: the data keys as [`Json`] (the signal and functions are the binding's),
-/// checked against the keys this call accepts.
-pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
-    let pairs = match opts {
-        Opts::Missing => return Ok(Json::Null),
-        Opts::Other("AbortSignal") => return Err(ApiError::invalid_option("options", "got an AbortSignal where the options go: pass it as { signal } (e.g. job.wait({ signal }))")),
-        Opts::Other(_) => return Err(ApiError::invalid_option("options", "the last argument must be an options object such as { signal, timeoutMs }")),
-        Opts::Object(pairs) => pairs,
-    };
-    let mut data = Vec::new();
-    for (k, v) in pairs {
-        if !allowed.contains(&k.as_str()) {
-            return Err(ApiError::invalid_option(k, &["unknown call option (accepted: ", &allowed.join(", "), ")"].concat()));
-        }
-        match (k.as_str(), v) {
-            (_, Arg::Data(Json::Null)) => {}
-            ("signal", Arg::Signal) | ("onProgress", Arg::Function) => {}
-            ("signal", _) => return Err(ApiError::invalid_option("signal", "must be an AbortSignal (e.g. from new AbortController().signal)")),
-            ("onProgress", _) => return Err(ApiError::invalid_option("onProgress", "must be a function")),
-            (_, Arg::Data(j)) => data.push((k.clone(), j.clone())),
-            (_, _) => return Err(ApiError::invalid_option(k, "must be a plain value")),
-        }
-    }
-    Ok(Json::Obj(data))
-}
-
-pub const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
-/// Calls that make several requests (or none of their own) have no single response to show.
-pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
-pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs", "realtime"];
-pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
-
-/// Longest job id accepted (deAPI's are 36-character UUIDs).
-pub const MAX_ID_LEN: usize = 128;
-
-/// The job id argument, trimmed: a request id as deAPI makes them — UUIDs in practice; accepted are
-/// 1 to [`MAX_ID_LEN`] ASCII letters, digits, `-` and `_`. Anything else is refused before a request:
-/// `.` and `..` would be dot-segments of the status URL (`GET /api/v2/jobs/..` is `GET /api/v2/`
-/// with the key), and a `/`, `?`, `%` or space is no id either. The message does not echo the value.
-pub fn request_id(id: &Arg) -> Result<String, ApiError> {
-    match id {
-        Arg::Data(Json::Str(s)) if is_request_id(s.trim()) => Ok(s.trim().to_owned()),
-        _ => Err(ApiError::invalid_option(
-            "requestId",
-            "must be the request id a submit call returned (1–128 ASCII letters, digits, - or _)",
-        )),
-    }
-}
-
-/// A request id as [`request_id`] accepts it (also the job-status paths `createProxy` forwards).
-pub fn is_request_id(s: &str) -> bool {
-    (1..=MAX_ID_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Models query `{ inference_types, page, limit }` → query pairs (`limit` defaults to 50, the
-/// API's maximum; without it deAPI silently returns only 25).
-fn models_query(q: &Json, page: Option<f64>) -> Result<Vec<(String, String)>, ApiError> {
-    if let Json::Obj(pairs) = q {
-        for (k, _) in pairs {
-            if !matches!(k.as_str(), "inference_types" | "page" | "limit") {
-                return Err(ApiError::invalid_option(k, "unknown models query field (accepted: inference_types, page, limit)"));
-            }
-        }
-    } else if !q.is_null() {
-        return Err(ApiError::invalid_option("query", "must be an object such as { inference_types: [\"txt2img\"] }"));
-    }
-    let int = |name: &str, max: f64, problem: &str| -> Result<Option<u32>, ApiError> {
-        match q.get(name) {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= max => Ok(Some(*n as u32)),
-            Some(_) => Err(ApiError::invalid_option(name, problem)),
-        }
-    };
-    let limit = int("limit", 50.0, "must be an integer from 1 to 50")?.unwrap_or(50);
-    let page = match page {
-        Some(p) => p as u32,
-        None => int("page", 1_000_000.0, "must be an integer from 1 to 1000000")?.unwrap_or(1),
-    };
-    let mut out = vec![("limit".to_owned(), dec(u64::from(limit))), ("page".to_owned(), dec(u64::from(page)))];
-    let types = match q.get("inference_types") {
-        None | Some(Json::Null) => None,
-        Some(Json::Str(s)) => Some(s.clone()),
-        Some(Json::Arr(items)) => {
-            let names: Option<Vec<&str>> = items.iter().map(Json::as_str).collect();
-            Some(names.ok_or_else(|| ApiError::invalid_option("inference_types", "must be a list of strings"))?.join(","))
-        }
-        Some(_) => return Err(ApiError::invalid_option("inference_types", "must be a string or a list of strings")),
-    };
-    if let Some(t) = types.filter(|t| !t.is_empty()) {
-        out.push(("filter[inference_types]".to_owned(), t));
-    }
-    Ok(out)
-}
-
-/// Size and MIME type of an upload (the wrapper's or Blob's `type`, else sniffed from the bytes).
-fn file_info(u: &Upload) -> Option<(f64, String)> {
-    let mime = u.given_type.clone().or_else(|| u.own_type.clone()).filter(|t| !t.is_empty());
-    Some((u.size?, mime.unwrap_or_else(|| sniff_mime(&u.head).unwrap_or_default().to_owned())))
-}
-
-/// How one upload is sent.
-fn form_file(u: &Upload, index: usize, field: &str) -> FormPart {
-    let name = u.name.clone().filter(|n| !n.is_empty());
-    let own_type = if u.bytes { None } else { u.own_type.clone().filter(|t| !t.is_empty()) };
-    let mime = match u.given_type.clone().filter(|t| !t.is_empty()).or_else(|| own_type.clone()) {
-        Some(t) => Some(t),
-        None if u.bytes => Some(sniff_mime(&u.head).unwrap_or("application/octet-stream").to_owned()),
-        None => None,
-    };
-    let filename = name.or_else(|| mime.as_deref().map(|m| default_filename(field, m)));
-    let reuse = own_type.is_some() && own_type == mime;
-    FormPart::File { index, wrapper: u.wrapper, mime, filename, reuse }
-}
-
-/// An upload whose type the plan could not know (a Blob without one: its first bytes read later):
-/// `mime` when it has one, else the type its first bytes show (`application/octet-stream` when
-/// unknown); and the file name it gets when it has none (the field and the type's extension).
-pub fn file_type(head: &[u8], mime: Option<&str>, field: &str) -> (String, String) {
-    let mime = match mime {
-        Some(m) if !m.is_empty() => m,
-        _ => sniff_mime(head).unwrap_or("application/octet-stream"),
-    };
-    (mime.to_owned(), default_filename(field, mime))
 }
 
 /// A 2xx JSON body read by decoder `d`.
@@ -392,11 +145,6 @@ fn decode_ok(d: Decoder, status: u16, body: Json, id: &str) -> Result<Json, ApiE
         Decoder::Models => decode::models_page(status, &body),
         Decoder::Balance => decode::balance(status, &body),
     }
-}
-
-/// The operations' names (`images.generate`, …), in table order.
-pub fn operation_names() -> Vec<&'static str> {
-    OPS.iter().map(|op| op.name).collect()
 }
 
 impl Session {
@@ -474,9 +222,10 @@ impl Session {
         self.finish(err)
     }
 
-    fn after_failure(&self, mut err: ApiError, outcome: Outcome, attempts: u32, submission: bool, d: Decoder, id: &str) -> Verdict {
-        err.attempts = attempts;
-        match self.cfg.retry.decide(attempts, outcome, submission) {
+    fn after_failure(&self, at: Attempt, mut err: ApiError, outcome: Outcome) -> Verdict {
+        let (d, id) = (at.plan.decoder, at.plan.id.as_str());
+        err.attempts = at.number;
+        match self.cfg.retry.decide(at.number, outcome, at.plan.submission) {
             Decision::Retry { delay_ms, reason } => Verdict::Retry { delay_ms, reason: reason.as_str(), error: self.finish_for(err, d, id) },
             Decision::GiveUp { reason } => {
                 if reason == Reason::RetryAfterTooLong {
@@ -487,178 +236,6 @@ impl Session {
                 Verdict::Fail(self.finish_for(err, d, id))
             }
         }
-    }
-
-    /// Client-side validation with the model given or looked up in the catalogue. `Ok(false)`: the
-    /// catalogue is needed first.
-    fn check(&self, op: &Op, price: bool, params: &Json, files: &[Upload], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
-        let slug = params.get("model").and_then(Json::as_str);
-        let models = self.models.borrow();
-        let use_catalogue = model.is_none() && slug.is_some() && !op.sync;
-        if use_catalogue && models.is_none() && !no_catalogue {
-            return Ok(false);
-        }
-        let catalogue = if use_catalogue { models.as_deref() } else { None };
-        let found = catalogue.and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
-        let info = match (model, catalogue, found) {
-            (Some(m), _, _) => ModelInfo::Found(m),
-            (None, Some(_), Some(m)) => ModelInfo::Found(m),
-            (None, Some(_), None) => ModelInfo::Missing,
-            _ => ModelInfo::Unknown,
-        };
-        let sizes = |i: u32| files.get(i as usize).and_then(file_info);
-        validate::check(op, price, self.cfg.version, params, info, &sizes)?;
-        Ok(true)
-    }
-
-    /// Plan one call. `name`: the operation (submit, price, validate); `params`: its fields or the
-    /// models query; `id`: a status call's job id; for submit, price and validate, `no_catalogue`
-    /// says the model catalogue could not be had (model checks skipped). Errors are finished
-    /// (redacted, cut).
-    pub fn plan(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
-        self.plan_inner(what, name, params, id, opts, no_catalogue).map_err(|e| self.finish(e))
-    }
-
-    fn plan_inner(&self, what: Call, name: &str, params: &Params, id: &Arg, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
-        let not_op = |name: &str| ApiError::invalid_option("operation", &["`", name, "` is not a deAPI operation"].concat());
-        let allowed = match what {
-            // a status poll is one request (`jobs.get.withResponse`); a models page is one of many
-            Call::ModelsPage(_) => PLAIN_KEYS,
-            Call::Validate => VALIDATE_KEYS,
-            _ => CALL_KEYS,
-        };
-        if what == Call::Validate {
-            let (base, price) = match name.strip_suffix("Price") {
-                Some(base) => (base, true),
-                None => (name, false),
-            };
-            let op = find_op(base).ok_or_else(|| not_op(base))?;
-            let (params, files) = params.as_ref().map_err(|_| ApiError::invalid_option("params", "must be an object of deAPI fields"))?;
-            let o = call_options(opts, allowed)?;
-            let model = match o.get("model") {
-                Some(m @ Json::Obj(_)) => Some(decode::model(m)),
-                Some(Json::Null) | None => None,
-                Some(_) => return Err(ApiError::invalid_option("model", "must be a model object from models.list() or models.all()")),
-            };
-            parse_call_timeout(&o, self.cfg.timeout_ms)?;
-            let done = self.check(op, price, params, files, model.as_ref(), no_catalogue)?;
-            return Ok(if done { Planned::Valid } else { Planned::NeedCatalogue });
-        }
-        let o = call_options(opts, allowed)?;
-        let timeout = parse_call_timeout(&o, self.cfg.timeout_ms)?;
-        let mut job = String::new();
-        let mut files: &[Upload] = &[];
-        let (endpoint, body, query, decoder) = match what {
-            Call::Submit | Call::Price => {
-                let op = find_op(name).ok_or_else(|| not_op(name))?;
-                let (p, f) = params.as_ref().map_err(|_| {
-                    ApiError::invalid_option("params", "must be an object of deAPI fields: JSON values and files (Blob, File, Uint8Array, ArrayBuffer)")
-                })?;
-                files = f;
-                let price = what == Call::Price;
-                if self.cfg.validate && !self.check(op, price, p, files, None, no_catalogue)? {
-                    return Ok(Planned::NeedCatalogue);
-                }
-                let d = match (price, op.sync) {
-                    (true, _) => Decoder::Price,
-                    (false, true) => Decoder::Enhanced,
-                    (false, false) => Decoder::Submit,
-                };
-                (if price { Endpoint::Price(op) } else { Endpoint::Submit(op) }, Some(p), Vec::new(), d)
-            }
-            Call::Status => {
-                job = request_id(id)?;
-                (Endpoint::Job(""), None, Vec::new(), Decoder::Status)
-            }
-            Call::Models | Call::ModelsPage(_) => {
-                let (q, _) = params.as_ref().map_err(|_| ApiError::invalid_option("query", "must be a plain object"))?;
-                let page = if let Call::ModelsPage(n) = what { Some(f64::from(n.max(1))) } else { None };
-                // a bad `page` in the query is reported even when paging through every model
-                let mut query = models_query(q, None)?;
-                if page.is_some() {
-                    query = models_query(q, page)?;
-                }
-                (Endpoint::Models, None, query, Decoder::Models)
-            }
-            Call::Balance => (Endpoint::Balance, None, Vec::new(), Decoder::Balance),
-            Call::Validate => return Err(not_op(name)),
-        };
-        let endpoint = if what == Call::Status { Endpoint::Job(&job) } else { endpoint };
-        let mut req = build(&self.cfg, &endpoint, body, &query)?;
-        let shown_headers = self.show_headers.then(|| req.redacted_headers());
-        let body = match req.body.take() {
-            Some(ReqBody::Json(j)) => Some(PlanBody::Json(j)),
-            Some(ReqBody::Multipart(parts)) => Some(PlanBody::Form(
-                parts
-                    .into_iter()
-                    .map(|(field, part)| {
-                        let p = match part {
-                            Part::Text(t) => FormPart::Text(t),
-                            Part::Num(x) => FormPart::Num(x),
-                            Part::File(f) => match files.get(f as usize) {
-                                Some(u) => form_file(u, f as usize, &field),
-                                None => FormPart::Missing,
-                            },
-                        };
-                        (field, p)
-                    })
-                    .collect(),
-            )),
-            None => None,
-        };
-        Ok(Planned::Request(Box::new(Plan {
-            method: req.method,
-            url: req.url.clone(),
-            headers: req.headers.clone(),
-            shown_headers,
-            body,
-            timeout_ms: timeout,
-            with_response: matches!(o.get("withResponse"), Some(Json::Bool(true))),
-            decoder,
-            submission: req.is_submission,
-            bucket: req.bucket,
-            limited: !matches!(req.bucket, "models" | "balance"),
-            id: job,
-        })))
-    }
-
-    /// The realtime auth request (`POST realtime.authEndpoint`; its body, the JSON text of
-    /// [`crate::core::realtime::auth_body`], is sent by the binding as it is), headed as every call;
-    /// `None` when realtime is off. Sent once per socket id (the [`crate::core::realtime::Link`]
-    /// decides what follows a failure).
-    pub fn auth_plan(&self) -> Option<Plan> {
-        let rt = self.cfg.realtime.as_ref()?;
-        Some(Plan {
-            method: "POST",
-            url: rt.auth_endpoint.clone(),
-            headers: crate::core::request::auth_headers(&self.cfg),
-            shown_headers: None,
-            body: None,
-            timeout_ms: self.cfg.timeout_ms,
-            with_response: false,
-            decoder: Decoder::Balance,
-            submission: false,
-            bucket: "",
-            limited: false,
-            id: String::new(),
-        })
-    }
-
-    /// `wait()`'s options, and the job id checked and trimmed.
-    pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
-        let planned = (|| {
-            let o = call_options(opts, WAIT_KEYS)?;
-            let options = WaitOptions::parse(&o)?;
-            let id = request_id(id)?;
-            let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
-            let realtime = match o.get("realtime") {
-                None | Some(Json::Null) => true,
-                Some(Json::Bool(b)) => *b,
-                Some(_) => return Err(ApiError::invalid_option("realtime", "must be true or false (false: this wait polls)")),
-            };
-            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, options, realtime })
-        })();
-        planned.map_err(|e| self.finish(e))
     }
 
     /// May a request of bucket `k` go now? Without the scheduler, always. `Err`: the daily quota
@@ -734,15 +311,14 @@ impl Session {
         Err(e)
     }
 
-    /// An attempt got a response: `status`, a header getter and the body text. `permit`: the
-    /// attempt went through [`Session::gate`]. `poll`: this is a poll of a `wait()`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn verdict(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, permit: bool, poll: Option<PollState>) -> Verdict {
-        let (d, i) = (plan.decoder, plan.id.as_str());
-        let (meta, now) = self.observe(plan, status, header, permit);
+    /// An attempt got a response: `status`, a header getter and the body text. `poll`: this is a
+    /// poll of a `wait()`.
+    pub fn verdict(&self, at: Attempt, status: u16, header: &dyn Fn(&str) -> Option<String>, text: &str, poll: Option<PollState>) -> Verdict {
+        let (d, i) = (at.plan.decoder, at.plan.id.as_str());
+        let (meta, now) = self.observe(at, status, header);
         if (300..400).contains(&status) {
             if let Some(location) = header("location").filter(|l| !l.trim().is_empty()) {
-                return self.refuse(plan, attempts, status, &meta, redirect_message(status, Some(&location)));
+                return self.refuse(at, status, &meta, redirect_message(status, Some(&location)));
             }
         }
         let body = match read_json(text) {
@@ -750,7 +326,7 @@ impl Session {
             Err(Unread::NotJson) => Body::Text(text.to_owned()),
             Err(Unread::TooLarge) => {
                 let what = ["deAPI's response (HTTP ", &dec(u64::from(status)), ") holds more than ", &dec(MAX_VALUES as u64), " JSON values; it was not decoded"].concat();
-                return self.refuse(plan, attempts, status, &meta, what);
+                return self.refuse(at, status, &meta, what);
             }
         };
         if (200..300).contains(&status) {
@@ -776,7 +352,7 @@ impl Session {
                     Verdict::Ok { value, status, rate_limit, after }
                 }
                 Err(mut err) => {
-                    err.attempts = attempts;
+                    err.attempts = at.number;
                     Verdict::Fail(self.finish_for(err, d, i))
                 }
             };
@@ -786,17 +362,18 @@ impl Session {
             describe_429(&mut err, now);
         }
         let outcome = Outcome::Status { status, retry_after: err.retry_after };
-        self.after_failure(err, outcome, attempts, plan.submission, d, i)
+        self.after_failure(at, err, outcome)
     }
 
     /// What every response says, whatever its body: the rate-limit headers recorded, the scheduler's
     /// permit released.
-    fn observe(&self, plan: &Plan, status: u16, header: &dyn Fn(&str) -> Option<String>, permit: bool) -> (ResponseMeta, f64) {
+    fn observe(&self, at: Attempt, status: u16, header: &dyn Fn(&str) -> Option<String>) -> (ResponseMeta, f64) {
+        let plan = at.plan;
         let meta = ResponseMeta::from_headers(status, |name| header(name).filter(|v| !v.is_empty()));
         let now = self.now_ms();
         let retry_after = meta.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
         self.quotas.borrow_mut().record(plan.bucket, &meta, retry_after, now, self.cfg.window_ms);
-        if permit {
+        if at.permit {
             self.release_inner(plan.bucket, plan.limited, !meta.rate_limit.is_empty() || status == 429);
         }
         // a 429's Retry-After holds the scheduler's bucket (gate fails fast while it is past maxRetryAfterMs)
@@ -808,21 +385,21 @@ impl Session {
 
     /// A response the client will not read or decode: an `InvalidResponseError` with its status, not
     /// retried (the same answer would come again).
-    fn refuse(&self, plan: &Plan, attempts: u32, status: u16, meta: &ResponseMeta, message: String) -> Verdict {
+    fn refuse(&self, at: Attempt, status: u16, meta: &ResponseMeta, message: String) -> Verdict {
         let mut err = ApiError::new(Kind::InvalidResponse, message);
         err.status = Some(status);
-        err.attempts = attempts;
+        err.attempts = at.number;
         if !meta.rate_limit.is_empty() {
             err.rate_limit = Some(Box::new(meta.rate_limit.clone()));
         }
-        Verdict::Fail(self.finish_for(err, plan.decoder, &plan.id))
+        Verdict::Fail(self.finish_for(err, at.plan.decoder, &at.plan.id))
     }
 
     /// An attempt got a redirect the runtime hides (a browser's `opaqueredirect` response: status 0,
     /// no headers): an `InvalidResponseError`, not retried.
-    pub fn redirected(&self, plan: &Plan, attempts: u32, permit: bool) -> Verdict {
-        let (meta, _) = self.observe(plan, 0, &|_| None, permit);
-        let mut v = self.refuse(plan, attempts, 0, &meta, redirect_message(0, None));
+    pub fn redirected(&self, at: Attempt) -> Verdict {
+        let (meta, _) = self.observe(at, 0, &|_| None);
+        let mut v = self.refuse(at, 0, &meta, redirect_message(0, None));
         if let Verdict::Fail(e) = &mut v {
             e.status = None;
         }
@@ -843,21 +420,22 @@ impl Session {
 
     /// An attempt got a response larger than `maxResponseBytes` (see [`Oversize`]): an
     /// `InvalidResponseError` naming the limit and the size, not retried.
-    pub fn oversized(&self, plan: &Plan, attempts: u32, status: u16, header: &dyn Fn(&str) -> Option<String>, size: Oversize, permit: bool) -> Verdict {
-        let (meta, _) = self.observe(plan, status, header, permit);
+    pub fn oversized(&self, at: Attempt, status: u16, header: &dyn Fn(&str) -> Option<String>, size: Oversize) -> Verdict {
+        let (meta, _) = self.observe(at, status, header);
         let limit = dec(self.cfg.max_response_bytes as u64);
         let code = dec(u64::from(status));
         let message = match size {
             Oversize::Announced(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): its Content-Length is ", &dec(n as u64), " bytes; it was not read"].concat(),
             Oversize::Read(n) => ["deAPI's response (HTTP ", &code, ") is larger than maxResponseBytes (", &limit, " bytes): reading stopped after ", &dec(n as u64), " bytes"].concat(),
         };
-        self.refuse(plan, attempts, status, &meta, message)
+        self.refuse(at, status, &meta, message)
     }
 
     /// An attempt got no (complete) response. `message` and `detail`: the runtime's error message
     /// and its cause's code or message (connection failures, cut bodies).
-    pub fn failure(&self, plan: &Plan, attempts: u32, what: Failure, message: &str, detail: &str, permit: bool) -> Verdict {
-        if permit {
+    pub fn failure(&self, at: Attempt, what: Failure, message: &str, detail: &str) -> Verdict {
+        let plan = at.plan;
+        if at.permit {
             self.release_inner(plan.bucket, plan.limited, false);
         }
         // The base URL's origin only: a proxy's path or query may hold a token, so it is named
@@ -892,7 +470,7 @@ impl Session {
                 (m, Outcome::ConnectionFailure, Kind::Connection)
             }
         };
-        self.after_failure(ApiError::new(kind, msg), outcome, attempts, plan.submission, plan.decoder, &plan.id)
+        self.after_failure(at, ApiError::new(kind, msg), outcome)
     }
 
     /// What the last response of each rate-limited bucket said.
@@ -906,6 +484,8 @@ mod tests {
     //! The session natively, as the binding drives it (the binding itself is tested in the real
     //! runtimes by tests/wasm.rs and over the built package).
     use super::*;
+    use crate::core::args::{request_id, NotJson, Params};
+    use crate::core::plan::{Call, PlanBody, Planned};
 
     fn data(pairs: &[(&str, Json)]) -> Opts {
         Opts::Object(pairs.iter().map(|(k, v)| (k.to_string(), Arg::Data(v.clone()))).collect())
@@ -924,6 +504,10 @@ mod tests {
             other => panic!("not a request: {other:?}"),
         }
     }
+    fn at(plan: &Plan, number: u32, permit: bool) -> Attempt<'_> {
+        Attempt { plan, number, permit }
+    }
+
     fn headers(list: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name: &str| list.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     }
@@ -933,20 +517,20 @@ mod tests {
     fn a_submission_is_planned_answered_and_retried() {
         let s = session(&[]);
         let params = Ok((obj(r#"{"prompt":"fox","width":512,"seed":null}"#), Vec::new()));
-        let p = request(s.plan(Call::Submit, "images.generate", &params, &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Submit { op: "images.generate".into(), params: params.clone() }, &Opts::Missing, false));
         assert_eq!((p.method, p.url.as_str()), ("POST", "https://api.test/api/v2/images/generations"));
         assert!(matches!(&p.body, Some(PlanBody::Json(j)) if crate::core::json::to_text(j) == r#"{"prompt":"fox","width":512}"#), "{:?}", p.body);
         assert_eq!((p.submission, p.bucket, p.limited), (true, "images/generations", true));
-        match s.verdict(&p, 1, 503, &headers(NONE), "", false, None) {
+        match s.verdict(at(&p, 1, false), 503, &headers(NONE), "", None) {
             Verdict::Retry { delay_ms, reason, error } => assert_eq!((delay_ms, reason, error.kind.class_name()), (1.0, "server_error", "ServerError")),
             other => panic!("{other:?}"),
         }
-        match s.verdict(&p, 2, 200, &headers(NONE), r#"{"data":{"request_id":"r-1"}}"#, false, None) {
+        match s.verdict(at(&p, 2, false), 200, &headers(NONE), r#"{"data":{"request_id":"r-1"}}"#, None) {
             Verdict::Ok { value, .. } => assert_eq!(value, Json::str("r-1")),
             other => panic!("{other:?}"),
         }
         // the key never comes back, even when the server echoes it
-        match s.verdict(&p, 4, 422, &headers(NONE), r#"{"message":"1|nativekey123","errors":{"prompt":["nativekey123"]}}"#, false, None) {
+        match s.verdict(at(&p, 4, false), 422, &headers(NONE), r#"{"message":"1|nativekey123","errors":{"prompt":["nativekey123"]}}"#, None) {
             Verdict::Fail(e) => assert!(!format!("{e:?}").contains("nativekey123")),
             other => panic!("{other:?}"),
         }
@@ -955,8 +539,8 @@ mod tests {
     #[test]
     fn a_429_with_a_long_retry_after_fails_at_once_and_says_when() {
         let s = session(&[]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
-        match s.verdict(&p, 1, 429, &headers(&[("retry-after", "86400")]), r#"{"message":"Too Many Attempts."}"#, false, None) {
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
+        match s.verdict(at(&p, 1, false), 429, &headers(&[("retry-after", "86400")]), r#"{"message":"Too Many Attempts."}"#, None) {
             Verdict::Fail(e) => {
                 assert_eq!((e.kind.class_name(), e.retry_after), ("RateLimitError", Some(86400.0)));
                 assert!(e.message.ends_with("Retry after 86400 s."), "{}", e.message);
@@ -970,8 +554,8 @@ mod tests {
         let s = session(&[("maxConcurrency", Json::Num(4.0))]);
         assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Go), "the first request learns the limits");
         assert_eq!(s.gate("jobs", true, 0), Ok(Admit::Slot), "one at a time until then");
-        let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str("j")), &Opts::Missing, false));
-        let v = s.verdict(&p, 1, 200, &headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]), r#"{"data":{"status":"pending"}}"#, true, None);
+        let p = request(s.plan(&Call::Status { id: Arg::Data(Json::str("j")) }, &Opts::Missing, false));
+        let v = s.verdict(at(&p, 1, true), 200, &headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]), r#"{"data":{"status":"pending"}}"#, None);
         assert!(matches!(v, Verdict::Ok { rate_limit: Some(ref rl), .. } if rl.remaining == Some(0.0)), "{v:?}");
         match s.gate("jobs", true, 0) {
             Ok(Admit::Until(t)) => assert!(t > system_clock()),
@@ -982,11 +566,11 @@ mod tests {
     #[test]
     fn after_a_429_longer_than_max_retry_after_the_scheduler_fails_fast() {
         let s = session(&[("maxConcurrency", Json::Num(4.0))]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
         let p = Plan { bucket: "price", limited: true, ..p };
         assert_eq!(s.gate("price", true, 0), Ok(Admit::Go));
         let h = headers(&[("retry-after", "315360000"), ("x-ratelimit-type", "minute"), ("x-ratelimit-limit", "5"), ("x-ratelimit-remaining", "0")]);
-        match s.verdict(&p, 1, 429, &h, r#"{"message":"Too Many Attempts."}"#, true, None) {
+        match s.verdict(at(&p, 1, true), 429, &h, r#"{"message":"Too Many Attempts."}"#, None) {
             Verdict::Fail(e) => assert_eq!((e.kind, e.retry_after, e.attempts), (Kind::RateLimit, Some(315_360_000.0), 1)),
             other => panic!("{other:?}"),
         }
@@ -1001,7 +585,7 @@ mod tests {
         let s = session(&[("maxConcurrency", Json::Num(4.0))]);
         assert_eq!(s.gate("price", true, 0), Ok(Admit::Go));
         let h = headers(&[("retry-after", "30"), ("x-ratelimit-type", "minute"), ("x-ratelimit-limit", "5"), ("x-ratelimit-remaining", "0")]);
-        assert!(matches!(s.verdict(&p, 4, 429, &h, "{}", true, None), Verdict::Fail(_)));
+        assert!(matches!(s.verdict(at(&p, 4, true), 429, &h, "{}", None), Verdict::Fail(_)));
         assert!(matches!(s.gate("price", true, 0), Ok(Admit::Until(_))));
     }
 
@@ -1031,18 +615,21 @@ mod tests {
     fn bad_calls_are_refused_before_any_request() {
         let s = session(&[]);
         let none = Ok((Json::Null, Vec::new()));
-        for (what, name, params, id, opts, problem) in [
-            (Call::Submit, "images.nope", Ok((obj("{}"), Vec::new())), Arg::NotJson, Opts::Missing, "`images.nope` is not a deAPI operation"),
-            (Call::Submit, "images.generate", Err(NotJson), Arg::NotJson, Opts::Missing, "`params`"),
-            (Call::Balance, "", none.clone(), Arg::NotJson, data(&[("timeoutMs", Json::Num(0.0))]), "`timeoutMs`"),
-            (Call::Balance, "", none.clone(), Arg::NotJson, data(&[("signal", obj("{}"))]), "must be an AbortSignal"),
-            (Call::Models, "", Ok((obj(r#"{"limit":51}"#), Vec::new())), Arg::NotJson, Opts::Missing, "`limit`"),
-            (Call::Status, "", none.clone(), Arg::Data(Json::Num(42.0)), Opts::Missing, "`requestId`"),
-            (Call::Balance, "", none.clone(), Arg::NotJson, Opts::Other("string"), "options object"),
-            (Call::Balance, "", none, Arg::NotJson, Opts::Other("AbortSignal"), "as { signal }"),
+        let op = |op: &str, params: Params| Call::Submit { op: op.to_owned(), params };
+        for (call, opts, problem) in [
+            (op("images.nope", Ok((obj("{}"), Vec::new()))), Opts::Missing, "`images.nope` is not a deAPI operation"),
+            (op("images.generate", Err(NotJson)), Opts::Missing, "`params`"),
+            (Call::Balance, data(&[("timeoutMs", Json::Num(0.0))]), "`timeoutMs`"),
+            (Call::Balance, data(&[("signal", obj("{}"))]), "must be an AbortSignal"),
+            (Call::Models { query: Ok((obj(r#"{"limit":51}"#), Vec::new())), page: None }, Opts::Missing, "`limit`"),
+            (Call::Models { query: none, page: Some(2) }, data(&[("withResponse", Json::Bool(true))]), "unknown call option"),
+            (Call::Status { id: Arg::Data(Json::Num(42.0)) }, Opts::Missing, "`requestId`"),
+            (Call::Validate { op: "images.nope".into(), params: Ok((obj("{}"), Vec::new())) }, Opts::Missing, "`images.nope` is not a deAPI operation"),
+            (Call::Balance, Opts::Other("string"), "options object"),
+            (Call::Balance, Opts::Other("AbortSignal"), "as { signal }"),
         ] {
-            let e = s.plan(what, name, &params, &id, &opts, false).unwrap_err();
-            assert_eq!(e.kind, Kind::InvalidOptions, "{what:?}");
+            let e = s.plan(&call, &opts, false).unwrap_err();
+            assert_eq!(e.kind, Kind::InvalidOptions, "{call:?}");
             assert!(e.message.contains(problem), "{}", e.message);
         }
     }
@@ -1050,17 +637,17 @@ mod tests {
     #[test]
     fn a_connection_error_names_the_origin_only() {
         let s = session(&[("baseUrl", Json::str("https://proxy.test:8443/t0ken-in-path/deapi?k=q1"))]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
         assert!(p.url.contains("t0ken-in-path"), "the request itself goes to the path");
         let quoted = "error sending request for url (https://proxy.test:8443/t0ken-in-path/deapi?k=q1/api/v2/account/balance)";
         for what in [Failure::Connect, Failure::Cut] {
-            let e = match s.failure(&p, 4, what, quoted, "ECONNREFUSED", false) {
+            let e = match s.failure(at(&p, 4, false), what, quoted, "ECONNREFUSED") {
                 Verdict::Fail(e) | Verdict::Retry { error: e, .. } => e,
                 other => panic!("{other:?}"),
             };
             assert!(!format!("{e:?}").contains("t0ken-in-path"), "{}", e.message);
         }
-        let Verdict::Fail(e) = s.failure(&p, 4, Failure::Connect, "fetch failed", "ECONNREFUSED", false) else { panic!() };
+        let Verdict::Fail(e) = s.failure(at(&p, 4, false), Failure::Connect, "fetch failed", "ECONNREFUSED") else { panic!() };
         assert_eq!(e.message, "Could not reach deAPI at https://proxy.test:8443: fetch failed (ECONNREFUSED)");
     }
 
@@ -1075,16 +662,16 @@ mod tests {
             system_clock,
         )
         .unwrap();
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
         let echo = r#"{"message":"got Bearer authz-tok3n, authz-tok3n","errors":{"xapikey-value":["sid=cookie-sess10n","cookie-sess10n"]},"h":{"authorization":"Bearer authz-tok3n"}}"#;
-        let Verdict::Fail(e) = s.verdict(&p, 1, 422, &headers(NONE), echo, false, None) else { panic!() };
+        let Verdict::Fail(e) = s.verdict(at(&p, 1, false), 422, &headers(NONE), echo, None) else { panic!() };
         let dump = format!("{e:?}");
         for secret in ["authz-tok3n", "xapikey-value", "cookie-sess10n"] {
             assert!(!dump.contains(secret), "{secret} in {dump}");
         }
         // a secret straddling the 4 KiB cut of a text body does not survive in part
         let long = "x".repeat(4090) + "xapikey-value";
-        let Verdict::Fail(e) = s.verdict(&p, 4, 502, &headers(NONE), &long, false, None) else { panic!() };
+        let Verdict::Fail(e) = s.verdict(at(&p, 4, false), 502, &headers(NONE), &long, None) else { panic!() };
         assert!(!format!("{e:?}").contains("xapikey"), "{:?}", e.body);
     }
 
@@ -1092,12 +679,12 @@ mod tests {
     fn job_ids_are_ids_and_nothing_else() {
         let s = session(&[]);
         for ok in ["c08a339c-73e5-4d67-a4d5-231302fbff9a", " r-1 ", "j", "A_b-9", &"a".repeat(128)] {
-            let p = request(s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(ok)), &Opts::Missing, false));
+            let p = request(s.plan(&Call::Status { id: Arg::Data(Json::str(ok)) }, &Opts::Missing, false));
             assert_eq!(p.url, ["https://api.test/api/v2/jobs/", ok.trim()].concat());
         }
         let long = "a".repeat(129);
         for bad in [".", "..", " .. ", "../account/balance", "a/b", "a.b", "a?b", "a%2e", "a b", "", "   ", "é", "a\u{0}", long.as_str()] {
-            let e = s.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(bad)), &Opts::Missing, false).unwrap_err();
+            let e = s.plan(&Call::Status { id: Arg::Data(Json::str(bad)) }, &Opts::Missing, false).unwrap_err();
             assert_eq!(e.kind, Kind::InvalidOptions, "{bad:?}");
             assert!(e.message.contains("`requestId`"), "{}", e.message);
             let w = s.wait_plan(&Arg::Data(Json::str(bad)), &Opts::Missing).unwrap_err();
@@ -1110,7 +697,7 @@ mod tests {
     #[test]
     fn a_response_past_max_response_bytes_is_an_invalid_response_not_retried() {
         let s = session(&[("maxResponseBytes", Json::Num(4096.0)), ("maxRetries", Json::Num(3.0))]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
         // Content-Length: refused before reading when over; not a length, or within → read and count
         assert_eq!(s.announced_too_large(Some(" 4097 ")), Some(Oversize::Announced(4097.0)));
         for fine in [None, Some("4096"), Some(""), Some("12, 12"), Some("-5"), Some("1e9")] {
@@ -1122,7 +709,7 @@ mod tests {
             (200, Oversize::Announced(140_000_000.0), "its Content-Length is 140000000 bytes"),
             (503, Oversize::Read(8192.0), "reading stopped after 8192 bytes"),
         ] {
-            match s.oversized(&p, 1, status, &headers(&[("x-ratelimit-remaining", "7")]), size, false) {
+            match s.oversized(at(&p, 1, false), status, &headers(&[("x-ratelimit-remaining", "7")]), size) {
                 Verdict::Fail(e) => {
                     assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1), "a 5xx too: not retried");
                     assert!(e.message.contains("maxResponseBytes (4096 bytes)") && e.message.contains(says), "{}", e.message);
@@ -1133,7 +720,7 @@ mod tests {
         }
         // a body within the limit that decodes to too many values is refused the same way
         let zeros = format!("[{}0]", "0,".repeat(crate::core::json::MAX_VALUES));
-        match s.verdict(&p, 1, 200, &headers(NONE), &zeros, false, None) {
+        match s.verdict(at(&p, 1, false), 200, &headers(NONE), &zeros, None) {
             Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.message.contains("more than 1048576 JSON values"), "{}", e.message),
             other => panic!("{other:?}"),
         }
@@ -1142,9 +729,9 @@ mod tests {
     #[test]
     fn a_redirect_is_refused_and_names_its_location() {
         let s = session(&[("maxRetries", Json::Num(3.0))]);
-        let p = request(s.plan(Call::Balance, "", &Ok((Json::Null, Vec::new())), &Arg::NotJson, &Opts::Missing, false));
+        let p = request(s.plan(&Call::Balance, &Opts::Missing, false));
         for status in [301, 302, 303, 307, 308] {
-            match s.verdict(&p, 1, status, &headers(&[("location", "https://elsewhere.test/api/v2/account/balance")]), r#"{"data":{"balance":1}}"#, false, None) {
+            match s.verdict(at(&p, 1, false), status, &headers(&[("location", "https://elsewhere.test/api/v2/account/balance")]), r#"{"data":{"balance":1}}"#, None) {
                 Verdict::Fail(e) => {
                     assert_eq!((e.kind, e.status, e.attempts), (Kind::InvalidResponse, Some(status), 1));
                     assert!(e.message.contains("redirect to https://elsewhere.test/api/v2/account/balance") && e.message.contains("does not follow redirects"), "{}", e.message);
@@ -1153,27 +740,19 @@ mod tests {
             }
         }
         // a 3xx without a Location is an HTTP error as before (fetch itself returns it as it is)
-        match s.verdict(&p, 1, 308, &headers(NONE), r#"{"message":"Permanent Redirect"}"#, false, None) {
+        match s.verdict(at(&p, 1, false), 308, &headers(NONE), r#"{"message":"Permanent Redirect"}"#, None) {
             Verdict::Fail(e) => assert_eq!((e.kind, e.message.as_str()), (Kind::Http, "Permanent Redirect")),
             other => panic!("{other:?}"),
         }
         // a browser's opaque redirect: no status, no Location to name
-        match s.redirected(&p, 1, false) {
+        match s.redirected(at(&p, 1, false)) {
             Verdict::Fail(e) => assert!(e.kind == Kind::InvalidResponse && e.status.is_none() && e.message.contains("hidden by the browser"), "{e:?}"),
             other => panic!("{other:?}"),
         }
         // the key is redacted from a Location that carries it
-        match s.verdict(&p, 1, 302, &headers(&[("location", "https://x.test/?k=1|nativekey123")]), "", false, None) {
+        match s.verdict(at(&p, 1, false), 302, &headers(&[("location", "https://x.test/?k=1|nativekey123")]), "", None) {
             Verdict::Fail(e) => assert!(!e.message.contains("nativekey123"), "{}", e.message),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn an_upload_without_a_type_is_sniffed_and_named() {
-        let png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-        assert_eq!(file_type(&png, None, "image"), ("image/png".to_owned(), "image.png".to_owned()));
-        assert_eq!(file_type(&[], Some("image/webp"), "画像").1, "画像.webp");
-        assert_eq!(file_type(&[1, 2], None, "f").0, "application/octet-stream");
     }
 }

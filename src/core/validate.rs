@@ -15,7 +15,8 @@
 use crate::core::api::{ApiVersion, Op, Rules};
 use crate::core::error::{ApiError, FieldError, Kind};
 use crate::core::error::{attr, field_message};
-use crate::core::json::{dec, parse_number, Json, MAX_SAFE_INTEGER};
+use crate::core::json::{parse_number, Json, MAX_SAFE_INTEGER};
+use crate::core::text::dec;
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)

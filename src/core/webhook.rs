@@ -7,14 +7,15 @@
 //! Deliveries more than `tolerance_sec` from now (300 s by default, either way; at most a day) are
 //! rejected as replays or clock trouble. The MAC is compared in constant time. The headers' syntax
 //! and the timestamp's freshness are checked first, and the payload's size (`maxPayloadBytes`,
-//! 1 MiB by default) before its bytes are copied into the module ([`precheck`], [`Checked`]).
+//! 1 MiB by default) before its bytes are copied into the module ([`options::precheck`], [`options::Checked`]).
 //!
 //! The logic ([`verify`]) is pure and tested natively with a `now_secs` parameter; the JS binding
-//! (`verifyWebhook`) is the last section of this file.
+//! (`verifyWebhook`) is `crate::wasm::webhook`; the options it reads are checked in [`options`].
 
 
 use crate::core::error::{ApiError, Body, Kind};
-use crate::core::json::{digits, hex_digit, Json};
+use crate::core::json::Json;
+use crate::core::text::{digits, hex_digit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -63,12 +64,9 @@ impl Reason {
     }
 }
 
-/// A `WebhookVerificationError`: code `webhook_verification`, `body: {reason}`, message
-/// "" + `detail`.
+/// A `WebhookVerificationError`: code `webhook_verification`, `body: {reason}`, message `detail`.
 pub fn rejection(reason: Reason, detail: &str) -> ApiError {
-    let mut message = String::from("");
-    message.push_str(detail);
-    let mut e = ApiError::new(Kind::WebhookVerification, message);
+    let mut e = ApiError::new(Kind::WebhookVerification, detail.to_owned());
     e.body = Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str(reason.as_str()))])));
     e
 }
@@ -253,167 +251,29 @@ fn shown(tolerance_sec: f64) -> String {
     }
 }
 
-// =================================================================================================
-// The checks of `verifyWebhook(options)` (its binding is `wasm::webhook`).
-// =================================================================================================
-
-use crate::core::session::Arg;
-
-/// What `options.payload` is.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Payload {
-    Text(String),
-    /// The bytes of an ArrayBuffer or a view of one (Uint8Array, Node Buffer, …).
-    Bytes(Vec<u8>),
-    Missing,
-    /// A parsed object (not the raw body).
-    Object,
-    /// Another type.
-    Other,
-}
-
-/// A delivery whose configuration, headers and freshness passed ([`precheck`]): its payload is
-/// checked next — its size before it is copied ([`Checked::admit`]), then [`Checked::verify`].
-#[derive(Clone, Debug)]
-pub struct Checked {
-    secret: String,
-    expected: [u8; 32],
-    timestamp: String,
-    max_payload_bytes: f64,
-}
-
-/// `verifyWebhook({payload, signature, timestamp, secret, toleranceSec = 300, maxPayloadBytes =
-/// 1 MiB})` up to the payload: `fields` are the options other than the payload (`None`: the options
-/// are not an object). `Err`: a `WebhookVerificationError` (with `reason`) or an
-/// `InvalidOptionsError`. Pure (`now_secs` given).
-pub fn precheck(fields: Option<&[(String, Arg)]>, now_secs: f64) -> Result<Checked, ApiError> {
-    let Some(pairs) = fields else {
-        return Err(ApiError::invalid_option(
-            "options",
-            "verifyWebhook takes one object: { payload, signature, timestamp, secret, toleranceSec?, maxPayloadBytes? }",
-        ));
-    };
-    let field = |name: &str| {
-        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| match v {
-            Arg::Data(j) => Ok(j),
-            _ => Err(()),
-        })
-    };
-    // A non-string secret is reported like an empty one.
-    let secret = match field("secret") {
-        Some(Ok(Json::Str(s))) => s.clone(),
-        _ => String::new(),
-    };
-    let number = |name: &str, default: f64| match field(name) {
-        None => default,
-        Some(Ok(Json::Num(n))) => *n,
-        Some(_) => f64::NAN,
-    };
-    let tolerance_sec = number("toleranceSec", DEFAULT_TOLERANCE_SEC);
-    let max_payload_bytes = number("maxPayloadBytes", DEFAULT_MAX_PAYLOAD_BYTES);
-    check_config(&secret, tolerance_sec, max_payload_bytes)?;
-    let signature = signature_text(field("signature"))?;
-    let timestamp = timestamp_text(field("timestamp"))?;
-    let expected = parse_signature(signature.as_deref())?;
-    let ts = parse_timestamp(timestamp.as_deref())?;
-    fresh(ts.secs, now_secs, tolerance_sec)?;
-    let timestamp = ts.text.to_owned();
-    Ok(Checked { secret, expected, timestamp, max_payload_bytes })
-}
-
-impl Checked {
-    /// The payload's length as JS tells it, before its bytes are copied: a byte array's `byteLength`,
-    /// or a string's `length` (`text: true`; UTF-8 takes at least a byte per UTF-16 unit).
-    pub fn admit(&self, length: f64, text: bool) -> Result<(), ApiError> {
-        within(length, text, self.max_payload_bytes)
-    }
-
-    /// The payload: its kind, its exact size, the MAC, UTF-8; the verified body (a JSON object's
-    /// text, as sent).
-    pub fn verify(&self, payload: &Payload) -> Result<String, ApiError> {
-        let bytes = payload_bytes(payload)?;
-        within(bytes.len() as f64, false, self.max_payload_bytes)?;
-        authentic(&self.secret, &self.timestamp, bytes, &self.expected)?;
-        let body = core::str::from_utf8(bytes).map_err(|_| rejection(Reason::BadPayload, "the signed body is not UTF-8 text"))?;
-        match crate::core::json::parse_json(body) {
-            Some(Json::Obj(_)) => Ok(body.to_owned()),
-            _ => Err(rejection(Reason::BadPayload, "the signature is valid but the body is not a JSON object")),
-        }
-    }
-}
-
-/// [`precheck`] then [`Checked::verify`] (the binding checks the payload's size between the two).
-pub fn verify_options(fields: Option<&[(String, Arg)]>, payload: Payload, now_secs: f64) -> Result<String, ApiError> {
-    precheck(fields, now_secs)?.verify(&payload)
-}
-
-/// Appended to every payload problem.
-const RAW_BODY_HINT: &str = ": pass the raw request body exactly as received: `await req.text()` (fetch, Next.js \
-    route handlers) or `express.raw({ type: \"application/json\" })` (Express; req.body is then a Buffer)";
-
-/// The payload's bytes: a string (as UTF-8), or the bytes of any ArrayBuffer view (Uint8Array,
-/// Node Buffer, …) or ArrayBuffer.
-fn payload_bytes(payload: &Payload) -> Result<&[u8], ApiError> {
-    let mut problem = String::from(match payload {
-        Payload::Text(text) => return Ok(text.as_bytes()),
-        Payload::Bytes(bytes) => return Ok(bytes),
-        Payload::Missing => "`payload` is missing",
-        Payload::Object => {
-            "`payload` is a parsed object, not the raw body. The signature covers the exact bytes deAPI sent \
-             and re-serialising changes them (PHP escapes `/` as `\\/`)"
-        }
-        _ => "`payload` must be a string, Uint8Array/Buffer or ArrayBuffer",
-    });
-    problem.push_str(RAW_BODY_HINT);
-    Err(rejection(Reason::BadPayload, &problem))
-}
-
-/// The signature header's value; `null`/absent → absent.
-fn signature_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiError> {
-    match v {
-        None | Some(Ok(Json::Null)) => Ok(None),
-        Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
-        Some(_) => Err(rejection(
-            Reason::MalformedSignature,
-            "`signature` must be the X-DeAPI-Signature header's value (a string)",
-        )),
-    }
-}
-
-/// The timestamp header's value, or a whole number of seconds; `null`/absent → absent.
-fn timestamp_text(v: Option<Result<&Json, ()>>) -> Result<Option<String>, ApiError> {
-    match v {
-        None | Some(Ok(Json::Null)) => Ok(None),
-        Some(Ok(Json::Str(s))) => Ok(Some(s.clone())),
-        // 1e15: the same 15-digit bound as the header text.
-        Some(Ok(Json::Num(n))) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1e15 => Ok(Some(crate::core::json::dec(*n as u64))),
-        Some(_) => Err(rejection(
-            Reason::BadTimestamp,
-            "`timestamp` must be the X-DeAPI-Timestamp header's value \
-             (Unix seconds, as a string or a whole number)",
-        )),
-    }
-}
+pub mod options;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::core::args::Arg;
+    use crate::core::webhook::options::{precheck, Payload};
 
     // Vectors computed independently with Python's hmac module:
     //   python3 -c 'import hmac,hashlib; print(hmac.new(SECRET, b"1786102994." + BODY, hashlib.sha256).hexdigest())'
     // with SECRET and BODY the bytes below (BODY with its `\/` escapes, as PHP sends it).
-    const SECRET: &str = "whsec_test_0123456789abcdef0123456789abcdef";
-    const TS: &str = "1786102994"; // 2026-08-07T11:43:14Z, the payload's own timestamp
-    const BODY: &str = r#"{"event":"job.completed","delivery_id":"5f0c6a2e-8d4b-4b8e-9f51-0a7c1e2d3b4f","timestamp":"2026-08-07T11:43:14+00:00","data":{"job_request_id":"c0ffee00-1111-2222-3333-444455556666","status":"done","previous_status":"processing","job_type":"txt2img","result_url":"https:\/\/storage.deapi.ai\/results\/fox.png?X-Amz-Signature=abc"}}"#;
-    const SIG: &str = "sha256=1267bf6c48de11aa462d858a2bb13fca0666b6965c27d82a26c4e4d5c8a4f442";
+    pub(crate) const SECRET: &str = "whsec_test_0123456789abcdef0123456789abcdef";
+    pub(crate) const TS: &str = "1786102994"; // 2026-08-07T11:43:14Z, the payload's own timestamp
+    pub(crate) const BODY: &str = r#"{"event":"job.completed","delivery_id":"5f0c6a2e-8d4b-4b8e-9f51-0a7c1e2d3b4f","timestamp":"2026-08-07T11:43:14+00:00","data":{"job_request_id":"c0ffee00-1111-2222-3333-444455556666","status":"done","previous_status":"processing","job_type":"txt2img","result_url":"https:\/\/storage.deapi.ai\/results\/fox.png?X-Amz-Signature=abc"}}"#;
+    pub(crate) const SIG: &str = "sha256=1267bf6c48de11aa462d858a2bb13fca0666b6965c27d82a26c4e4d5c8a4f442";
     // The same with every `\/` replaced by `/` (what a re-serialised object would be signed as).
-    const SIG_UNESCAPED: &str = "sha256=82bef92bf049b44718420e46be6e320acf30a9c11d9c2302125c2caa10ec8044";
-    const NOW: f64 = 1_786_102_994.4;
+    pub(crate) const SIG_UNESCAPED: &str = "sha256=82bef92bf049b44718420e46be6e320acf30a9c11d9c2302125c2caa10ec8044";
+    pub(crate) const NOW: f64 = 1_786_102_994.4;
 
     fn delivery<'a>(body: &'a str, sig: Option<&'a str>) -> Delivery<'a> {
         Delivery { payload: body.as_bytes(), signature: sig, timestamp: Some(TS), secret: SECRET, tolerance_sec: 300.0, max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES }
     }
-    fn reason(r: Result<&str, ApiError>) -> String {
+    pub(crate) fn reason(r: Result<&str, ApiError>) -> String {
         let e = r.expect_err("expected a rejection");
         assert!(!e.message.contains(SECRET) && !format!("{e:?}").contains(SECRET), "secret leaked: {e:?}");
         reason_of(&e).map_or_else(|| e.kind.code().to_owned(), str::to_owned)
@@ -543,6 +403,25 @@ mod tests {
     }
 
     #[test]
+    fn non_utf8_body_after_a_valid_signature() {
+        // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_test_0123456789abcdef0123456789abcdef", b"1786102994.\xff\xfe", hashlib.sha256).hexdigest())'
+        let d = Delivery {
+            payload: b"\xff\xfe",
+            signature: Some("sha256=aeecee3708916cfd40693ab8cdd96eec3ee9b685d659efef4872e1290a67cf5f"),
+            ..delivery(BODY, None)
+        };
+        assert_eq!(reason(verify(&d, NOW)), "bad_payload");
+    }
+
+    #[test]
+    fn rejection_shape() {
+        let e = rejection(Reason::Stale, "m");
+        assert_eq!((e.kind.code(), e.kind.class_name()), ("webhook_verification", "WebhookVerificationError"));
+        assert_eq!(e.body, Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str("stale"))]))));
+        assert_eq!(reason_of(&ApiError::new(Kind::Http, "x")), None);
+    }
+
+    #[test]
     fn the_payload_size_is_bounded_and_checked_after_the_headers() {
         // a day of tolerance is accepted, and the whole range of maxPayloadBytes
         let d = Delivery { tolerance_sec: 86_400.0, max_payload_bytes: BODY.len() as f64, ..delivery(BODY, Some(SIG)) };
@@ -582,61 +461,5 @@ mod tests {
         assert_eq!(reason(precheck(Some(&opts(vec![])), NOW + 301.0).map(|_| "")), "stale");
         let e = precheck(Some(&opts(vec![("maxPayloadBytes".to_owned(), text("1MiB"))])), NOW).unwrap_err();
         assert_eq!(e.kind, Kind::InvalidOptions);
-    }
-
-    #[test]
-    fn non_utf8_body_after_a_valid_signature() {
-        // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_test_0123456789abcdef0123456789abcdef", b"1786102994.\xff\xfe", hashlib.sha256).hexdigest())'
-        let d = Delivery {
-            payload: b"\xff\xfe",
-            signature: Some("sha256=aeecee3708916cfd40693ab8cdd96eec3ee9b685d659efef4872e1290a67cf5f"),
-            ..delivery(BODY, None)
-        };
-        assert_eq!(reason(verify(&d, NOW)), "bad_payload");
-    }
-
-    #[test]
-    fn rejection_shape() {
-        let e = rejection(Reason::Stale, "m");
-        assert_eq!((e.kind.code(), e.kind.class_name()), ("webhook_verification", "WebhookVerificationError"));
-        assert_eq!(e.body, Some(Body::Json(Json::Obj(vec![("reason".into(), Json::str("stale"))]))));
-        assert_eq!(reason_of(&ApiError::new(Kind::Http, "x")), None);
-    }
-
-    #[test]
-    fn the_binding_reads_every_payload_kind_and_option_type() {
-        let text = |t: &str| Arg::Data(Json::str(t));
-        let opts = |sig: Arg, ts: Arg| vec![("signature".to_owned(), sig), ("timestamp".to_owned(), ts), ("secret".to_owned(), text(SECRET))];
-        let ok = opts(text(SIG), text(TS));
-        let body = || Payload::Text(BODY.to_owned());
-        // text and bytes verify alike; the body comes back as text
-        assert_eq!(verify_options(Some(&ok), body(), NOW).unwrap(), BODY);
-        assert_eq!(verify_options(Some(&ok), Payload::Bytes(BODY.as_bytes().to_vec()), NOW).unwrap(), BODY);
-        // a whole-number timestamp works like its text
-        assert_eq!(verify_options(Some(&opts(text(SIG), Arg::Data(Json::Num(1_786_102_994.0)))), body(), NOW).unwrap(), BODY);
-        let why = |fields: &[(String, Arg)], payload| reason(verify_options(Some(fields), payload, NOW).as_deref().map_err(Clone::clone));
-        assert_eq!(why(&ok, Payload::Missing), "bad_payload");
-        assert_eq!(why(&ok, Payload::Object), "bad_payload");
-        assert_eq!(why(&ok, Payload::Other), "bad_payload");
-        assert_eq!(why(&opts(Arg::Data(Json::Num(42.0)), text(TS)), body()), "malformed_signature");
-        assert_eq!(why(&opts(text(SIG), Arg::Data(Json::Num(1.5))), body()), "bad_timestamp");
-        assert_eq!(why(&opts(text(SIG), Arg::Function), body()), "bad_timestamp");
-        // options that are not an object, and a signed body that is not a JSON object
-        let e = verify_options(None, Payload::Missing, NOW).unwrap_err();
-        assert_eq!(e.kind, Kind::InvalidOptions);
-        assert!(e.message.contains("verifyWebhook takes one object"));
-        // a secret that is not a string counts as missing; a tolerance that is not a number is refused
-        assert_eq!(why(&[("secret".to_owned(), Arg::Data(Json::Num(42.0)))], body()), "bad_secret");
-        let e = verify_options(Some(&[("secret".to_owned(), text(SECRET)), ("toleranceSec".to_owned(), text("300"))]), body(), NOW).unwrap_err();
-        assert_eq!(e.kind, Kind::InvalidOptions, "{}", e.message);
-        let array = r#"["signed","but an array"]"#;
-        let sig = |body: &str| {
-            use hmac::Mac;
-            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-            mac.update(format!("{TS}.{body}").as_bytes());
-            let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-            format!("sha256={hex}")
-        };
-        assert_eq!(why(&opts(text(&sig(array)), text(TS)), Payload::Text(array.to_owned())), "bad_payload");
     }
 }

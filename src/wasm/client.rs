@@ -11,7 +11,9 @@ use super::state::{Hooks, Inner, Poller};
 use super::time::Signal;
 use super::transport::{body_of, notify, send, with_response, Answer};
 use crate::core::json::Json;
-use crate::core::session::{Arg, Call, NotJson, Opts, Planned, Session};
+use crate::core::args::{Opts, Params};
+use crate::core::plan::{Call, Planned};
+use crate::core::session::Session;
 use js_sys::{Date, Function, Object, Promise};
 use std::cell::RefCell;
 use std::future::Future;
@@ -53,22 +55,15 @@ fn promise(inner: &Rc<Inner>, work: Pin<Box<dyn Future<Output = Result<JsValue, 
 }
 
 /// Plan a call (fetching the model catalogue first when validation needs it).
-async fn planned(inner: &Rc<Inner>, what: Call, name: &str, params: &JsValue, opts: &JsValue) -> Result<(Planned, Vec<JsValue>), JsValue> {
-    let uploads_allowed = matches!(what, Call::Submit | Call::Price | Call::Validate);
-    let (p, uploads) = match what {
-        Call::Status | Call::Balance => (Err(NotJson), Vec::new()),
-        _ => convert::params(params, uploads_allowed),
-    };
-    let id = if what == Call::Status { convert::arg(params) } else { Arg::NotJson };
+async fn planned(inner: &Rc<Inner>, call: &Call, opts: &JsValue) -> Result<Planned, JsValue> {
     let o = convert::opts(opts);
     let s = &inner.session;
-    let first = s.plan(what, name, &p, &id, &o, false).map_err(|e| to_error(&e, None))?;
+    let first = s.plan(call, &o, false).map_err(|e| to_error(&e, None))?;
     if first != Planned::NeedCatalogue {
-        return Ok((first, uploads));
+        return Ok(first);
     }
     let have = catalogue(inner, &o, &signal_of(opts)).await?;
-    let again = s.plan(what, name, &p, &id, &o, !have).map_err(|e| to_error(&e, None))?;
-    Ok((again, uploads))
+    s.plan(call, &o, !have).map_err(|e| to_error(&e, None))
 }
 
 /// The model catalogue for validation, fetched with the call's signal and timeout: true when the
@@ -85,11 +80,12 @@ async fn catalogue(inner: &Rc<Inner>, opts: &Opts, signal: &Signal) -> Result<bo
 }
 
 /// Every model: page by page, at most 100 pages.
-async fn all_models(inner: &Rc<Inner>, query: &crate::core::session::Params, opts: &Opts, signal: &Signal) -> Result<Vec<Json>, JsValue> {
+async fn all_models(inner: &Rc<Inner>, query: &Params, opts: &Opts, signal: &Signal) -> Result<Vec<Json>, JsValue> {
     let mut all = Vec::new();
     let mut page = 1u32;
     loop {
-        let planned = inner.session.plan(Call::ModelsPage(page), "", query, &Arg::NotJson, opts, false).map_err(|e| to_error(&e, None))?;
+        let call = Call::Models { query: query.clone(), page: Some(page) };
+        let planned = inner.session.plan(&call, opts, false).map_err(|e| to_error(&e, None))?;
         let Planned::Request(plan) = planned else { return Ok(all) };
         let r = send(inner, &plan, None, signal, None).await?;
         if let Some(Json::Arr(items)) = r.value.get("data") {
@@ -106,10 +102,9 @@ async fn all_models(inner: &Rc<Inner>, query: &crate::core::session::Params, opt
     }
 }
 
-/// Plan, send, and shape one call's result.
-async fn request(inner: Rc<Inner>, what: Call, name: String, params: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    let (planned, uploads) = planned(&inner, what, &name, &params, &opts).await?;
-    let plan = match planned {
+/// Plan, send, and shape one call's result. `uploads`: the params' files, by index.
+async fn request(inner: Rc<Inner>, call: Call, uploads: Vec<JsValue>, opts: JsValue) -> Result<JsValue, JsValue> {
+    let plan = match planned(&inner, &call, &opts).await? {
         Planned::Request(plan) => plan,
         // validation only
         Planned::Valid | Planned::NeedCatalogue => return Ok(JsValue::UNDEFINED),
@@ -118,6 +113,12 @@ async fn request(inner: Rc<Inner>, what: Call, name: String, params: JsValue, op
     let r: Answer = send(&inner, &plan, body.as_ref(), &signal_of(&opts), None).await?;
     let data = to_js(&r.value);
     Ok(if plan.with_response { with_response(&r, data) } else { data })
+}
+
+/// A call on operation `op` with `params` (uploads allowed), as `make` builds it.
+fn on_op(inner: &Rc<Inner>, make: fn(String, Params) -> Call, op: String, params: &JsValue, opts: JsValue) -> Promise {
+    let (params, uploads) = convert::params(params, true);
+    promise(inner, Box::pin(request(Rc::clone(inner), make(op, params), uploads, opts)))
 }
 
 impl Client {
@@ -167,18 +168,19 @@ impl Client {
     /// Submit operation `name` (`images.generate`, …): resolves with the job id, or the result of
     /// a synchronous operation (`prompts.enhance`).
     pub fn submit(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Submit, name, params, opts)))
+        on_op(&self.inner, |op, params| Call::Submit { op, params }, name, &params, opts)
     }
 
     /// The price of operation `name` with these params.
     pub fn price(&self, name: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Price, name, params, opts)))
+        on_op(&self.inner, |op, params| Call::Price { op, params }, name, &params, opts)
     }
 
     /// One status poll of a job.
     #[wasm_bindgen(js_name = "jobStatus")]
     pub fn job_status(&self, id: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Status, String::new(), id, opts)))
+        let call = Call::Status { id: convert::arg(&id) };
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), call, Vec::new(), opts)))
     }
 
     /// Poll until done (resolves with the status), failed or out of time (rejects).
@@ -190,7 +192,8 @@ impl Client {
     /// One page of the model list.
     #[wasm_bindgen(js_name = "modelsList")]
     pub fn models_list(&self, query: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Models, String::new(), query, opts)))
+        let call = Call::Models { query: convert::params(&query, false).0, page: None };
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), call, Vec::new(), opts)))
     }
 
     /// Every model (page by page).
@@ -207,19 +210,19 @@ impl Client {
 
     /// The account balance.
     pub fn balance(&self, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Balance, String::new(), JsValue::UNDEFINED, opts)))
+        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Balance, Vec::new(), opts)))
     }
 
     /// Check params client-side (resolves with nothing, or rejects with the ValidationError).
     pub fn validate(&self, operation: String, params: JsValue, opts: JsValue) -> Promise {
-        promise(&self.inner, Box::pin(request(Rc::clone(&self.inner), Call::Validate, operation, params, opts)))
+        on_op(&self.inner, |op, params| Call::Validate { op, params }, operation, &params, opts)
     }
 
     /// A job id checked and trimmed (for `deapi.job(requestId)`); a bad one throws an
     /// `InvalidOptionsError`.
     #[wasm_bindgen(js_name = "jobId")]
     pub fn job_id(&self, id: JsValue) -> Result<String, JsValue> {
-        crate::core::session::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
+        crate::core::args::request_id(&convert::arg(&id)).map_err(|e| to_error(&self.inner.session.finish(e), None))
     }
 
     /// `deapi.realtime.subscribe(listener)`: every job event of the account as a `JobStatus`; opens
@@ -287,7 +290,7 @@ impl Client {
 /// namespaces from them).
 #[wasm_bindgen]
 pub fn operations() -> String {
-    crate::core::session::operation_names().join(",")
+    crate::core::plan::operation_names().join(",")
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).

@@ -7,7 +7,7 @@
 
 use crate::core::json::{parse_json, Json, MAX_DEPTH};
 use super::time::Signal;
-use crate::core::session::{Arg, NotJson, Opts, Params, Upload};
+use crate::core::args::{Arg, NotJson, Opts, Params, Upload};
 use web_sys::AbortSignal;
 use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
@@ -82,10 +82,6 @@ pub fn number_text(n: f64) -> String {
     js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
 }
 
-fn is_object(v: &JsValue) -> bool {
-    v.is_object() && !v.is_null()
-}
-
 fn is_array_buffer(v: &JsValue) -> bool {
     v.is_instance_of::<ArrayBuffer>() || type_tag(v).as_deref() == Some("[object ArrayBuffer]")
 }
@@ -98,7 +94,7 @@ fn type_tag(v: &JsValue) -> Option<String> {
 /// Binary data an upload can be made of: a Blob or File (recognised by shape, so one from another
 /// realm works too), an ArrayBuffer, a typed array or DataView (Node's Buffer is a Uint8Array).
 pub fn is_binary(v: &JsValue) -> bool {
-    is_object(v)
+    v.is_object()
         && (is_array_buffer(v)
             || ArrayBuffer::is_view(v)
             || (get(v, "arrayBuffer").is_function() && get(v, "size").as_f64().is_some() && get(v, "type").is_string()))
@@ -106,14 +102,14 @@ pub fn is_binary(v: &JsValue) -> bool {
 
 /// `{ data, filename?, name?, type? }`: bytes with their metadata.
 pub fn is_wrapper(v: &JsValue) -> bool {
-    is_object(v)
+    v.is_object()
         && is_binary(&get(v, "data"))
         && Object::keys(v.unchecked_ref::<Object>()).iter().all(|k| matches!(k.as_string().as_deref(), Some("data" | "filename" | "name" | "type")))
 }
 
 /// An AbortSignal (by shape).
 pub fn is_signal(v: &JsValue) -> bool {
-    is_object(v) && get(v, "aborted").as_bool().is_some() && get(v, "addEventListener").is_function()
+    v.is_object() && get(v, "aborted").as_bool().is_some() && get(v, "addEventListener").is_function()
 }
 
 /// The bytes of an ArrayBuffer or a view of one (all of them).
@@ -169,11 +165,11 @@ pub fn data(v: &JsValue) -> Result<Json, NotJson> {
     if v.is_function() || v.is_symbol() || v.is_bigint() {
         return Err(NotJson);
     }
-    if is_object(v) {
+    if v.is_object() {
         let to_json = get(v, "toJSON");
         if let Some(f) = to_json.dyn_ref::<Function>() {
             let plain = f.call0(v).map_err(|_| NotJson)?;
-            if is_object(&plain) && get(&plain, "toJSON").is_function() {
+            if plain.is_object() && get(&plain, "toJSON").is_function() {
                 return Err(NotJson);
             }
             return data(&plain);
@@ -250,7 +246,7 @@ impl Found {
 /// (when `uploads`); everything else is data. Also the uploads' JS values, in order.
 pub fn params(v: &JsValue, uploads: bool) -> (Params, Vec<JsValue>) {
     let mut found = Found { allowed: uploads, files: Vec::new(), values: Vec::new() };
-    let converted = if is_object(v) && !Array::is_array(v) && !is_binary(v) && !is_wrapper(v) && !get(v, "toJSON").is_function() {
+    let converted = if v.is_object() && !Array::is_array(v) && !is_binary(v) && !is_wrapper(v) && !get(v, "toJSON").is_function() {
         let mut pairs = Vec::new();
         let mut bad = false;
         for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
@@ -283,7 +279,7 @@ pub fn params(v: &JsValue, uploads: bool) -> (Params, Vec<JsValue>) {
 
 /// The caller's `signal` option.
 pub fn signal_of(opts: &JsValue) -> Signal {
-    let s = if is_object(opts) { get(opts, "signal") } else { JsValue::UNDEFINED };
+    let s = if opts.is_object() { get(opts, "signal") } else { JsValue::UNDEFINED };
     Signal(if is_signal(&s) { Some(s.unchecked_into::<AbortSignal>()) } else { None })
 }
 
@@ -306,7 +302,7 @@ pub fn opts(v: &JsValue) -> Opts {
     if v.is_undefined() || v.is_null() {
         return Opts::Missing;
     }
-    if !is_object(v) || Array::is_array(v) || v.is_function() {
+    if !v.is_object() || Array::is_array(v) || v.is_function() {
         return Opts::Other(type_name(v));
     }
     // (its properties are getters on the prototype: read as options it would be `{}`, ignored)

@@ -74,7 +74,7 @@ fn fill(template: &str, id: &str) -> String {
     const HOLE: &str = "{requestId}";
     let mut out = String::with_capacity(template.len() + id.len());
     let mut from = 0;
-    while let Some(at) = crate::core::json::find_str(template, HOLE, from) {
+    while let Some(at) = crate::core::text::find_str(template, HOLE, from) {
         out.push_str(template.get(from..at).unwrap_or_default());
         out.push_str(id);
         from = at + HOLE.len();

@@ -12,7 +12,7 @@ use super::state::Inner;
 use super::time::sleep;
 use super::transport::notify;
 use crate::core::fleet::{self, Answer, Breaker, Report};
-use crate::core::session::Opts;
+use crate::core::args::Opts;
 use js_sys::{Array, Function, JsString, Promise};
 use std::cell::RefCell;
 use std::future::Future;
@@ -60,7 +60,7 @@ pub fn check_option(options: &JsValue, opts: &mut Opts) -> Result<(), JsValue> {
         ));
     }
     if let Some(slot) = pairs.iter_mut().find(|(k, _)| k == "quotaStore") {
-        slot.1 = crate::core::session::Arg::Function;
+        slot.1 = crate::core::args::Arg::Function;
     }
     Ok(())
 }

@@ -14,7 +14,9 @@ use super::state::{Inner, Waiter};
 use super::time::{sleep, sleep_or_ring, Bell, Signal, Turn};
 use super::transport::{notify, send, Poll};
 use crate::core::json::Json;
-use crate::core::session::{After, Arg, Call, NotJson, Opts, Plan, Planned, WaitPlan};
+use crate::core::args::{Arg, Opts};
+use crate::core::plan::{Call, Plan, Planned, WaitPlan};
+use crate::core::session::After;
 use js_sys::Function;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -27,7 +29,7 @@ fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>) -> Result<Plan,
         Some(t) => Opts::Object(vec![("timeoutMs".to_owned(), Arg::Data(Json::Num(t)))]),
         None => Opts::Missing,
     };
-    match inner.session.plan(Call::Status, "", &Err(NotJson), &Arg::Data(Json::str(id)), &opts, false) {
+    match inner.session.plan(&Call::Status { id: Arg::Data(Json::str(id)) }, &opts, false) {
         Ok(Planned::Request(p)) => Ok(*p),
         Ok(_) => Err(JsValue::UNDEFINED),
         Err(e) => Err(to_error(&e, None)),

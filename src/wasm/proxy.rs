@@ -24,7 +24,7 @@ use {
     super::transport::{decode_js, global_fetch, read_capped, timed_out, AttemptTimer, Capped, Res, Stream},
     crate::core::error::key_parts,
     crate::core::proxy::{content_length, decide, forwarded_response_header, message_body, parse_proxy_options, too_large, Decision, Forward, Incoming, ProxyConfig, CLIENT_HEADER},
-    crate::core::session::{Arg, Opts},
+    crate::core::args::{Arg, Opts},
     js_sys::{Array, Function, JsString, Object, Uint8Array},
     std::rc::Rc,
     wasm_bindgen::JsCast,
@@ -413,7 +413,7 @@ async fn forward(inner: &Rc<Inner>, r: &Req, f: &Forward) -> Result<JsValue, JsV
                 return json(502, "Bad Gateway: the request was cancelled", None, cors);
             }
             if timed_out(&controller) {
-                let ms = crate::core::json::dec(inner.cfg.client.timeout_ms as u64);
+                let ms = crate::core::text::dec(inner.cfg.client.timeout_ms as u64);
                 return json(504, &["Gateway Timeout: deAPI did not answer within ", &ms, " ms"].concat(), None, cors);
             }
             report(inner, "upstream", &e);

@@ -26,7 +26,7 @@ use super::state::Inner;
 use super::time::Bell;
 use super::transport::notify;
 use crate::core::jobs::{Live, Watch, WaitOptions};
-use crate::core::session::Opts;
+use crate::core::args::Opts;
 use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -41,7 +41,7 @@ use {
 };
 #[cfg(feature = "realtime-relay")]
 use {
-    crate::core::session::Arg,
+    crate::core::args::Arg,
     js_sys::{Array, Object},
     wasm_bindgen::JsCast,
 };
@@ -432,7 +432,7 @@ mod drive {
             Action::Start(timer, ms) => {
                 let weak = Rc::downgrade(inner);
                 let ms = if ms.is_finite() {
-                    ms.clamp(0.0, crate::wasm::time::MAX_TIMER_MS) as u32
+                    ms.clamp(0.0, crate::core::config::MAX_TIMER_MS) as u32
                 } else {
                     0
                 };

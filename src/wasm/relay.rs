@@ -27,7 +27,7 @@ use {
     crate::core::error::key_parts,
     crate::core::json::Json,
     crate::core::relay::{self, Stream},
-    crate::core::session::Arg,
+    crate::core::args::Arg,
     gloo_timers::callback::Interval,
     js_sys::{Object, Uint8Array},
     std::cell::{Cell, RefCell},

@@ -4,7 +4,8 @@
 
 use super::realtime::Watching;
 use super::time::{Bell, Turn};
-use crate::core::session::{Plan, Session, WaitPlan};
+use crate::core::plan::{Plan, WaitPlan};
+use crate::core::session::Session;
 use js_sys::Function;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

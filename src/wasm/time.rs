@@ -12,8 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, AddEventListenerOptions};
 
-/// Longest delay a JS timer honours (2^31 − 1 ms).
-pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+use crate::core::config::MAX_TIMER_MS;
 
 /// A listener on an `AbortSignal`'s `abort` event, removed when dropped.
 pub struct Listener {

@@ -8,11 +8,13 @@
 use super::state::Inner;
 use super::convert::{get, number_text, object, set, to_js};
 use super::errors::{abort_error, invalid_options, rate_limit, to_error};
-use super::time::{sleep_or_abort, Signal, Turn, MAX_TIMER_MS};
+use super::time::{sleep_or_abort, Signal, Turn};
+use crate::core::config::MAX_TIMER_MS;
 use crate::core::error::RateLimit;
 use crate::core::json::Json;
 use crate::core::jobs::WaitOptions;
-use crate::core::session::{file_type, Admit, After, Failure, FormPart, Oversize, Plan, PlanBody, PollState, Verdict, HEADER_NAMES};
+use crate::core::plan::{file_type, FormPart, Plan, PlanBody};
+use crate::core::session::{Admit, After, Attempt, Failure, Oversize, PollState, Verdict, HEADER_NAMES};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -311,6 +313,23 @@ pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>
     }
 }
 
+/// How far an attempt got: an error while `Sending` is a failure to connect; once the headers are
+/// in, the body was cut off.
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    Sending,
+    HeadersIn,
+}
+
+/// A hook's event for attempt `attempt` of `plan`: `{ method, url, attempt }`, then `more`.
+fn hook_event(plan: &Plan, attempt: u32, more: &[(&str, JsValue)]) -> JsValue {
+    let event = object(&[("method", JsValue::from_str(plan.method)), ("url", JsValue::from_str(&plan.url)), ("attempt", JsValue::from_f64(f64::from(attempt)))]);
+    for (k, v) in more {
+        set(&event, k, v);
+    }
+    event.into()
+}
+
 /// What one attempt got: a response (status, headers read, the body or its size past the limit), or a
 /// redirect a browser hides.
 struct Response {
@@ -321,7 +340,7 @@ struct Response {
 }
 
 /// Send one attempt with `init` (its signal set here), and read the whole response.
-async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &AbortController, attempt: u32, stage: &Cell<u8>) -> Result<Response, JsValue> {
+async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &AbortController, attempt: u32, stage: &Cell<Stage>) -> Result<Response, JsValue> {
     let started = inner.hooks.on_response.as_ref().map(|_| js_sys::Date::now());
     let returned = match &inner.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&plan.url), init),
@@ -339,7 +358,7 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &Ab
     let Some(status) = status.filter(|_| res.is_object()) else {
         return Err(js_sys::TypeError::new("fetch resolved with something that is not a Response").into());
     };
-    stage.set(1);
+    stage.set(Stage::HeadersIn);
     let status = status as u16;
     let h: Res = res.headers().unwrap_or(JsValue::UNDEFINED).unchecked_into();
     let read = |key: &JsValue| h.header(key).ok().and_then(|v| v.as_string());
@@ -366,17 +385,8 @@ async fn attempt(inner: &Inner, plan: &Plan, init: &RequestInit, controller: &Ab
     };
     // The event is built only for a hook (its dozen crossings are the bulk of a call's own work).
     if let Some(started) = started {
-        notify(
-            &inner.hooks.on_response,
-            &object(&[
-                ("method", JsValue::from_str(plan.method)),
-                ("url", JsValue::from_str(&plan.url)),
-                ("status", JsValue::from_f64(f64::from(status))),
-                ("attempt", JsValue::from_f64(f64::from(attempt))),
-                ("durationMs", JsValue::from_f64(js_sys::Date::now() - started)),
-            ])
-            .into(),
-        );
+        let more = [("status", JsValue::from_f64(f64::from(status))), ("durationMs", JsValue::from_f64(js_sys::Date::now() - started))];
+        notify(&inner.hooks.on_response, &hook_event(plan, attempt, &more));
     }
     Ok(Response { status, headers, body, opaque_redirect })
 }
@@ -409,10 +419,11 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
             super::time::Listener::new(s, move || c.abort())
         });
         init.set_signal(Some(&controller.signal()));
-        let stage = Cell::new(0u8);
+        let stage = Cell::new(Stage::Sending);
         let outcome = attempt(inner, plan, &init, &controller, attempts, &stage).await;
         drop(timer);
         drop(relay);
+        let at = Attempt { plan, number: attempts, permit };
         let (verdict, cause) = match outcome {
             Ok(r) => {
                 let header = |name: &str| HEADER_NAMES.iter().position(|h| *h == name).and_then(|i| r.headers.get(i).cloned().flatten());
@@ -423,11 +434,11 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
                     }
                 }
                 let verdict = match &r.body {
-                    _ if r.opaque_redirect => session.redirected(plan, attempts, permit),
-                    Read::Over(size) => session.oversized(plan, attempts, r.status, &header, *size, permit),
+                    _ if r.opaque_redirect => session.redirected(at),
+                    Read::Over(size) => session.oversized(at, r.status, &header, *size),
                     Read::Text(text) => {
                         let state = poll.map(|p| PollState { polls: p.polls, waited_ms: js_sys::Date::now() - p.started, options: p.options });
-                        session.verdict(plan, attempts, r.status, &header, text, permit, state)
+                        session.verdict(at, r.status, &header, text, state)
                     }
                 };
                 (verdict, None)
@@ -445,13 +456,13 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
                 let timed_out = timed_out(&controller);
                 let what = if timed_out {
                     Failure::TimedOut
-                } else if stage.get() == 1 {
+                } else if stage.get() == Stage::HeadersIn {
                     Failure::Cut
                 } else {
                     Failure::Connect
                 };
                 let message = if e.is_object() { text_of(&e, "message") } else { String::new() };
-                let verdict = session.failure(plan, attempts, what, &message, &detail, permit);
+                let verdict = session.failure(at, what, &message, &detail);
                 (verdict, if timed_out { None } else { Some(e) })
             }
         };
@@ -464,15 +475,8 @@ pub async fn send(inner: &Rc<Inner>, plan: &Plan, body: Option<&JsValue>, signal
             Verdict::Retry { delay_ms, reason, error } => {
                 let error = to_error(&error, cause.as_ref());
                 if inner.hooks.on_retry.is_some() {
-                    let event = object(&[
-                        ("method", JsValue::from_str(plan.method)),
-                        ("url", JsValue::from_str(&plan.url)),
-                        ("attempt", JsValue::from_f64(f64::from(attempts))),
-                        ("delayMs", JsValue::from_f64(delay_ms)),
-                        ("reason", JsValue::from_str(reason)),
-                        ("error", error),
-                    ]);
-                    notify(&inner.hooks.on_retry, &event.into());
+                    let more = [("delayMs", JsValue::from_f64(delay_ms)), ("reason", JsValue::from_str(reason)), ("error", error)];
+                    notify(&inner.hooks.on_retry, &hook_event(plan, attempts, &more));
                 }
                 if sleep_or_abort(delay_ms, signal).await.is_err() {
                     return Err(abort_error(attempts, signal.reason(), &plan.id));
@@ -553,13 +557,7 @@ async fn wait_turn(inner: &Inner, signal: &Signal) -> Result<(), ()> {
 fn on_request(inner: &Inner, plan: &Plan, attempt: u32) {
     if inner.hooks.on_request.is_some() {
         let shown = plan.shown_headers.as_deref().unwrap_or(&[]);
-        let event = object(&[
-            ("method", JsValue::from_str(plan.method)),
-            ("url", JsValue::from_str(&plan.url)),
-            ("headers", headers_object(shown).into()),
-            ("attempt", JsValue::from_f64(f64::from(attempt))),
-        ]);
-        notify(&inner.hooks.on_request, &event.into());
+        notify(&inner.hooks.on_request, &hook_event(plan, attempt, &[("headers", headers_object(shown).into())]));
     }
 }
 
@@ -579,7 +577,7 @@ pub async fn send_once(inner: &Rc<Inner>, plan: &Plan, body: &str, controller: &
     let timer = AttemptTimer::start(controller, plan.timeout_ms);
     init.set_signal(Some(&controller.signal()));
     on_request(inner, plan, 1);
-    let r = attempt(inner, plan, &init, controller, 1, &Cell::new(0)).await;
+    let r = attempt(inner, plan, &init, controller, 1, &Cell::new(Stage::Sending)).await;
     drop(timer);
     let r = r?;
     Ok((r.status, match r.body {

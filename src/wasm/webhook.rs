@@ -17,8 +17,8 @@ use {
     super::errors::to_error,
     crate::core::json::parse_json,
     crate::core::json::Json,
-    crate::core::session::Arg,
-    crate::core::webhook::{precheck, Payload},
+    crate::core::args::Arg,
+    crate::core::webhook::options::{precheck, Payload},
     js_sys::{ArrayBuffer, JsString},
 };
 
@@ -46,7 +46,7 @@ fn verify(options: &JsValue) -> Result<JsValue, JsValue> {
     let options = options.clone();
     let now = js_sys::Date::now() / 1000.0;
     let verdict = (|| {
-        if !options.is_object() || options.is_null() {
+        if !options.is_object() {
             return precheck(None, now).map(|_| String::new());
         }
         let fields: Vec<(String, Arg)> = ["signature", "timestamp", "secret", "toleranceSec", "maxPayloadBytes"]
