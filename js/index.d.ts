@@ -207,6 +207,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Per-attempt timeout for this call, in ms. */
   timeoutMs?: number;
+  /**
+   * Retries for this call, 0–10 (default: the client's `maxRetries`). `0` for a request whose answer
+   * is only useful now, such as a live price estimate while a form is edited. For `wait()`, per poll.
+   */
+  maxRetries?: number;
 }
 
 export type JobState = "pending" | "processing" | "done" | "error" | (string & {});

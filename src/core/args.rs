@@ -77,11 +77,11 @@ pub fn call_options(opts: &Opts, allowed: &[&str]) -> Result<Json, ApiError> {
     Ok(Json::Obj(data))
 }
 
-pub const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "withResponse"];
+pub const CALL_KEYS: &[&str] = &["signal", "timeoutMs", "maxRetries", "withResponse"];
 /// Calls that make several requests (or none of their own) have no single response to show.
-pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs"];
-pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs", "realtime"];
-pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "model"];
+pub const PLAIN_KEYS: &[&str] = &["signal", "timeoutMs", "maxRetries"];
+pub const WAIT_KEYS: &[&str] = &["signal", "timeoutMs", "maxRetries", "onProgress", "pollIntervalMs", "maxPollIntervalMs", "maxWaitMs", "realtime"];
+pub const VALIDATE_KEYS: &[&str] = &["signal", "timeoutMs", "maxRetries", "model"];
 
 /// Longest job id accepted (deAPI's are 36-character UUIDs).
 pub const MAX_ID_LEN: usize = 128;

@@ -293,7 +293,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         }
     };
     let timeout_ms = number("timeoutMs", DEFAULT_TIMEOUT_MS, 1.0, MAX_TIMER_MS, false)?;
-    let max_retries = number("maxRetries", 3.0, 0.0, 10.0, true)? as u32;
+    let max_retries = number("maxRetries", 3.0, 0.0, MAX_RETRIES, true)? as u32;
     let base_delay_ms = number("retryBaseDelayMs", 1000.0, 0.0, MAX_TIMER_MS, false)?;
     let max_retry_after_ms = number("maxRetryAfterMs", 60_000.0, 0.0, MAX_TIMER_MS, false)?;
 
@@ -418,6 +418,18 @@ pub fn parse_call_timeout(options: &Json, default: f64) -> Result<f64, ApiError>
         None | Some(Json::Null) => Ok(default),
         Some(Json::Num(n)) if n.is_finite() && *n >= 1.0 && *n <= MAX_TIMER_MS => Ok(*n),
         Some(_) => Err(bad("timeoutMs", "must be a number of milliseconds from 1 to 2147483647")),
+    }
+}
+
+/// Most retries the `maxRetries` option (the client's or a call's) may ask for.
+pub const MAX_RETRIES: f64 = 10.0;
+
+/// A call's `maxRetries`: an integer from 0 to 10, or `default` (the client's) when absent.
+pub fn parse_call_retries(options: &Json, default: u32) -> Result<u32, ApiError> {
+    match options.get("maxRetries") {
+        None | Some(Json::Null) => Ok(default),
+        Some(Json::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_RETRIES => Ok(*n as u32),
+        Some(_) => Err(bad("maxRetries", "must be an integer from 0 to 10")),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::core::api::{find_op, Endpoint, Op, OPS};
 use crate::core::args::{call_options, request_id, Arg, Opts, Params, Upload, CALL_KEYS, PLAIN_KEYS, VALIDATE_KEYS, WAIT_KEYS};
-use crate::core::config::parse_call_timeout;
+use crate::core::config::{parse_call_retries, parse_call_timeout};
 use crate::core::decode;
 use crate::core::error::ApiError;
 use crate::core::jobs::WaitOptions;
@@ -75,6 +75,8 @@ pub struct Plan {
     pub shown_headers: Option<Vec<(String, String)>>,
     pub body: Option<PlanBody>,
     pub timeout_ms: f64,
+    /// Retries after a failed attempt (the call's `maxRetries`, else the client's).
+    pub max_retries: u32,
     /// `withResponse`: resolve with `{ data, status, rateLimit }`.
     pub with_response: bool,
     pub decoder: Decoder,
@@ -101,6 +103,8 @@ pub enum Planned {
 pub struct WaitPlan {
     pub id: String,
     pub timeout_ms: f64,
+    /// Each poll's `maxRetries` (the wait's, else the client's).
+    pub max_retries: u32,
     pub options: WaitOptions,
     /// Events may drive this wait (`realtime: false` → it polls).
     pub realtime: bool,
@@ -221,6 +225,7 @@ impl Session {
         };
         let o = call_options(opts, allowed)?;
         let timeout = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+        let max_retries = parse_call_retries(&o, self.cfg.retry.max_retries)?;
         let mut job = String::new();
         let mut files: &[Upload] = &[];
         let (endpoint, body, query, decoder) = match call {
@@ -300,6 +305,7 @@ impl Session {
             shown_headers,
             body,
             timeout_ms: timeout,
+            max_retries,
             with_response: matches!(o.get("withResponse"), Some(Json::Bool(true))),
             decoder,
             submission: req.is_submission,
@@ -322,6 +328,7 @@ impl Session {
             shown_headers: None,
             body: None,
             timeout_ms: self.cfg.timeout_ms,
+            max_retries: 0,
             with_response: false,
             decoder: Decoder::Balance,
             submission: false,
@@ -338,12 +345,13 @@ impl Session {
             let options = WaitOptions::parse(&o)?;
             let id = request_id(id)?;
             let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+            let max_retries = parse_call_retries(&o, self.cfg.retry.max_retries)?;
             let realtime = match o.get("realtime") {
                 None | Some(Json::Null) => true,
                 Some(Json::Bool(b)) => *b,
                 Some(_) => return Err(ApiError::invalid_option("realtime", "must be true or false (false: this wait polls)")),
             };
-            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, options, realtime })
+            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, max_retries, options, realtime })
         })();
         planned.map_err(|e| self.finish(e))
     }

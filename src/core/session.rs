@@ -15,7 +15,7 @@ use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{read_json, Json, Unread, MAX_VALUES};
 use crate::core::plan::{Decoder, Plan};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
-use crate::core::retry::{Decision, Outcome, Reason};
+use crate::core::retry::{Decision, Outcome, Reason, RetryPolicy};
 use crate::core::text::{dec, digits, redact_str};
 use std::cell::RefCell;
 
@@ -159,6 +159,11 @@ impl Session {
         let mut function_keys = Vec::new();
         let mut show_headers = false;
         for (k, v) in pairs {
+            // the browser module has no quota store (it is not an unknown option, nor a bad value)
+            #[cfg(not(feature = "fleet"))]
+            if k == "quotaStore" && *v != Arg::Data(Json::Null) {
+                return Err(ApiError::invalid_option(k, "servers only: a page shares a fleet's quota through your server (createProxy)"));
+            }
             match v {
                 Arg::Function => {
                     show_headers |= k == "onRequest";
@@ -225,7 +230,8 @@ impl Session {
     fn after_failure(&self, at: Attempt, mut err: ApiError, outcome: Outcome) -> Verdict {
         let (d, id) = (at.plan.decoder, at.plan.id.as_str());
         err.attempts = at.number;
-        match self.cfg.retry.decide(at.number, outcome, at.plan.submission) {
+        let policy = RetryPolicy { max_retries: at.plan.max_retries, ..self.cfg.retry };
+        match policy.decide(at.number, outcome, at.plan.submission) {
             Decision::Retry { delay_ms, reason } => Verdict::Retry { delay_ms, reason: reason.as_str(), error: self.finish_for(err, d, id) },
             Decision::GiveUp { reason } => {
                 if reason == Reason::RetryAfterTooLong {
@@ -609,6 +615,25 @@ mod tests {
         assert!(e.message.contains("daily rate limit of images/generations"), "{}", e.message);
         let rl = e.rate_limit.as_ref().unwrap();
         assert_eq!(rl.kind.as_deref(), Some("daily"), "known from the fleet, not from this process's responses");
+    }
+
+    #[test]
+    fn a_calls_max_retries_replaces_the_clients() {
+        let s = session(&[("maxRetries", Json::Num(3.0))]);
+        let retries = |opts: Opts| {
+            let p = request(s.plan(&Call::Balance, &opts, false));
+            (1..=11).take_while(|n| matches!(s.verdict(at(&p, *n, false), 503, &headers(NONE), "{}", None), Verdict::Retry { .. })).count()
+        };
+        assert_eq!(retries(Opts::Missing), 3);
+        assert_eq!(retries(data(&[("maxRetries", Json::Num(0.0))])), 0);
+        assert_eq!(retries(data(&[("maxRetries", Json::Num(10.0))])), 10);
+        assert_eq!(retries(data(&[("maxRetries", Json::Null)])), 3);
+        for bad in [Json::Num(11.0), Json::Num(-1.0), Json::Num(0.5), Json::str("1")] {
+            let e = s.plan(&Call::Balance, &data(&[("maxRetries", bad)]), false).unwrap_err();
+            assert!(e.kind == Kind::InvalidOptions && e.message.contains("`maxRetries`"), "{}", e.message);
+        }
+        let w = s.wait_plan(&Arg::Data(Json::str("r-1")), &data(&[("maxRetries", Json::Num(1.0))])).unwrap();
+        assert_eq!(w.max_retries, 1);
     }
 
     #[test]

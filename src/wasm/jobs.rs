@@ -23,12 +23,14 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The status request of a wait (planned once: every poll is the same request).
-fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>) -> Result<Plan, JsValue> {
-    let opts = match timeout_ms {
-        Some(t) => Opts::Object(vec![("timeoutMs".to_owned(), Arg::Data(Json::Num(t)))]),
-        None => Opts::Missing,
-    };
+/// The status request of a wait (planned once: every poll is the same request), with the wait's
+/// `timeoutMs` (`None`: the client's) and `maxRetries`.
+fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>, max_retries: u32) -> Result<Plan, JsValue> {
+    let mut opts = vec![("maxRetries".to_owned(), Arg::Data(Json::Num(f64::from(max_retries))))];
+    if let Some(t) = timeout_ms {
+        opts.push(("timeoutMs".to_owned(), Arg::Data(Json::Num(t))));
+    }
+    let opts = Opts::Object(opts);
     match inner.session.plan(&Call::Status { id: Arg::Data(Json::str(id)) }, &opts, false) {
         Ok(Planned::Request(p)) => Ok(*p),
         Ok(_) => Err(JsValue::UNDEFINED),
@@ -55,7 +57,7 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
     if inner.session.scheduled() {
         return shared_wait(&inner, w, signal, on_progress, started).await;
     }
-    let plan = status_plan(&inner, &w.id, Some(w.timeout_ms))?;
+    let plan = status_plan(&inner, &w.id, Some(w.timeout_ms), w.max_retries)?;
     let bell = Rc::new(Bell::default());
     let watching = if w.realtime { watch(&inner, &w.id, on_progress.clone(), Rc::clone(&bell)) } else { None };
     // the last status GET: when it went, and when the poll schedule wants the next
@@ -157,7 +159,7 @@ async fn poll_once(inner: &Rc<Inner>) {
     }
     let sent = now;
     if me.plan.borrow().is_none() {
-        match status_plan(inner, &me.w.id, None) {
+        match status_plan(inner, &me.w.id, None, me.w.max_retries) {
             Ok(p) => *me.plan.borrow_mut() = Some(p),
             Err(e) => {
                 poller.settle(&me, Err(e));

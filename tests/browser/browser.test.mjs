@@ -254,6 +254,14 @@ describe("the package in Chromium (tests/browser/page.html)", () => {
     assert.deepEqual(pageProblems, []);
   });
 
+  it("quotaStore is not in the browser module: an InvalidOptionsError says it is for servers, not 'unknown option'", async () => {
+    const r = await page.evaluate(() => capture(() => new sdk.DeapiClient({ baseUrl: location.origin, quotaStore: { take() {}, report() {} } })));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.name, "InvalidOptionsError");
+    assert.match(r.error.message, /`quotaStore`: servers only.*createProxy/);
+    assert.doesNotMatch(r.error.message, /unknown option/);
+  });
+
   it("verifyWebhook is not in the browser module: it rejects with an InvalidOptionsError saying where it runs", async () => {
     const p = await context.newPage();
     await p.goto(`${mock.url}/test/page.html`);

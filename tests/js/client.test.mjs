@@ -545,3 +545,30 @@ describe("errors", () => {
     assert.equal(events.at(-1), e, "onError receives the rejected error");
   });
 });
+
+describe("per-call maxRetries", () => {
+  it("a call's maxRetries replaces the client's for that call (0: one attempt); wait() applies it to each poll; a bad one is an InvalidOptionsError", async () => {
+    let calls = 0;
+    const fetch = async () => {
+      calls++;
+      return new Response(JSON.stringify({ message: "Service Unavailable" }), { status: 503, headers: { "content-type": "application/json" } });
+    };
+    const c = new DeapiClient({ apiKey: newKey(), baseUrl: "https://api.test", fetch, maxRetries: 3, retryBaseDelayMs: 1 });
+    const sent = async (promise) => {
+      calls = 0;
+      const e = await rejection(promise);
+      return [e.name, e.attempts, calls];
+    };
+    assert.deepEqual(await sent(c.account.balance({ maxRetries: 0 })), ["ServerError", 1, 1]);
+    assert.deepEqual(await sent(c.account.balance({ maxRetries: 2 })), ["ServerError", 3, 3]);
+    assert.deepEqual(await sent(c.account.balance()), ["ServerError", 4, 4], "the client's maxRetries otherwise");
+    assert.deepEqual(await sent(c.jobs.get("r-1", { maxRetries: 0 })), ["ServerError", 1, 1]);
+    assert.deepEqual(await sent(c.models.all({}, { maxRetries: 1 })), ["ServerError", 2, 2]);
+    assert.deepEqual(await sent(c.job("r-1").wait({ maxRetries: 0, pollIntervalMs: 1 })), ["ServerError", 1, 1]);
+    for (const bad of [11, -1, 1.5, "2"]) {
+      const e = await rejection(c.account.balance({ maxRetries: bad }));
+      assert.equal(e.name, "InvalidOptionsError", String(bad));
+      assert.match(e.message, /`maxRetries`.*integer from 0 to 10/);
+    }
+  });
+});
