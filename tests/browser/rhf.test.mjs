@@ -7,15 +7,11 @@
 // Screenshots: tests/out/rhf.png (the 422 state) and tests/out/rhf-submitted.png.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../chromium.mjs";
+import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
+import { dist, ensureBuilt, openChromium, root } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -24,11 +20,10 @@ const FIELDS = ["prompt", "model", "width", "height", "steps", "guidance", "seed
 const FIRST = { width: "The width field must be at least 256.", height: "The height field must not be greater than 2048.",
   steps: "The steps field is required." };
 
-let mock, browser, context, page;
-const problems = [];
+let mock, chromium, page, problems;
 
 before(async () => {
-  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt();
   for (const f of ["react/umd/react.development.js", "react-dom/umd/react-dom.development.js", "react-hook-form/dist/index.umd.js"]) {
     assert.ok(existsSync(join(root, "node_modules", f)), `node_modules/${f} is missing: run npm ci`);
   }
@@ -37,16 +32,12 @@ before(async () => {
     quiet: true, allowKeyless: true,
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser"), "/node_modules/": join(root, "node_modules") },
   });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 800, height: 640 } });
-  context.setDefaultTimeout(TIMEOUT);
-  page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  chromium = await openChromium({ viewport: { width: 800, height: 640 }, timeout: TIMEOUT });
+  page = await chromium.newPage();
+  problems = page.problems;
 });
 after(async () => {
-  await context?.close();
-  await browser?.close();
+  await chromium?.close();
   await mock?.close();
 });
 
