@@ -4,6 +4,7 @@
 // "For a 422 with three field errors, react-hook-form's formState.errors after applyTo(setError) holds
 // exactly those three fields with the server's messages" — plus root.server, focus, dotted names
 // (loras.0.weight → RHF's nested errors), InsufficientBalanceError, and clearing on the next submit.
+// And the same page without clearErrors() (rhf.html?noclear): the `balance` error then blocks the next submit.
 // Screenshots: tests/out/rhf.png (the 422 state) and tests/out/rhf-submitted.png.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -172,6 +173,33 @@ describe("react-hook-form 7 (real package, UMD) + React 18 in Chromium: e.applyT
     assert.deepEqual(ok.errors, {});
     assert.match(ok.status.requestId, UUID);
     assert.deepEqual(submits().map((r) => r.status), [422, 200, 200, 422, 200]);
+  });
+
+  it("without clearErrors() before handleSubmit (rhf.html?noclear), the `balance` error silently blocks the next submit", async () => {
+    const p = await chromium.newPage();
+    try {
+      await p.goto(`${mock.url}/test/rhf.html?noclear`);
+      await p.waitForFunction(() => window.testReady === true && window.rhf !== undefined);
+      const sent = submits().length;
+      const submitOn = async (phase) => {
+        const n = await p.evaluate(() => window.rhf.submitCount);
+        await p.getByRole("button", { name: "Generate" }).click();
+        await p.waitForFunction(([n, ph]) => window.rhf.submitCount > n && (ph === undefined || window.rhf.status.phase === ph), [n, phase]);
+        return p.evaluate(() => window.rhf);
+      };
+      await p.fill("#prompt", "a red fox [balance]");
+      const s = await submitOn("invalid");
+      assert.deepEqual(Object.keys(s.errors).sort(), ["balance", "root.server"]);
+      await p.fill("#prompt", "a red fox in the snow");
+      // handleSubmit has settled once submitCount moved; onValid, had it run, would have set "submitting".
+      const blocked = await submitOn();
+      assert.equal(blocked.status.phase, "invalid", "onValid was not called");
+      assert.deepEqual(Object.keys(blocked.errors), ["balance"], "the unregistered field's error stays (root.server is dropped)");
+      assert.equal(submits().length, sent + 1, "nothing sent after the 422");
+      assert.deepEqual(p.problems.filter((m) => !/status of 422/.test(m)), []);
+    } finally {
+      await p.close();
+    }
   });
 
   it("the page logged no uncaught errors", () => {
