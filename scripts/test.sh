@@ -6,7 +6,8 @@
 #               timeout, abort, uploads, polling), values across the boundary, the panic hook — in Node,
 #               headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
-#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types;
+#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types and
+#               over every js/ts code block of README.md and pkg/README.md;
 #               the fleet quota against a real redis-server (its Lua script; processes sharing one key)
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core);
 #               the plain page, the demo's forms and the realtime socket in Firefox ESR (puppeteer-core, WebDriver
@@ -106,6 +107,9 @@ level "spec coverage (35 v2 ops)" cargo "$logs/coverage.log"
 step "3. types: tsc --strict over a consumer of every method, and a file that must not compile"
 run "$logs/types.log" node tests/types/check.mjs
 level "types (tsc --strict)" cargo "$logs/types.log"
+step "3. types: every js/ts code block of README.md and pkg/README.md under tsc --strict (tests/docs/readme.mjs)"
+run "$logs/readme.log" node tests/docs/readme.mjs
+level "README code blocks (tsc --strict)" cargo "$logs/readme.log"
 
 step "3. reliability: hostile-response corpus, network faults, cancellation, key safety (Node and Chromium)"
 run "$logs/reliability.log" node --test --test-reporter=tap tests/reliability/

@@ -1,5 +1,68 @@
-// Helpers shared by the test levels (no package, no mock: importable from anywhere under tests/).
-import { spawn } from "node:child_process";
+// Helpers shared by the test levels, importable from anywhere under tests/ (and bench/): loading this
+// file loads neither the package nor the mock nor a browser — `requirePackage()` and `openChromium()`
+// do, when called.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository's root. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The package under test: `PKG` (a package directory), by default the repository's `pkg/`. */
+export const pkgDir = resolve(process.env.PKG || join(root, "pkg"));
+/** The built package's files (`pkg/dist`; the browser tests serve it). */
+export const dist = join(root, "pkg", "dist");
+
+/** Builds the package (`node scripts/build.mjs`) unless `pkg/dist/<file>` is already there. */
+export function ensureBuilt(file = "browser.js") {
+  if (!existsSync(join(dist, file))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+}
+
+/** The package at `pkgDir` as `require` loads it (its CommonJS entry: Node's). */
+export const requirePackage = () => createRequire(import.meta.url)(pkgDir);
+
+/** `images.generate` params the mock accepts, with `over` merged in. */
+export const validImage = (over = {}) => ({
+  prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1, ...over,
+});
+
+/** Headless Chromium (tests/chromium.mjs: Debian's chromium through playwright-core) with one browser
+ * context whose waits time out after `timeout` ms. → `{ browser, context, newPage(ignore?), close() }`;
+ * `newPage` opens a page whose uncaught errors and console errors are recorded in `page.problems`,
+ * except those matching `ignore` (favicon 404s always). */
+export async function openChromium({ viewport, timeout = 60_000 } = {}) {
+  const { launchChromium } = await import("./chromium.mjs");
+  const browser = await launchChromium();
+  const context = await browser.newContext(viewport ? { viewport } : {});
+  context.setDefaultTimeout(timeout);
+  return {
+    browser, context,
+    async newPage(ignore) {
+      const page = await context.newPage();
+      page.problems = watchPage(page, ignore);
+      return page;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
+/** Records a page's uncaught errors and console errors (favicon 404s and lines matching `ignore`
+ * left out) into the array it returns. */
+export function watchPage(page, ignore) {
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const text = m.text();
+    if (/favicon/.test(`${text} ${m.location()?.url ?? ""}`) || ignore?.test(text)) return;
+    problems.push(`console: ${text}`);
+  });
+  return problems;
+}
 
 /** Resolves with `cond()`'s value once it is truthy (polled every 10 ms); fails after `ms` naming
  * `what`. A guard that turns a hang into a failure, not a timing claim. */

@@ -4,53 +4,30 @@
 // Every scenario uses the keyless proxy key, so they run one after another and reset the mock first.
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../chromium.mjs";
+import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
+import { dist, ensureBuilt, openChromium, root, until as untilFor, watchPage as watch } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const TIMEOUT = 60_000;
 
-let mock, browser, context;
+let mock, chromium, context;
 
 before(async () => {
-  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt();
   mock = await startMock({
     quiet: true, allowKeyless: true,
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") },
   });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-  context.setDefaultTimeout(TIMEOUT);
+  chromium = await openChromium({ viewport: { width: 1000, height: 900 }, timeout: TIMEOUT });
+  context = chromium.context; // several pages, each watched
 });
 after(async () => {
-  await context?.close();
-  await browser?.close();
+  await chromium?.close();
   await mock?.close();
 });
 
-/** Records uncaught page errors and console errors (except favicon 404s). */
-function watch(page) {
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/favicon/.test(`${m.text()} ${m.location()?.url ?? ""}`)) problems.push(`console: ${m.text()}`);
-  });
-  return problems;
-}
-
 /** Polls a Node-side condition (e.g. the mock's request log); not an assertion, only a guard against hanging. */
-async function until(cond, what) {
-  const end = Date.now() + TIMEOUT;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond, what) => untilFor(cond, what, TIMEOUT);
 
 const api = (path, method) => mock.requests({ key: "keyless", path, method }).filter((r) => r.path === path);
 

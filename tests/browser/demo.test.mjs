@@ -4,19 +4,16 @@
 // the real-deAPI mode (against a second mock standing in for api.deapi.ai) and the CLI line.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import http from "node:http";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../chromium.mjs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { startDemo, DEMO_MOCK_KEY } from "../../scripts/demo-server.mjs";
 import { startMock } from "../mock/server.mjs";
 import { MODELS, supportsType } from "../mock/models.mjs";
 import { solidPng } from "../mock/png.mjs";
+import { ensureBuilt, openChromium, root, until as untilFor } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
 const T2I_FIELDS = ["model", "prompt", "negative_prompt", "width", "height", "steps", "guidance", "seed"];
@@ -26,19 +23,13 @@ const API = "/api/deapi";
 const slugs = (type) => MODELS.filter((m) => supportsType(m, type)).map((m) => m.slug);
 
 before(() => {
-  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt();
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync(out)) if (/^demo-.*\.png$/.test(f)) rmSync(join(out, f), { force: true });
 });
 
 /** Polls a Node-side condition; only a guard against hanging. */
-async function until(cond, what) {
-  const end = Date.now() + TIMEOUT;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond, what) => untilFor(cond, what, TIMEOUT);
 
 /** A multipart request as the mock logged it, checked from the raw body (independent of the mock's parser). */
 function assertRawFilePart(req, { name, filename, type, size }) {
@@ -273,8 +264,7 @@ describe("the demo server (scripts/demo-server.mjs)", () => {
 });
 
 describe("the demo page in Chromium (www/ through the demo server)", () => {
-  let demo, mock, browser, page;
-  const problems = [];
+  let demo, mock, chromium, page, problems;
   let serverErrors; // the server's 422 for the invalid text-to-image submit, as the browser received it
   const shot = (name) => page.screenshot({ path: join(out, `demo-${name}.png`), fullPage: true });
   const text = (sel) => page.locator(sel).textContent();
@@ -327,16 +317,13 @@ describe("the demo page in Chromium (www/ through the demo server)", () => {
   before(async () => {
     demo = await startDemo({ port: 0, upstream: "mock" });
     mock = demo.mock;
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-    context.setDefaultTimeout(TIMEOUT);
-    page = await context.newPage();
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    chromium = await openChromium({ viewport: { width: 1000, height: 900 }, timeout: TIMEOUT });
+    page = await chromium.newPage();
+    problems = page.problems;
     page.on("request", (r) => pageRequests.push(`${r.method()} ${new URL(r.url()).pathname}`));
   });
   after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await demo?.close();
   });
 

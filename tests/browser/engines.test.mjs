@@ -14,22 +14,18 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { launch, unavailable, FIREFOX_PATH } from "../engines.mjs";
 import { startMock } from "../mock/server.mjs";
 import { startDemo, DEMO_MOCK_KEY } from "../../scripts/demo-server.mjs";
 import { solidPng } from "../mock/png.mjs";
-import { until } from "../support.mjs";
+import { dist, ensureBuilt, root, until, validImage } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const KEY = "31|BrowserRealtimeSecret";
 const GEN = "/api/v2/images/generations";
 const UPSCALE = "/api/v2/images/upscales";
 const png = solidPng(64, 48, [200, 60, 40]);
-const image = { prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1 };
+const image = validImage();
 // the mock's 422 for width 100, height 5000 and no steps (as browser.test.mjs and demo.test.mjs check it)
 const FIELD_ERRORS = {
   width: ["The width field must be at least 256.", "The width field must be a multiple of 16."],
@@ -50,7 +46,7 @@ function versionOf(id) {
 
 let mock, demo;
 before(async () => {
-  if (!existsSync(join(dist, "browser-realtime.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt("browser-realtime.js");
   mock = await startMock({ quiet: true, allowKeyless: true, realtime: { stepMs: 20 },
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") } });
   demo = await startDemo({ port: 0, upstream: "mock" });

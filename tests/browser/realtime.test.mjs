@@ -4,38 +4,28 @@
 // socket: there a clientId makes `state` "unavailable" (tests/browser/browser.test.mjs).
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../chromium.mjs";
+import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
-import { until } from "../support.mjs";
+import { dist, ensureBuilt, openChromium, root, until } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const KEY = "31|BrowserRealtimeSecret";
 
-let mock, browser, page;
-const problems = [];
+let mock, chromium, page, problems;
 
 before(async () => {
-  if (!existsSync(join(dist, "browser-realtime.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt("browser-realtime.js");
   mock = await startMock({ quiet: true, allowKeyless: true, realtime: { stepMs: 20 },
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser") } });
-  browser = await launchChromium();
-  const context = await browser.newContext();
-  context.setDefaultTimeout(60_000);
-  page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error" && !/favicon/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  chromium = await openChromium();
+  page = await chromium.newPage();
+  problems = page.problems;
   await page.goto(`${mock.url}/test/page.html`);
   await page.waitForFunction(() => window.testReady === true);
   // the opt-in entry, as `import … from "deapi-wasm/realtime"` resolves in a browser
   await page.evaluate(async () => { window.rt = await import("/pkg/browser-realtime.js"); });
 });
 after(async () => {
-  await browser?.close();
+  await chromium?.close();
   await mock?.close();
 });
 beforeEach(async () => {

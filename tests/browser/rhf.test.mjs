@@ -4,18 +4,15 @@
 // "For a 422 with three field errors, react-hook-form's formState.errors after applyTo(setError) holds
 // exactly those three fields with the server's messages" — plus root.server, focus, dotted names
 // (loras.0.weight → RHF's nested errors), InsufficientBalanceError, and clearing on the next submit.
+// And the same page without clearErrors() (rhf.html?noclear): the `balance` error then blocks the next submit.
 // Screenshots: tests/out/rhf.png (the 422 state) and tests/out/rhf-submitted.png.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../chromium.mjs";
+import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
+import { dist, ensureBuilt, openChromium, root } from "../support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dist = join(root, "pkg", "dist");
 const out = join(root, "tests", "out");
 const TIMEOUT = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -24,11 +21,10 @@ const FIELDS = ["prompt", "model", "width", "height", "steps", "guidance", "seed
 const FIRST = { width: "The width field must be at least 256.", height: "The height field must not be greater than 2048.",
   steps: "The steps field is required." };
 
-let mock, browser, context, page;
-const problems = [];
+let mock, chromium, page, problems;
 
 before(async () => {
-  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt();
   for (const f of ["react/umd/react.development.js", "react-dom/umd/react-dom.development.js", "react-hook-form/dist/index.umd.js"]) {
     assert.ok(existsSync(join(root, "node_modules", f)), `node_modules/${f} is missing: run npm ci`);
   }
@@ -37,16 +33,12 @@ before(async () => {
     quiet: true, allowKeyless: true,
     staticDirs: { "/pkg/": dist, "/test/": join(root, "tests", "browser"), "/node_modules/": join(root, "node_modules") },
   });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 800, height: 640 } });
-  context.setDefaultTimeout(TIMEOUT);
-  page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  chromium = await openChromium({ viewport: { width: 800, height: 640 }, timeout: TIMEOUT });
+  page = await chromium.newPage();
+  problems = page.problems;
 });
 after(async () => {
-  await context?.close();
-  await browser?.close();
+  await chromium?.close();
   await mock?.close();
 });
 
@@ -181,6 +173,33 @@ describe("react-hook-form 7 (real package, UMD) + React 18 in Chromium: e.applyT
     assert.deepEqual(ok.errors, {});
     assert.match(ok.status.requestId, UUID);
     assert.deepEqual(submits().map((r) => r.status), [422, 200, 200, 422, 200]);
+  });
+
+  it("without clearErrors() before handleSubmit (rhf.html?noclear), the `balance` error silently blocks the next submit", async () => {
+    const p = await chromium.newPage();
+    try {
+      await p.goto(`${mock.url}/test/rhf.html?noclear`);
+      await p.waitForFunction(() => window.testReady === true && window.rhf !== undefined);
+      const sent = submits().length;
+      const submitOn = async (phase) => {
+        const n = await p.evaluate(() => window.rhf.submitCount);
+        await p.getByRole("button", { name: "Generate" }).click();
+        await p.waitForFunction(([n, ph]) => window.rhf.submitCount > n && (ph === undefined || window.rhf.status.phase === ph), [n, phase]);
+        return p.evaluate(() => window.rhf);
+      };
+      await p.fill("#prompt", "a red fox [balance]");
+      const s = await submitOn("invalid");
+      assert.deepEqual(Object.keys(s.errors).sort(), ["balance", "root.server"]);
+      await p.fill("#prompt", "a red fox in the snow");
+      // handleSubmit has settled once submitCount moved; onValid, had it run, would have set "submitting".
+      const blocked = await submitOn();
+      assert.equal(blocked.status.phase, "invalid", "onValid was not called");
+      assert.deepEqual(Object.keys(blocked.errors), ["balance"], "the unregistered field's error stays (root.server is dropped)");
+      assert.equal(submits().length, sent + 1, "nothing sent after the 422");
+      assert.deepEqual(p.problems.filter((m) => !/status of 422/.test(m)), []);
+    } finally {
+      await p.close();
+    }
   });
 
   it("the page logged no uncaught errors", () => {

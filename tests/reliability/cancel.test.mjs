@@ -33,7 +33,7 @@ async function abortScenario({ client = {}, faults, run, ready }) {
   const ac = new AbortController();
   const t0 = Date.now();
   const pending = settle(run(c, ac.signal));
-  await until(() => ready(rec), "the call to reach the point to abort at");
+  await until(() => ready(rec), "the call to reach the point to abort at", 30_000);
   await turn();
   const during = activeTimeouts();
   const reason = new Error("user navigated away");
@@ -145,7 +145,7 @@ describe("cancellation in Chromium", () => {
         : c.account.balance({ signal: run.ac.signal });
       run.result = window.outcome(p, t0);
     }, { kind, key: KEY });
-    await until(ready, `the ${kind} scenario to reach its abort point`);
+    await until(ready, `the ${kind} scenario to reach its abort point`, 30_000);
     if (kind === "backoff") await b.page.waitForFunction(() => window.run.retries === 1);
     if (kind === "wait") await b.page.waitForFunction(() => window.run.polls === 1);
     return b.page.evaluate(async () => {

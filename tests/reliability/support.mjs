@@ -1,18 +1,14 @@
 // Shared by the reliability tests (issue #6): the built package, the mock deAPI, a recognisable API
 // key, hook recorders and the key-leak sweep.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
+import { dist, ensureBuilt, openChromium, requirePackage, root, validImage } from "../support.mjs";
 
-export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const pkgDir = resolve(process.env.PKG || join(root, "pkg"));
-const require = createRequire(import.meta.url);
-export const sdk = require(pkgDir);
-export { startMock };
+export const sdk = requirePackage();
+export { startMock, validImage };
+export { pkgDir, until } from "../support.mjs";
 
-/** The canary key: deAPI's `<id>|<secret>` format, accepted by the mock. It must never leak. */
 /** The two ways a request leaves the module, as client options: the global fetch (what the module
  * calls by default, everywhere) and a `fetch` option (a user's own fetch, called the same way). */
 export const TRANSPORTS = [
@@ -20,13 +16,10 @@ export const TRANSPORTS = [
   ["a `fetch` option", { fetch: (url, init) => fetch(url, init) }],
 ];
 
+/** The canary key: deAPI's `<id>|<secret>` format, accepted by the mock. It must never leak. */
 export const KEY = "424242|CanaryKeyNeverLeaks";
 /** Its secret half: on its own it is the credential too (the id is a small integer). */
 export const SECRET = KEY.slice(KEY.indexOf("|") + 1);
-
-export const validImage = (over = {}) => ({
-  prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1, ...over,
-});
 
 /** The five calls a corpus entry can make. */
 export function call(c, request) {
@@ -107,15 +100,6 @@ export const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) 
 /** Let the event loop turn once (timers cleared in a settle handler are gone after this). */
 export const turn = () => new Promise((r) => setImmediate(r));
 
-/** Poll a Node-side condition; a guard against hanging, not an assertion. */
-export async function until(cond, what, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /**
  * Record the delays passed to `globalThis.setTimeout` while `fn` runs (the package's facade runs
  * every timer the core asks for with the global `setTimeout`, looked up at call time). Each record
@@ -145,33 +129,23 @@ export function assertNear(actual, expected, what) {
   assert.ok(Math.abs(actual - expected) <= expected * 0.1, `${what}: ${actual} ms is not within 10 % of ${expected} ms`);
 }
 
-/** Chromium through playwright-core (tests/chromium.mjs: Debian's chromium; never
- * `npx playwright install`). → { browser, page, mock, problems, close() }; the mock serves pkg/dist at
- * /pkg/ and this directory at /rel/, and the page is /rel/page.html, ready. */
+/** Chromium (tests/support.mjs's `openChromium`) on tests/reliability/page.html →
+ * { browser, context, page, mock, problems, close() }; the mock serves pkg/dist at /pkg/ and this
+ * directory at /rel/, and the page is ready. */
 export async function openBrowserPage(mockOptions = {}) {
-  const { existsSync } = await import("node:fs");
-  const { execFileSync } = await import("node:child_process");
-  const { launchChromium } = await import("../chromium.mjs"); // loaded only by the tests that open a page
-  const dist = join(root, "pkg", "dist");
-  if (!existsSync(join(dist, "browser.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureBuilt();
   const mock = await startMock({ quiet: true, ...mockOptions, staticDirs: { "/pkg/": dist, "/rel/": join(root, "tests", "reliability") } });
-  const browser = await launchChromium();
-  const context = await browser.newContext();
-  context.setDefaultTimeout(60_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  const chromium = await openChromium();
   // Chromium logs every non-2xx fetch as "Failed to load resource"; those statuses are what the tests ask for.
-  page.on("console", (m) => { if (m.type() === "error" && !/favicon|Failed to load resource: the server responded with a status of/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  const page = await chromium.newPage(/Failed to load resource: the server responded with a status of/);
   await page.goto(`${mock.url}/rel/page.html`);
   await page.waitForFunction(() => window.ready === true || window.loadError !== undefined);
   const loadError = await page.evaluate(() => window.loadError);
   if (loadError) throw new Error(`the package did not load in Chromium: ${loadError}`);
   return {
-    browser, context, page, mock, problems,
+    browser: chromium.browser, context: chromium.context, page, mock, problems: page.problems,
     async close() {
-      await context.close().catch(() => {});
-      await browser.close().catch(() => {});
+      await chromium.close();
       await mock.close();
     },
   };
