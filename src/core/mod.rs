@@ -19,7 +19,10 @@
 //! - `relay`     `deapi.realtime.relay`'s decisions: one job's progress as Server-Sent Events, the
 //!   event names and framing, its options (servers only)
 //! - [`json`]      the JSON value the modules work on (read and written through serde)
-//! - [`session`]   one client's state and decisions, which the binding (`crate::wasm`) runs
+//! - [`text`]      text helpers every module shares (decimal, search, cut, digits, redaction)
+//! - [`args`]      the JS arguments as the core sees them; the option keys each call accepts
+//! - [`plan`]      planning a call: options, validation, the request and its body, the decoder
+//! - [`session`]   one client's state and decisions (gate, verdicts), which the binding (`crate::wasm`) runs
 
 pub mod api;
 pub mod args;
