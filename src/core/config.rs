@@ -436,10 +436,10 @@ pub fn parse_call_retries(options: &Json, default: u32) -> Result<u32, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
     fn opts(text: &str) -> Result<Config, ApiError> {
-        parse_options(&parse(text).unwrap(), &[], Runtime::Server)
+        parse_options(&j(text), &[], Runtime::Server)
     }
     fn err(text: &str) -> String {
         let e = opts(text).unwrap_err();
@@ -526,7 +526,7 @@ mod tests {
         assert!(err(r#"{"apiKey":"k","headers":{"content-type":"text/plain"}}"#).contains("must not set Content-Type"));
         let e = parse_options(&Json::str("k"), &[], Runtime::Server).unwrap_err();
         assert!(e.message.contains("must be an object, got string"));
-        let e = parse_options(&parse(r#"{"apiKey":"k"}"#).unwrap(), &["apiVersion".into()], Runtime::Server).unwrap_err();
+        let e = parse_options(&j(r#"{"apiKey":"k"}"#), &["apiVersion".into()], Runtime::Server).unwrap_err();
         assert!(e.message.contains("`apiVersion`: expected a value, got a function"));
     }
 
@@ -538,13 +538,13 @@ mod tests {
 
     #[test]
     fn browser_key_guard_and_proxy_mode() {
-        let key = parse(r#"{"apiKey":"1|abc"}"#).unwrap();
+        let key = j(r#"{"apiKey":"1|abc"}"#);
         let e = parse_options(&key, &[], Runtime::Browser).unwrap_err();
         assert!(e.message.contains("refused in a browser") && e.message.contains("dangerouslyAllowBrowser"));
-        let allowed = parse(r#"{"apiKey":"1|abc","dangerouslyAllowBrowser":true}"#).unwrap();
+        let allowed = j(r#"{"apiKey":"1|abc","dangerouslyAllowBrowser":true}"#);
         assert!(parse_options(&allowed, &[], Runtime::Browser).is_ok());
         // keyless proxy mode: no key, a baseUrl (relative paths only in a browser)
-        let proxy = parse(r#"{"baseUrl":"/api/deapi"}"#).unwrap();
+        let proxy = j(r#"{"baseUrl":"/api/deapi"}"#);
         let c = parse_options(&proxy, &[], Runtime::Browser).unwrap();
         assert_eq!((c.api_key, c.base_url.as_str()), (None, "/api/deapi"));
         assert!(parse_options(&proxy, &[], Runtime::Server).is_err());
@@ -582,14 +582,14 @@ mod tests {
 
     #[test]
     fn an_authorization_header_is_a_key_in_a_browser() {
-        let o = parse(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"}}"#).unwrap();
+        let o = j(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"}}"#);
         let e = parse_options(&o, &[], Runtime::Browser).unwrap_err();
         assert!(e.message.contains("`headers`: sets Authorization") && e.message.contains("refused in a browser") && e.message.contains("dangerouslyAllowBrowser: true"), "{}", e.message);
         assert!(!e.message.contains("t0ken"));
-        let o = parse(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"},"dangerouslyAllowBrowser":true}"#).unwrap();
+        let o = j(r#"{"baseUrl":"/api/deapi","headers":{"authorization":"Bearer t0ken"},"dangerouslyAllowBrowser":true}"#);
         assert!(parse_options(&o, &[], Runtime::Browser).is_ok());
         // other headers need no opt-in
-        assert!(parse_options(&parse(r#"{"baseUrl":"/api/deapi","headers":{"X-App":"a"}}"#).unwrap(), &[], Runtime::Browser).is_ok());
+        assert!(parse_options(&j(r#"{"baseUrl":"/api/deapi","headers":{"X-App":"a"}}"#), &[], Runtime::Browser).is_ok());
     }
 
     #[test]
@@ -629,8 +629,8 @@ mod tests {
     #[test]
     fn call_timeout() {
         assert_eq!(parse_call_timeout(&Json::Null, 7.0).unwrap(), 7.0);
-        assert_eq!(parse_call_timeout(&parse(r#"{"timeoutMs":5}"#).unwrap(), 7.0).unwrap(), 5.0);
-        assert!(parse_call_timeout(&parse(r#"{"timeoutMs":-5}"#).unwrap(), 7.0).is_err());
+        assert_eq!(parse_call_timeout(&j(r#"{"timeoutMs":5}"#), 7.0).unwrap(), 5.0);
+        assert!(parse_call_timeout(&j(r#"{"timeoutMs":-5}"#), 7.0).is_err());
     }
 
     #[test]
@@ -640,17 +640,17 @@ mod tests {
         assert_eq!(off.realtime, None, "absent: off, as before");
         let text = r#"{"apiKey":"1|abc","baseUrl":"https://api.example.com/api/x","realtime":{"clientId":42}}"#;
         let fns = ["realtime.WebSocket".to_owned()];
-        let c = parse_options(&parse(text).unwrap(), &fns, Runtime::Server).unwrap();
+        let c = parse_options(&j(text), &fns, Runtime::Server).unwrap();
         let rt = c.realtime.unwrap();
         assert_eq!(rt.client_id.as_deref(), Some("42"));
         assert!(rt.web_socket, "the nested constructor is seen");
         assert_eq!(rt.auth_endpoint, "https://api.example.com/broadcasting/auth", "the origin of baseUrl");
-        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":""}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        let e = parse_options(&j(r#"{"apiKey":"1|abc","realtime":{"clientId":""}}"#), &[], Runtime::Server).unwrap_err();
         assert!(e.message.contains("`realtime.clientId`"), "{}", e.message);
-        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1"}}"#).unwrap(), &["realtime.nope".to_owned()], Runtime::Server).unwrap_err();
+        let e = parse_options(&j(r#"{"apiKey":"1|abc","realtime":{"clientId":"1"}}"#), &["realtime.nope".to_owned()], Runtime::Server).unwrap_err();
         assert!(e.message.contains("`realtime.nope`"), "{}", e.message);
         // a key over http:// to another host is refused for the auth endpoint too
-        let e = parse_options(&parse(r#"{"apiKey":"1|abc","realtime":{"clientId":"1","authEndpoint":"http://example.com/auth"}}"#).unwrap(), &[], Runtime::Server).unwrap_err();
+        let e = parse_options(&j(r#"{"apiKey":"1|abc","realtime":{"clientId":"1","authEndpoint":"http://example.com/auth"}}"#), &[], Runtime::Server).unwrap_err();
         assert!(e.message.contains("`realtime.authEndpoint`"), "{}", e.message);
     }
 }

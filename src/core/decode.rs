@@ -139,11 +139,8 @@ fn info(v: &Json) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
-    fn j(s: &str) -> Json {
-        parse(s).unwrap()
-    }
 
     #[test]
     fn submit_envelopes() {

@@ -224,11 +224,8 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
-    fn j(s: &str) -> Json {
-        parse(s).unwrap()
-    }
 
     #[test]
     fn status_is_normalised_and_kept() {

@@ -38,6 +38,8 @@ pub mod request;
 pub mod retry;
 pub mod session;
 pub mod text;
+#[cfg(test)]
+pub mod test_util;
 pub mod validate;
 #[cfg(feature = "fleet")]
 pub mod fleet;

@@ -460,11 +460,11 @@ pub fn forwarded_response_header(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
     fn cfg(extra: &str) -> ProxyConfig {
         let text = ["{\"apiKey\":\"1|proxySecret123\",\"baseUrl\":\"https://api.test\"", extra, "}"].concat();
-        parse_proxy_options(&parse(&text).unwrap(), &[]).unwrap()
+        parse_proxy_options(&j(&text), &[]).unwrap()
     }
     fn req<'a>(method: &'a str, url: &'a str) -> Incoming<'a> {
         Incoming { method, url, fetch_site: Some("same-origin"), content_type: Some("application/json"), ..Default::default() }
@@ -488,7 +488,7 @@ mod tests {
         assert_eq!((c.prefix.as_str(), c.client.base_url.as_str(), c.max_request_bytes), ("/api/deapi", "https://api.test", DEFAULT_MAX_REQUEST_BYTES));
         assert_eq!(cfg(",\"prefix\":\"/\"").prefix, "");
         assert_eq!(cfg(",\"allowedOrigins\":[\"https://App.example/\"]").allowed_origins, ["https://app.example"]);
-        let err = |text: &str, fns: &[String]| parse_proxy_options(&parse(text).unwrap(), fns).unwrap_err().message.clone();
+        let err = |text: &str, fns: &[String]| parse_proxy_options(&j(text), fns).unwrap_err().message.clone();
         assert!(err("{}", &[]).contains("`apiKey`: is required"));
         assert!(err(r#"{"apiKey":"k","prefix":"api"}"#, &[]).contains("`prefix`"));
         assert!(err(r#"{"apiKey":"k","prefix":"/a/../b"}"#, &[]).contains("`prefix`"));
@@ -635,12 +635,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // its options are checked as a client's, functions nested in it included
-        let err = |text: &str, fns: &[String]| parse_proxy_options(&parse(text).unwrap(), fns).unwrap_err().message.clone();
+        let err = |text: &str, fns: &[String]| parse_proxy_options(&j(text), fns).unwrap_err().message.clone();
         assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":""}}"#, &[]).contains("`realtime.clientId`"));
         assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":"42"}"#, &[]).contains("`realtime`"));
         assert!(err(r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":"42"}}"#, &["realtime.nope".to_owned()]).contains("`realtime.nope`"));
         let text = r#"{"apiKey":"1|proxySecret123","realtime":{"clientId":"42"}}"#;
-        assert!(parse_proxy_options(&parse(text).unwrap(), &["realtime.WebSocket".to_owned()]).unwrap().client.realtime.unwrap().web_socket);
+        assert!(parse_proxy_options(&j(text), &["realtime.WebSocket".to_owned()]).unwrap().client.realtime.unwrap().web_socket);
     }
 
     #[test]

@@ -955,13 +955,13 @@ mod tests {
     use super::*;
     use crate::core::config::MAX_TIMER_MS;
     use crate::core::error::Kind;
-    use crate::core::json::parse as pj;
+    use crate::core::test_util::j;
 
     fn cx() -> Context<'static> {
         Context { base_url: "https://api.deapi.ai", runtime: Runtime::Server, has_key: true, allow_insecure: false }
     }
     fn rt(text: &str) -> Result<Option<RealtimeConfig>, ApiError> {
-        parse(&pj(text).unwrap(), &[], cx())
+        parse(&j(text), &[], cx())
     }
     fn err(text: &str) -> String {
         let e = rt(text).unwrap_err();
@@ -980,22 +980,22 @@ mod tests {
         assert_eq!(rt(r#"{"clientId":42}"#).unwrap().unwrap().client_id.as_deref(), Some("42"));
         assert_eq!(rt(r#"{"clientId":" ab_C-9 "}"#).unwrap().unwrap().client_id.as_deref(), Some("ab_C-9"));
         // the auth route at the ORIGIN of baseUrl (not under its path)
-        let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], Context { base_url: "https://proxy.test:8443/t/deapi", ..cx() }).unwrap().unwrap();
+        let c = parse(&j(r#"{"clientId":"7"}"#), &[], Context { base_url: "https://proxy.test:8443/t/deapi", ..cx() }).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "https://proxy.test:8443/broadcasting/auth");
         // keyless proxy mode: under the proxy's path (createProxy serves `<prefix>/broadcasting/auth`)
         let b = Context { base_url: "/api/deapi", runtime: Runtime::Browser, has_key: false, allow_insecure: false };
-        let c = parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], b).unwrap().unwrap();
+        let c = parse(&j(r#"{"clientId":"7"}"#), &[], b).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
         let server = Context { base_url: "https://app.test/api/deapi", has_key: false, ..cx() };
-        assert_eq!(parse(&pj(r#"{"clientId":"7"}"#).unwrap(), &[], server).unwrap().unwrap().auth_endpoint, "https://app.test/api/deapi/broadcasting/auth");
-        let c = parse(&pj(r#"{"clientId":"7","authEndpoint":"/api/deapi/broadcasting/auth"}"#).unwrap(), &[], b).unwrap().unwrap();
+        assert_eq!(parse(&j(r#"{"clientId":"7"}"#), &[], server).unwrap().unwrap().auth_endpoint, "https://app.test/api/deapi/broadcasting/auth");
+        let c = parse(&j(r#"{"clientId":"7","authEndpoint":"/api/deapi/broadcasting/auth"}"#), &[], b).unwrap().unwrap();
         assert_eq!(c.auth_endpoint, "/api/deapi/broadcasting/auth");
         // everything given
         let c = rt(r#"{"clientId":"1","url":"ws://127.0.0.1:8080/app/test-key/","authEndpoint":"https://a.test/auth","reconcileIntervalMs":250,"relay":"/e/{requestId}"}"#).unwrap().unwrap();
         assert_eq!((c.url.as_str(), c.app_key.as_str(), c.auth_endpoint.as_str()), ("ws://127.0.0.1:8080/app/test-key", "test-key", "https://a.test/auth"));
         assert_eq!((c.reconcile_interval_ms, c.relay), (250.0, Some(Relay::Template("/e/{requestId}".into()))));
         // functions the binding keeps
-        let c = parse(&pj(r#"{"clientId":"1"}"#).unwrap(), &["WebSocket", "relay"], cx()).unwrap().unwrap();
+        let c = parse(&j(r#"{"clientId":"1"}"#), &["WebSocket", "relay"], cx()).unwrap().unwrap();
         assert_eq!((c.web_socket, c.relay), (true, Some(Relay::Function)));
     }
 
@@ -1039,14 +1039,14 @@ mod tests {
         assert!(err(r#"{"clientId":"1","authEndpoint":"http://a.test/auth"}"#).contains("clear text"));
         assert!(err(r#"{"clientId":"1","authEndpoint":["x"]}"#).contains("`realtime.authEndpoint`: must be a string, got array"));
         for n in ["99", "3600001", "\"1000\"", "null1"] {
-            if let Some(j) = pj(&format!(r#"{{"clientId":"1","reconcileIntervalMs":{n}}}"#)) {
-                assert!(parse(&j, &[], cx()).unwrap_err().message.contains("`realtime.reconcileIntervalMs`"), "{n}");
+            if let Some(v) = crate::core::json::parse_json(&format!(r#"{{"clientId":"1","reconcileIntervalMs":{n}}}"#)) {
+                assert!(parse(&v, &[], cx()).unwrap_err().message.contains("`realtime.reconcileIntervalMs`"), "{n}");
             }
         }
         assert!(err(r#"{"clientId":"1","relay":"/events/x"}"#).contains("`realtime.relay`"));
         assert!(err(r#"{"clientId":"1","relay":3}"#).contains("`realtime.relay`"));
         assert!(err(r#"{"clientId":"1","WebSocket":"ws"}"#).contains("`realtime.WebSocket`: must be a WebSocket constructor"));
-        let e = parse(&pj(r#"{"clientId":"1"}"#).unwrap(), &["clientId"], cx()).unwrap_err();
+        let e = parse(&j(r#"{"clientId":"1"}"#), &["clientId"], cx()).unwrap_err();
         assert!(e.message.contains("`realtime.clientId`: expected a value, got a function"));
     }
 
@@ -1056,14 +1056,14 @@ mod tests {
             assert!(rt(ok).is_ok(), "{ok}");
         }
         let insecure = Context { allow_insecure: true, ..cx() };
-        let j = pj(r#"{"clientId":"1","url":"ws://lan.test/app/k","authEndpoint":"http://lan.test/auth"}"#).unwrap();
-        assert!(parse(&j, &[], insecure).is_ok());
+        let lan = j(r#"{"clientId":"1","url":"ws://lan.test/app/k","authEndpoint":"http://lan.test/auth"}"#);
+        assert!(parse(&lan, &[], insecure).is_ok());
         // keyless (a proxy adds the key): an http auth endpoint carries no key
         let keyless = Context { has_key: false, ..cx() };
-        assert!(parse(&pj(r#"{"clientId":"1","authEndpoint":"http://proxy.test/auth"}"#).unwrap(), &[], keyless).is_ok());
+        assert!(parse(&j(r#"{"clientId":"1","authEndpoint":"http://proxy.test/auth"}"#), &[], keyless).is_ok());
         // the default endpoint follows an http loopback baseUrl
         let local = Context { base_url: "http://127.0.0.1:4010", ..cx() };
-        assert_eq!(parse(&pj(r#"{"clientId":"1"}"#).unwrap(), &[], local).unwrap().unwrap().auth_endpoint, "http://127.0.0.1:4010/broadcasting/auth");
+        assert_eq!(parse(&j(r#"{"clientId":"1"}"#), &[], local).unwrap().unwrap().auth_endpoint, "http://127.0.0.1:4010/broadcasting/auth");
     }
 
     #[test]
@@ -1113,7 +1113,7 @@ mod tests {
         assert!(!e.is_terminal());
         assert_eq!(
             e.to_status(),
-            pj(r#"{"request_id":"123e4567-e89b-12d3-a456-426614174000","status":"processing","progress":45.5,"preview":"data:image/jpeg;base64,/9j/4AAQ","result_url":null}"#).unwrap()
+            j(r#"{"request_id":"123e4567-e89b-12d3-a456-426614174000","status":"processing","progress":45.5,"preview":"data:image/jpeg;base64,/9j/4AAQ","result_url":null}"#)
         );
         // data as an object (not double-encoded), done with a result URL
         let text = r#"{"event":"request.status.updated","channel":"private-client.42","data":{"request_id":"r-1","status":"done","progress":100,"result_url":"https://r.test/x.png","preview":null}}"#;
@@ -1175,10 +1175,10 @@ mod tests {
         assert_eq!(auth_body("1.2", CH), r#"{"socket_id":"1.2","channel_name":"private-client.42"}"#);
         // escaped as JSON, and read back the same
         let odd = "a\"b\\c\u{1}d\u{1f}é";
-        let j = pj(&auth_body(odd, odd)).unwrap();
-        assert_eq!(j.get("socket_id").and_then(Json::as_str), Some(odd));
+        let body = j(&auth_body(odd, odd));
+        assert_eq!(body.get("socket_id").and_then(Json::as_str), Some(odd));
         for f in [PING_FRAME, PONG_FRAME] {
-            assert!(pj(f).is_some());
+            assert!(crate::core::json::parse_json(f).is_some());
         }
         assert_eq!(decode_frame(PING_FRAME, CH), Frame::Ping);
         assert_eq!(decode_frame(PONG_FRAME, CH), Frame::Pong);

@@ -197,11 +197,8 @@ pub fn timer_ms(ms: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
-    fn j(text: &str) -> Json {
-        parse(text).unwrap()
-    }
     /// (what the binding does: the state word, and the value as JSON.stringify writes it)
     fn st(s: &mut Stream, text: &str) -> Option<String> {
         let v = j(text);

@@ -256,16 +256,16 @@ mod tests {
     use super::*;
     use crate::core::api::{find_op, ApiVersion};
     use crate::core::config::{parse_options, Runtime};
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
     fn cfg(extra: &str) -> Config {
-        parse_options(&parse(&format!(r#"{{"apiKey":"1|secret"{extra}}}"#)).unwrap(), &[], Runtime::Server).unwrap()
+        parse_options(&j(&format!(r#"{{"apiKey":"1|secret"{extra}}}"#)), &[], Runtime::Server).unwrap()
     }
 
     #[test]
     fn submit_request_v2_and_v1() {
         let op = find_op("images.generate").unwrap();
-        let params = parse(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"negative_prompt":null,"seed":-1}"#).unwrap();
+        let params = j(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"negative_prompt":null,"seed":-1}"#);
         let r = build(&cfg(""), &Endpoint::Submit(op), Some(&params), &[]).unwrap();
         assert_eq!((r.method, r.url.as_str(), r.is_submission), ("POST", "https://api.deapi.ai/api/v2/images/generations", true));
         assert_eq!(
@@ -277,7 +277,7 @@ mod tests {
             ]
         );
         // null fields are left out, the rest kept as typed
-        assert_eq!(r.body, parse(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"seed":-1}"#).map(Body::Json));
+        assert_eq!(r.body, Some(Body::Json(j(r#"{"prompt":"a fox","model":"Flux1schnell","width":1024,"seed":-1}"#))));
         let r = build(&cfg(r#","apiVersion":"v1","baseUrl":"http://127.0.0.1:8080/""#), &Endpoint::Price(op), Some(&params), &[]).unwrap();
         assert_eq!(r.url, "http://127.0.0.1:8080/api/v1/client/txt2img/price-calculation");
         assert!(!r.is_submission);
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn keyless_proxy_mode_sends_no_authorization() {
-        let c = parse_options(&parse(r#"{"baseUrl":"https://proxy.example/deapi"}"#).unwrap(), &[], Runtime::Server).unwrap();
+        let c = parse_options(&j(r#"{"baseUrl":"https://proxy.example/deapi"}"#), &[], Runtime::Server).unwrap();
         let r = build(&c, &Endpoint::Balance, None, &[]).unwrap();
         assert_eq!(r.url, "https://proxy.example/deapi/api/v2/account/balance");
         assert!(r.headers.iter().all(|(k, _)| !k.eq_ignore_ascii_case("authorization")));
@@ -324,11 +324,10 @@ mod tests {
     #[test]
     fn a_file_makes_the_body_multipart() {
         let op = find_op("images.edit").unwrap();
-        let mut params = parse(
+        let mut params = j(
             r#"{"prompt":"fox","model":"QwenImageEdit_Plus_NF4","steps":20,"seed":-1,"enhance_prompt":true,"negative_prompt":null,
                 "loras":[{"name":"a","weight":0.5},{"name":"b","weight":1}],"tags":["x","y"],"meta":{"k":"v"}}"#,
-        )
-        .unwrap();
+        );
         let Json::Obj(pairs) = &mut params else { panic!() };
         pairs.push(("images".into(), Json::Arr(vec![Json::File(0), Json::File(1)])));
         let r = build(&cfg(""), &Endpoint::Submit(op), Some(&params), &[]).unwrap();
@@ -357,7 +356,7 @@ mod tests {
 
     #[test]
     fn json_without_files_and_the_booster_always_multipart() {
-        let p = parse(r#"{"prompt":"a cat","type":"images.generations","model_slug":"Flux1schnell","include_ts":false}"#).unwrap();
+        let p = j(r#"{"prompt":"a cat","type":"images.generations","model_slug":"Flux1schnell","include_ts":false}"#);
         let r = build(&cfg(""), &Endpoint::Submit(find_op("prompts.enhance").unwrap()), Some(&p), &[]).unwrap();
         assert!(matches!(r.body, Some(Body::Multipart(ref parts)) if parts.len() == 4 && parts[3] == ("include_ts".into(), Part::Text("0".into()))));
         let r = build(&cfg(""), &Endpoint::Price(find_op("audio.transcribe").unwrap()), Some(&p), &[]).unwrap();
@@ -401,12 +400,11 @@ mod tests {
     #[test]
     fn every_secret_header_is_redacted_for_hooks() {
         let c = parse_options(
-            &parse(
+            &j(
                 r#"{"baseUrl":"https://proxy.test","headers":{"authorization":"Session tok-authz-123","Proxy-Authorization":"Basic cHJveHk6cHc=",
                    "Cookie":"sid=cookie-value-123","X-Api-Key":"apikey-value-123","x-auth-token":"authtoken-123","X-Session-Id":"sess-id-123",
                    "X-Client-Secret":"client-secret-123","X-App":"demo"}}"#,
-            )
-            .unwrap(),
+            ),
             &[],
             Runtime::Server,
         )

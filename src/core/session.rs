@@ -490,6 +490,7 @@ mod tests {
     //! The session natively, as the binding drives it (the binding itself is tested in the real
     //! runtimes by tests/wasm.rs and over the built package).
     use super::*;
+    use crate::core::test_util::j;
     use crate::core::args::{request_id, NotJson, Params};
     use crate::core::plan::{Call, PlanBody, Planned};
 
@@ -500,9 +501,6 @@ mod tests {
         let mut pairs = vec![("apiKey", Json::str("1|nativekey123")), ("baseUrl", Json::str("https://api.test")), ("retryBaseDelayMs", Json::Num(1.0))];
         pairs.extend_from_slice(extra);
         Session::create(&data(&pairs), false, system_clock).unwrap()
-    }
-    fn obj(text: &str) -> Json {
-        crate::core::json::parse_json(text).unwrap()
     }
     fn request(p: Result<Planned, ApiError>) -> Plan {
         match p.unwrap() {
@@ -522,7 +520,7 @@ mod tests {
     #[test]
     fn a_submission_is_planned_answered_and_retried() {
         let s = session(&[]);
-        let params = Ok((obj(r#"{"prompt":"fox","width":512,"seed":null}"#), Vec::new()));
+        let params = Ok((j(r#"{"prompt":"fox","width":512,"seed":null}"#), Vec::new()));
         let p = request(s.plan(&Call::Submit { op: "images.generate".into(), params: params.clone() }, &Opts::Missing, false));
         assert_eq!((p.method, p.url.as_str()), ("POST", "https://api.test/api/v2/images/generations"));
         assert!(matches!(&p.body, Some(PlanBody::Json(j)) if crate::core::json::to_text(j) == r#"{"prompt":"fox","width":512}"#), "{:?}", p.body);
@@ -642,14 +640,14 @@ mod tests {
         let none = Ok((Json::Null, Vec::new()));
         let op = |op: &str, params: Params| Call::Submit { op: op.to_owned(), params };
         for (call, opts, problem) in [
-            (op("images.nope", Ok((obj("{}"), Vec::new()))), Opts::Missing, "`images.nope` is not a deAPI operation"),
+            (op("images.nope", Ok((j("{}"), Vec::new()))), Opts::Missing, "`images.nope` is not a deAPI operation"),
             (op("images.generate", Err(NotJson)), Opts::Missing, "`params`"),
             (Call::Balance, data(&[("timeoutMs", Json::Num(0.0))]), "`timeoutMs`"),
-            (Call::Balance, data(&[("signal", obj("{}"))]), "must be an AbortSignal"),
-            (Call::Models { query: Ok((obj(r#"{"limit":51}"#), Vec::new())), page: None }, Opts::Missing, "`limit`"),
+            (Call::Balance, data(&[("signal", j("{}"))]), "must be an AbortSignal"),
+            (Call::Models { query: Ok((j(r#"{"limit":51}"#), Vec::new())), page: None }, Opts::Missing, "`limit`"),
             (Call::Models { query: none, page: Some(2) }, data(&[("withResponse", Json::Bool(true))]), "unknown call option"),
             (Call::Status { id: Arg::Data(Json::Num(42.0)) }, Opts::Missing, "`requestId`"),
-            (Call::Validate { op: "images.nope".into(), params: Ok((obj("{}"), Vec::new())) }, Opts::Missing, "`images.nope` is not a deAPI operation"),
+            (Call::Validate { op: "images.nope".into(), params: Ok((j("{}"), Vec::new())) }, Opts::Missing, "`images.nope` is not a deAPI operation"),
             (Call::Balance, Opts::Other("string"), "options object"),
             (Call::Balance, Opts::Other("AbortSignal"), "as { signal }"),
         ] {
@@ -681,7 +679,7 @@ mod tests {
         let s = Session::create(
             &data(&[
                 ("baseUrl", Json::str("https://proxy.test")),
-                ("headers", obj(r#"{"Authorization":"Bearer authz-tok3n","X-Api-Key":"xapikey-value","Cookie":"sid=cookie-sess10n"}"#)),
+                ("headers", j(r#"{"Authorization":"Bearer authz-tok3n","X-Api-Key":"xapikey-value","Cookie":"sid=cookie-sess10n"}"#)),
             ]),
             false,
             system_clock,
