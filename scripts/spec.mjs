@@ -68,6 +68,21 @@ async function update(v2, v1) {
   }
   const spec = JSON.parse(readFileSync(SPECS[0].spec, "utf8"));
   const previous = existsSync(OPERATIONS) ? JSON.parse(readFileSync(OPERATIONS, "utf8")) : {};
+  // What changed, by operation and field: the operation list, and the SDK operations' generated types.
+  const opKey = (o) => `${o.method} ${o.path} (${o.operationId})`;
+  const oldOps = new Set((previous.operations ?? []).map(opKey));
+  const newOps = new Set(operationsOf(spec).map(opKey));
+  const changes = [...newOps].filter((o) => !oldOps.has(o)).map((o) => `+ operation ${o}`)
+    .concat([...oldOps].filter((o) => !newOps.has(o)).map((o) => `- operation ${o}`));
+  if (existsSync(SPECS[0].types)) {
+    const { specSurface } = await import("../tests/types/spec-types.mjs");
+    const before = specSurface(readFileSync(SPECS[0].types, "utf8"));
+    const after = specSurface(await generate(SPECS[0].spec, "v2"));
+    for (const [k, v] of after) if (before.get(k) !== v) changes.push(before.has(k) ? `~ ${k}: ${before.get(k)} → ${v}` : `+ ${k}: ${v}`);
+    for (const [k, v] of before) if (!after.has(k)) changes.push(`- ${k}: ${v}`);
+  }
+  console.log(changes.length ? `What the new v2 spec changes (the types of the SDK's operations; bounds, formats and
+prose are the validation rules' to check):\n  ${changes.join("\n  ")}` : "The SDK's operations' types are unchanged.");
   const out = { source: previous.source ?? "deapi-ai/mintlify-docs openapi-v2.json", specVersion: spec.info?.version ?? null, operations: operationsOf(spec) };
   writeFileSync(OPERATIONS, JSON.stringify(out, null, 2) + "\n");
   console.log(`wrote tests/spec/operations-v2.json (${out.operations.length} operations)`);

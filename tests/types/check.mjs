@@ -141,11 +141,16 @@ let corrections;
 passes.push({
   name: "spec types: the public params/results against the generated types, field by field (tests/spec/corrections.json \"types\")",
   run: () => {
-    corrections = checkCorrections();
+    try {
+      corrections = checkCorrections();
+    } catch (e) {
+      return { code: 1, out: `the comparison does not compile (an operationId or schema gone from the spec?):\n${e.message}` };
+    }
     const bad = corrections.results.filter((r) => !r.ok);
     return { code: bad.length ? 1 : 0, out: `${corrections.compared} fields compared, ${corrections.diffs.length} listed corrections\n${bad.map((r) => `${r.name}\n  ${JSON.stringify(r.detail)}`).join("\n")}`.trim() };
   },
   ok: (r) => r.code === 0,
+  say: (r) => r.out.split("\n")[0],
 });
 // Hovers show the spec's descriptions (TypeScript's LanguageService, as an editor asks it).
 passes.push({
@@ -160,7 +165,7 @@ for (const p of passes) {
   const r = await p.run();
   if (p.ok(r)) {
     passed++;
-    console.log(`ok   ${p.name}`);
+    console.log(`ok   ${p.name}${p.say ? ` (${p.say(r)})` : ""}`);
   } else {
     failed++;
     console.log(`FAIL ${p.name} (tsc exit ${r.code})`);

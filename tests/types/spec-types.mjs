@@ -161,6 +161,37 @@ export function checkCorrections() {
   return { compared, results, diffs };
 }
 
+/** The spec side alone: "operation (params|result) field" → its shape, for the generated v2 types in
+ * `dtsText`, over the same operations. `npm run spec:update` prints what a new spec changed with it. */
+export function specSurface(dtsText) {
+  const dir = mkdtempSync(join(tmpdir(), "deapi-spec-surface-"));
+  try {
+    mkdirSync(join(dir, "spec"));
+    writeFileSync(join(dir, "spec", "deapi-v2.d.ts"), dtsText);
+    writeFileSync(join(dir, "package.json"), "{}");
+    const subs = subjects();
+    const prelude = PRELUDE.replace(/^import type \* as Sdk.*\n/, "");
+    let text = prelude + subs.map((s, i) => `type S${i} = ${s.spec};\n`).join("");
+    let r = program(dir, text);
+    const fields = subs.map((s, i) => {
+      const t = r.aliases.get(`S${i}`);
+      if (!t || t.flags & ts.TypeFlags.Never) return null;
+      return [...new Set((t.isUnion() ? t.types : [t]).flatMap((m) => r.checker.getPropertiesOfType(m).map((p) => p.name)))].sort();
+    });
+    text += subs.flatMap((s, i) => (fields[i] ?? []).map((f, j) =>
+      `type NS${i}_${j} = Presence<S${i}, ${JSON.stringify(f)}>;\ntype VS${i}_${j} = Value<S${i}, ${JSON.stringify(f)}>;\n`)).join("");
+    r = program(dir, text);
+    const out = new Map();
+    subs.forEach((s, i) => {
+      if (!fields[i]) out.set(`${s.operation} (${s.of})`, `no ${s.spec} in the spec (PARAMS/RESULTS here and js/index.d.ts name it)`);
+      else fields[i].forEach((f, j) => out.set(`${s.operation} (${s.of}) ${f}`, shape(r, `S${i}_${j}`)));
+    });
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { compared, results, diffs } = checkCorrections();
   if (process.argv.includes("--print")) {
