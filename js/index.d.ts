@@ -1,4 +1,9 @@
-// Types of the deapi-wasm package (hand-written; the runtime is js/facade.js over the Rust core).
+// Types of the deapi-wasm package (the runtime is js/facade.js over the Rust core). The operations'
+// params and results alias the types generated from deAPI's spec (./spec/deapi-v2.d.ts, v1 for the
+// legacy transcription sources: `npm run spec:update`), corrected where tests/spec/corrections.json
+// "types" says why; the rest is hand-written.
+import type { components as SpecV2, operations as SpecV2Operations } from "./spec/deapi-v2.js";
+import type { operations as SpecV1Operations } from "./spec/deapi-v1.js";
 
 export type ApiVersion = "v1" | "v2";
 
@@ -234,15 +239,15 @@ export interface TranscriptionInfo {
   [field: string]: unknown;
 }
 
-/** A job's status (deAPI's fields as sent; which are present depends on the job's type and state). */
-export interface JobStatus {
+/** A job's status (deAPI's fields as sent — the answer's `data`; which are present depends on the job's type and state). */
+export type JobStatus = Fix<NonNullable<SpecOk<"getJob">["data"]>, {
+  /** The job's id (the SDK adds it: the answer does not repeat it). */
   request_id: string;
+  /** `in_progress` (realtime) is normalised to `"processing"`; other values pass through. */
   status: JobState;
   /** A percentage, 0–100 (not a fraction: a `<progress>` needs `max="100"`), or null when the server sent none. */
   progress: number | null;
-  preview?: string | null;
   /** Pre-signed and expiring: fetch the job again for a fresh one. */
-  result_url?: string | null;
   results_alt_formats?: { jpg?: string; webp?: string; [format: string]: string | undefined } | null;
   /** Text jobs with `return_result_in_response` (OCR, transcription: a string; embeddings: JSON). */
   result?: unknown;
@@ -251,15 +256,11 @@ export interface JobStatus {
   transcription?: TranscriptionInfo | null;
   prompt_boosted?: boolean | null;
   prompt_boost?: PromptBoost | null;
+  /** e.g. `"WORKER_TIMEOUT"`, `"WORKER_ERROR"`, `"PROCESSING_ERROR"`. */
   error_code?: string | null;
-  error_message?: string | null;
-  error_reason?: string | null;
-  retryable?: boolean | null;
-  refunded?: boolean | null;
-  failed_at?: string | null;
   price?: { amount: number; is_estimated: boolean } | null;
   [field: string]: unknown;
-}
+}>;
 
 export interface WaitOptions extends CallOptions {
   /**
@@ -297,10 +298,33 @@ export declare class Job {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Operation parameters. Keys are deAPI's wire names (snake_case), so a 422's `fieldErrors` keys
-// are the keys of the object you passed. Optional fields accept `null` (left out of the request).
-// Numeric ranges are model-specific: read `info.limits` from `models.list()`.
+// Operation parameters, generated from deAPI's spec: each public name aliases the request body that
+// openapi-typescript made of tests/spec/openapi-v2.json (js/spec/deapi-v2.d.ts; hovers show the
+// spec's field descriptions), with the SDK's corrections in place of some fields. Every field that
+// differs from the spec is an entry of tests/spec/corrections.json "types" (what the spec says, what
+// the SDK takes, why); tests/types/spec-types.mjs fails on a difference without an entry and on an
+// entry that no longer differs. Keys are deAPI's wire names (snake_case), so a 422's `fieldErrors`
+// keys are the keys of the object you passed. Optional fields accept `null` (left out of the
+// request). Numeric ranges are model-specific: read `info.limits` from `models.list()`.
 // ---------------------------------------------------------------------------------------------
+
+/** The request body of a v2 operation, by operationId, as generated from deAPI's spec. */
+type SpecBody<Op extends keyof SpecV2Operations> =
+  SpecV2Operations[Op] extends { requestBody?: { content: infer C } } ? C[keyof C] : never;
+/** A v1 operation's request body (the legacy transcription sources). */
+type SpecV1Body<Op extends keyof SpecV1Operations> =
+  SpecV1Operations[Op] extends { requestBody?: { content: infer C } } ? C[keyof C] : never;
+/** The JSON of a v2 operation's 200 answer. */
+type SpecOk<Op extends keyof SpecV2Operations> =
+  SpecV2Operations[Op] extends { responses: { 200: { content: infer C } } } ? C[keyof C] : never;
+/** The member of a `oneOf` body that requires `K`. */
+type SpecMember<T, K extends PropertyKey> = Extract<T, { [P in K]: unknown }>;
+/** Every optional field also takes `null` (the SDK leaves it out of the request). */
+type OrNull<T> = T extends unknown ? { [K in keyof T]: undefined extends T[K] ? T[K] | null : T[K] } : never;
+/** `F`'s named keys (not an index signature's `string`). */
+type KnownKeys<F> = keyof { [K in keyof F as string extends K ? never : number extends K ? never : K]: unknown };
+/** `T` with `F`'s fields in place of its own (each one a listed correction). */
+type Fix<T, F> = T extends unknown ? Omit<T, KnownKeys<F>> & F : never;
 
 /**
  * The bytes of an upload: a `Blob` (the browser's `File` is one), an `ArrayBuffer`, or a view of one
@@ -319,68 +343,25 @@ export type FileInput = FileData | NamedFile;
 export type ExactlyOne<K extends PropertyKey, T> = T & { [P in Exclude<K, keyof T>]?: never };
 
 /** Accepted by every job submission. */
-export interface WebhookParams {
-  /** HTTPS URL (≤ 2048 characters) that deAPI calls with the job's events. */
-  webhook_url?: string | null;
-  /** v2 only: 32–255 characters; requires `webhook_url`. Signs the deliveries (see `verifyWebhook`). */
-  webhook_secret?: string | null;
-}
+export type WebhookParams = Pick<SpecBody<"generateImage">, "webhook_url" | "webhook_secret">;
 
-export interface Lora { name: string; weight: number }
+/** A LoRA and its weight (`images.generate`'s `loras`). */
+export type Lora = NonNullable<SpecBody<"generateImage">["loras"]>[number];
+/** The SDK's `loras`: a readonly array is accepted too. */
+interface LorasField {
+  /** Array of LoRA models to apply (`{ name, weight }`; the model's `loras` from `models.list()`). */
+  loras?: readonly Lora[] | null;
+}
 
 // ---- images ---------------------------------------------------------------------------------
 
 /** `images.generate` (txt2img). */
-export interface ImageGenerateParams extends WebhookParams {
-  prompt: string;
-  /** Model slug, e.g. `"Flux1schnell"`. */
-  model: string;
-  width: number;
-  height: number;
-  /** Send `0` for models whose `info.features.supports_guidance` is false. */
-  guidance: number;
-  steps: number;
-  /** `-1` = random. */
-  seed: number;
-  negative_prompt?: string | null;
-  loras?: readonly Lora[] | null;
-  /** v2 only (e.g. `"low" | "medium" | "high" | "auto"` on tiered models). */
-  quality?: string | null;
-  /** v2 only: boost the prompt before generating (billed on the job). */
-  enhance_prompt?: boolean | null;
-}
+export type ImageGenerateParams = Fix<OrNull<SpecBody<"generateImage">>, LorasField>;
 /** `images.generatePrice`: the submit fields without webhook / `enhance_prompt`. */
-export interface ImageGeneratePriceParams {
-  prompt: string;
-  model: string;
-  width: number;
-  height: number;
-  guidance: number;
-  steps: number;
-  seed: number;
-  negative_prompt?: string | null;
-  loras?: readonly Lora[] | null;
-  /** v2 only. */
-  quality?: string | null;
-}
+export type ImageGeneratePriceParams = Fix<OrNull<SpecBody<"estimateImagePrice">>, LorasField>;
 
 /** Fields of `images.edit` besides its input image(s). */
-export interface ImageEditFields extends WebhookParams {
-  prompt: string;
-  model: string;
-  steps: number;
-  seed: number;
-  negative_prompt?: string | null;
-  /** Default: the first input image's size. */
-  width?: number | null;
-  height?: number | null;
-  loras?: readonly Lora[] | null;
-  guidance?: number | null;
-  /** v2 only. */
-  quality?: string | null;
-  /** v2 only. */
-  enhance_prompt?: boolean | null;
-}
+export type ImageEditFields = Fix<OrNull<Omit<SpecMember<SpecBody<"editImage">, "image">, "image">>, LorasField>;
 /**
  * `images.edit` (img2img): exactly one of `image` (one file) or `images` (several, up to the
  * model's `info.limits.max_input_images`; sent as `images[]`).
@@ -389,181 +370,97 @@ export type ImageEditParams =
   | (ImageEditFields & { image: FileInput; images?: never })
   | (ImageEditFields & { images: readonly FileInput[]; image?: never });
 /** `images.editPrice` (no file). */
-export interface ImageEditPriceParams {
-  prompt: string;
-  model: string;
-  steps: number;
-  seed: number;
-  negative_prompt?: string | null;
-  loras?: readonly Lora[] | null;
-  guidance?: number | null;
-  /** v2 only. */
-  quality?: string | null;
-}
+export type ImageEditPriceParams = Fix<OrNull<SpecBody<"estimateImageEditPrice">>, LorasField>;
 
 /** A price quote's input: the image itself, or its size. */
 export type ImagePriceSource =
   | { image: FileInput; width?: never; height?: never }
   | { width: number; height: number; image?: never };
+/** The fields of a price quote's body besides its image (or size). */
+type ImagePriceFields<Op extends keyof SpecV2Operations, K extends PropertyKey = "model"> =
+  OrNull<Pick<SpecMember<SpecBody<Op>, "image">, K & keyof SpecMember<SpecBody<Op>, "image">>>;
 
 /** `images.upscale`. */
-export interface ImageUpscaleParams extends WebhookParams {
-  image: FileInput;
-  /** e.g. `"RealESRGAN_x4"`. */
-  model: string;
-}
+export type ImageUpscaleParams = Fix<OrNull<SpecBody<"upscaleImage">>, { image: FileInput }>;
 /** `images.upscalePrice`: `model` plus the `image` or its `width` + `height`. */
-export type ImageUpscalePriceParams = { model: string } & ImagePriceSource;
+export type ImageUpscalePriceParams = ImagePriceFields<"estimateImageUpscalePrice"> & ImagePriceSource;
 
 /** `images.removeBackground` (the result is a transparent PNG). */
-export interface ImageRemoveBackgroundParams extends WebhookParams {
-  image: FileInput;
-  /** e.g. `"Ben2"`. */
-  model: string;
-}
+export type ImageRemoveBackgroundParams = Fix<OrNull<SpecBody<"removeImageBackground">>, { image: FileInput }>;
 /** `images.removeBackgroundPrice`: `model` plus the `image` or its `width` + `height`. */
-export type ImageRemoveBackgroundPriceParams = { model: string } & ImagePriceSource;
+export type ImageRemoveBackgroundPriceParams = ImagePriceFields<"estimateImageBackgroundRemovalPrice"> & ImagePriceSource;
 
-export type OcrFormat = "text" | "json";
+export type OcrFormat = NonNullable<SpecBody<"extractImageText">["format"]>;
 /** `images.ocr` (img2txt). */
-export interface ImageOcrParams extends WebhookParams {
-  image: FileInput;
-  /** e.g. `"Nanonets_Ocr_S_F16"`. */
-  model: string;
-  language?: string | null;
-  format?: OcrFormat | null;
-  /** Put the text in the job's `result` (besides `result_url`). */
-  return_result_in_response?: boolean | null;
-}
+export type ImageOcrParams = Fix<OrNull<SpecBody<"extractImageText">>, { image: FileInput }>;
 /** `images.ocrPrice`: `model` plus the `image` or its `width` + `height`. */
-export type ImageOcrPriceParams = { model: string; language?: string | null; format?: OcrFormat | null } & ImagePriceSource;
+export type ImageOcrPriceParams = ImagePriceFields<"estimateImageOcrPrice", "model" | "language" | "format"> & ImagePriceSource;
 
 // ---- videos ---------------------------------------------------------------------------------
 
 /** `videos.generate` (txt2video). */
-export interface VideoGenerateParams extends WebhookParams {
-  prompt: string;
-  model: string;
-  width: number;
-  height: number;
-  guidance: number;
-  steps: number;
-  frames: number;
-  fps: number;
-  seed: number;
-  negative_prompt?: string | null;
-  /** v2 only. */
-  enhance_prompt?: boolean | null;
-}
+export type VideoGenerateParams = OrNull<SpecBody<"generateVideo">>;
 /** `videos.generatePrice`. */
-export interface VideoGeneratePriceParams {
-  model: string;
-  width: number;
-  height: number;
-  frames: number;
-  steps: number;
-  fps: number;
-}
+export type VideoGeneratePriceParams = OrNull<SpecBody<"estimateVideoPrice">>;
 
 /** `videos.animate` (img2video). */
-export interface VideoAnimateParams extends WebhookParams {
-  prompt: string;
-  model: string;
+export type VideoAnimateParams = Fix<OrNull<SpecBody<"animateImage">>, {
   first_frame_image: FileInput;
   /** Only for models with `info.features.supports_last_frame`. */
   last_frame_image?: FileInput | null;
-  width: number;
-  height: number;
-  guidance: number;
-  steps: number;
-  frames: number;
-  fps: number;
-  seed: number;
-  negative_prompt?: string | null;
-  /** v2 only. */
-  enhance_prompt?: boolean | null;
-}
+}>;
 /** `videos.animatePrice` (no file). */
-export type VideoAnimatePriceParams = VideoGeneratePriceParams;
+export type VideoAnimatePriceParams = OrNull<SpecBody<"estimateVideoAnimationPrice">>;
 
 /** `videos.audioSync` (aud2video). */
-export interface VideoAudioSyncParams extends WebhookParams {
-  prompt: string;
+export type VideoAudioSyncParams = Fix<OrNull<SpecBody<"syncVideoAudio">>, {
   /** MP3/OGG, ≤ 20 MB. */
   audio: FileInput;
-  /** e.g. `"Ltx2_3_22B_Dist_INT8"`. */
-  model: string;
-  width: number;
-  height: number;
-  seed: number;
-  frames: number;
-  fps: number;
-  negative_prompt?: string | null;
   first_frame_image?: FileInput | null;
   last_frame_image?: FileInput | null;
-  guidance?: number | null;
-  steps?: number | null;
-}
+}>;
 /** `videos.audioSyncPrice` (no file). */
-export interface VideoAudioSyncPriceParams {
-  model: string;
-  width: number;
-  height: number;
-  frames: number;
-  fps: number;
-  steps?: number | null;
-}
+export type VideoAudioSyncPriceParams = OrNull<SpecBody<"estimateVideoAudioSyncPrice">>;
 
 /** A video price quote's input: the video itself, or its size. */
 export type VideoPriceSource =
   | { video: FileInput; width?: never; height?: never }
   | { width: number; height: number; video?: never };
+/** The fields of a video price quote's body besides its video (or size). */
+type VideoPriceFields<Op extends keyof SpecV2Operations, K extends PropertyKey = "model"> =
+  OrNull<Pick<SpecMember<SpecBody<Op>, "video">, K & keyof SpecMember<SpecBody<Op>, "video">>>;
 
 /** `videos.upscale`. */
-export interface VideoUpscaleParams extends WebhookParams {
+export type VideoUpscaleParams = Fix<OrNull<SpecBody<"upscaleVideo">>, {
   /** ≤ 50 MB (a larger one is a 422 on `video`). */
   video: FileInput;
-  /** e.g. `"RealESRGAN_Vid_x2"`, `"FlashVSR_Tiny"`. */
-  model: string;
-  /** Only on variable-scale models (`info.limits.min_scale`/`max_scale`); fixed-scale models reject it. */
-  scale?: number | null;
-}
+}>;
 /**
  * `videos.upscalePrice`: `model` plus the `video`, or its `width` + `height` and `duration`
  * (seconds; without it the quoted price is 0).
  */
-export type VideoUpscalePriceParams = { model: string; scale?: number | null } & (
+export type VideoUpscalePriceParams = VideoPriceFields<"estimateVideoUpscalePrice", "model" | "scale"> & (
   | { video: FileInput; width?: never; height?: never; duration?: never }
   | { width: number; height: number; duration?: number | null; video?: never }
 );
 
 /** `videos.removeBackground`. */
-export interface VideoRemoveBackgroundParams extends WebhookParams {
-  video: FileInput;
-  model: string;
-}
+export type VideoRemoveBackgroundParams = Fix<OrNull<SpecBody<"removeVideoBackground">>, { video: FileInput }>;
 /** `videos.removeBackgroundPrice`: `model` plus the `video` or its `width` + `height`. */
-export type VideoRemoveBackgroundPriceParams = { model: string } & VideoPriceSource;
+export type VideoRemoveBackgroundPriceParams = VideoPriceFields<"estimateVideoBackgroundRemovalPrice"> & VideoPriceSource;
 
 /** Fields of `videos.replace` besides the output size. */
-export interface VideoReplaceFields extends WebhookParams {
+export type VideoReplaceFields = Fix<OrNull<Omit<SpecBody<"replaceVideoCharacter">, "width" | "height">>, {
   video: FileInput;
   /** The character's reference image (≤ 10 MB). */
   ref_image: FileInput;
-  /** e.g. `"Wan2_2_Animate_14B_INT8"`. */
-  model: string;
-  prompt?: string | null;
-  /** Default 4. */
-  steps?: number | null;
-  /** Default -1 (random). */
-  seed?: number | null;
-}
+}>;
 /** `videos.replace`: `width` and `height` together, or neither (the input's size). */
 export type VideoReplaceParams =
   | (VideoReplaceFields & { width: number; height: number })
   | (VideoReplaceFields & { width?: null; height?: null });
 /** `videos.replacePrice`: `model` plus the `video` or its `duration` (seconds). */
-export type VideoReplacePriceParams = { model: string; width?: number | null; height?: number | null } & (
+export type VideoReplacePriceParams = OrNull<Pick<SpecBody<"estimateVideoReplacementPrice">, "model" | "width" | "height">> & (
   | { video: FileInput; duration?: never }
   | { duration: number; video?: never }
 );
@@ -571,19 +468,14 @@ export type VideoReplacePriceParams = { model: string; width?: number | null; he
 // ---- audio ----------------------------------------------------------------------------------
 
 export type AudioFormat = "mp3" | "wav" | "flac";
-export type SpeechMode = "custom_voice" | "voice_clone" | "voice_design";
+export type SpeechMode = NonNullable<SpecBody<"generateSpeech">["mode"]>;
+type SpeechBody = SpecBody<"generateSpeech">;
 
 /** Fields of `audio.speech` shared by every `mode`. */
-export interface AudioSpeechFields extends WebhookParams {
-  text: string;
-  model: string;
-  /** e.g. `"en-us"` (Kokoro), `"English"` (Qwen3). */
-  lang: string;
-  speed: number;
+export type AudioSpeechFields = Fix<OrNull<Omit<SpeechBody, "mode" | "voice" | "ref_audio" | "ref_text" | "instruct">>, {
+  /** The audio's format (the model's `info.limits.output_formats`). */
   format: AudioFormat;
-  /** e.g. 24000. */
-  sample_rate: number;
-}
+}>;
 /** `mode: "custom_voice"` (the default): a voice from the model's `languages[].voices[]`. */
 export interface CustomVoiceSpeech {
   mode?: "custom_voice" | null;
@@ -607,65 +499,21 @@ export interface VoiceDesignSpeech {
 /** `audio.speech` (txt2audio); `mode` decides which of `voice` / `ref_audio` / `instruct` is required. */
 export type AudioSpeechParams = AudioSpeechFields & (CustomVoiceSpeech | VoiceCloneSpeech | VoiceDesignSpeech);
 /** `audio.speechPrice`: the text, or its length in characters as `count_text`. */
-export type AudioSpeechPriceParams = {
-  model: string;
-  lang: string;
-  speed: number;
-  format: AudioFormat;
-  sample_rate: number;
-  mode?: SpeechMode | null;
-  voice?: string | null;
-  instruct?: string | null;
-} & ({ text: string; count_text?: never } | { count_text: number; text?: never });
+export type AudioSpeechPriceParams =
+  Fix<OrNull<Omit<SpecBody<"estimateSpeechPrice">, "text" | "count_text">>, { format: AudioFormat }>
+  & ({ text: string; count_text?: never } | { count_text: number; text?: never });
 
 /** `audio.music` (txt2music). */
-export interface AudioMusicParams extends WebhookParams {
-  /** The style description. */
-  caption: string;
-  /** e.g. `"AceStep_1_5_Turbo"`. */
-  model: string;
-  /** Non-empty; `"[Instrumental]"` for an instrumental. */
-  lyrics: string;
-  /** Seconds. */
-  duration: number;
-  inference_steps: number;
-  guidance_scale: number;
-  seed: number;
-  /** `"mp3"` is the only format current models produce. */
-  format: AudioFormat;
-  bpm?: number | null;
-  keyscale?: string | null;
-  /** An integer: 2, 3, 4 or 6 (`"4/4"` is a 422). */
-  timesignature?: number | null;
-  vocal_language?: string | null;
-  reference_audio?: FileInput | null;
-}
+export type AudioMusicParams = Fix<OrNull<SpecBody<"generateMusic">>, { reference_audio?: FileInput | null }>;
 /** `audio.musicPrice`. */
-export interface AudioMusicPriceParams {
-  model: string;
-  duration: number;
-  inference_steps: number;
-}
+export type AudioMusicPriceParams = OrNull<SpecBody<"estimateMusicPrice">>;
 
-export type TimestampLevel = "segment" | "word";
-export type TranscriptionPlatform = "youtube" | "twitter" | "twitch" | "kick" | "tiktok";
+type TranscribeBody = SpecMember<SpecBody<"createTranscription">, "source_url">;
+export type TimestampLevel = NonNullable<TranscribeBody["ts_level"]>;
+export type TranscriptionPlatform = NonNullable<SpecMember<SpecBody<"estimateTranscriptionPrice">, "duration_seconds">["platform"]>;
 
 /** Fields of `audio.transcribe` besides its source. */
-export interface AudioTranscribeFields extends WebhookParams {
-  /** Always send it. */
-  include_ts: boolean;
-  /** `"WhisperLargeV3"` or `"WhisperLargeV3Ct2"` (required for TikTok URLs). */
-  model: string;
-  return_result_in_response?: boolean | null;
-  /** v2 only; must be in the model's `info.limits.timestamp_levels`. */
-  ts_level?: TimestampLevel | null;
-  /** v2 only; needs `info.features.supports_diarization`. */
-  diarize?: boolean | null;
-  /** v2 only; ≤ 16 characters, `"auto"` = detect. */
-  lang?: string | null;
-  /** v2 only, URL sources only (billed). */
-  include_metadata?: boolean | null;
-}
+export type AudioTranscribeFields = OrNull<Omit<TranscribeBody, "source_url">>;
 export type TranscriptionSourceKey = "source_url" | "source_file" | "video_url" | "audio_url" | "audio" | "video";
 /**
  * Exactly one source: `source_url` (YouTube, X/Twitter, Twitch, Kick, TikTok, X Spaces) or
@@ -673,85 +521,70 @@ export type TranscriptionSourceKey = "source_url" | "source_file" | "video_url" 
  * `audio` (file) and `video` (file) are also accepted; they go to v1's legacy endpoints.
  */
 export type TranscriptionSource =
-  | ExactlyOne<TranscriptionSourceKey, { source_url: string }>
+  | ExactlyOne<TranscriptionSourceKey, Pick<TranscribeBody, "source_url">>
   | ExactlyOne<TranscriptionSourceKey, { source_file: FileInput }>
-  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ video_url: string }>
-  | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ audio_url: string }>
+  | ExactlyOne<TranscriptionSourceKey, Pick<SpecV1Body<"requestVid2Txt">, "video_url">>
+  | ExactlyOne<TranscriptionSourceKey, Pick<SpecV1Body<"requestAud2Txt">, "audio_url">>
   | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ audio: FileInput }>
   | ExactlyOne<TranscriptionSourceKey, { /** v1 only. */ video: FileInput }>;
 /** `audio.transcribe` (unified transcription: a URL or a file). */
 export type AudioTranscribeParams = AudioTranscribeFields & TranscriptionSource;
 
+type TranscribePriceBody = SpecMember<SpecBody<"estimateTranscriptionPrice">, "source_url">;
 export type TranscriptionPriceSourceKey = TranscriptionSourceKey | "duration_seconds" | "platform";
 /** A transcription price quote's input: the source, or its duration. */
 export type TranscriptionPriceSource =
-  | ExactlyOne<TranscriptionPriceSourceKey, { source_url: string }>
+  | ExactlyOne<TranscriptionPriceSourceKey, Pick<TranscribePriceBody, "source_url">>
   | ExactlyOne<TranscriptionPriceSourceKey, { source_file: FileInput }>
-  | ExactlyOne<TranscriptionPriceSourceKey, { duration_seconds: number; /** v2 only. */ platform?: TranscriptionPlatform | null }>
-  | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ video_url: string }>
+  | ExactlyOne<TranscriptionPriceSourceKey, OrNull<Pick<SpecMember<SpecBody<"estimateTranscriptionPrice">, "duration_seconds">, "duration_seconds" | "platform">>>
+  | ExactlyOne<TranscriptionPriceSourceKey, Pick<SpecV1Body<"requestPriceForVid2Text">, "video_url">>
   | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ audio_url: string }>
   | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ audio: FileInput }>
   | ExactlyOne<TranscriptionPriceSourceKey, { /** v1 only. */ video: FileInput }>;
 /** `audio.transcribePrice`. */
-export type AudioTranscribePriceParams = {
-  include_ts: boolean;
-  model: string;
-  /** v2 only. */
-  ts_level?: TimestampLevel | null;
-  /** v2 only. */
-  diarize?: boolean | null;
-  /** v2 only. */
-  lang?: string | null;
-  /** v2 only. */
-  include_metadata?: boolean | null;
-} & TranscriptionPriceSource;
+export type AudioTranscribePriceParams = OrNull<Omit<TranscribePriceBody, "source_url">> & TranscriptionPriceSource;
 
 // ---- embeddings, prompts --------------------------------------------------------------------
 
-/** `embeddings.create` (txt2embedding). */
-export interface EmbeddingCreateParams extends WebhookParams {
+/** The SDK's `input`: a readonly array is accepted too. */
+interface EmbeddingInput {
   /** One text or up to 2048. */
   input: string | readonly string[];
-  /** e.g. `"Bge_M3_FP16"`. */
-  model: string;
-  /** Put the vectors in the job's `result`. */
-  return_result_in_response?: boolean | null;
 }
+/** `embeddings.create` (txt2embedding). */
+export type EmbeddingCreateParams = Fix<OrNull<SpecBody<"createEmbedding">>, EmbeddingInput>;
 /** `embeddings.createPrice`. */
-export interface EmbeddingCreatePriceParams {
-  input: string | readonly string[];
-  model: string;
-}
+export type EmbeddingCreatePriceParams = Fix<OrNull<SpecBody<"estimateEmbeddingPrice">>, EmbeddingInput>;
 
 export type PromptEnhanceType =
   | "images.generations" | "images.edits" | "videos.generations" | "videos.animations" | "audio.speech" | "audio.music";
 /** Fields of `prompts.enhance` shared by every `type`. */
-export interface PromptEnhanceFields {
-  /** ≥ 3 characters. */
-  prompt: string;
-  /** The model the prompt is for (selects the guide). */
-  model_slug: string;
-  /** ≥ 3 characters. */
-  negative_prompt?: string | null;
-}
+export type PromptEnhanceFields = OrNull<Omit<Exclude<SpecBody<"clientBoostPromptV2">, { image: unknown }>, "type">>;
 /** `prompts.enhance` (v2 only; synchronous): `image` is required for `images.edits` and `videos.animations`. */
 export type PromptEnhanceParams = PromptEnhanceFields & (
   | { type: "images.edits" | "videos.animations"; /** A file, or a URL / data URI / base64 string. */ image: FileInput | string }
   | { type: Exclude<PromptEnhanceType, "images.edits" | "videos.animations">; image?: FileInput | string | null }
 );
 /** `prompts.enhancePrice`. */
-export interface PromptEnhancePriceParams extends PromptEnhanceFields {
+export type PromptEnhancePriceParams = Fix<OrNull<SpecBody<"clientCalculateBoostPriceV2">>, {
+  /** What the prompt is for (selects the guide). */
   type: PromptEnhanceType;
+  /** A file, or a URL / data URI / base64 string. */
   image?: FileInput | string | null;
-}
+}>;
 /** The improved prompt (`prompts.enhance` answers at once; there is no job). */
-export interface EnhanceResult { prompt: string; negative_prompt: string | null }
+export type EnhanceResult = Fix<SpecOk<"clientBoostPromptV2">, { prompt: string; negative_prompt: string | null }>;
 
-export interface PriceResult { price: number; is_estimated?: boolean }
-export interface BalanceResult { balance: number }
+/** A price quote (the answer's `data`; `is_estimated` when deAPI says so). */
+export type PriceResult = Fix<NonNullable<SpecOk<"estimateImagePrice">["data"]>, { price: number; is_estimated?: boolean }>;
+/** `account.balance()` (the answer's `data`). */
+export type BalanceResult = Fix<NonNullable<SpecOk<"getAccountBalance">["data"]>, {
+  /** Current balance, in USD. */
+  balance: number;
+}>;
 
-export interface Model {
-  name?: string;
+/** A model of `models.list()` (deAPI's fields as sent). */
+export type Model = Fix<SpecV2["schemas"]["ClientDiffusionModelResource"], {
   slug: string;
   inference_types: string[];
   info: {
@@ -765,7 +598,7 @@ export interface Model {
   loras?: { display_name: string; name: string }[] | null;
   languages?: { name: string; slug: string; voices: { name: string; slug: string; gender?: string }[] }[] | null;
   [field: string]: unknown;
-}
+}>;
 export interface ModelsQuery {
   inference_types?: string | readonly string[];
   page?: number;
@@ -789,46 +622,77 @@ export interface Method<P, R> {
 }
 
 export interface ImagesApi {
+  /** Submit a text-to-image job (`POST /images/generations`); resolves with its `Job` (`wait()` for the result). */
   generate: Method<ImageGenerateParams, Job>;
+  /** What `generate` with these params would cost (no job). */
   generatePrice: Method<ImageGeneratePriceParams, PriceResult>;
+  /** Submit an image-to-image edit of `image` (or `images`), sent as multipart. */
   edit: Method<ImageEditParams, Job>;
+  /** What `edit` would cost (no file needed). */
   editPrice: Method<ImageEditPriceParams, PriceResult>;
+  /** Submit an upscale of `image`. */
   upscale: Method<ImageUpscaleParams, Job>;
+  /** What `upscale` would cost, from the `image` or its `width` + `height`. */
   upscalePrice: Method<ImageUpscalePriceParams, PriceResult>;
+  /** Submit a background removal of `image` (the result is a transparent PNG). */
   removeBackground: Method<ImageRemoveBackgroundParams, Job>;
+  /** What `removeBackground` would cost, from the `image` or its `width` + `height`. */
   removeBackgroundPrice: Method<ImageRemoveBackgroundPriceParams, PriceResult>;
+  /** Submit a text extraction (OCR) of `image`. */
   ocr: Method<ImageOcrParams, Job>;
+  /** What `ocr` would cost, from the `image` or its `width` + `height`. */
   ocrPrice: Method<ImageOcrPriceParams, PriceResult>;
 }
 export interface VideosApi {
+  /** Submit a text-to-video job. */
   generate: Method<VideoGenerateParams, Job>;
+  /** What `generate` would cost (no job). */
   generatePrice: Method<VideoGeneratePriceParams, PriceResult>;
+  /** Submit an image-to-video job from `first_frame_image`. */
   animate: Method<VideoAnimateParams, Job>;
+  /** What `animate` would cost (no file needed). */
   animatePrice: Method<VideoAnimatePriceParams, PriceResult>;
+  /** Submit an audio-to-video job (a video synced to `audio`). */
   audioSync: Method<VideoAudioSyncParams, Job>;
+  /** What `audioSync` would cost (no file needed). */
   audioSyncPrice: Method<VideoAudioSyncPriceParams, PriceResult>;
+  /** Submit an upscale of `video`. */
   upscale: Method<VideoUpscaleParams, Job>;
+  /** What `upscale` would cost, from the `video` or its size and duration. */
   upscalePrice: Method<VideoUpscalePriceParams, PriceResult>;
+  /** Submit a background removal of `video`. */
   removeBackground: Method<VideoRemoveBackgroundParams, Job>;
+  /** What `removeBackground` would cost, from the `video` or its size. */
   removeBackgroundPrice: Method<VideoRemoveBackgroundPriceParams, PriceResult>;
+  /** Submit a character replacement in `video` by `ref_image`. */
   replace: Method<VideoReplaceParams, Job>;
+  /** What `replace` would cost, from the `video` or its `duration`. */
   replacePrice: Method<VideoReplacePriceParams, PriceResult>;
 }
 export interface AudioApi {
+  /** Submit a text-to-speech job. */
   speech: Method<AudioSpeechParams, Job>;
+  /** What `speech` would cost, from the `text` or its length (`count_text`). */
   speechPrice: Method<AudioSpeechPriceParams, PriceResult>;
+  /** Submit a text-to-music job. */
   music: Method<AudioMusicParams, Job>;
+  /** What `music` would cost. */
   musicPrice: Method<AudioMusicPriceParams, PriceResult>;
+  /** Submit a transcription of a URL (`source_url`) or a file (`source_file`). */
   transcribe: Method<AudioTranscribeParams, Job>;
+  /** What `transcribe` would cost, from the source or its `duration_seconds`. */
   transcribePrice: Method<AudioTranscribePriceParams, PriceResult>;
 }
 export interface EmbeddingsApi {
+  /** Submit an embedding job for `input`. */
   create: Method<EmbeddingCreateParams, Job>;
+  /** What `create` would cost. */
   createPrice: Method<EmbeddingCreatePriceParams, PriceResult>;
 }
 export interface PromptsApi {
   /** v2's prompt booster; answers at once (no job). Uses the v2 path even with `apiVersion: "v1"`. */
   enhance: Method<PromptEnhanceParams, EnhanceResult>;
+  /** What `enhance` would cost. */
   enhancePrice: Method<PromptEnhancePriceParams, PriceResult>;
 }
 export interface JobsApi {
@@ -913,13 +777,13 @@ export declare class DeapiClient {
   readonly realtime: RealtimeApi;
   /** Rebuild a `Job` handle from a request id (after a reload, or one handed over by a server). */
   job(requestId: string): Job;
+  /** Rate-limit quota per bucket (`images/generations`, `price`, `jobs`, …), from the last response of each. */
+  rateLimits(): Record<string, BucketQuota>;
   /**
    * Check params client-side (deAPI's rules, the model's limits, file sizes) without sending them.
    * Resolves when valid; rejects with the `ValidationError` a 422 would give (`status` undefined).
    * Params may be incomplete form values, hence the loose type.
    */
-  /** Rate-limit quota per bucket (`images/generations`, `price`, `jobs`, …), from the last response of each. */
-  rateLimits(): Record<string, BucketQuota>;
   validate<K extends OperationName>(operation: K, params: Partial<OperationParams[K]> | Record<string, unknown>, options?: ValidateOptions): Promise<void>;
 }
 

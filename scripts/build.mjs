@@ -13,7 +13,7 @@
 //                           import.meta.url)`, which bundlers turn into an emitted asset), so no
 //                           `init()` call is needed
 //   dist/workerd.js         Cloudflare Workers: the server module's web glue, the module imported as a module
-//   dist/index.d.ts         types (a byte copy of js/index.d.ts)
+//   dist/index.d.ts         types (a byte copy of js/index.d.ts; dist/spec/*.d.ts of js/spec/, which it imports)
 //   dist/node/deapi_wasm.js wasm-bindgen's Node glue (CommonJS); the server module's bytes in deapi_wasm_bytes.js
 //   dist/web/deapi_wasm.js, dist/web/deapi_wasm_bg.wasm   wasm-bindgen's web glue (ES module, `init`;
 //                           imported by browser-dev.js, bundled into browser.js) and the browser module (built without the `webhooks` feature)
@@ -161,6 +161,9 @@ writeFileSync(join(dist, "workerd.js"),
   `export async function init(input) {}\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`);
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
+// …and the types it imports, generated from deAPI's spec (scripts/spec.mjs).
+mkdirSync(join(dist, "spec"), { recursive: true });
+for (const f of ["deapi-v2.d.ts", "deapi-v1.d.ts"]) copyFileSync(join(root, "js", "spec", f), join(dist, "spec", f));
 
 // One JS module hop for browsers (issue 24): browser.js and browser-realtime.js carry their
 // wasm-bindgen glue (bundled by rolldown), so that a page fetches one module before the .wasm, not

@@ -211,7 +211,7 @@ describe("the npm package deapi-wasm (npm pack → npm install in fresh projects
     assert.deepEqual(files, [
       "LICENSE", "README.md",
       "dist/browser-dev.js", "dist/browser-realtime-dev.js", "dist/browser-realtime.js", "dist/browser.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.mjs",
-      "dist/node/deapi_wasm.js", "dist/node/deapi_wasm_bytes.js", "dist/server/deapi_wasm.js", "dist/server/deapi_wasm_bg.wasm",
+      "dist/node/deapi_wasm.js", "dist/node/deapi_wasm_bytes.js", "dist/server/deapi_wasm.js", "dist/server/deapi_wasm_bg.wasm", "dist/spec/deapi-v1.d.ts", "dist/spec/deapi-v2.d.ts",
       "dist/web-realtime/deapi_wasm.js", "dist/web-realtime/deapi_wasm_bg.wasm", "dist/web-realtime/deapi_wasm_bytes.js", "dist/web/deapi_wasm.js",
       "dist/web/deapi_wasm_bg.wasm", "dist/web/deapi_wasm_bytes.js", "dist/workerd.js",
       "package.json",

@@ -9,8 +9,12 @@
 //                 makes its directive "unused", which is a diagnostic, so this file must pass too
 //
 // Passes: DOM (`lib: ["es2022", "dom"]`), Node-only (`lib: ["es2022"]`, `types: ["node"]`, when
-// @types/node is installed), and a self-test proving the checker can fail (`images.generate({})`
-// without a directive must be reported). Last line: `types: N passed, M failed`; exit 1 on any failure.
+// @types/node is installed), a self-test proving the checker can fail (`images.generate({})`
+// without a directive must be reported); then the spec's: drift (js/spec/*.d.ts is what
+// openapi-typescript makes of tests/spec/openapi-*.json: scripts/spec.mjs), corrections (every
+// field where a public type differs from the generated one is listed in tests/spec/corrections.json
+// "types", and only those: spec-types.mjs), hover (the spec's descriptions reach an editor:
+// hover.mjs). Last line: `types: N passed, M failed`; exit 1 on any failure.
 //
 // Usage: node tests/types/check.mjs [--no-build] [--keep]
 //   Runs `node scripts/build.mjs` first when pkg/dist/index.d.ts is missing or differs from
@@ -23,6 +27,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drift } from "../../scripts/spec.mjs";
+import { checkCorrections } from "./spec-types.mjs";
+import { hoverProblems } from "./hover.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -40,8 +47,10 @@ const haveNodeTypes = existsSync(join(typesNode, "package.json"));
 
 const srcDts = join(root, "js", "index.d.ts");
 const distDts = join(root, "pkg", "dist", "index.d.ts");
+const specDts = ["deapi-v2.d.ts", "deapi-v1.d.ts"];
 const same = (a, b) => existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
-if (!noBuild && !same(srcDts, distDts)) {
+const stale = !same(srcDts, distDts) || specDts.some((f) => !same(join(root, "js", "spec", f), join(root, "pkg", "dist", "spec", f)));
+if (!noBuild && stale) {
   console.log("== pkg/dist/index.d.ts is missing or older than js/index.d.ts: node scripts/build.mjs");
   try {
     execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
@@ -64,6 +73,8 @@ function linkPackage(dir) {
     mkdirSync(join(pkg, "dist"), { recursive: true });
     copyFileSync(join(root, "pkg", "package.json"), join(pkg, "package.json"));
     copyFileSync(srcDts, join(pkg, "dist", "index.d.ts"));
+    mkdirSync(join(pkg, "dist", "spec"));
+    for (const f of specDts) copyFileSync(join(root, "js", "spec", f), join(pkg, "dist", "spec", f));
   } else {
     symlinkSync(join(root, "pkg"), join(nm, "deapi-wasm"), "junction");
   }
@@ -119,13 +130,42 @@ passes.push({
   ok: (r) => r.code !== 0 && /broken\.ts\(2,\d+\): error TS2345/.test(r.out),
 });
 
+// The generated types are what openapi-typescript makes of the committed spec (scripts/spec.mjs).
+passes.push({
+  name: "spec drift: js/spec/deapi-v2.d.ts and deapi-v1.d.ts are what the generator makes of tests/spec/openapi-*.json",
+  run: async () => { const stale = await drift(); return { code: stale.length ? 1 : 0, out: stale.map((f) => `${f} differs: node scripts/spec.mjs generate`).join("\n") }; },
+  ok: (r) => r.code === 0,
+});
+// Every field where a public type differs from the spec is a listed correction, and only those.
+let corrections;
+passes.push({
+  name: "spec types: the public params/results against the generated types, field by field (tests/spec/corrections.json \"types\")",
+  run: () => {
+    try {
+      corrections = checkCorrections();
+    } catch (e) {
+      return { code: 1, out: `the comparison does not compile (an operationId or schema gone from the spec?):\n${e.message}` };
+    }
+    const bad = corrections.results.filter((r) => !r.ok);
+    return { code: bad.length ? 1 : 0, out: `${corrections.compared} fields compared, ${corrections.diffs.length} listed corrections\n${bad.map((r) => `${r.name}\n  ${JSON.stringify(r.detail)}`).join("\n")}`.trim() };
+  },
+  ok: (r) => r.code === 0,
+  say: (r) => r.out.split("\n")[0],
+});
+// Hovers show the spec's descriptions (TypeScript's LanguageService, as an editor asks it).
+passes.push({
+  name: "hover: deapi.images.generate and its fields show docs from the spec",
+  run: () => { const bad = hoverProblems(); return { code: bad.length ? 1 : 0, out: bad.join("\n") }; },
+  ok: (r) => r.code === 0,
+});
+
 let passed = 0;
 let failed = 0;
 for (const p of passes) {
-  const r = p.run();
+  const r = await p.run();
   if (p.ok(r)) {
     passed++;
-    console.log(`ok   ${p.name}`);
+    console.log(`ok   ${p.name}${p.say ? ` (${p.say(r)})` : ""}`);
   } else {
     failed++;
     console.log(`FAIL ${p.name} (tsc exit ${r.code})`);
