@@ -20,6 +20,7 @@
 //!   event names and framing, its options (servers only)
 //! - [`json`]      the JSON value the modules work on (read and written through serde)
 //! - [`text`]      text helpers every module shares (decimal, search, cut, digits, redaction)
+//! - [`url`]       URL checks the options share (origin, loopback, what is wrong with a URL option)
 //! - [`args`]      the JS arguments as the core sees them; the option keys each call accepts
 //! - [`plan`]      planning a call: options, validation, the request and its body, the decoder
 //! - [`session`]   one client's state and decisions (gate, verdicts), which the binding (`crate::wasm`) runs
@@ -38,6 +39,7 @@ pub mod request;
 pub mod retry;
 pub mod session;
 pub mod text;
+pub mod url;
 #[cfg(test)]
 pub mod test_util;
 pub mod validate;

@@ -8,7 +8,8 @@
 
 use crate::core::args::Opts;
 use crate::core::args::Arg;
-use crate::core::config::{origin, parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::config::{parse_options, Config, Runtime, FUNCTION_OPTIONS};
+use crate::core::url::origin;
 use crate::core::decode;
 use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::jobs::{self, Next, WaitOptions};

@@ -1,7 +1,9 @@
 //! The `realtime` client options ([`parse`] → [`RealtimeConfig`]); where to connect ([`socket_url`]) and
 //! what to subscribe to ([`channel`]).
 
-use crate::core::config::{is_loopback, origin, url_problem, Runtime, UrlProblem};
+use crate::core::config::Runtime;
+
+use crate::core::url::{is_loopback, origin, url_problem, UrlProblem};
 use crate::core::error::ApiError;
 use crate::core::json::Json;
 use crate::core::text::dec;
