@@ -1,8 +1,9 @@
 //! The binding: the only code that touches JS values. Read in this order:
 //! - [`client`]    the exported `Client`: options in, a `Promise` out of every method
 //! - [`state`]     one client's state behind an `Rc`: session, hooks, scheduler turns, the poller
-//! - [`transport`] where the request is sent: fetch, per-attempt timeout and abort, the retry loop,
-//!   the scheduler's gate, hooks, multipart bodies
+//! - [`transport`] where the request is sent: fetch, per-attempt timeout and abort, the response
+//!   read up to its cap, the retry loop, the scheduler's gate, hooks
+//! - [`body`]      a request's body: the JSON text, or a `FormData` with the uploads
 //! - [`jobs`]      `wait()`: polling, and the shared poller of a scheduled client
 //! - [`realtime`]  `deapi.realtime`: the WebSocket made and driven here, `core::realtime::Link`'s
 //!   actions carried out (frames, the auth request through `transport`, timers, listeners)
@@ -17,6 +18,7 @@
 //! - [`webhook`]   `verifyWebhook(options)`
 //! - [`proxy`]     `createProxy(options)`: forwards a browser's requests to deAPI with the key (servers)
 
+pub mod body;
 pub mod client;
 pub mod convert;
 pub mod errors;

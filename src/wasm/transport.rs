@@ -3,25 +3,26 @@
 //! (aborted by the per-attempt timeout — the global `setTimeout` calling the controller's own `abort`,
 //! bound, so no wasm closure is made per attempt — or by the caller's signal), the
 //! retry loop that `core` decides ([`crate::core::session::Session::verdict`]/`failure`), backoff sleeps on
-//! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`).
+//! gloo-timers, the scheduler's gate, and the hooks (`onRequest`, `onResponse`, `onRetry`). The body
+//! it sends is made by [`super::body`].
 
 use super::state::Inner;
-use super::convert::{get, number_text, object, set, to_js};
-use super::errors::{abort_error, invalid_options, rate_limit, to_error};
+use super::convert::{get, object, set};
+use super::errors::{abort_error, rate_limit, to_error};
 use super::time::{sleep_or_abort, Signal, Turn};
 use crate::core::config::MAX_TIMER_MS;
 use crate::core::error::RateLimit;
 use crate::core::json::Json;
 use crate::core::jobs::WaitOptions;
-use crate::core::plan::{file_type, FormPart, Plan, PlanBody};
+use crate::core::plan::Plan;
 use crate::core::session::{Admit, After, Attempt, Failure, Oversize, PollState, Verdict, HEADER_NAMES};
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Object, Promise, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Blob, BlobPropertyBag, FormData, RequestInit, RequestRedirect};
+use web_sys::{AbortController, RequestInit, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
@@ -254,63 +255,6 @@ pub fn with_response(a: &Answer, data: JsValue) -> JsValue {
 
 fn text_of(v: &JsValue, key: &str) -> String {
     get(v, key).as_string().unwrap_or_default()
-}
-
-/// The multipart body of a plan: text parts, numbers as the runtime writes them, uploads as Blobs
-/// with a file name (a Blob without a type is sniffed from its first bytes).
-async fn form_data(parts: &[(String, FormPart)], uploads: &[JsValue]) -> Result<FormData, JsValue> {
-    let fd = FormData::new()?;
-    for (name, part) in parts {
-        match part {
-            FormPart::Text(t) => fd.append_with_str(name, t)?,
-            FormPart::Num(n) => fd.append_with_str(name, &number_text(*n))?,
-            FormPart::Missing => fd.append_with_str(name, "null")?,
-            FormPart::File { index, wrapper, mime, filename, reuse } => {
-                let raw = uploads.get(*index).cloned().unwrap_or(JsValue::UNDEFINED);
-                let data = if *wrapper { get(&raw, "data") } else { raw };
-                let (mime, made_name) = match (mime, filename) {
-                    (Some(m), Some(f)) => (m.clone(), f.clone()),
-                    _ => {
-                        let head = if mime.is_some() {
-                            Vec::new()
-                        } else {
-                            let blob: &Blob = data.unchecked_ref();
-                            let first = blob.slice_with_i32_and_i32(0, 16)?;
-                            Uint8Array::new(&JsFuture::from(first.array_buffer()).await?).to_vec()
-                        };
-                        file_type(&head, mime.as_deref(), name)
-                    }
-                };
-                let filename = filename.clone().unwrap_or(made_name);
-                let blob: Blob = if *reuse {
-                    data.unchecked_into()
-                } else {
-                    let bag = BlobPropertyBag::new();
-                    bag.set_type(&mime);
-                    Blob::new_with_u8_array_sequence_and_options(&Array::of1(&data), &bag)?
-                };
-                fd.append_with_blob_and_filename(name, &blob, &filename)?;
-            }
-        }
-    }
-    Ok(fd)
-}
-
-/// The request's body as fetch takes it.
-pub async fn body_of(plan: &Plan, uploads: &[JsValue]) -> Result<Option<JsValue>, JsValue> {
-    match &plan.body {
-        None => Ok(None),
-        // One JS value made by serde-wasm-bindgen, written by the runtime's JSON.stringify (it cannot
-        // throw on it: plain objects, arrays, strings, finite numbers, booleans and nulls only).
-        Some(PlanBody::Json(j)) => match js_sys::JSON::stringify(&to_js(j)) {
-            Ok(text) => Ok(Some(text.into())),
-            Err(cause) => Err(invalid_options("Invalid option `params`: could not be encoded as JSON", Some(&cause))),
-        },
-        Some(PlanBody::Form(parts)) => match form_data(parts, uploads).await {
-            Ok(fd) => Ok(Some(fd.into())),
-            Err(cause) => Err(invalid_options("Invalid option `params`: could not be encoded as multipart/form-data", Some(&cause))),
-        },
-    }
 }
 
 /// How far an attempt got: an error while `Sending` is a failure to connect; once the headers are
