@@ -190,7 +190,7 @@ step("bundle the web glue into browser.js and browser-realtime.js (rolldown)");
 }
 
 // The shipped JS is compressed (comments and whitespace out, dead code folded) by oxc's minifier,
-// through rolldown (already a dev dependency via Vite). What browsers download is also mangled (1.2 KiB
+// through rolldown (a dev dependency of its own, pinned in package.json). What browsers download is also mangled (1.2 KiB
 // gzip less; class names kept, and the error classes' `name`s are literal anyway); the Node entry is
 // not, so that stack traces in server logs stay readable.
 if (!dev) {
