@@ -45,6 +45,7 @@
 //! location the smallest input seen.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)] // the size rules (clippy.toml) are for the module
 
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
 use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
