@@ -1,6 +1,6 @@
 // Node `require` (dist/index.cjs): wasm-bindgen's Node glue instantiates the server module synchronously
 // at require time. scripts/build.mjs fills this file (see its "entry files" step): each
-// `/* @include js/… */` line becomes that file's text; these first comment lines become the banner.
+// `/* @include js/… */` line becomes that file's text; these first comment lines give way to its banner.
 "use strict";
 const wasm = require("./node/deapi_wasm.js");
 /* @include js/facade.js */
