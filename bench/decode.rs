@@ -7,6 +7,7 @@
 //! `cargo test --release --target wasm32-unknown-unknown --test decode_bench -- --nocapture`.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)] // the size rules (clippy.toml) are for the module
 
 use deapi_wasm::core::json::{parse_json, Json};
 use serde::Deserialize;

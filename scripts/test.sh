@@ -16,19 +16,30 @@
 #               bundle, Vite build and dev server + plain page in Chromium, tsc --strict consumers, a Cloudflare
 #               Worker under wrangler dev, a Next.js App Router app (Turbopack and webpack); two installed copies
 # Each level prints its count; a level that runs no test fails the whole run.
+# Usage: bash scripts/test.sh [LEVEL...]   (no LEVEL: all five; e.g. `bash scripts/test.sh native`, or
+# `node browser`: the package is built first for node, browser and package)
+#   CHROMEDRIVER   the ChromeDriver the wasm level's Chromium run uses (default /usr/bin/chromedriver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LEVELS=(native wasm node browser package)
+levels=" ${*:-${LEVELS[*]}} "
+for l in $levels; do
+  [[ " ${LEVELS[*]} " == *" $l "* ]] || { echo "!! unknown level '$l': the levels are ${LEVELS[*]}"; exit 2; }
+done
+want() { [[ "$levels" == *" $1 "* ]]; }
 bash scripts/setup.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CHROMEDRIVER=/usr/bin/chromedriver
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 logs=target/test-logs; mkdir -p "$logs"
 t0=$SECONDS; step() { echo; echo "== test [$((SECONDS - t0))s] $*"; }
 summary=(); total_pass=0; total_fail=0
 
-# Sum "N passed; M failed" (cargo) or "# pass N / # fail M / # cancelled K / # skipped S" (node --test) from a log.
+# Sum a log's counts: kind `passed`, every "N passed" and "M failed" (cargo test, and the scripts that
+# print a `name: N passed, M failed` line); kind `tap`, node --test's "# pass N / # fail M / # cancelled K
+# / # skipped S".
 count() {
   local kind=$1 log=$2 pass fail skipped=0
-  if [ "$kind" = cargo ]; then
+  if [ "$kind" = passed ]; then
     pass=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
     fail=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
   else
@@ -57,17 +68,20 @@ run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit or 
   return "$rc"
 }
 
+if want native; then
 step "1. native: cargo test"
 run "$logs/native.log" cargo test
-level "native (cargo test)" cargo "$logs/native.log"
+level "native (cargo test)" passed "$logs/native.log"
 step "1. native: fuzzing the decoders, parser, webhook verifier, validation and request building (time-boxed)"
 FUZZ_SECS=${FUZZ_SECS:-20} run "$logs/fuzz.log" cargo test --release --test fuzz -- --nocapture
-level "fuzz (${FUZZ_SECS:-20} s)" cargo "$logs/fuzz.log"
+level "fuzz (${FUZZ_SECS:-20} s)" passed "$logs/fuzz.log"
 step "1. native: clippy (native, wasm32, the browser module)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features realtime-relay -- -D warnings # the browser module
+fi # native
 
+if want wasm; then
 step "2. wasm: the mock deAPI for the transport tests (its URL is compiled into tests/wasm.rs)"
 node tests/mock/server.mjs --port 0 --quiet > "$logs/mock.url" 2> "$logs/mock.log" &
 mock_pid=$!
@@ -80,60 +94,71 @@ echo "mock deAPI at $DEAPI_MOCK_URL"
 
 step "2. wasm: wasm-bindgen tests in Node"
 run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in Node" cargo "$logs/wasm-node.log"
+level "wasm in Node" passed "$logs/wasm-node.log"
 step "2. wasm: wasm-bindgen tests in headless Chromium"
 WASM_BINDGEN_USE_BROWSER=1 run "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in Chromium" cargo "$logs/wasm-chrome.log"
+level "wasm in Chromium" passed "$logs/wasm-chrome.log"
 step "2. wasm: wasm-bindgen tests in a dedicated worker"
 WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in a worker" cargo "$logs/wasm-worker.log"
+level "wasm in a worker" passed "$logs/wasm-worker.log"
 kill $mock_pid 2>/dev/null || true
+fi # wasm
 
+built=0
+if want node || want browser || want package; then
 step "build the npm package"
 node scripts/build.mjs
+built=1
+fi
 
+if want node; then
 step "3. node: the package against the mock deAPI"
 run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
-level "node (package + mock)" node "$logs/node.log"
+level "node (package + mock)" tap "$logs/node.log"
 
 step "3. fleet: the shared quota against a real redis-server (unix socket, no persistence): its Lua script, the three clients, processes on one key"
 run "$logs/fleet.log" node --test --test-reporter=tap --test-concurrency=1 tests/fleet/
-level "fleet (redis-server)" node "$logs/fleet.log"
+level "fleet (redis-server)" tap "$logs/fleet.log"
 
 step "3. node: every v2 operation of deAPI's spec has a method and a passing test"
 run "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"
-level "spec coverage (35 v2 ops)" cargo "$logs/coverage.log"
+level "spec coverage (35 v2 ops)" passed "$logs/coverage.log"
 
 step "3. types: tsc --strict over a consumer of every method, and a file that must not compile"
 run "$logs/types.log" node tests/types/check.mjs
-level "types (tsc --strict)" cargo "$logs/types.log"
+level "types (tsc --strict)" passed "$logs/types.log"
 step "3. types: every js/ts code block of README.md and pkg/README.md under tsc --strict (tests/docs/readme.mjs)"
 run "$logs/readme.log" node tests/docs/readme.mjs
-level "README code blocks (tsc --strict)" cargo "$logs/readme.log"
+level "README code blocks (tsc --strict)" passed "$logs/readme.log"
 
 step "3. reliability: hostile-response corpus, network faults, cancellation, key safety (Node and Chromium)"
 run "$logs/reliability.log" node --test --test-reporter=tap tests/reliability/
-level "reliability" node "$logs/reliability.log"
+level "reliability" tap "$logs/reliability.log"
 
 step "3. leak: 100 000 calls leave the wasm memory within 1 MiB of its size after the first 1 000"
 run "$logs/leak.log" node tests/leak/leak.mjs 100000
-level "leak check" cargo "$logs/leak.log"
+level "leak check" passed "$logs/leak.log"
 
 step "3. size: the gzip total a browser downloads against the README's size budget"
 run "$logs/size.log" node tests/size/check.mjs
-level "size budget" cargo "$logs/size.log"
+level "size budget" passed "$logs/size.log"
+fi # node
 
+if want browser; then
 step "4. browser: the package and the demo in headless Chromium; the plain page, the demo and the realtime socket in Firefox ESR and WebKitGTK"
 run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
-level "browser (Chromium, Firefox, WebKit)" node "$logs/browser.log"
+level "browser (Chromium, Firefox, WebKit)" tap "$logs/browser.log"
 grep -E '!! .*: skipped: ' "$logs/browser.log" || true # an engine that could not run, and why
+fi # browser
 
+if want package; then
 step "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, Next.js with Turbopack and webpack, a Cloudflare Worker)"
 run "$logs/package.log" node --test --test-reporter=tap tests/package/
-level "package matrix" node "$logs/package.log"
+level "package matrix" tap "$logs/package.log"
+fi # package
 
 step "summary"
-cat pkg/dist/size.json | node -e 'const s=JSON.parse(require("fs").readFileSync(0));console.log(`package size: wasm ${(s.wasm.gzip/1024).toFixed(1)} KiB + JS glue ${(s.glueWeb.gzip/1024).toFixed(1)} KiB = ${(s.totalWeb.gzip/1024).toFixed(1)} KiB gzip -9`)'
+[ "$built" = 0 ] || node -e 'const s=JSON.parse(require("fs").readFileSync(0));console.log(`package size: wasm ${(s.wasm.gzip/1024).toFixed(1)} KiB + JS glue ${(s.glueWeb.gzip/1024).toFixed(1)} KiB = ${(s.totalWeb.gzip/1024).toFixed(1)} KiB gzip -9`)' < pkg/dist/size.json
 printf '%s\n' "${summary[@]}"
 echo "total: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -45,6 +45,7 @@
 //! location the smallest input seen.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)] // the size rules (clippy.toml) are for the module
 
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
 use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
@@ -2942,7 +2943,7 @@ fn check_frame(c: &FrameCase) -> &'static str {
         Frame::ConnectionEstablished { socket_id, activity_timeout } => {
             let (a, b) = socket_id.split_once('.').expect("n.n");
             assert!(!a.is_empty() && !b.is_empty() && (a.to_owned() + b).bytes().all(|c| c.is_ascii_digit()) && socket_id.len() <= 64, "{socket_id:?}");
-            assert!(activity_timeout.map_or(true, |t| t.is_finite() && t > 0.0));
+            assert!(activity_timeout.is_none_or(|t| t.is_finite() && t > 0.0));
             let ping = ping_after_ms(activity_timeout);
             assert!((1_000.0..=120_000.0).contains(&ping));
             assert!((1_000.0..=30_000.0).contains(&pong_deadline_ms(ping)));
@@ -2953,7 +2954,7 @@ fn check_frame(c: &FrameCase) -> &'static str {
             "subscribed"
         }
         Frame::SubscriptionError { kind, message, .. } => {
-            assert!(kind.map_or(true, |k| k.len() <= 200) && message.map_or(true, |m| m.len() <= 200));
+            assert!(kind.is_none_or(|k| k.len() <= 200) && message.is_none_or(|m| m.len() <= 200));
             "subscription error"
         }
         Frame::Error { message, .. } => {
@@ -2963,12 +2964,12 @@ fn check_frame(c: &FrameCase) -> &'static str {
         Frame::StatusEvent(e) => {
             assert!(our_channel, "an event for another channel was taken");
             assert_eq!(j.get("event").and_then(Json::as_str), Some("request.status.updated"));
-            assert!(e.progress.map_or(true, |p| p.is_finite() && (0.0..=100.0).contains(&p)), "progress {:?}", e.progress);
+            assert!(e.progress.is_none_or(|p| p.is_finite() && (0.0..=100.0).contains(&p)), "progress {:?}", e.progress);
             assert!(!e.request_id.is_empty() && e.request_id.len() <= 128 && e.request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
             assert!(!e.status.trim().is_empty() && !e.status.eq_ignore_ascii_case("in_progress"));
             let url = |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(char::is_whitespace);
-            assert!(e.preview.as_deref().map_or(true, |p| p.starts_with("data:image/") || url(p)));
-            assert!(e.result_url.as_deref().map_or(true, url));
+            assert!(e.preview.as_deref().is_none_or(|p| p.starts_with("data:image/") || url(p)));
+            assert!(e.result_url.as_deref().is_none_or(url));
             // the JobStatus: five fields, JSON that reads back the same
             let st = e.to_status();
             let Json::Obj(pairs) = &st else { panic!("not an object") };
@@ -3230,7 +3231,7 @@ fn check_link(c: &LinkCase) -> &'static str {
                     assert!(open && link.state() == State::Connected);
                     subscribed = true;
                 }
-                Action::Event(e) => assert!(open && e.progress.map_or(true, |p| (0.0..=100.0).contains(&p))),
+                Action::Event(e) => assert!(open && e.progress.is_none_or(|p| (0.0..=100.0).contains(&p))),
                 Action::State(s) => assert_eq!(*s, link.state()),
                 Action::Unavailable(m) => assert!(m.starts_with("realtime: ") && link.state() == State::Unavailable && !open),
                 Action::Stop(_) => {}

@@ -10,6 +10,7 @@
 //! (`RuntimeError: unreachable`) and hands back the recorded lines.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)] // the size rules (clippy.toml) are for the module
 
 use deapi_wasm::panic::{install_panic_hook, panic_message};
 use js_sys::{Array, Function};

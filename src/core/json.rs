@@ -315,6 +315,7 @@ fn json_number(lexeme: &str) -> Option<f64> {
 /// `j` as JSON text (for tests and the fuzzer; the module's request bodies are written by the
 /// runtime's `JSON.stringify`), as `JSON.stringify` writes it (uploads and non-finite numbers as `null`; see
 /// `Json`'s `Serialize`).
+#[allow(clippy::disallowed_methods)] // serde_json's writer: only tests and the fuzzer call this, so it is not in the module
 pub fn to_text(j: &Json) -> String {
     // serde_json cannot fail here: every key is a string and every value serialisable
     serde_json::to_string(j).unwrap_or_else(|_| "null".to_owned())

@@ -211,7 +211,7 @@ fn app_key_of(url: &str) -> Option<&str> {
         _ => (authority, None),
     };
     let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
-    let port_ok = port.map_or(true, |p| p.len() <= 5 && crate::core::text::digits(p).is_some_and(|n| (1.0..=65_535.0).contains(&n)));
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && crate::core::text::digits(p).is_some_and(|n| (1.0..=65_535.0).contains(&n)));
     let key = path.strip_prefix("/app/")?;
     let key_ok = !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     (host_ok && port_ok && key_ok).then_some(key)
