@@ -75,8 +75,10 @@ impl Field {
 
 /// The webhook fields every job submission accepts (deapi-api.md §2.3), after the operation's own.
 pub const WEBHOOKS: &str = "webhook_url? webhook_secret?2";
-/// Their lengths in characters, `(min, max)`: the URL ≤ 2048, the secret 32–255.
-pub const WEBHOOK_LEN: &[(&str, (Option<usize>, Option<usize>))] = &[("webhook_url", (None, Some(2048))), ("webhook_secret", (Some(32), Some(255)))];
+/// Shortest and longest lengths in characters, when there is one.
+pub type LenBounds = (Option<usize>, Option<usize>);
+/// The webhook fields' lengths: the URL ≤ 2048, the secret 32–255.
+pub const WEBHOOK_LEN: &[(&str, LenBounds)] = &[("webhook_url", (None, Some(2048))), ("webhook_secret", (Some(32), Some(255)))];
 
 /// The validation rules of one operation.
 #[derive(Debug, PartialEq)]
