@@ -331,7 +331,9 @@ fn corrections(list: &Value) -> Vec<Correction> {
                 Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
                 _ => vec![s("operation")],
             };
-            Correction { operations, field: s("field"), rule: s("rule"), spec: c.get("spec").and_then(text), sdk: c.get("sdk").and_then(text) }
+            // a "field" entry's values are the field's type (the mock's for one the spec lacks): present or not
+            let value = |k: &str| c.get(k).and_then(text).map(|v| if s("rule") == "field" { "yes".to_owned() } else { v });
+            Correction { operations, field: s("field"), rule: s("rule"), spec: value("spec"), sdk: value("sdk") }
         })
         .collect()
 }
