@@ -615,7 +615,12 @@ fn a_changed_spec_is_named_by_operation_and_field() {
             *r = "cfg_scale".into();
         }
     }
-    let (problems, _) = compare(&spec, &committed_corrections());
+    // a copy on disk, read back as DEAPI_SPEC would be
+    let copy = std::env::temp_dir().join(format!("deapi-spec-changed-{}.json", std::process::id()));
+    std::fs::write(&copy, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
+    let changed = read_json(&copy);
+    std::fs::remove_file(&copy).unwrap();
+    let (problems, _) = run(&changed, &committed_corrections());
     let want = [
         "POST /api/v2/images/generations · cfg_scale: spec has the field, SDK does not have the field (no correction listed)",
         "POST /api/v2/images/generations · guidance: spec does not have the field, SDK has the field (no correction listed)",
