@@ -11,7 +11,9 @@
 //! lists, written after deAPI's spec); this module applies them in order. What stays by name here
 //! is what the catalogue or deAPI's documentation decides, not the spec: `model`'s existence and
 //! inference type, the model's `info.limits` (and which limit a field reads), `ts_level`'s
-//! per-model levels, a prompt's text limits, file size caps, and the webhook URL's scheme.
+//! per-model levels, speech `text`'s per-model length, file size caps, the webhook URL's scheme and
+//! its pairing with `webhook_secret`, and the booster's `image` for the types that edit one.
+//! `tests/spec_rules.rs` checks the data against the spec, and tries each rule here.
 
 use crate::core::api::{ApiVersion, Field, Op, Rules, Type, WEBHOOK_LEN};
 use crate::core::error::{ApiError, FieldError, Kind};
