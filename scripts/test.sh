@@ -6,8 +6,9 @@
 #               timeout, abort, uploads, polling), values across the boundary, the panic hook — in Node,
 #               headless Chromium and a dedicated worker
 #   3. node     node --test over the built npm package against the mock deAPI (and the mock's own tests);
-#               coverage of the 35 v2 operations of deAPI's spec; tsc --strict over the package's types and
-#               over every js/ts code block of README.md and pkg/README.md;
+#               coverage of the 35 v2 operations of deAPI's spec; core::api's validation rules against the spec
+#               (v2 and v1), both ways; tsc --strict over the package's types and over every js/ts code block
+#               of README.md and pkg/README.md;
 #               the fleet quota against a real redis-server (its Lua script; processes sharing one key)
 #   4. browser  the built package, the demo page and a react-hook-form form in headless Chromium (playwright-core);
 #               the plain page, the demo's forms and the realtime socket in Firefox ESR (puppeteer-core, WebDriver
@@ -123,6 +124,10 @@ level "fleet (redis-server)" tap "$logs/fleet.log"
 step "3. node: every v2 operation of deAPI's spec has a method and a passing test"
 run "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"
 level "spec coverage (35 v2 ops)" passed "$logs/coverage.log"
+
+step "3. spec: core::api's validation rules against deAPI's spec (v2, v1) both ways, each difference named by operation and field"
+run "$logs/spec-rules.log" cargo test --test spec_rules -- --nocapture
+level "spec rules (v2 + v1, both ways)" cargo "$logs/spec-rules.log"
 
 step "3. types: tsc --strict over a consumer of every method, and a file that must not compile"
 run "$logs/types.log" node tests/types/check.mjs

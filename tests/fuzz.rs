@@ -47,7 +47,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)] // the size rules (clippy.toml) are for the module
 
-use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Op, OPS};
+use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Field, Op, Type, OPS};
 use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
 use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
@@ -1746,12 +1746,12 @@ fn op_fields(op: &Op) -> Vec<(&'static str, bool)> {
         specs.push(r.rules.price);
     }
     let mut out: Vec<(&'static str, bool)> = Vec::new();
-    for token in specs.iter().flat_map(|s| s.split(' ')) {
-        let file = token.starts_with('@');
-        for name in token.trim_start_matches('@').trim_end_matches('2').trim_end_matches('?').split('|') {
-            if !name.is_empty() && !out.iter().any(|(n, _)| *n == name) {
-                out.push((name, file));
-            }
+    let fields: Vec<Field> = specs.iter().flat_map(|s| s.split(' ')).filter(|t| !t.is_empty()).map(Field::parse).collect();
+    // each field with its own type first, then the names only mentioned after `|`
+    let named = fields.iter().map(|f| (f.name, matches!(f.ty, Type::File | Type::Files)));
+    for (name, file) in named.chain(fields.iter().flat_map(|f| f.others().map(|o| (o, false)))) {
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, file));
         }
     }
     for extra in ["webhook_url", "webhook_secret", "type", "image", "images", "loras", "model", "video_url", "audio_url", "audio", "video"] {

@@ -3,15 +3,92 @@
 //!
 //! The JS facade builds its namespaces from [`OPS`] (`images.generate`, `images.generatePrice`, …),
 //! so a new operation is one new row here (plus its mock route and tests).
-
+//!
+//! Each row carries its validation [`Rules`], written after deAPI's published spec
+//! (`tests/spec/openapi-v2.json`, `openapi-v1.json`): `tests/spec_rules.rs` checks them against it
+//! both ways — every constraint the spec states is enforced here in deAPI's wording, and every rule
+//! here is in the spec or in `tests/spec/corrections.json` `"rules"` — and names each difference by
+//! operation and field.
 
 use crate::core::json::Json;
 
-/// `apiVersion`: the v2 resource paths (default) or the deprecated v1 task paths.
+/// What a field's value must be (the spec's `type`; default a string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Str,
+    /// `:int` (Laravel `integer`: a whole number or its text)
+    Int,
+    /// `:num` (Laravel `numeric`)
+    Num,
+    /// `:bool` (Laravel `boolean`: `true`/`false`/`1`/`0`/`"1"`/`"0"`)
+    Bool,
+    /// `:file` an upload
+    File,
+    /// `:files` a list of uploads (`images[]`)
+    Files,
+    /// `:loras` a list of `{name, weight}`
+    Loras,
+    /// `:texts` a string or a list of strings (`input`)
+    Texts,
+}
+
+/// One token of a rule string (see [`Rules::submit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    /// `a|b|c`: the fields whose presence stands in for this one (`"b|c"`; empty when none).
+    pub without: &'static str,
+    pub ty: Type,
+    pub optional: bool,
+    /// `?2`: optional, and only sent to v2 (v1 does not know the field).
+    pub v2_only: bool,
+}
+
+impl Field {
+    /// `name[|other…][:type][?|?2]`, e.g. `width|image:int`, `images:files?`, `quality?2`.
+    pub fn parse(token: &'static str) -> Field {
+        let v2_only = token.ends_with("?2");
+        let optional = v2_only || token.ends_with('?');
+        let body = token.trim_end_matches('2').trim_end_matches('?');
+        let (names, ty) = match body.split_once(':') {
+            Some((names, ty)) => (names, ty),
+            None => (body, ""),
+        };
+        let ty = match ty {
+            "int" => Type::Int,
+            "num" => Type::Num,
+            "bool" => Type::Bool,
+            "file" => Type::File,
+            "files" => Type::Files,
+            "loras" => Type::Loras,
+            "texts" => Type::Texts,
+            _ => Type::Str,
+        };
+        let (name, without) = names.split_once('|').unwrap_or((names, ""));
+        Field { name, without, ty, optional, v2_only }
+    }
+    /// The fields named after `|`.
+    pub fn others(&self) -> impl Iterator<Item = &'static str> {
+        self.without.split('|').filter(|w| !w.is_empty())
+    }
+}
+
+/// The webhook fields every job submission accepts (deapi-api.md §2.3), after the operation's own.
+pub const WEBHOOKS: &str = "webhook_url? webhook_secret?2";
+/// Shortest and longest lengths in characters, when there is one.
+pub type LenBounds = (Option<usize>, Option<usize>);
+/// The webhook fields' lengths: the URL ≤ 2048, the secret 32–255.
+pub const WEBHOOK_LEN: &[(&str, LenBounds)] = &[("webhook_url", (None, Some(2048))), ("webhook_secret", (Some(32), Some(255)))];
+
 /// The validation rules of one operation.
 #[derive(Debug, PartialEq)]
 pub struct Rules {
+    /// The submit call's fields in the order deAPI checks them (the spec's property order), one
+    /// token each: `name` required, `name?` optional, `name?2` optional and v2 only, `a|b` a is
+    /// required when b is not present, `:int`/`:num`/`:bool`/`:file`/`:files`/`:loras`/`:texts`
+    /// the value's type (a string when none); see [`Field::parse`].
     pub submit: &'static str,
+    /// The price call's fields, written the same way.
     pub price: &'static str,
     /// Inference types a model must support (`txt2img`, …).
     pub types: &'static [&'static str],
@@ -27,9 +104,13 @@ pub struct Rules {
     pub required_if: &'static [(&'static str, &'static str, &'static str)],
     /// Integer fields with a closed list of values.
     pub int_in: &'static [(&'static str, &'static [f64])],
-    /// Fixed lower bounds.
+    /// Fixed lower bounds (the spec's `minimum`); a model's `info.limits.min_<field>` may be stricter.
     pub min: &'static [(&'static str, f64)],
-    /// Longest strings, in characters.
+    /// Fixed upper bounds (the spec's `maximum`); a model's `max_<field>` may be stricter.
+    pub max: &'static [(&'static str, f64)],
+    /// Shortest strings, in characters (`minLength`).
+    pub min_len: &'static [(&'static str, usize)],
+    /// Longest strings, in characters (`maxLength`).
     pub max_len: &'static [(&'static str, usize)],
     /// Longest lists.
     pub max_items: &'static [(&'static str, usize)],
@@ -50,13 +131,23 @@ impl Rules {
             required_if: &[],
             int_in: &[],
             min: &[],
+            max: &[],
+            min_len: &[],
             max_len: &[],
             max_items: &[],
             prohibited_unless: &[],
         }
     }
+    /// The fields of the submit call (`price` false: with the webhook fields unless `sync`) or of
+    /// the price call, in order.
+    pub fn fields(&self, price: bool, sync: bool) -> impl Iterator<Item = Field> {
+        let own = if price { self.price } else { self.submit };
+        let webhooks = if price || sync { "" } else { WEBHOOKS };
+        own.split(' ').chain(webhooks.split(' ')).filter(|t| !t.is_empty()).map(Field::parse)
+    }
 }
 
+/// `apiVersion`: the v2 resource paths (default) or the deprecated v1 task paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiVersion {
     V1,
@@ -132,80 +223,91 @@ const TRANSCRIBE_TYPES: &[&str] = &["video2text", "audio2text", "video_file2text
 const fn legacy(field: &'static str, path: &'static str, price: &'static str, types: &'static [&'static str], label: &'static str, submit: &'static str, price_rules: &'static str) -> Route {
     Route { field, path, price, rules: rules(types, label, submit, price_rules) }
 }
+/// The spec's `minimum: 1` on a video's steps, frames and fps.
+const VIDEO_MIN: &[(&str, f64)] = &[("steps", 1.0), ("frames", 1.0), ("fps", 1.0)];
+const VIDEO_PRICE: &str = "width:int height:int steps:int frames:int fps:int model";
 
-// Rules follow deapi-api.md §2.3 (the fields the API enforces) and match the mock deAPI's.
+// Fields, types, bounds and lists as deAPI's spec states them (tests/spec/openapi-v2.json, v1 for
+// the v1-only routes), in its property order; where deAPI does otherwise, tests/spec/corrections.json
+// "rules" says what and why. tests/spec_rules.rs holds the two to each other.
 pub const OPS: &[Op] = &[
-    op("images.generate", "images/generations", "txt2img", rules(&["txt2img"], "Text To Image",
-        "prompt model width height guidance steps seed negative_prompt? loras? quality?2 enhance_prompt?2",
-        "prompt model width height guidance steps seed negative_prompt? loras? quality?2")),
-    op("images.edit", "images/edits", "img2img", Rules { exclusive: &[&["image", "images"]], ..rules(&["img2img"], "Image To Image",
-        "@image|images @images? prompt model steps seed negative_prompt? width? height? loras? guidance? quality?2 enhance_prompt?2",
-        "prompt model steps seed negative_prompt? loras? guidance? quality?2") }),
+    op("images.generate", "images/generations", "txt2img", Rules { min: &[("steps", 1.0)], ..rules(&["txt2img"], "Text To Image",
+        "prompt negative_prompt? model loras:loras? width:int height:int guidance:num steps:int quality?2 seed:int enhance_prompt:bool?2",
+        "prompt negative_prompt? model loras:loras? width:int height:int guidance:num steps:int quality?2 seed:int") }),
+    op("images.edit", "images/edits", "img2img", Rules { exclusive: &[&["image", "images"]], min: &[("steps", 1.0)], ..rules(&["img2img"], "Image To Image",
+        "image|images:file images:files? prompt negative_prompt? width:int? height:int? model loras:loras? guidance:num? steps:int quality?2 seed:int enhance_prompt:bool?2",
+        "prompt negative_prompt? model loras:loras? guidance:num? steps:int quality?2 seed:int") }),
     op("images.upscale", "images/upscales", "img-upscale", rules(&["img-upscale"], "Image Upscale",
-        "@image model", "model width|image height|image @image?")),
+        "image:file model", "image:file? width|image:int height|image:int model")),
     op("images.removeBackground", "images/background-removals", "img-rmbg", rules(&["img-rmbg"], "Image Background Removal",
-        "@image model", "model width|image height|image @image?")),
+        "image:file model", "image:file? width|image:int height|image:int model")),
     op("images.ocr", "images/ocr", "img2txt", Rules { enums: &[("format", &["text", "json"])], ..rules(&["img2txt"], "Image To Text",
-        "@image model language? format? return_result_in_response?", "model width|image height|image @image? language? format?") }),
-    op("videos.generate", "videos/generations", "txt2video", rules(&["txt2video"], "Text To Video",
-        "prompt model width height guidance steps frames fps seed negative_prompt? enhance_prompt?2",
-        "model width height frames steps fps")),
-    op("videos.animate", "videos/animations", "img2video", rules(&["img2video"], "Image To Video",
-        "prompt model @first_frame_image @last_frame_image? width height guidance steps frames fps seed negative_prompt? enhance_prompt?2",
-        "model width height frames steps fps")),
-    op("videos.audioSync", "videos/audio-syncs", "aud2video", rules(&["audio2video"], "Audio To Video",
-        "prompt @audio model width height seed frames fps negative_prompt? @first_frame_image? @last_frame_image? guidance? steps?",
-        "model width height frames fps steps?")),
+        "image:file model language? format? return_result_in_response:bool?", "image:file? width|image:int height|image:int model language? format?") }),
+    op("videos.generate", "videos/generations", "txt2video", Rules { min: VIDEO_MIN, ..rules(&["txt2video"], "Text To Video",
+        "prompt negative_prompt? width:int height:int guidance:num steps:int frames:int fps:int seed:int enhance_prompt:bool?2 model", VIDEO_PRICE) }),
+    op("videos.animate", "videos/animations", "img2video", Rules { min: VIDEO_MIN, ..rules(&["img2video"], "Image To Video",
+        "prompt negative_prompt? first_frame_image:file last_frame_image:file? width:int height:int guidance:num steps:int frames:int fps:int seed:int enhance_prompt:bool?2 model",
+        VIDEO_PRICE) }),
+    op("videos.audioSync", "videos/audio-syncs", "aud2video", Rules { min: VIDEO_MIN, ..rules(&["audio2video"], "Audio To Video",
+        "prompt negative_prompt? audio:file first_frame_image:file? last_frame_image:file? width:int height:int guidance:num? steps:int? frames:int fps:int seed:int model",
+        "width:int height:int steps:int? frames:int fps:int model") }),
     op("videos.upscale", "videos/upscales", "vid-upscale", Rules {
         prohibited_unless: &[("scale", "supports_scale")],
-        min: &[("duration", 0.1)],
-        ..rules(&["vid-upscale"], "Video Upscale", "@video model scale?", "model width|video height|video @video? duration? scale?")
+        min: &[("duration", 0.1), ("scale", 1.0)],
+        max: &[("scale", 16.0)],
+        ..rules(&["vid-upscale"], "Video Upscale", "video:file model scale:int?", "video:file? width|video:int height|video:int duration:num? model scale:int?")
     }),
     op("videos.removeBackground", "videos/background-removals", "vid-rmbg", rules(&["vid-rmbg"], "Video Background Removal",
-        "@video model", "model width|video height|video @video?")),
+        "video:file model", "video:file? width|video:int height|video:int model")),
     Op {
         v1_price: Some("videos/replace/price"),
         ..op("videos.replace", "videos/replacements", "videos/replace", Rules { together: &[&["width", "height"]], ..rules(&["video-replace"], "Video Replace",
-            "@video @ref_image model prompt? width? height? steps? seed?", "model duration|video @video? width? height?") })
+            "video:file ref_image:file prompt? width:int? height:int? steps:int? seed:int? model", "video:file? duration|video:num width:int? height:int? model") })
     },
     op("audio.speech", "audio/speech", "txt2audio", Rules {
-        enums: &[("format", FORMATS), ("mode", &["custom_voice", "voice_clone", "voice_design"])],
-        required_if: &[("voice", "mode", "custom_voice"), ("instruct", "mode", "voice_design"), ("ref_audio", "mode", "voice_clone")],
-        ..rules(&["txt2audio"], "Text To Audio", "text model lang speed format sample_rate mode? voice? instruct? @ref_audio? ref_text?",
-            "model lang speed format sample_rate text|count_text count_text? mode? voice? instruct?")
+        enums: &[("mode", &["custom_voice", "voice_clone", "voice_design"]), ("format", FORMATS)],
+        required_if: &[("voice", "mode", "custom_voice"), ("ref_audio", "mode", "voice_clone"), ("instruct", "mode", "voice_design")],
+        ..rules(&["txt2audio"], "Text To Audio", "text model mode? voice? lang speed:num format sample_rate:num ref_audio:file? ref_text? instruct?",
+            "text|count_text count_text:int? model mode? voice? lang speed:num format sample_rate:num instruct?")
     }),
-    op("audio.music", "audio/music", "txt2music", Rules { enums: &[("format", FORMATS)], int_in: &[("timesignature", &[2.0, 3.0, 4.0, 6.0])], ..rules(&["txt2music"], "Text To Music",
-        "caption model lyrics duration inference_steps guidance_scale seed format bpm? keyscale? timesignature? vocal_language? @reference_audio?",
-        "model duration inference_steps") }),
+    op("audio.music", "audio/music", "txt2music", Rules {
+        enums: &[("format", FORMATS)],
+        int_in: &[("timesignature", &[2.0, 3.0, 4.0, 6.0])],
+        min_len: &[("lyrics", 1)],
+        ..rules(&["txt2music"], "Text To Music",
+            "caption model lyrics duration:num bpm:int? keyscale? timesignature:int? vocal_language? inference_steps:int guidance_scale:num seed:int format reference_audio:file?",
+            "model duration:num inference_steps:int")
+    }),
     Op {
         v1_routes: &[
             legacy("video_url", "vid2txt", "vid2txt/price-calculation", &["video2text"], "Video To Text",
-                "video_url include_ts model return_result_in_response?", "video_url|duration_seconds duration_seconds? include_ts model"),
+                "video_url include_ts:bool model return_result_in_response:bool?", "video_url|duration_seconds include_ts:bool model duration_seconds:num?"),
             legacy("audio_url", "aud2txt", "aud2txt/price-calculation", &["audio2text"], "Audio To Text",
-                "audio_url include_ts model return_result_in_response?", "audio_url|duration_seconds duration_seconds? include_ts model"),
+                "audio_url include_ts:bool model return_result_in_response:bool?", "audio_url|duration_seconds duration_seconds:num? include_ts:bool model"),
             legacy("audio", "audiofile2txt", "audiofile2txt/price-calculation", &["audio_file2text"], "Audio File To Text",
-                "@audio include_ts model return_result_in_response?", "@audio|duration_seconds duration_seconds? include_ts model"),
+                "audio:file include_ts:bool model return_result_in_response:bool?", "audio|duration_seconds:file duration_seconds:int? include_ts:bool model"),
             legacy("video", "videofile2txt", "videofile2txt/price-calculation", &["video_file2text"], "Video File To Text",
-                "@video include_ts model return_result_in_response?", "@video|duration_seconds duration_seconds? include_ts model"),
+                "video:file include_ts:bool model return_result_in_response:bool?", "video|duration_seconds:file duration_seconds:int? include_ts:bool model"),
         ],
         ..op("audio.transcribe", "audio/transcriptions", "transcribe", Rules {
             enums: &[("ts_level", &["segment", "word", "char"]), ("platform", &["youtube", "twitter", "twitch", "kick", "tiktok"])],
             exclusive: &[&["source_url", "source_file"]],
             max_len: &[("lang", 16)],
             ..rules(TRANSCRIBE_TYPES, "Transcription",
-                "source_url|source_file @source_file? include_ts model return_result_in_response? ts_level?2 diarize?2 lang?2 include_metadata?2",
-                "duration_seconds|source_url|source_file source_url? @source_file? include_ts model ts_level?2 diarize?2 lang?2 include_metadata?2 platform?2")
+                "source_url|source_file source_file:file? include_ts:bool ts_level?2 diarize:bool?2 lang?2 model include_metadata:bool?2 return_result_in_response:bool?",
+                "source_url|source_file|duration_seconds source_file:file? duration_seconds:num? include_ts:bool ts_level?2 diarize:bool?2 lang?2 include_metadata:bool?2 platform?2 model")
         })
     },
     op("embeddings.create", "embeddings", "txt2embedding", Rules { max_items: &[("input", 2048)], ..rules(&["txt2embedding"], "Text To Embedding",
-        "input model return_result_in_response?", "input model") }),
+        "input:texts model return_result_in_response:bool?", "input:texts model") }),
     Op {
         v1: None,
         sync: true,
         multipart: true,
         ..op("prompts.enhance", "prompts/enhancements", "", Rules {
             enums: &[("type", &["images.generations", "images.edits", "videos.generations", "videos.animations", "audio.speech", "audio.music"])],
-            ..rules(&[], "Prompt Enhancement", "prompt type model_slug negative_prompt?", "prompt type model_slug negative_prompt?")
+            min_len: &[("prompt", 3), ("negative_prompt", 3)],
+            ..rules(&[], "Prompt Enhancement", "prompt negative_prompt? type model_slug", "prompt negative_prompt? type model_slug")
         })
     },
 ];

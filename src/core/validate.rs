@@ -7,24 +7,24 @@
 //! `timestamp_levels`), text lengths, file size caps (deapi-api.md §2.3, §2.7). Anything the
 //! server might accept is let through: the server stays the judge.
 //!
-//! Rules are written per operation in a compact form (the same as the mock deAPI's):
-//! `name` required, `name?` optional, `name?2` optional and v2 only, `@name` a file,
-//! `a|b` a is required when b is not present.
+//! The rules are data, per operation ([`crate::core::api::Rules`]: each field's type, bounds and
+//! lists, written after deAPI's spec); this module applies them in order. What stays by name here
+//! is what the catalogue or deAPI's documentation decides, not the spec: `model`'s existence and
+//! inference type, the model's `info.limits` (and which limit a field reads), `ts_level`'s
+//! per-model levels, speech `text`'s per-model length, file size caps, the webhook URL's scheme and
+//! its pairing with `webhook_secret`, and the booster's `image` for the types that edit one.
+//! `tests/spec_rules.rs` checks the data against the spec, and tries each rule here.
 
-
-use crate::core::api::{ApiVersion, Op, Rules};
+use crate::core::api::{ApiVersion, Field, Op, Rules, Type, WEBHOOK_LEN};
 use crate::core::error::{ApiError, FieldError, Kind};
 use crate::core::error::{attr, field_message};
-use crate::core::json::{parse_number, Json, MAX_SAFE_INTEGER};
+use crate::core::json::{Json, MAX_SAFE_INTEGER};
 use crate::core::text::dec;
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
-const INT: &[&str] = &["width", "height", "steps", "seed", "frames", "fps", "inference_steps", "timesignature", "bpm", "count_text", "scale"];
-const NUM: &[&str] = &["guidance", "speed", "guidance_scale", "duration", "duration_seconds", "sample_rate"];
-const BOOL: &[&str] = &["enhance_prompt", "include_ts", "return_result_in_response", "diarize", "include_metadata"];
 /// Upload caps in KiB (deapi-api.md §2.7): video 50 MB, audio 20 MB, everything else 10 MB.
 fn file_cap_kb(field: &str) -> f64 {
     match field {
@@ -95,18 +95,10 @@ fn filled(v: Option<&Json>) -> bool {
     }
 }
 
-fn number(v: &Json) -> Option<f64> {
-    match v {
-        Json::Num(n) if n.is_finite() => Some(*n),
-        Json::Str(s) => parse_number(s),
-        _ => None,
-    }
-}
-
 /// A model's limit. One past 2^53 (a catalogue's nonsense: no exact integer there) is not applied —
 /// the server stays the judge — so every number in a message is below 2^53 (see [`fmt_num`]).
 fn limit(model: Option<&Json>, key: &str) -> Option<f64> {
-    model?.get("info")?.get("limits")?.get(key).and_then(number).filter(|n| n.abs() < MAX_SAFE_INTEGER)
+    model?.get("info")?.get("limits")?.get(key).and_then(Json::as_f64_lenient).filter(|n| n.abs() < MAX_SAFE_INTEGER)
 }
 
 /// Does the model support one of the operation's inference types (list or object form)?
@@ -136,28 +128,20 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
         _ => None,
     };
     let ctx = Ctx { rules, model: usable, sizes };
-    let spec = if price { rules.price } else { rules.submit };
-    let webhooks = if price || op.sync { "" } else { " webhook_url? webhook_secret?2" };
-    for token in spec.split(' ').chain(webhooks.split(' ')).filter(|t| !t.is_empty()) {
-        let v2_only = token.ends_with("?2");
-        let optional = v2_only || token.ends_with('?');
-        if v2_only && version != ApiVersion::V2 {
+    for field in rules.fields(price, op.sync) {
+        if field.v2_only && version != ApiVersion::V2 {
             continue;
         }
-        let body = token.trim_end_matches('2').trim_end_matches('?');
-        let file = body.starts_with('@');
-        let mut names = body.trim_start_matches('@').split('|');
-        let Some(name) = names.next() else { continue };
-        let without: Vec<&str> = names.collect();
+        let name = field.name;
         let value = params.get(name);
         if !filled(value) {
             let with_other = rules.together.iter().find(|g| g.contains(&name)).and_then(|g| g.iter().find(|o| **o != name && filled(params.get(o))));
             let required_if = rules.required_if.iter().find(|(f, other, value)| !price && *f == name && params.get(other).and_then(Json::as_str) == Some(*value));
-            if !optional && !without.iter().any(|w| filled(params.get(w))) {
-                match without.as_slice() {
-                    [] => errors.field(name, &["is required."]),
-                    [w] => errors.field(name, &["is required when ", &attr(w), " is not present."]),
-                    ws => errors.field(name, &["is required when none of ", &attr(&ws.join(" / ")), " are present."]),
+            if !field.optional && !field.others().any(|w| filled(params.get(w))) {
+                match field.others().count() {
+                    0 => errors.field(name, &["is required."]),
+                    1 => errors.field(name, &["is required when ", &attr(field.without), " is not present."]),
+                    _ => errors.field(name, &["is required when none of ", &attr(&field.others().collect::<Vec<_>>().join(" / ")), " are present."]),
                 }
             } else if name == "webhook_url" && version == ApiVersion::V2 && filled(params.get("webhook_secret")) {
                 errors.add(name, "The webhook url field is required when webhook secret is present.".to_owned());
@@ -184,7 +168,7 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
             }
         }
         if let Some(v) = value {
-            check_value(&ctx, name, file, v, &model, &mut errors);
+            check_value(&ctx, &field, v, &model, &mut errors);
         }
     }
     if let Some(t @ ("images.edits" | "videos.animations")) = params.get("type").and_then(Json::as_str) {
@@ -203,7 +187,8 @@ pub fn check(op: &Op, price: bool, version: ApiVersion, params: &Json, model: Mo
     Err(e)
 }
 
-fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, errors: &mut Errors) {
+fn check_value(ctx: &Ctx, field: &Field, v: &Json, model: &ModelInfo, errors: &mut Errors) {
+    let name = field.name;
     let a = attr(name);
     let lim = |k: &str| limit(ctx.model, k);
     let file_ok = |key: &str, f: &Json, errors: &mut Errors| match f {
@@ -218,101 +203,29 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
         }
         _ => errors.field(key, &["must be a file."]),
     };
-    if file && name == "images" {
-        let Json::Arr(items) = v else {
-            return errors.add(name, "The images field must be an array.".to_owned());
-        };
-        let max = lim("max_input_images").unwrap_or(1.0);
-        if ctx.model.is_some() && items.len() as f64 > max {
-            errors.field(name, &["must not have more than ", &fmt_num(max), " items."]);
-        }
-        for (i, f) in items.iter().enumerate() {
-            file_ok(&["images.", &dec(i as u64)].concat(), f, errors);
-        }
-        return;
-    }
-    if file {
-        return file_ok(name, v, errors);
-    }
-    if name == "model" || name == "model_slug" {
-        let Json::Str(_) = v else {
-            return errors.field(name, &["must be a string."]);
-        };
-        if name == "model" {
-            match model {
-                ModelInfo::Missing => errors.add(name, "The selected model does not exist.".to_owned()),
-                ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, ["The selected model does not support ", ctx.rules.label, "."].concat()),
-                _ => {}
+    match field.ty {
+        Type::File => file_ok(name, v, errors),
+        Type::Files => {
+            let Json::Arr(items) = v else {
+                return errors.field(name, &["must be an array."]);
+            };
+            let max = lim("max_input_images").unwrap_or(1.0);
+            if ctx.model.is_some() && items.len() as f64 > max {
+                errors.field(name, &["must not have more than ", &fmt_num(max), " items."]);
+            }
+            for (i, f) in items.iter().enumerate() {
+                file_ok(&[name, ".", &dec(i as u64)].concat(), f, errors);
             }
         }
-        return;
-    }
-    if name == "loras" {
-        let Json::Arr(items) = v else {
-            return errors.add(name, "The loras field must be an array.".to_owned());
-        };
-        for (i, l) in items.iter().enumerate() {
-            let k = ["loras.", &dec(i as u64), ".name"].concat();
-            match l.get("name") {
-                Some(Json::Str(s)) if !s.trim().is_empty() => {}
-                Some(n) if filled(Some(n)) => errors.field(&k, &["must be a string."]),
-                _ => errors.field(&k, &["is required."]),
+        Type::Loras => loras(v, errors),
+        Type::Int | Type::Num => number(ctx, field, v, errors),
+        Type::Bool => {
+            let ok = matches!(v, Json::Bool(_)) || matches!(v, Json::Num(n) if *n == 0.0 || *n == 1.0) || matches!(v, Json::Str(s) if s == "0" || s == "1");
+            if !ok {
+                errors.field(name, &["must be true or false."]);
             }
         }
-        for (i, l) in items.iter().enumerate() {
-            let k = ["loras.", &dec(i as u64), ".weight"].concat();
-            match l.get("weight") {
-                w if !filled(w) => errors.field(&k, &["is required."]),
-                Some(w) => match number(w) {
-                    None => errors.field(&k, &["must be a number."]),
-                    Some(n) if n < 0.0 => errors.field(&k, &["must be at least 0."]),
-                    Some(_) => {}
-                },
-                None => {}
-            }
-        }
-        return;
-    }
-    let int = INT.contains(&name);
-    if int || NUM.contains(&name) {
-        let n = match number(v) {
-            Some(n) if !int || n.fract() == 0.0 => n,
-            _ => return errors.field(name, &["must be ", if int { "an integer" } else { "a number" }, "."]),
-        };
-        if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
-            return errors.add(name, ["The selected ", &a, " is invalid."].concat());
-        }
-        if let Some(min) = lookup(ctx.rules.min, name).filter(|m| n < **m) {
-            errors.field(name, &["must be at least ", &fmt_num(*min), "."]);
-        }
-        let key = match name {
-            "inference_steps" => "steps",
-            "guidance_scale" => "guidance",
-            other => other,
-        };
-        let min = lim(&["min_", key].concat()).or(if key == "steps" { Some(1.0) } else { None });
-        if let Some(min) = min.filter(|m| n < *m) {
-            errors.field(name, &["must be at least ", &fmt_num(min), "."]);
-        }
-        if let Some(max) = lim(&["max_", key].concat()).filter(|m| n > *m) {
-            errors.field(name, &["must not be greater than ", &fmt_num(max), "."]);
-        }
-        if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
-            if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && (n / s).fract() != 0.0) {
-                errors.field(name, &["must be a multiple of ", &fmt_num(step), "."]);
-            }
-        }
-        return;
-    }
-    if BOOL.contains(&name) {
-        let ok = matches!(v, Json::Bool(_)) || matches!(v, Json::Num(n) if *n == 0.0 || *n == 1.0) || matches!(v, Json::Str(s) if s == "0" || s == "1");
-        if !ok {
-            errors.field(name, &["must be true or false."]);
-        }
-        return;
-    }
-    if name == "input" {
-        match v {
+        Type::Texts => match v {
             Json::Str(_) => {}
             Json::Arr(items) => {
                 if let Some(max) = lookup(ctx.rules.max_items, name).filter(|m| items.len() > **m) {
@@ -327,26 +240,100 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
                     }
                 }
             }
-            _ => errors.add(name, "The input field must be a string or an array of strings.".to_owned()),
+            _ => errors.field(name, &["must be a string or an array of strings."]),
+        },
+        Type::Str => {
+            let Json::Str(s) = v else {
+                return errors.field(name, &["must be a string."]);
+            };
+            if name == "model" {
+                match model {
+                    ModelInfo::Missing => errors.add(name, "The selected model does not exist.".to_owned()),
+                    ModelInfo::Found(_) if ctx.model.is_none() => errors.add(name, ["The selected model does not support ", ctx.rules.label, "."].concat()),
+                    _ => {}
+                }
+                return;
+            }
+            text(ctx, name, &a, s, errors);
         }
-        return;
     }
-    let Json::Str(s) = v else {
-        return errors.field(name, &["must be a string."]);
+}
+
+/// `loras`: a list of `{name, weight}`, names first (Laravel checks `loras.*.name` before `loras.*.weight`).
+fn loras(v: &Json, errors: &mut Errors) {
+    let Json::Arr(items) = v else {
+        return errors.field("loras", &["must be an array."]);
     };
-    if let Some((_, allowed)) = ctx.rules.enums.iter().find(|(f, _)| *f == name) {
-        if !allowed.contains(&s.as_str()) {
-            return errors.add(name, ["The selected ", &a, " is invalid."].concat());
+    for (i, l) in items.iter().enumerate() {
+        let k = ["loras.", &dec(i as u64), ".name"].concat();
+        match l.get("name") {
+            Some(Json::Str(s)) if !s.trim().is_empty() => {}
+            Some(n) if filled(Some(n)) => errors.field(&k, &["must be a string."]),
+            _ => errors.field(&k, &["is required."]),
         }
     }
-    let chars = s.chars().count() as f64;
-    if let Some(max) = lookup(ctx.rules.max_len, name).filter(|m| chars > **m as f64) {
-        errors.field(name, &["must not be greater than ", &dec(*max as u64), " characters."]);
+    for (i, l) in items.iter().enumerate() {
+        let k = ["loras.", &dec(i as u64), ".weight"].concat();
+        match l.get("weight") {
+            w if !filled(w) => errors.field(&k, &["is required."]),
+            Some(w) => match w.as_f64_lenient() {
+                None => errors.field(&k, &["must be a number."]),
+                Some(n) if n < 0.0 => errors.field(&k, &["must be at least 0."]),
+                Some(_) => {}
+            },
+            None => {}
+        }
     }
+}
+
+/// An integer or a number: its type, its list, then one lower and one upper bound — the stricter
+/// of the rule's (the spec's `minimum`/`maximum`) and the model's `info.limits` — then the
+/// resolution step of an image's size.
+fn number(ctx: &Ctx, field: &Field, v: &Json, errors: &mut Errors) {
+    let name = field.name;
+    let int = field.ty == Type::Int;
+    let n = match v.as_f64_lenient() {
+        Some(n) if !int || n.fract() == 0.0 => n,
+        _ => return errors.field(name, &["must be ", if int { "an integer" } else { "a number" }, "."]),
+    };
+    if lookup(ctx.rules.int_in, name).is_some_and(|allowed| !allowed.contains(&n)) {
+        return errors.add(name, ["The selected ", &attr(name), " is invalid."].concat());
+    }
+    // the model's limit of a differently named field
+    let key = match name {
+        "inference_steps" => "steps",
+        "guidance_scale" => "guidance",
+        other => other,
+    };
+    let lim = |k: &str| limit(ctx.model, k);
+    let stricter = |a: Option<f64>, b: Option<f64>, low: bool| match (a, b) {
+        (Some(a), Some(b)) => Some(if (a > b) == low { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    let min = stricter(lookup(ctx.rules.min, name).copied(), lim(&["min_", key].concat()), true);
+    if let Some(min) = min.filter(|m| n < *m) {
+        errors.field(name, &["must be at least ", &fmt_num(min), "."]);
+    }
+    let max = stricter(lookup(ctx.rules.max, name).copied(), lim(&["max_", key].concat()), false);
+    if let Some(max) = max.filter(|m| n > *m) {
+        errors.field(name, &["must not be greater than ", &fmt_num(max), "."]);
+    }
+    if matches!(name, "width" | "height") && ctx.rules.types.contains(&"txt2img") {
+        if let Some(step) = lim("resolution_step").filter(|s| *s > 0.0 && (n / s).fract() != 0.0) {
+            errors.field(name, &["must be a multiple of ", &fmt_num(step), "."]);
+        }
+    }
+}
+
+/// A string: its list, what deAPI checks by name, then its length bounds.
+fn text(ctx: &Ctx, name: &str, a: &str, s: &str, errors: &mut Errors) {
+    if lookup(ctx.rules.enums, name).is_some_and(|allowed| !allowed.contains(&s)) {
+        return errors.add(name, ["The selected ", a, " is invalid."].concat());
+    }
+    let count = s.chars().count();
+    let lim = |k: &str| limit(ctx.model, k);
+    let chars = count as f64;
     match name {
-        "prompt" | "negative_prompt" if ctx.rules.types.is_empty() && chars < 3.0 => {
-            errors.field(name, &["must be at least 3 characters."]);
-        }
         "text" => {
             if let Some(min) = lim("min_text").filter(|m| chars < *m) {
                 errors.field(name, &["must be at least ", &fmt_num(min), " characters."]);
@@ -361,7 +348,7 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
                     Some(Json::Arr(items)) => items.iter().filter_map(Json::as_str).collect(),
                     _ => vec!["segment"],
                 };
-                if !levels.contains(&s.as_str()) {
+                if !levels.contains(&s) {
                     let slug = m.get("slug").and_then(Json::as_str).unwrap_or_default();
                     errors.add(name, ["Model '", slug, "' does not support ts_level '", s, "'. Supported levels: ", &levels.join(", "), "."].concat());
                 }
@@ -373,19 +360,18 @@ fn check_value(ctx: &Ctx, name: &str, file: bool, v: &Json, model: &ModelInfo, e
             } else if !s.starts_with("https://") {
                 errors.add(name, "The webhook url field must start with one of the following: https://.".to_owned());
             }
-            if s.len() > 2048 {
-                errors.add(name, "The webhook url field must not be greater than 2048 characters.".to_owned());
-            }
-        }
-        "webhook_secret" => {
-            if s.len() < 32 {
-                errors.add(name, "The webhook secret field must be at least 32 characters.".to_owned());
-            }
-            if s.len() > 255 {
-                errors.add(name, "The webhook secret field must not be greater than 255 characters.".to_owned());
-            }
         }
         _ => {}
+    }
+    let (min_len, max_len) = match lookup(WEBHOOK_LEN, name) {
+        Some(bounds) => *bounds,
+        None => (lookup(ctx.rules.min_len, name).copied(), lookup(ctx.rules.max_len, name).copied()),
+    };
+    if let Some(min) = min_len.filter(|m| count < *m) {
+        errors.field(name, &["must be at least ", &dec(min as u64), " characters."]);
+    }
+    if let Some(max) = max_len.filter(|m| count > *m) {
+        errors.field(name, &["must not be greater than ", &dec(max as u64), " characters."]);
     }
 }
 
@@ -538,6 +524,47 @@ mod tests {
         let m = j(r#"{"slug":"RealESRGAN_Vid_x2","inference_types":["vid-upscale"],"info":{"features":{"supports_scale":false}}}"#);
         let e = check(find_op("videos.upscale").unwrap(), false, ApiVersion::V2, &Json::Obj(vec![("video".into(), Json::File(0)), ("model".into(), Json::str("RealESRGAN_Vid_x2")), ("scale".into(), Json::Num(2.0))]), ModelInfo::Found(&m), &no_files).unwrap_err();
         assert_eq!(pairs(&e), [("scale", "The scale field is prohibited.")]);
+    }
+
+    #[test]
+    fn a_fields_type_comes_from_its_operations_rules() {
+        // a field no other operation has: its rule token alone makes it a number (there is no
+        // global list of numeric names to forget it in)
+        use crate::core::api::Rules;
+        let op = Op {
+            name: "x.new",
+            v2: "x/new",
+            v1: None,
+            v1_price: None,
+            v1_routes: &[],
+            sync: true,
+            multipart: false,
+            rules: Rules { max: &[("strength", 2.0)], ..Rules::new(&[], "X", "strength:num flag:bool? label?", "") },
+        };
+        let check = |p: &str| check(&op, false, ApiVersion::V2, &j(p), ModelInfo::Unknown, &no_files);
+        assert!(check(r#"{"strength":1.5,"flag":"1","label":"a"}"#).is_ok());
+        let e = check(r#"{"strength":"strong","flag":"yes","label":3}"#).unwrap_err();
+        assert_eq!(
+            pairs(&e),
+            [("strength", "The strength field must be a number."), ("flag", "The flag field must be true or false."), ("label", "The label field must be a string.")]
+        );
+        assert_eq!(pairs(&check(r#"{"strength":2.5}"#).unwrap_err()), [("strength", "The strength field must not be greater than 2.")]);
+    }
+
+    #[test]
+    fn spec_bounds_and_the_models_the_stricter_one_message() {
+        // videos.upscale's scale: the spec's 1–16, FlashVSR's 2–4
+        let flash = j(r#"{"slug":"FlashVSR_Tiny","inference_types":["vid-upscale"],"info":{"features":{"supports_scale":true},"limits":{"min_scale":2,"max_scale":4}}}"#);
+        let op = find_op("videos.upscale").unwrap();
+        let scale = |n: f64, m: ModelInfo| {
+            let p = Json::Obj(vec![("video".into(), Json::File(0)), ("model".into(), Json::str("FlashVSR_Tiny")), ("scale".into(), Json::Num(n))]);
+            check(op, false, ApiVersion::V2, &p, m, &no_files).err().map(|e| pairs(&e).iter().map(|(_, m)| m.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(scale(17.0, ModelInfo::Unknown), Some(vec!["The scale field must not be greater than 16.".to_owned()]));
+        assert_eq!(scale(0.0, ModelInfo::Unknown), Some(vec!["The scale field must be at least 1.".to_owned()]));
+        assert_eq!(scale(8.0, ModelInfo::Unknown), None);
+        assert_eq!(scale(8.0, ModelInfo::Found(&flash)), Some(vec!["The scale field must not be greater than 4.".to_owned()]));
+        assert_eq!(scale(1.0, ModelInfo::Found(&flash)), Some(vec!["The scale field must be at least 2.".to_owned()]));
     }
 
     #[test]

@@ -32,7 +32,7 @@ const F = (name, filename, contentType, size) => ({ name, filename, contentType,
 
 /**
  * One row per operation. `body` / `priceBody`: "json", or the multipart parts in order.
- * `required`: the submit rule's required fields in server order (what `{}` gets back).
+ * `required`: the submit rule's required fields in server order, the spec's property order (what `{}` gets back).
  * `missing`: what removing the first required field gives (default: that field, "is required").
  */
 const ROWS = [
@@ -91,7 +91,7 @@ const ROWS = [
     body: "json",
     price: { model: "Ltxv_13B_0_9_8_Distilled_FP8", width: 768, height: 512, frames: 97, steps: 1, fps: 30 },
     priceBody: "json", priceValue: 0.0038142, // 768 × 512 × 97 × 1 × 1e-10
-    required: ["prompt", "model", "width", "height", "guidance", "steps", "frames", "fps", "seed"],
+    required: ["prompt", "width", "height", "guidance", "steps", "frames", "fps", "seed", "model"],
   },
   {
     op: "videos.animate", v2: "videos/animations", v1: "img2video", result: "video",
@@ -104,7 +104,7 @@ const ROWS = [
     ],
     price: { model: "Ltx2_3_22B_Dist_INT8", width: 1024, height: 576, frames: 121, steps: 8, fps: 24 },
     priceBody: "json", priceValue: 0.05709496, // 1024 × 576 × 121 × 8 × 1e-10
-    required: ["prompt", "model", "first_frame_image", "width", "height", "guidance", "steps", "frames", "fps", "seed"],
+    required: ["prompt", "first_frame_image", "width", "height", "guidance", "steps", "frames", "fps", "seed", "model"],
   },
   {
     op: "videos.audioSync", v2: "videos/audio-syncs", v1: "aud2video", result: "video",
@@ -116,7 +116,7 @@ const ROWS = [
     ],
     price: { model: "Ltx2_3_22B_Dist_INT8", width: 1024, height: 576, frames: 121, fps: 24 },
     priceBody: "json", priceValue: 0.00713687, // 1024 × 576 × 121 × 1e-10
-    required: ["prompt", "audio", "model", "width", "height", "seed", "frames", "fps"],
+    required: ["prompt", "audio", "width", "height", "frames", "fps", "seed", "model"],
   },
   {
     op: "videos.upscale", v2: "videos/upscales", v1: "vid-upscale", result: "video",

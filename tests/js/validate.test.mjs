@@ -1,6 +1,8 @@
 // Client-side validation: `deapi.validate(op, params)` and the `validate: true` option give the
 // same ValidationError as the server's 422 — same fields, same messages, same order — before any
-// request is made.
+// request is made. The server here is the mock deAPI, whose rules are read from deAPI's published
+// spec plus tests/spec/corrections.json (tests/mock/spec-rules.mjs), not from the SDK's core::api:
+// each case compares the client with the spec.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { client, rejection, sdk, validImage, withMock } from "./helpers.mjs";
@@ -14,7 +16,7 @@ after(() => mock.close());
 
 const PNG = solidPng(64, 64, [9, 9, 9]);
 
-// Invalid params whose server answer is known to the mock; the client must say the same.
+// Invalid params; the mock answers from the spec, the client must say the same.
 const CASES = [
   ["images.generate", { prompt: "a fox", model: "Flux1schnell", width: 100, height: 5000, guidance: 3.5, seed: 1 }],
   ["images.generate", { model: "Flux1schnell", width: 512.5, height: "tall", guidance: "x", steps: 4, seed: 1, enhance_prompt: "yes" }],
@@ -38,6 +40,14 @@ const CASES = [
   ["audio.transcribe", { source_url: "https://youtube.com/watch?v=x", source_file: PNG, include_ts: true, model: "WhisperLargeV3", lang: "a-very-long-language-tag" }],
   ["videos.replacePrice", { model: "Wan2_2_Animate_14B_INT8", duration: 3, width: 512 }],
   ["embeddings.create", { input: ["a", 5, ""], model: "Bge_M3_FP16" }],
+  // bounds, lists and branches as the spec states them
+  ["videos.upscale", { video: PNG, model: "NoSuchModel", scale: 17 }],
+  ["videos.generatePrice", { model: "NoSuchModel", width: 512, height: 512, frames: 0, steps: 0, fps: 0 }],
+  ["images.ocr", { image: PNG, model: "NoSuchModel", format: "markdown" }],
+  ["images.ocrPrice", {}],
+  ["audio.transcribePrice", { include_ts: true, model: "WhisperLargeV3" }],
+  ["prompts.enhance", { prompt: "a fox", negative_prompt: "ab", type: "poems", model_slug: "Flux1schnell" }],
+  ["images.generate", { prompt: "a", model: "Flux1schnell", width: 512, height: 512, guidance: 1, steps: 4, seed: 1, webhook_url: `https://x.test/${"h".repeat(2048)}`, webhook_secret: "s".repeat(256) }],
 ];
 
 const method = (c, name) => {

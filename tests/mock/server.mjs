@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { MODELS, V1_HIDDEN, findModel, supportsType, limitsOf, feature } from './models.mjs';
 import { solidPng, crc32 } from './png.mjs';
 import { attachRealtime, REALTIME_DEFAULTS } from './realtime.mjs';
+import { rulesFor } from './spec-rules.mjs';
 
 export { MODELS } from './models.mjs';
 export { clientIdOf, channelOf, signChannel, REALTIME_DEFAULTS } from './realtime.mjs';
@@ -33,87 +34,44 @@ const DEFAULTS = {
 };
 
 // ───────────────────────────── operations (deapi-api.md §2.1, §2.3) ─────────────────────────────
-// Field spec tokens, in rule order: `name` required · `name?` optional · `name?2` optional, v2 only ·
-// `@name` a file · `a|b|c` a is required when none of b, c is present.
-// Extra per-op rules (Laravel equivalents): `exclusive` groups — each present member `prohibits` the others (submit
-// only; with `a|b` this makes "exactly one of"); `together` pairs — `required_with` each other; `requiredIf`
-// {field: [other, value]} — `required_if` (submit only); `intIn` — `in` on integers; `min` — a fixed `min`;
-// `maxLen` — `max` on strings; `maxItems` — `max` on arrays; `prohibitedUnless` {field: feature} — `prohibited`
-// when the model lacks that feature flag. `cost(input, version)` is the USD price of a request.
+// Routes, model types, labels and prices. What each request's fields must be is not written here: it is read
+// from deAPI's published spec plus tests/spec/corrections.json (spec-rules.mjs), and applied by `validate` below
+// with what deAPI checks beyond its spec (the model catalogue's limits, file caps, webhook scheme).
+// `multipleOf`: width/height must be multiples of the model's resolution_step. `cost(input, version)` is the
+// USD price of a request.
 const n = (inp, k, d) => (isNum(inp[k]) ? Number(inp[k]) : d);
 const OPS = [
   { v2: 'images/generations', v1: 'txt2img', types: ['txt2img'], label: 'Text To Image', kind: 'image', multipleOf: true,
-    submit: 'prompt model width height guidance steps seed negative_prompt? loras? quality?2 enhance_prompt?2',
-    price: 'prompt model width height guidance steps seed negative_prompt? loras? quality?2',
     cost: (i) => n(i, 'width', 0) * n(i, 'height', 0) * n(i, 'steps', 0) * 1e-9 },
   { v2: 'images/edits', v1: 'img2img', types: ['img2img'], label: 'Image To Image', kind: 'image',
-    submit: '@image|images @images? prompt model steps seed negative_prompt? width? height? loras? guidance? quality?2 enhance_prompt?2',
-    exclusive: [['image', 'images']],
-    price: 'prompt model steps seed negative_prompt? loras? guidance? quality?2',
     cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * n(i, 'steps', 1) * 1e-9 },
-  { v2: 'images/upscales', v1: 'img-upscale', types: ['img-upscale'], label: 'Image Upscale', kind: 'image',
-    submit: '@image model', price: 'model width|image height|image @image?', cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * 2e-9 },
-  { v2: 'images/background-removals', v1: 'img-rmbg', types: ['img-rmbg'], label: 'Image Background Removal', kind: 'image',
-    submit: '@image model', price: 'model width|image height|image @image?', cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * 1e-9 },
-  { v2: 'images/ocr', v1: 'img2txt', types: ['img2txt'], label: 'Image To Text', kind: 'text', enums: { format: ['text', 'json'] },
-    submit: '@image model language? format? return_result_in_response?', price: 'model width|image height|image @image? language? format?',
+  { v2: 'images/upscales', v1: 'img-upscale', types: ['img-upscale'], label: 'Image Upscale', kind: 'image', cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * 2e-9 },
+  { v2: 'images/background-removals', v1: 'img-rmbg', types: ['img-rmbg'], label: 'Image Background Removal', kind: 'image', cost: (i) => n(i, 'width', 1024) * n(i, 'height', 1024) * 1e-9 },
+  { v2: 'images/ocr', v1: 'img2txt', types: ['img2txt'], label: 'Image To Text', kind: 'text',
     cost: () => 0.002 },
   { v2: 'audio/speech', v1: 'txt2audio', types: ['txt2audio'], label: 'Text To Audio', kind: 'audio',
-    enums: { format: ['mp3', 'wav', 'flac'], mode: ['custom_voice', 'voice_clone', 'voice_design'] },
-    submit: 'text model lang speed format sample_rate mode? voice? instruct? @ref_audio? ref_text?',
-    requiredIf: { voice: ['mode', 'custom_voice'], instruct: ['mode', 'voice_design'], ref_audio: ['mode', 'voice_clone'] },
-    price: 'model lang speed format sample_rate text|count_text count_text? mode? voice? instruct?',
     cost: (i) => n(i, 'count_text', String(i.text ?? '').length) * 7.7e-7 / n(i, 'speed', 1) },
-  { v2: 'audio/music', v1: 'txt2music', types: ['txt2music'], label: 'Text To Music', kind: 'audio', enums: { format: ['mp3', 'wav', 'flac'] },
-    intIn: { timesignature: [2, 3, 4, 6] },
-    submit: 'caption model lyrics duration inference_steps guidance_scale seed format bpm? keyscale? timesignature? vocal_language? @reference_audio?',
-    price: 'model duration inference_steps', cost: (i) => n(i, 'duration', 0) * 5e-4 },
-  { v2: 'videos/generations', v1: 'txt2video', types: ['txt2video'], label: 'Text To Video', kind: 'video',
-    submit: 'prompt model width height guidance steps frames fps seed negative_prompt? enhance_prompt?2',
-    price: 'model width height frames steps fps', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * n(i, 'steps', 1) * 1e-10 },
-  { v2: 'videos/animations', v1: 'img2video', types: ['img2video'], label: 'Image To Video', kind: 'video',
-    submit: 'prompt model @first_frame_image @last_frame_image? width height guidance steps frames fps seed negative_prompt? enhance_prompt?2',
-    price: 'model width height frames steps fps', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * n(i, 'steps', 1) * 1e-10 },
-  { v2: 'videos/audio-syncs', v1: 'aud2video', types: ['audio2video'], label: 'Audio To Video', kind: 'video',
-    submit: 'prompt @audio model width height seed frames fps negative_prompt? @first_frame_image? @last_frame_image? guidance? steps?',
-    price: 'model width height frames fps steps?', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * 1e-10 },
+  { v2: 'audio/music', v1: 'txt2music', types: ['txt2music'], label: 'Text To Music', kind: 'audio', cost: (i) => n(i, 'duration', 0) * 5e-4 },
+  { v2: 'videos/generations', v1: 'txt2video', types: ['txt2video'], label: 'Text To Video', kind: 'video', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * n(i, 'steps', 1) * 1e-10 },
+  { v2: 'videos/animations', v1: 'img2video', types: ['img2video'], label: 'Image To Video', kind: 'video', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * n(i, 'steps', 1) * 1e-10 },
+  { v2: 'videos/audio-syncs', v1: 'aud2video', types: ['audio2video'], label: 'Audio To Video', kind: 'video', cost: (i) => n(i, 'width', 768) * n(i, 'height', 512) * n(i, 'frames', 97) * 1e-10 },
   { v2: 'videos/upscales', v1: 'vid-upscale', types: ['vid-upscale'], label: 'Video Upscale', kind: 'video',
-    submit: '@video model scale?', price: 'model width|video height|video @video? duration? scale?',
-    prohibitedUnless: { scale: 'supports_scale' }, min: { duration: 0.1 },
     cost: (i) => n(i, 'width', 1280) * n(i, 'height', 720) * n(i, 'duration', 0) * 1e-8 },
-  { v2: 'videos/background-removals', v1: 'vid-rmbg', types: ['vid-rmbg'], label: 'Video Background Removal', kind: 'video',
-    submit: '@video model', price: 'model width|video height|video @video?', cost: () => 0.01 },
+  { v2: 'videos/background-removals', v1: 'vid-rmbg', types: ['vid-rmbg'], label: 'Video Background Removal', kind: 'video', cost: () => 0.01 },
   { v2: 'videos/replacements', v1: 'videos/replace', v1price: 'videos/replace/price', types: ['video-replace'], label: 'Video Replace', kind: 'video',
-    submit: '@video @ref_image model prompt? width? height? steps? seed?', price: 'model duration|video @video? width? height?',
-    together: [['width', 'height']],
     cost: (i) => n(i, 'duration', 8) * 0.004 },
   { v2: 'audio/transcriptions', v1: 'transcribe', types: ['video2text', 'audio2text', 'video_file2text', 'audio_file2text'], label: 'Transcription', kind: 'text',
-    enums: { ts_level: ['segment', 'word', 'char'], platform: ['youtube', 'twitter', 'twitch', 'kick', 'tiktok'] },
-    submit: 'source_url|source_file @source_file? include_ts model return_result_in_response? ts_level?2 diarize?2 lang?2 include_metadata?2',
-    price: 'duration_seconds|source_url|source_file source_url? @source_file? include_ts model ts_level?2 diarize?2 lang?2 include_metadata?2 platform?2',
-    exclusive: [['source_url', 'source_file']], maxLen: { lang: 16 },
     // Segment timestamps are free; ts_level=word or diarize ×1.5; include_metadata +0.005 after the multiplier (URL sources; v2 fields).
     cost: (i, v) => n(i, 'duration_seconds', 60) * 1e-4 * (v === 'v2' && (i.ts_level === 'word' || truthy(i.diarize)) ? 1.5 : 1)
       + (v === 'v2' && truthy(i.include_metadata) && !filled(i.source_file) ? 0.005 : 0) },
-  { v1: 'vid2txt', bucket: 'audio/transcriptions', types: ['video2text'], label: 'Video To Text', kind: 'text',
-    submit: 'video_url include_ts model return_result_in_response?', price: 'video_url|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
-  { v1: 'aud2txt', bucket: 'audio/transcriptions', types: ['audio2text'], label: 'Audio To Text', kind: 'text',
-    submit: 'audio_url include_ts model return_result_in_response?', price: 'audio_url|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
-  { v1: 'audiofile2txt', bucket: 'audio/transcriptions', types: ['audio_file2text'], label: 'Audio File To Text', kind: 'text',
-    submit: '@audio include_ts model return_result_in_response?', price: '@audio|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
-  { v1: 'videofile2txt', bucket: 'audio/transcriptions', types: ['video_file2text'], label: 'Video File To Text', kind: 'text',
-    submit: '@video include_ts model return_result_in_response?', price: '@video|duration_seconds duration_seconds? include_ts model', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
-  { v2: 'embeddings', v1: 'txt2embedding', types: ['txt2embedding'], label: 'Text To Embedding', kind: 'embedding',
-    submit: 'input model return_result_in_response?', price: 'input model', maxItems: { input: 2048 }, cost: (i) => JSON.stringify(i.input ?? '').length * 1e-7 },
+  { v1: 'vid2txt', bucket: 'audio/transcriptions', types: ['video2text'], label: 'Video To Text', kind: 'text', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
+  { v1: 'aud2txt', bucket: 'audio/transcriptions', types: ['audio2text'], label: 'Audio To Text', kind: 'text', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
+  { v1: 'audiofile2txt', bucket: 'audio/transcriptions', types: ['audio_file2text'], label: 'Audio File To Text', kind: 'text', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
+  { v1: 'videofile2txt', bucket: 'audio/transcriptions', types: ['video_file2text'], label: 'Video File To Text', kind: 'text', cost: (i) => n(i, 'duration_seconds', 60) * 1e-4 },
+  { v2: 'embeddings', v1: 'txt2embedding', types: ['txt2embedding'], label: 'Text To Embedding', kind: 'embedding', cost: (i) => JSON.stringify(i.input ?? '').length * 1e-7 },
 ];
-const BOOSTER = { enums: { type: ['images.generations', 'images.edits', 'videos.generations', 'videos.animations', 'audio.speech', 'audio.music'] },
-  minLen: { prompt: 3, negative_prompt: 3 }, submit: 'prompt type model_slug negative_prompt?', webhooks: false }; // `image`: file or URL/data URI
 
-const INT = new Set('width height steps seed frames fps inference_steps timesignature bpm count_text scale'.split(' '));
-const NUM = new Set('guidance speed guidance_scale duration duration_seconds sample_rate'.split(' '));
-const BOOL = new Set('enhance_prompt include_ts return_result_in_response diarize include_metadata'.split(' '));
 const FILE_KB = { video: 51200, source_file: 51200, audio: 20480 }; // everything else 10240 (images, ref audio)
-const LIMIT_ALIAS = { inference_steps: 'steps', guidance_scale: 'guidance' };
 const RESULT_EXT = { image: 'png', text: 'txt', audio: 'mp3', video: 'mp4', embedding: 'json' };
 const TRANSCRIPTION_TYPES = new Set(['video2text', 'audio2text', 'video_file2text', 'audio_file2text']);
 const EMBEDDING_DIM = 1024; // Bge_M3_FP16 (deapi-api.md §2.3); every embedding model in the mock uses it
@@ -210,14 +168,37 @@ const isObj = (v) => v !== null && typeof v === 'object' && !isFile(v);
 const filled = (v) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '') && !(isObj(v) && !Object.keys(v).length);
 const fmt = (x) => String(Number(x));
 
-function parseSpec(spec) {
-  return spec.split(/\s+/).filter(Boolean).map((tok) => {
-    const v2only = tok.endsWith('?2');
-    const optional = v2only || tok.endsWith('?');
-    const [first, ...without] = tok.replace(/\?2?$/, '').split('|').map((s) => s.replace(/^@/, ''));
-    return { name: first, file: tok.startsWith('@'), without, required: !optional, v2only };
-  });
-}
+// Laravel's message templates (lang/en/validation.php), as deAPI words them (deapi-api.md §7.1).
+const MESSAGES = {
+  required: 'The :attribute field is required.',
+  required_without: 'The :attribute field is required when :values is not present.',
+  required_without_all: 'The :attribute field is required when none of :values are present.',
+  required_with: 'The :attribute field is required when :values is present.',
+  required_if: 'The :attribute field is required when :other is :value.',
+  prohibits: 'The :attribute field prohibits :other from being present.',
+  prohibited: 'The :attribute field is prohibited.',
+  integer: 'The :attribute field must be an integer.',
+  numeric: 'The :attribute field must be a number.',
+  boolean: 'The :attribute field must be true or false.',
+  string: 'The :attribute field must be a string.',
+  file: 'The :attribute field must be a file.',
+  array: 'The :attribute field must be an array.',
+  in: 'The selected :attribute is invalid.',
+  'min.numeric': 'The :attribute field must be at least :min.',
+  'max.numeric': 'The :attribute field must not be greater than :max.',
+  'min.string': 'The :attribute field must be at least :min characters.',
+  'max.string': 'The :attribute field must not be greater than :max characters.',
+  'max.array': 'The :attribute field must not have more than :max items.',
+  'max.file': 'The :attribute field must not be greater than :max kilobytes.',
+  multiple_of: 'The :attribute field must be a multiple of :value.',
+  url: 'The :attribute field must be a valid URL.',
+  starts_with: 'The :attribute field must start with one of the following: :values.',
+};
+/** A message: `key` of MESSAGES, `:attribute` and the other placeholders filled (field names as Laravel writes them). */
+const say = (key, field, vals = {}) => MESSAGES[key].replace(/:(attribute|values|other|value|min|max)/g, (_, k) => (k === 'attribute' ? attr(field) : String(vals[k])));
+/** The mock's one departure from a spec bound: a model's info.limits narrows it (min_<field>/max_<field>, deapi-api.md §2.3). */
+const LIMIT_ALIAS = { inference_steps: 'steps', guidance_scale: 'guidance' };
+const stricter = (a, b, low) => (typeof a !== 'number' ? b : typeof b !== 'number' ? a : low ? Math.max(a, b) : Math.min(a, b));
 
 function laravel422(errors) {
   const all = Object.values(errors).flat();
@@ -225,142 +206,125 @@ function laravel422(errors) {
   return { status: 422, body: { message: all[0] + (more ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''), errors } };
 }
 
-/** Validates `input` for an operation; returns the Laravel `errors` object (empty when valid). */
-function validate(op, input, { version, price }) {
+/** Validates `input` against the request's rules (spec + corrections); returns the Laravel `errors` object (empty when valid). */
+function validate(op, input, { route }) {
   const errors = {};
   const add = (f, msg) => (errors[f] ??= []).push(msg);
-  const spec = (price ? op.price : op.submit) + (price || op.webhooks === false ? '' : ' webhook_url? webhook_secret?2');
+  const rules = rulesFor(`POST ${route}`);
   const model = typeof input.model === 'string' ? findModel(input.model) : null;
   const usable = model && op.types?.some((t) => supportsType(model, t)) ? model : null;
   const lim = limitsOf(usable);
-  for (const f of parseSpec(spec)) {
-    if (f.v2only && version !== 'v2') continue;
+  for (const f of rules.fields) {
     const { name } = f;
     const v = input[name];
     if (!filled(v)) {
-      const withOther = op.together?.find((g) => g.includes(name))?.find((o) => o !== name && filled(input[o]));
-      const [ifField, ifValue] = (!price && op.requiredIf?.[name]) || [];
-      if (f.required && !f.without.some((w) => filled(input[w]))) {
-        const w = f.without.map(attr);
-        add(name, !w.length ? `The ${attr(name)} field is required.`
-          : w.length === 1 ? `The ${attr(name)} field is required when ${w[0]} is not present.`
-            : `The ${attr(name)} field is required when none of ${w.join(' / ')} are present.`);
-      } else if (name === 'webhook_url' && version === 'v2' && filled(input.webhook_secret)) {
-        add(name, 'The webhook url field is required when webhook secret is present.');
-      } else if (withOther) {
-        add(name, `The ${attr(name)} field is required when ${attr(withOther)} is present.`);
-      } else if (ifField && input[ifField] === ifValue) {
-        add(name, `The ${attr(name)} field is required when ${attr(ifField)} is ${ifValue}.`);
-      }
+      const without = f.required?.without ?? [];
+      const withOther = f.requiredWith?.find((o) => filled(input[o]));
+      const [ifField, ifValue] = f.requiredIf ?? [];
+      if (f.required === 'always') add(name, say('required', name));
+      else if (without.length && !without.some((w) => filled(input[w]))) {
+        add(name, say(without.length === 1 ? 'required_without' : 'required_without_all', name, { values: without.map(attr).join(' / ') }));
+      } else if (withOther) add(name, say('required_with', name, { values: attr(withOther) }));
+      else if (ifField && input[ifField] === ifValue) add(name, say('required_if', name, { other: attr(ifField), value: ifValue }));
       continue;
     }
     // Laravel `prohibits:other` (runs before the type rules of the same field, and does not stop them).
-    for (const group of (price ? [] : op.exclusive ?? []).filter((g) => g.includes(name))) {
-      const others = group.filter((o) => o !== name);
-      if (others.some((o) => filled(input[o]))) add(name, `The ${attr(name)} field prohibits ${others.map(attr).join(' / ')} from being present.`);
-    }
-    if (op.prohibitedUnless?.[name] && usable && !feature(usable, op.prohibitedUnless[name])) {
-      add(name, `The ${attr(name)} field is prohibited.`);
+    const others = (f.prohibits ?? []).filter((o) => filled(input[o]));
+    if (others.length) add(name, say('prohibits', name, { other: (f.prohibits ?? []).map(attr).join(' / ') }));
+    if (f.prohibitedUnless && usable && !feature(usable, f.prohibitedUnless)) {
+      add(name, say('prohibited', name));
       continue;
     }
-    checkValue(op, name, f.file, v, { add, input, model, usable, lim });
+    checkValue(op, f, v, { add, model, usable, lim });
   }
   return errors;
 }
 
-function checkValue(op, name, file, v, { add, input, model, usable, lim }) {
-  const a = attr(name);
-  const range = (key, value, unit = '') => {
-    const k = LIMIT_ALIAS[key] ?? key;
-    const min = lim[`min_${k}`] ?? (key === 'steps' ? 1 : undefined), max = lim[`max_${k}`];
-    if (typeof min === 'number' && value < min) add(name, `The ${a} field must be at least ${fmt(min)}${unit}.`);
-    if (typeof max === 'number' && value > max) add(name, `The ${a} field must not be greater than ${fmt(max)}${unit}.`);
-  };
-  const fileOk = (key, f) => {
-    if (!isFile(f)) return add(key, `The ${attr(key)} field must be a file.`);
+function checkValue(op, f, v, { add, model, usable, lim }) {
+  const { name } = f;
+  const fileOk = (key, file) => {
+    if (!isFile(file)) return add(key, say('file', key));
     // source_file: audio ≤ 20 MB, video ≤ 50 MB (deapi-api.md §2.3)
-    const kb = name === 'source_file' && /^audio\//i.test(f.contentType ?? '') ? FILE_KB.audio : FILE_KB[name] ?? 10240;
-    if (f.size > kb * 1024) add(key, `The ${attr(key)} field must not be greater than ${kb} kilobytes.`);
+    const kb = name === 'source_file' && /^audio\//i.test(file.contentType ?? '') ? FILE_KB.audio : FILE_KB[name] ?? 10240;
+    if (file.size > kb * 1024) add(key, say('max.file', key, { max: kb }));
   };
-  if (file && name === 'images') {
-    if (!Array.isArray(v)) return add(name, 'The images field must be an array.');
-    const max = lim.max_input_images ?? 1;
-    if (v.length > max) add(name, `The images field must not have more than ${max} items.`);
-    return v.forEach((f, i) => fileOk(`images.${i}`, f));
+  switch (f.type) {
+    case 'file': return fileOk(name, v);
+    case 'files': {
+      if (!Array.isArray(v)) return add(name, say('array', name));
+      const max = lim.max_input_images ?? 1;
+      if (v.length > max) add(name, say('max.array', name, { max }));
+      return v.forEach((file, i) => fileOk(`${name}.${i}`, file));
+    }
+    case 'array': { // a list of objects: loras [{name, weight}]
+      if (!Array.isArray(v)) return add(name, say('array', name));
+      const known = Array.isArray(model?.loras) ? model.loras.map((l) => l.name) : null;
+      v.forEach((l, i) => {
+        const nm = isObj(l) ? l.name : undefined, k = `${name}.${i}.name`;
+        if (!filled(nm)) add(k, say('required', k));
+        else if (typeof nm !== 'string') add(k, say('string', k));
+        else if (known && !known.includes(nm)) add(k, say('in', k));
+      });
+      v.forEach((l, i) => {
+        const w = isObj(l) ? l.weight : undefined, k = `${name}.${i}.weight`;
+        if (!filled(w)) add(k, say('required', k));
+        else if (!isNum(w)) add(k, say('numeric', k));
+        else if (Number(w) < 0) add(k, say('min.numeric', k, { min: 0 }));
+      });
+      return;
+    }
+    case 'integer':
+    case 'number': {
+      const int = f.type === 'integer';
+      if (int ? !isInt(v) : !isNum(v)) return add(name, say(int ? 'integer' : 'numeric', name));
+      if (f.enum && !f.enum.includes(Number(v))) return add(name, say('in', name));
+      const k = LIMIT_ALIAS[name] ?? name;
+      const min = stricter(f.minimum, lim[`min_${k}`], true), max = stricter(f.maximum, lim[`max_${k}`], false);
+      if (typeof min === 'number' && Number(v) < min) add(name, say('min.numeric', name, { min: fmt(min) }));
+      if (typeof max === 'number' && Number(v) > max) add(name, say('max.numeric', name, { max: fmt(max) }));
+      // NB deapi-api.md §2.3 says off-step sizes "may" be adjusted by the API; the mock (and the SDK's validator) reject them.
+      const step = lim.resolution_step;
+      if (op.multipleOf && (name === 'width' || name === 'height') && typeof step === 'number' && step > 0 && Number(v) % step !== 0) {
+        add(name, say('multiple_of', name, { value: fmt(step) }));
+      }
+      return;
+    }
+    case 'boolean':
+      if (!isBool(v)) return add(name, say('boolean', name));
+      if (name === 'diarize' && truthy(v) && usable && !feature(usable, 'supports_diarization')) add(name, `Model '${usable.slug}' does not support diarization.`);
+      return;
+    case 'string|array': {
+      if (typeof v === 'string') return;
+      if (!Array.isArray(v)) return add(name, `The ${attr(name)} field must be a string or an array of strings.`);
+      if (f.maxItems !== undefined && v.length > f.maxItems) add(name, say('max.array', name, { max: f.maxItems }));
+      v.forEach((s, i) => {
+        if (!filled(s)) add(`${name}.${i}`, say('required', `${name}.${i}`));
+        else if (typeof s !== 'string') add(`${name}.${i}`, say('string', `${name}.${i}`));
+      });
+      return;
+    }
+    default: break;
   }
-  if (file) return fileOk(name, v);
+  if (typeof v !== 'string') return add(name, say('string', name));
   if (name === 'model') {
-    if (typeof v !== 'string') return add(name, 'The model field must be a string.');
     if (!model) return add(name, 'The selected model does not exist.');
     if (!usable) return add(name, `The selected model does not support ${op.label}.`);
     return;
   }
-  if (name === 'loras') {
-    if (!Array.isArray(v)) return add(name, 'The loras field must be an array.');
-    const known = Array.isArray(model?.loras) ? model.loras.map((l) => l.name) : null;
-    v.forEach((l, i) => {
-      const nm = isObj(l) ? l.name : undefined;
-      if (!filled(nm)) add(`loras.${i}.name`, `The loras.${i}.name field is required.`);
-      else if (typeof nm !== 'string') add(`loras.${i}.name`, `The loras.${i}.name field must be a string.`);
-      else if (known && !known.includes(nm)) add(`loras.${i}.name`, `The selected loras.${i}.name is invalid.`);
-    });
-    v.forEach((l, i) => {
-      const w = isObj(l) ? l.weight : undefined, k = `loras.${i}.weight`;
-      if (!filled(w)) add(k, `The ${k} field is required.`);
-      else if (!isNum(w)) add(k, `The ${k} field must be a number.`);
-      else if (Number(w) < 0) add(k, `The ${k} field must be at least 0.`);
-    });
-    return;
-  }
-  if (INT.has(name) || NUM.has(name)) {
-    if (INT.has(name) ? !isInt(v) : !isNum(v)) return add(name, `The ${a} field must be ${INT.has(name) ? 'an integer' : 'a number'}.`);
-    if (op.intIn?.[name] && !op.intIn[name].includes(Number(v))) return add(name, `The selected ${a} is invalid.`);
-    if (op.min?.[name] !== undefined && Number(v) < op.min[name]) add(name, `The ${a} field must be at least ${fmt(op.min[name])}.`);
-    range(name, Number(v));
-    // NB deapi-api.md §2.3 says off-step sizes "may" be adjusted by the API; the mock (and the SDK's validator) reject them.
-    const step = lim.resolution_step;
-    if (op.multipleOf && (name === 'width' || name === 'height') && typeof step === 'number' && step > 0 && Number(v) % step !== 0) {
-      add(name, `The ${a} field must be a multiple of ${fmt(step)}.`);
-    }
-    return;
-  }
-  if (BOOL.has(name)) {
-    if (!isBool(v)) return add(name, `The ${a} field must be true or false.`);
-    if (name === 'diarize' && truthy(v) && usable && !feature(usable, 'supports_diarization')) {
-      add(name, `Model '${usable.slug}' does not support diarization.`);
-    }
-    return;
-  }
-  if (name === 'input') {
-    if (typeof v === 'string') return;
-    if (!Array.isArray(v)) return add(name, 'The input field must be a string or an array of strings.');
-    const max = op.maxItems?.[name];
-    if (max !== undefined && v.length > max) add(name, `The ${a} field must not have more than ${max} items.`);
-    v.forEach((s, i) => {
-      if (!filled(s)) add(`${name}.${i}`, `The ${name}.${i} field is required.`);
-      else if (typeof s !== 'string') add(`${name}.${i}`, `The ${name}.${i} field must be a string.`);
-    });
-    return;
-  }
-  if (typeof v !== 'string') return add(name, `The ${a} field must be a string.`);
-  if (op.enums?.[name] && !op.enums[name].includes(v)) return add(name, `The selected ${a} is invalid.`);
-  if (op.minLen?.[name] && v.length < op.minLen[name]) add(name, `The ${a} field must be at least ${op.minLen[name]} characters.`);
-  if (op.maxLen?.[name] && v.length > op.maxLen[name]) add(name, `The ${a} field must not be greater than ${op.maxLen[name]} characters.`);
+  if (f.enum && !f.enum.includes(v)) return add(name, say('in', name));
   if (name === 'ts_level' && usable) {
     const levels = Array.isArray(lim.timestamp_levels) ? lim.timestamp_levels : ['segment'];
     if (!levels.includes(v)) add(name, `Model '${usable.slug}' does not support ts_level '${v}'. Supported levels: ${levels.join(', ')}.`);
   }
-  if (name === 'webhook_url') {
+  if (name === 'webhook_url') { // the spec's format: uri; deAPI takes https only (deapi-api.md §2.3)
     let ok = false;
     try { ok = ['http:', 'https:'].includes(new URL(v).protocol); } catch { /* not a URL */ }
-    if (!ok) add(name, 'The webhook url field must be a valid URL.');
-    else if (!v.startsWith('https://')) add(name, 'The webhook url field must start with one of the following: https://.');
-    if (v.length > 2048) add(name, 'The webhook url field must not be greater than 2048 characters.');
+    if (!ok) add(name, say('url', name));
+    else if (!v.startsWith('https://')) add(name, say('starts_with', name, { values: 'https://' }));
   }
-  if (name === 'webhook_secret') {
-    if (v.length < 32) add(name, 'The webhook secret field must be at least 32 characters.');
-    if (v.length > 255) add(name, 'The webhook secret field must not be greater than 255 characters.');
-  }
+  const chars = [...v].length;
+  if (f.minLength !== undefined && chars < f.minLength) add(name, say('min.string', name, { min: f.minLength }));
+  if (f.maxLength !== undefined && chars > f.maxLength) add(name, say('max.string', name, { max: f.maxLength }));
 }
 
 /** True when a test marker like "[fail]" appears in any string of the input. */
@@ -522,6 +486,7 @@ export async function startMock(opts = {}) {
       const base = version === 'v2' ? op.v2 && `/api/v2/${op.v2}` : `/api/v1/client/${op.v1}`;
       if (!base) continue;
       const pricePath = version === 'v2' ? `${base}/price` : `/api/v1/client/${op.v1price ?? `${op.v1}/price-calculation`}`;
+      for (const p of [base, pricePath]) if (!rulesFor(`POST ${p}`)) throw new Error(`deAPI's spec has no request body for POST ${p}`);
       addRoute(base, 'POST', op.bucket ?? op.v2, version, (ctx) => submit(op, ctx));
       addRoute(pricePath, 'POST', 'price', version, (ctx) => priceOf(op, ctx));
     }
@@ -554,7 +519,7 @@ export async function startMock(opts = {}) {
 
   // ── handlers ──
   function submit(op, ctx) {
-    const errors = validate(op, ctx.input, { version: ctx.version, price: false });
+    const errors = validate(op, ctx.input, ctx);
     if (Object.keys(errors).length) return laravel422(errors);
     if (mentions(ctx.input, '[balance]') || state.config.balance < MIN_BALANCE) return BALANCE_422;
     const inp = ctx.input;
@@ -586,7 +551,7 @@ export async function startMock(opts = {}) {
   }
 
   function priceOf(op, ctx) {
-    const errors = validate(op, ctx.input, { version: ctx.version, price: true });
+    const errors = validate(op, ctx.input, ctx);
     if (Object.keys(errors).length) return laravel422(errors);
     const data = { price: round8(op.cost(ctx.input, ctx.version)) };
     if (isPartner(findModel(ctx.input.model))) data.is_estimated = true; // deapi-api.md §2.2
@@ -595,7 +560,7 @@ export async function startMock(opts = {}) {
 
   function enhance(ctx, price) {
     const inp = ctx.input;
-    const errors = validate(BOOSTER, inp, { version: 'v2', price: false });
+    const errors = validate({ types: [] }, inp, ctx);
     if (['images.edits', 'videos.animations'].includes(inp.type) && !filled(inp.image)) (errors.image ??= []).push(`The image field is required when type is ${inp.type}.`);
     if (Object.keys(errors).length) return laravel422(errors);
     if (price) return { body: { price: round8(inp.prompt.length * 1e-6) } };
@@ -992,6 +957,7 @@ export async function startMock(opts = {}) {
       rlHeaders = r.headers;
     }
     ctx.version = match.route.version;
+    ctx.route = rp;
     const out = handler(ctx, match.params);
     if (out.delayMs) await sleep(out.delayMs, timers);
     if (res.destroyed) return;
