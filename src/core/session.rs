@@ -9,7 +9,8 @@
 use crate::core::api::{find_op, Endpoint, Op, OPS};
 use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::decode;
-use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::error::{decode_http_error, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::http_date::parse_retry_after;
 use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{dec, digits, read_json, redact_str, Json, Unread, MAX_VALUES};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};

@@ -14,7 +14,7 @@
 
 use crate::core::api::{ApiVersion, Op, Rules};
 use crate::core::error::{ApiError, FieldError, Kind};
-use crate::core::error::{attr, field_message};
+use crate::core::messages::{attr, field_message};
 use crate::core::json::{dec, parse_number, Json, MAX_SAFE_INTEGER};
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {
