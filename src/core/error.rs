@@ -9,11 +9,13 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
+use crate::core::config::{origin, DEFAULT_BASE_URL};
 use crate::core::http_date::parse_retry_after;
 use crate::core::json::{dec, find_str, parse_number, redact_str, truncate, Json};
 use crate::core::messages::field_message;
 
-/// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
+/// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class, which the
+/// package defines from [`Kind::ALL`] (exported by `crate::wasm::errors::kinds`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Authentication,
@@ -36,6 +38,38 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, each after the kind its class extends ([`Kind::parent`]): the order the package
+    /// defines its error classes in.
+    pub const ALL: [Kind; 17] = [
+        Kind::Http,
+        Kind::Authentication,
+        Kind::PermissionDenied,
+        Kind::NotFound,
+        Kind::Validation,
+        Kind::InsufficientBalance,
+        Kind::PayloadTooLarge,
+        Kind::RateLimit,
+        Kind::Server,
+        Kind::Connection,
+        Kind::Timeout,
+        Kind::Aborted,
+        Kind::JobFailed,
+        Kind::JobTimeout,
+        Kind::InvalidOptions,
+        Kind::InvalidResponse,
+        Kind::WebhookVerification,
+    ];
+
+    /// The kind whose class this kind's class extends: `None` for `DeapiError` ([`Kind::Http`]), the
+    /// base of them all; `InsufficientBalanceError` is a `ValidationError` (a form shows it by field).
+    pub fn parent(self) -> Option<Kind> {
+        match self {
+            Kind::Http => None,
+            Kind::InsufficientBalance => Some(Kind::Validation),
+            _ => Some(Kind::Http),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Kind::Authentication => "authentication",
@@ -348,6 +382,23 @@ pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiErr
     err
 }
 
+/// A 404 without deAPI's JSON error (no `message`: an empty body, an HTML page, another server's
+/// text) did not come from deAPI's API: most likely `baseUrl` points elsewhere. The decoder's message
+/// then names the request — `method` and `url` (`base_url` followed by the operation's path) — and
+/// says to check `baseUrl`. Of the base URL only the origin is written, as in a `ConnectionError`'s
+/// message: a proxy's path or query may hold a token (`/…` stands for it). A key is redacted from
+/// the message with the rest of the error ([`ApiError::finish`]).
+pub fn name_404_request(err: &mut ApiError, method: &str, url: &str, base_url: &str) {
+    if err.status != Some(404) || matches!(&err.body, Some(Body::Json(j)) if message_of(j).is_some()) {
+        return;
+    }
+    let origin = origin(base_url);
+    let (hidden, note) = if base_url.len() > origin.len() { ("/…", " (/…: baseUrl's path, not shown)") } else { ("", "") };
+    let path = url.strip_prefix(base_url).unwrap_or_default();
+    let said = [&err.message, " for ", method, " ", origin, hidden, path, note, ": check `baseUrl` (deAPI's is ", DEFAULT_BASE_URL, ")"];
+    err.message = said.concat();
+}
+
 fn message_of(body: &Json) -> Option<String> {
     ["message", "error"]
         .iter()
@@ -459,6 +510,30 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_listed_once_after_its_parent() {
+        // Adding a variant breaks this match until the variant is placed here, and the test then
+        // fails until it is in `Kind::ALL`.
+        let listed = |k: Kind| match k {
+            Kind::Authentication | Kind::PermissionDenied | Kind::NotFound | Kind::Validation | Kind::InsufficientBalance
+            | Kind::PayloadTooLarge | Kind::RateLimit | Kind::Server | Kind::Http | Kind::Connection | Kind::Timeout
+            | Kind::Aborted | Kind::JobFailed | Kind::JobTimeout | Kind::InvalidOptions | Kind::InvalidResponse
+            | Kind::WebhookVerification => Kind::ALL.iter().filter(|x| **x == k).count(),
+        };
+        for (i, k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(listed(*k), 1, "{k:?}");
+            match k.parent() {
+                None => assert_eq!((i, k.class_name()), (0, "DeapiError"), "one base, first"),
+                Some(p) => assert!(Kind::ALL.iter().position(|x| *x == p) < Some(i), "{k:?} after {p:?}"),
+            }
+            for other in &Kind::ALL[..i] {
+                assert_ne!(other.code(), k.code());
+                assert_ne!(other.class_name(), k.class_name());
+            }
+        }
+        assert_eq!(Kind::InsufficientBalance.parent(), Some(Kind::Validation));
+    }
+
+    #[test]
     fn verified_422_shape_in_server_order() {
         let e = decode(
             422,
@@ -535,6 +610,40 @@ mod tests {
         let e = decode(422, r#"{"message":7,"errors":{"a":"A is bad.","b":[1,"B is bad."],"c_d":[{}]}}"#);
         assert_eq!(pairs(&e), [("a", "A is bad."), ("b", "B is bad."), ("c_d", "The c d field is invalid.")]);
         assert_eq!(e.message, "deAPI request failed: HTTP 422 Unprocessable Content");
+    }
+
+    #[test]
+    fn a_404_that_is_not_deapis_names_the_request_and_baseurl() {
+        let named = |body: &str, url: &str, base: &str| {
+            let mut e = decode(404, body);
+            name_404_request(&mut e, "GET", url, base);
+            e.message.clone()
+        };
+        let url = "https://example.test/api/v2/account/balance";
+        assert_eq!(
+            named("", url, "https://example.test"),
+            "deAPI request failed: HTTP 404 Not Found with an empty body for GET https://example.test/api/v2/account/balance: \
+             check `baseUrl` (deAPI's is https://api.deapi.ai)"
+        );
+        assert!(named("Cannot GET /api/v2/account/balance", url, "https://example.test").contains("with a non-JSON body for GET https://example.test/api/"));
+        assert!(named("{}", url, "https://example.test").ends_with("Not Found for GET https://example.test/api/v2/account/balance: check `baseUrl` (deAPI's is https://api.deapi.ai)"));
+        // deAPI's own 404 (an unknown job) keeps its message; other statuses are left alone
+        assert_eq!(named(r#"{"message":"Job not found."}"#, url, "https://example.test"), "Job not found.");
+        let mut e = decode(500, "");
+        name_404_request(&mut e, "GET", url, "https://example.test");
+        assert!(!e.message.contains("baseUrl"));
+        // a base URL's path and query are not written (a proxy's token may be there), nor a key after finish()
+        let base = "https://proxy.test:8443/t0ken-in-path/deapi?k=q1";
+        let m = named("", &[base, "/api/v2/jobs/abc"].concat(), base);
+        assert!(m.contains("for GET https://proxy.test:8443/…/api/v2/jobs/abc (/…: baseUrl's path, not shown): check"), "{m}");
+        assert!(!m.contains("t0ken") && !m.contains("q1"), "{m}");
+        let m = named("", "/api/deapi/api/v2/account/balance", "/api/deapi");
+        assert!(m.contains("for GET /…/api/v2/account/balance ("), "a relative baseUrl: {m}");
+        let key = "424242|CanaryKeyNeverLeaks";
+        let mut e = decode(404, "");
+        name_404_request(&mut e, "GET", "https://example.test/api/v2/jobs/424242|CanaryKeyNeverLeaks", "https://example.test");
+        e.finish(&key_parts(key).collect::<Vec<_>>());
+        assert!(e.message.contains("/api/v2/jobs/[REDACTED]") && !e.message.contains("Canary"), "{}", e.message);
     }
 
     #[test]

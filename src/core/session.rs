@@ -9,7 +9,7 @@
 use crate::core::api::{find_op, Endpoint, Op, OPS};
 use crate::core::config::{origin, parse_call_timeout, parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::decode;
-use crate::core::error::{decode_http_error, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::error::{decode_http_error, name_404_request, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::http_date::parse_retry_after;
 use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{dec, digits, read_json, redact_str, Json, Unread, MAX_VALUES};
@@ -784,8 +784,9 @@ impl Session {
         }
         let mut err = decode_http_error(&meta, body, now);
         if status == 429 {
-            describe_429(&mut err, now);
+            describe_429(&mut err, now, self.cfg.window_ms);
         }
+        name_404_request(&mut err, plan.method, &plan.url, &self.cfg.base_url);
         let outcome = Outcome::Status { status, retry_after: err.retry_after };
         self.after_failure(err, outcome, attempts, plan.submission, d, i)
     }
