@@ -107,6 +107,9 @@ writeFileSync(join(dist, "index.cjs"),
 // Every name the package exports, read from the CommonJS build itself.
 const names = Object.keys(createRequire(import.meta.url)(join(dist, "index.cjs")));
 const exportList = names.join(", ");
+// The error kinds as the module lists them (`kinds()`; one crate, the same list in every module): the
+// browser entries define their classes from it, before their .wasm is loaded (js/facade.js, `kindList`).
+const kindList = createRequire(import.meta.url)(join(dist, "node", "deapi_wasm.js")).kinds();
 // Node ESM re-exports the CommonJS entry: one facade, one wasm instance, one set of classes.
 writeFileSync(join(dist, "index.mjs"),
   `${banner}import api from "./index.cjs";\nexport const { ${exportList} } = api;\nexport default api;\n`);
@@ -132,7 +135,7 @@ const browserEntry = (source, sourceName, fix, dir = "web") =>
   `  await initWasm({ module_or_path: input === undefined ? wasmSource : input });\n  ready = true;\n  loadError = undefined;\n}\n` +
   `const api = createApi(wasm, () => {\n  if (!ready) {\n` +
   `    throw new Error(\`deapi-wasm could not load its WebAssembly module from ${sourceName} (\${loadError && loadError.message}): \` +\n` +
-  `      ${JSON.stringify(fix)} + "or \`await init(urlOrBytes)\` before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n});\n` +
+  `      ${JSON.stringify(fix)} + "or \`await init(urlOrBytes)\` before \`new DeapiClient(...)\`", { cause: loadError });\n  }\n}, ${JSON.stringify(kindList)});\n` +
   `export const { ${names.filter((n) => n !== "init").join(", ")} } = api;\nexport default init;\n`;
 // The fetch begun at import time: a module of its own, imported first (bundled into the entry below,
 // then deleted); `new URL` stays written as bundlers recognise it, relative to the entry's folder.
