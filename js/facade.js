@@ -4,8 +4,14 @@
 // promise and every error object. This file defines what must be JS: the Error subclasses (which the
 // module constructs through the factory it is handed at load) with their form adapters, the resource
 // namespaces over the module's operation table (each method one call into Rust), and Job handles.
-function createApi(wasm, isReady) {
+// Both lists come from the module: its error kinds (`kinds()`: `name:code:parent`, a class after the
+// class it extends) and its operations (`operations()`). `kindList` is the kinds as the build read
+// them from the module: the browser entries pass it, since their classes are exported before — or
+// without, when the .wasm could not be loaded at import — the module answering; Node and Workers
+// load the module first and pass nothing.
+function createApi(wasm, isReady, kindList) {
   "use strict";
+  const KINDS = (kindList || wasm.kinds()).split(",").map((k) => k.split(":"));
   // Shared by every copy of the package in a process, so isDeapiError works across copies.
   const BRAND = Symbol.for("deapi-wasm.error");
   // Copied when present: a failed job's details (JobFailedError), a rejected webhook's `reason`.
@@ -44,11 +50,13 @@ function createApi(wasm, isReady) {
     constructor(props) {
       const p = props && typeof props === "object" ? props : { message: String(props) };
       super(typeof p.message === "string" ? p.message : "deAPI request failed", p.cause === undefined ? undefined : { cause: p.cause });
-      this.code = p.code || "http";
+      // A class's own code when none is given (`new ValidationError({…})` is "validation"; a class of
+      // your own takes its nearest package class's).
+      let c = new.target;
+      while (c && !CODES.has(c)) c = Object.getPrototypeOf(c);
+      this.code = p.code || CODES.get(c || DeapiError);
       this.status = typeof p.status === "number" ? p.status : undefined;
-      // The core sends field errors as pairs: [[field, message], …].
-      this.errors = Array.isArray(p.pairs) ? p.pairs.map(([field, message]) => ({ field, message }))
-        : Array.isArray(p.errors) ? p.errors : [];
+      this.errors = Array.isArray(p.errors) ? p.errors : [];
       this.fieldErrors = p.fieldErrors && typeof p.fieldErrors === "object" ? safeMap(p.fieldErrors) : groupByField(this.errors);
       this.body = p.body;
       this.requestId = p.requestId;
@@ -71,18 +79,19 @@ function createApi(wasm, isReady) {
   }
   Object.defineProperty(DeapiError.prototype, BRAND, { value: true });
 
-  // Literal names: minifiers rename classes, users test `e.name`.
-  const classes = { DeapiError };
-  function define(name, Base) {
-    const C = class extends Base {};
+  // One class per kind, named from the module's strings (minifiers rename classes; users test
+  // `e.name`): the base (the kind without a parent) is DeapiError above, every other class extends
+  // its parent's. Only ValidationError is known here by name: it carries the form adapters below.
+  const classes = {};
+  const CODES = new Map();
+  for (const [name, code, parent] of KINDS) {
+    const C = parent ? class extends classes[parent] {} : DeapiError;
+    CODES.set(C, code);
     Object.defineProperty(C, "name", { value: name });
     Object.defineProperty(C.prototype, "name", { value: name, writable: true, configurable: true });
     classes[name] = C;
-    return C;
   }
-  Object.defineProperty(DeapiError.prototype, "name", { value: "DeapiError", writable: true, configurable: true });
-  Object.defineProperty(DeapiError, "name", { value: "DeapiError" });
-  const ValidationError = define("ValidationError", DeapiError);
+  const ValidationError = classes.ValidationError;
 
   // ---- Form adapters (pure JS over fieldErrors / errors / message; inherited by InsufficientBalanceError).
   // Field names are Laravel's dotted paths (`loras.0.weight`, `images.1`). Keys come from the server,
@@ -192,15 +201,14 @@ function createApi(wasm, isReady) {
       configurable: true,
     },
   });
-  define("InsufficientBalanceError", ValidationError);
-  for (const n of ["AuthenticationError", "PermissionDeniedError", "NotFoundError", "PayloadTooLargeError",
-    "RateLimitError", "ServerError", "ConnectionError", "RequestTimeoutError", "AbortError",
-    "JobFailedError", "JobTimeoutError", "InvalidOptionsError", "InvalidResponseError",
-    "WebhookVerificationError"]) define(n, DeapiError);
 
   const makeError = (props) => new (classes[props && props.name] || DeapiError)(props);
   const isDeapiError = (e) => e !== null && typeof e === "object" && e[BRAND] === true;
-  const isValidationError = (e) => isDeapiError(e) && (e.code === "validation" || e.code === "insufficient_balance");
+  // The codes of ValidationError and its subclasses (by code: an error of a second copy of the package
+  // is no instance of this copy's classes).
+  const VALIDATION_CODES = KINDS.filter(([name]) => classes[name] === ValidationError || classes[name].prototype instanceof ValidationError)
+    .map(([, code]) => code);
+  const isValidationError = (e) => isDeapiError(e) && VALIDATION_CODES.includes(e.code);
 
 
   let operations = null;

@@ -114,6 +114,9 @@ const entry = (file, out, values = {}) => {
 entry("index.cjs", "index.cjs");
 // Every name the package exports, read from the CommonJS build itself.
 const names = Object.keys(createRequire(import.meta.url)(join(dist, "index.cjs")));
+// The error kinds as the module lists them (`kinds()`; one crate, the same list in every module): the
+// browser entries define their classes from it, before their .wasm is loaded (js/facade.js, `kindList`).
+const KINDS = JSON.stringify(createRequire(import.meta.url)(join(dist, "node", "deapi_wasm.js")).kinds());
 // Node ESM re-exports the CommonJS entry: one facade, one wasm instance, one set of classes.
 entry("index.mjs", "index.mjs", { EXPORTS: names.join(", ") });
 // The browser / bundler / worker entries initialise themselves with top-level await, so importing
@@ -129,8 +132,8 @@ const EXPORTS = names.filter((n) => n !== "init").join(", ");
 const BROWSER_MODULES = [["web", "browser"], ["web-realtime", "browser-realtime"]];
 for (const [dir, name] of BROWSER_MODULES) {
   entry("wasm-fetch.js", `wasm-fetch-${dir}.js`, { DIR: dir });
-  entry("browser.js", `${name}.js`, { DIR: dir, ENTRY: name, EXPORTS });
-  entry("browser-dev.js", `${name}-dev.js`, { DIR: dir, EXPORTS });
+  entry("browser.js", `${name}.js`, { DIR: dir, ENTRY: name, EXPORTS, KINDS });
+  entry("browser-dev.js", `${name}-dev.js`, { DIR: dir, EXPORTS, KINDS });
 }
 entry("workerd.js", "workerd.js", { EXPORTS });
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));

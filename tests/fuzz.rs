@@ -50,7 +50,8 @@
 use deapi_wasm::core::api::{encode_component, ApiVersion, Endpoint, Field, Op, Type, OPS};
 use deapi_wasm::core::config::{is_secret_header, parse_call_timeout, parse_options, Config, Runtime, MAX_TIMER_MS};
 use deapi_wasm::core::decode;
-use deapi_wasm::core::error::{decode_http_error, key_parts, parse_http_date, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
+use deapi_wasm::core::http_date::{parse_http_date, parse_retry_after};
+use deapi_wasm::core::error::{decode_http_error, key_parts, ApiError, Body, Kind, RateLimit, ResponseMeta, MAX_BODY, MAX_ERRORS_TEXT, MAX_FIELD, MAX_FIELD_ERRORS, MAX_TEXT};
 use deapi_wasm::core::jobs::{self, Phase, WaitOptions};
 use deapi_wasm::core::json::{self as crate_json, parse_number, Json, Unread, MAX_DEPTH, MAX_VALUES};
 use deapi_wasm::core::fleet::{self, Answer, Breaker};

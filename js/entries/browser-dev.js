@@ -1,7 +1,7 @@
 // Dev servers (dist/browser-dev.js, dist/browser-realtime-dev.js; the `development` condition): the
 // .wasm's bytes inside the module graph (./__DIR__/deapi_wasm_bytes.js), for dev servers whose dependency
 // pre-bundling moves the glue away from its .wasm. scripts/build.mjs fills `__DIR__` (web,
-// web-realtime) and `__EXPORTS__`, and each `/* @include js/… */` line with that file's text.
+// web-realtime) `__EXPORTS__`, `__KINDS__` (the module's `kinds()`: the error classes exist before the .wasm loads), and each `/* @include js/… */` line with that file's text.
 import wasmBytes from "./__DIR__/deapi_wasm_bytes.js";
 import initWasm, * as wasm from "./__DIR__/deapi_wasm.js";
 /* @include js/facade.js */
@@ -32,6 +32,6 @@ const api = createApi(wasm, () => {
     throw new Error(`deapi-wasm could not load its WebAssembly module from its bytes (${loadError && loadError.message}): ` +
       "the bytes in dist/__DIR__/deapi_wasm_bytes.js did not compile; " + "or `await init(urlOrBytes)` before `new DeapiClient(...)`", { cause: loadError });
   }
-});
+}, __KINDS__);
 export const { __EXPORTS__ } = api;
 export default init;

@@ -1,7 +1,7 @@
 // Browsers, bundlers, workers (dist/browser.js; dist/browser-realtime.js from the same file): the .wasm
 // next to the entry, by URL — Vite, webpack 5, Parcel and Turbopack see `new URL("…", import.meta.url)`
 // (in ./wasm-fetch-__DIR__.js) and emit the file as an asset. scripts/build.mjs fills `__DIR__` (the
-// glue's folder: web, web-realtime), `__ENTRY__` (browser, browser-realtime) and `__EXPORTS__`, and
+// glue's folder: web, web-realtime), `__ENTRY__` (browser, browser-realtime) `__EXPORTS__`, `__KINDS__` (the module's `kinds()`: the error classes exist before the .wasm loads), and
 // each `/* @include js/… */` line with that file's text.
 import { wasmUrl, wasmResponse } from "./wasm-fetch-__DIR__.js";
 import initWasm, * as wasm from "./__DIR__/deapi_wasm.js";
@@ -33,6 +33,6 @@ const api = createApi(wasm, () => {
     throw new Error(`deapi-wasm could not load its WebAssembly module from ${wasmSource} (${loadError && loadError.message}): ` +
       "serve dist/__DIR__/deapi_wasm_bg.wasm next to dist/__ENTRY__.js (as application/wasm), " + "or `await init(urlOrBytes)` before `new DeapiClient(...)`", { cause: loadError });
   }
-});
+}, __KINDS__);
 export const { __EXPORTS__ } = api;
 export default init;

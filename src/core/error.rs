@@ -1,6 +1,7 @@
 //! Errors as data (pure): the error value every failure becomes, and the decoder that turns an
 //! HTTP error response (status, headers, body) into one. The one conversion into a JS error object
-//! lives in `js.rs`.
+//! is `crate::wasm::errors` (its `props`); the kinds' names reach the package's JS through
+//! `crate::wasm::errors::kinds`, which the error classes are built from.
 //!
 //! The decoder accepts every body deAPI has been seen to send (deapi-api.md §4.1):
 //! the verified shape `{message, errors: {field: [msgs]}}`, the stale one
@@ -8,12 +9,15 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
+use crate::core::config::DEFAULT_BASE_URL;
+use crate::core::http_date::parse_retry_after;
 use crate::core::json::{parse_number, Json};
-
-
+use crate::core::messages::field_message;
 use crate::core::text::{dec, find_str, redact_str, truncate};
+use crate::core::url::origin;
 
-/// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class.
+/// The stable discriminant of an error (`error.code` in JS). Each maps to one JS class, which the
+/// package defines from [`Kind::ALL`] (exported by `crate::wasm::errors::kinds`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Authentication,
@@ -36,6 +40,38 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, each after the kind its class extends ([`Kind::parent`]): the order the package
+    /// defines its error classes in.
+    pub const ALL: [Kind; 17] = [
+        Kind::Http,
+        Kind::Authentication,
+        Kind::PermissionDenied,
+        Kind::NotFound,
+        Kind::Validation,
+        Kind::InsufficientBalance,
+        Kind::PayloadTooLarge,
+        Kind::RateLimit,
+        Kind::Server,
+        Kind::Connection,
+        Kind::Timeout,
+        Kind::Aborted,
+        Kind::JobFailed,
+        Kind::JobTimeout,
+        Kind::InvalidOptions,
+        Kind::InvalidResponse,
+        Kind::WebhookVerification,
+    ];
+
+    /// The kind whose class this kind's class extends: `None` for `DeapiError` ([`Kind::Http`]), the
+    /// base of them all; `InsufficientBalanceError` is a `ValidationError` (a form shows it by field).
+    pub fn parent(self) -> Option<Kind> {
+        match self {
+            Kind::Http => None,
+            Kind::InsufficientBalance => Some(Kind::Validation),
+            _ => Some(Kind::Http),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Kind::Authentication => "authentication",
@@ -120,7 +156,7 @@ impl RateLimit {
     }
 }
 
-/// The response headers the SDK reads (the facade passes their values to `Core::decide`).
+/// The response headers the SDK reads (`Session::verdict` fills it from the response's headers).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseMeta {
     pub status: u16,
@@ -348,6 +384,23 @@ pub fn decode_http_error(meta: &ResponseMeta, body: Body, now_ms: f64) -> ApiErr
     err
 }
 
+/// A 404 without deAPI's JSON error (no `message`: an empty body, an HTML page, another server's
+/// text) did not come from deAPI's API: most likely `baseUrl` points elsewhere. The decoder's message
+/// then names the request — `method` and `url` (`base_url` followed by the operation's path) — and
+/// says to check `baseUrl`. Of the base URL only the origin is written, as in a `ConnectionError`'s
+/// message: a proxy's path or query may hold a token (`/…` stands for it). A key is redacted from
+/// the message with the rest of the error ([`ApiError::finish`]).
+pub fn name_404_request(err: &mut ApiError, method: &str, url: &str, base_url: &str) {
+    if err.status != Some(404) || matches!(&err.body, Some(Body::Json(j)) if message_of(j).is_some()) {
+        return;
+    }
+    let origin = origin(base_url);
+    let (hidden, note) = if base_url.len() > origin.len() { ("/…", " (/…: baseUrl's path, not shown)") } else { ("", "") };
+    let path = url.strip_prefix(base_url).unwrap_or_default();
+    let said = [&err.message, " for ", method, " ", origin, hidden, path, note, ": check `baseUrl` (deAPI's is ", DEFAULT_BASE_URL, ")"];
+    err.message = said.concat();
+}
+
 fn message_of(body: &Json) -> Option<String> {
     ["message", "error"]
         .iter()
@@ -442,90 +495,6 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
     })
 }
 
-/// `Retry-After` as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
-pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
-    let v = value.trim();
-    if let Some(secs) = parse_number(v) {
-        return (secs >= 0.0).then_some(secs);
-    }
-    let at = parse_http_date(v)?;
-    Some(((at * 1000.0 - now_ms) / 1000.0).max(0.0).ceil())
-}
-
-/// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), also
-/// accepting RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
-pub fn parse_http_date(s: &str) -> Option<f64> {
-    let parts: Vec<&str> = s
-        .split([' ', '-', ','])
-        .filter(|p| !p.is_empty())
-        .collect();
-    // Find day, month, year, time among the parts, whatever their order.
-    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
-    for p in parts.iter().skip(1) {
-        if let Some(m) = month_index(p) {
-            month = Some(m);
-        } else if p.contains(':') {
-            time = Some(*p);
-        } else if let Some(n) = whole_number(p) {
-            if day.is_none() && p.len() <= 2 && year.is_none() {
-                day = Some(n);
-            } else {
-                year = Some(if p.len() == 2 { if n < 70 { 2000 + n } else { 1900 + n } } else { n });
-            }
-        }
-    }
-    let (day, month, year, time) = (day?, month?, year?, time?);
-    let mut hms = time.split(':').map(whole_number);
-    let (h, mi, se) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || !(1..=9999).contains(&year) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some((days * 86_400 + h * 3600 + mi * 60 + se) as f64)
-}
-
-/// `s` as a non-negative integer, read as `str::parse::<i64>` reads it (an optional `+`, then
-/// digits; `None` on overflow): the standard parser is 0.2 KiB of wasm more. A `-` never reaches
-/// here (the date is split on it).
-fn whole_number(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    if digits.is_empty() {
-        return None;
-    }
-    digits.bytes().try_fold(0i64, |n, b| if b.is_ascii_digit() { n.checked_mul(10)?.checked_add(i64::from(b - b'0')) } else { None })
-}
-
-fn month_index(s: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(s)).map(|i| i as i64 + 1)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
-/// one place, for the client-side checks and the error decoder alike).
-pub fn field_message(field: &str, tail: &[&str]) -> String {
-    let mut message = ["The ", &attr(field), " field "].concat();
-    message.push_str(&tail.concat());
-    message
-}
-
-/// A field name as Laravel writes it in messages (`negative_prompt` → `negative prompt`).
-pub fn attr(field: &str) -> String {
-    // an ASCII byte for an ASCII byte keeps the text UTF-8 (so the fallback is never taken)
-    String::from_utf8(field.bytes().map(|b| if b == b'_' { b' ' } else { b }).collect()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,6 +509,30 @@ mod tests {
     }
     fn pairs(e: &ApiError) -> Vec<(&str, &str)> {
         e.errors.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect()
+    }
+
+    #[test]
+    fn every_kind_listed_once_after_its_parent() {
+        // Adding a variant breaks this match until the variant is placed here, and the test then
+        // fails until it is in `Kind::ALL`.
+        let listed = |k: Kind| match k {
+            Kind::Authentication | Kind::PermissionDenied | Kind::NotFound | Kind::Validation | Kind::InsufficientBalance
+            | Kind::PayloadTooLarge | Kind::RateLimit | Kind::Server | Kind::Http | Kind::Connection | Kind::Timeout
+            | Kind::Aborted | Kind::JobFailed | Kind::JobTimeout | Kind::InvalidOptions | Kind::InvalidResponse
+            | Kind::WebhookVerification => Kind::ALL.iter().filter(|x| **x == k).count(),
+        };
+        for (i, k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(listed(*k), 1, "{k:?}");
+            match k.parent() {
+                None => assert_eq!((i, k.class_name()), (0, "DeapiError"), "one base, first"),
+                Some(p) => assert!(Kind::ALL.iter().position(|x| *x == p) < Some(i), "{k:?} after {p:?}"),
+            }
+            for other in &Kind::ALL[..i] {
+                assert_ne!(other.code(), k.code());
+                assert_ne!(other.class_name(), k.class_name());
+            }
+        }
+        assert_eq!(Kind::InsufficientBalance.parent(), Some(Kind::Validation));
     }
 
     #[test]
@@ -619,6 +612,40 @@ mod tests {
         let e = decode(422, r#"{"message":7,"errors":{"a":"A is bad.","b":[1,"B is bad."],"c_d":[{}]}}"#);
         assert_eq!(pairs(&e), [("a", "A is bad."), ("b", "B is bad."), ("c_d", "The c d field is invalid.")]);
         assert_eq!(e.message, "deAPI request failed: HTTP 422 Unprocessable Content");
+    }
+
+    #[test]
+    fn a_404_that_is_not_deapis_names_the_request_and_baseurl() {
+        let named = |body: &str, url: &str, base: &str| {
+            let mut e = decode(404, body);
+            name_404_request(&mut e, "GET", url, base);
+            e.message.clone()
+        };
+        let url = "https://example.test/api/v2/account/balance";
+        assert_eq!(
+            named("", url, "https://example.test"),
+            "deAPI request failed: HTTP 404 Not Found with an empty body for GET https://example.test/api/v2/account/balance: \
+             check `baseUrl` (deAPI's is https://api.deapi.ai)"
+        );
+        assert!(named("Cannot GET /api/v2/account/balance", url, "https://example.test").contains("with a non-JSON body for GET https://example.test/api/"));
+        assert!(named("{}", url, "https://example.test").ends_with("Not Found for GET https://example.test/api/v2/account/balance: check `baseUrl` (deAPI's is https://api.deapi.ai)"));
+        // deAPI's own 404 (an unknown job) keeps its message; other statuses are left alone
+        assert_eq!(named(r#"{"message":"Job not found."}"#, url, "https://example.test"), "Job not found.");
+        let mut e = decode(500, "");
+        name_404_request(&mut e, "GET", url, "https://example.test");
+        assert!(!e.message.contains("baseUrl"));
+        // a base URL's path and query are not written (a proxy's token may be there), nor a key after finish()
+        let base = "https://proxy.test:8443/t0ken-in-path/deapi?k=q1";
+        let m = named("", &[base, "/api/v2/jobs/abc"].concat(), base);
+        assert!(m.contains("for GET https://proxy.test:8443/…/api/v2/jobs/abc (/…: baseUrl's path, not shown): check"), "{m}");
+        assert!(!m.contains("t0ken") && !m.contains("q1"), "{m}");
+        let m = named("", "/api/deapi/api/v2/account/balance", "/api/deapi");
+        assert!(m.contains("for GET /…/api/v2/account/balance ("), "a relative baseUrl: {m}");
+        let key = "424242|CanaryKeyNeverLeaks";
+        let mut e = decode(404, "");
+        name_404_request(&mut e, "GET", "https://example.test/api/v2/jobs/424242|CanaryKeyNeverLeaks", "https://example.test");
+        e.finish(&key_parts(key).collect::<Vec<_>>());
+        assert!(e.message.contains("/api/v2/jobs/[REDACTED]") && !e.message.contains("Canary"), "{}", e.message);
     }
 
     #[test]
@@ -746,25 +773,6 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("120", 0.0), Some(120.0));
-        assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
-        assert_eq!(parse_retry_after("-5", 0.0), None);
-        assert_eq!(parse_retry_after("soon", 0.0), None);
-        // 1994-11-06T08:49:37Z = 784111777
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777.0));
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777.0));
-        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777.0));
-        let now = 784_111_777_000.0 - 30_000.0;
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(30.0));
-        // a date in the past means "now"
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + 99_000.0), Some(0.0));
-        assert_eq!(parse_http_date("Sun, 32 Nov 1994 08:49:37 GMT"), None);
-        assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-    }
-
-    #[test]
     fn redaction_reaches_every_string() {
         let key = "1234|SecretKeyValue";
         let mut e = decode(
@@ -777,13 +785,5 @@ mod tests {
         let mut e = decode(500, "token=1234|SecretKeyValue");
         e.redact(key);
         assert!(!format!("{e:?}").contains("SecretKeyValue"));
-    }
-
-    #[test]
-    fn whole_numbers_as_the_standard_parser_reads_them() {
-        for s in ["0", "06", "+06", "1994", "9223372036854775807", "9223372036854775808", "", "+", "++1", "1a", " 1", "1 ", "٣", "-1"] {
-            let std = if s.starts_with('-') { None } else { s.parse::<i64>().ok() };
-            assert_eq!(whole_number(s), std, "{s:?}");
-        }
     }
 }

@@ -31,7 +31,8 @@
 //! -- or after its pause; a process killed mid-flight leaves only its reservation, which ages out with W.
 //! ```
 
-use crate::core::error::{parse_retry_after, ResponseMeta};
+use crate::core::error::ResponseMeta;
+use crate::core::http_date::parse_retry_after;
 use crate::core::ratelimit::limit_type;
 use sha2::{Digest, Sha256};
 

@@ -9,6 +9,8 @@
 //! - `fleet`     one key's quota shared by many processes (`quotaStore`): the store's key names, the log's
 //!   width, reports, answers, the breaker; `quota.lua`, the Redis store's script (servers only)
 //! - [`error`]     errors as data; the decoder of HTTP error responses (every body variant)
+//! - [`http_date`] `Retry-After`: delay-seconds or an HTTP-date, as seconds from now
+//! - [`messages`]  Laravel's wording of a field in its messages (`The negative prompt field …`)
 //! - [`decode`]    success envelopes (submit, price, balance, models)
 //! - [`jobs`]      job status, terminal states, the polling schedule
 //! - [`validate`]  client-side checks producing the same error as a server 422
@@ -30,8 +32,10 @@ pub mod args;
 pub mod config;
 pub mod decode;
 pub mod error;
+pub mod http_date;
 pub mod jobs;
 pub mod json;
+pub mod messages;
 pub mod plan;
 pub mod ratelimit;
 pub mod realtime;

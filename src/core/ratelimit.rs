@@ -6,8 +6,6 @@
 use crate::core::error::{ApiError, RateLimit, ResponseMeta};
 
 const DAY_MS: f64 = 86_400_000.0;
-/// deAPI's rate-limit window: a minute.
-pub const MINUTE_MS: f64 = 60_000.0;
 
 /// The start of the next day, UTC, after `now_ms` (when a daily limit resets).
 pub fn next_midnight_utc(now_ms: f64) -> f64 {
@@ -76,25 +74,26 @@ impl Quotas {
     }
 }
 
-/// Complete a 429's error: the limit type and when it resets (daily: the next midnight UTC).
-pub fn describe_429(e: &mut ApiError, now_ms: f64) -> Option<(&'static str, f64)> {
-    let info = e.rate_limit.clone().unwrap_or_default();
-    let kind = limit_type(&info, e.retry_after);
+/// Complete a 429's error: the limit type and when it resets (`rateLimit.type`, `rateLimit.resetAt`):
+/// daily, the next midnight UTC; else after its `Retry-After`, or without one, a window
+/// (`window_ms`: the `rateLimitWindowMs` option) from now.
+pub fn describe_429(e: &mut ApiError, now_ms: f64, window_ms: f64) {
+    let mut rl = e.rate_limit.take().unwrap_or_default();
+    let kind = limit_type(&rl, e.retry_after);
     let reset = match (kind, e.retry_after) {
         ("daily", _) => next_midnight_utc(now_ms),
         (_, Some(s)) => now_ms + s * 1000.0,
-        _ => now_ms + MINUTE_MS,
+        _ => now_ms + window_ms,
     };
-    let mut rl = info;
     rl.kind = Some(kind.to_owned());
     rl.reset_at_ms = Some(reset);
     e.rate_limit = Some(rl);
-    Some((kind, reset))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::config::DEFAULT_WINDOW_MS as MINUTE_MS;
     use crate::core::error::{Body, Kind};
     use crate::core::json::Json;
 
@@ -131,16 +130,30 @@ mod tests {
         q.record("images/generations", &m, Some(42.0), 10_000.0, MINUTE_MS);
         assert_eq!(q.get("images/generations").unwrap().reset_at_ms, Some(52_000.0));
 
+        let said = |e: &ApiError| e.rate_limit.as_ref().map(|rl| (rl.kind.clone().unwrap_or_default(), rl.reset_at_ms));
         let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
         e.retry_after = Some(42.0);
         e.rate_limit = Some(Box::new(m.rate_limit.clone()));
-        assert_eq!(describe_429(&mut e, 10_000.0), Some(("minute", 52_000.0)));
+        describe_429(&mut e, 10_000.0, MINUTE_MS);
+        assert_eq!(said(&e), Some(("minute".into(), Some(52_000.0))));
+        assert_eq!(e.rate_limit.as_ref().unwrap().remaining, Some(0.0), "the headers kept");
         // no type header: a wait of hours means the daily limit, which resets at midnight UTC
         let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
         e.retry_after = Some(50_000.0);
         e.body = Some(Body::Json(Json::Null));
-        assert_eq!(describe_429(&mut e, 1_795_690_800_000.0), Some(("daily", 1_795_737_600_000.0)));
-        assert_eq!(e.rate_limit.as_ref().unwrap().kind.as_deref(), Some("daily"));
+        describe_429(&mut e, 1_795_690_800_000.0, MINUTE_MS);
+        assert_eq!(said(&e), Some(("daily".into(), Some(1_795_737_600_000.0))));
+    }
+
+    #[test]
+    fn a_429_without_retry_after_resets_one_window_from_now() {
+        let said = |window_ms| {
+            let mut e = ApiError::new(Kind::RateLimit, "Too Many Attempts.");
+            describe_429(&mut e, 10_000.0, window_ms);
+            e.rate_limit.as_ref().and_then(|rl| rl.reset_at_ms)
+        };
+        assert_eq!(said(MINUTE_MS), Some(70_000.0));
+        assert_eq!(said(5_000.0), Some(15_000.0), "the rateLimitWindowMs option, not a fixed minute");
     }
 }
 
@@ -275,6 +288,7 @@ impl Scheduler {
 #[cfg(test)]
 mod scheduler_tests {
     use super::*;
+    use crate::core::config::DEFAULT_WINDOW_MS as MINUTE_MS;
 
     fn quota(remaining: f64, reset: f64, now: f64) -> Quota {
         Quota {

@@ -137,7 +137,7 @@ pub fn json_body(params: &Json) -> Result<Json, ApiError> {
             continue;
         }
         if has_non_finite(v) {
-            bad.push(FieldError { field: k.clone(), message: crate::core::error::field_message(k, &["must be a finite number."]) });
+            bad.push(FieldError { field: k.clone(), message: crate::core::messages::field_message(k, &["must be a finite number."]) });
         }
         kept.push((k.clone(), v.clone()));
     }

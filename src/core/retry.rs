@@ -46,6 +46,9 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The reasons a retry is made for ([`Decision::Retry`]'s: what `onRetry` hears as `reason`).
+    pub const RETRIED: [Reason; 5] = [Reason::ServerError, Reason::RateLimited, Reason::ConnectionFailure, Reason::Timeout, Reason::Interrupted];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::NotRetryable => "not_retryable",
@@ -131,6 +134,27 @@ mod tests {
             }
         }
         (delays, None)
+    }
+
+    #[test]
+    fn every_retry_gives_one_of_the_retried_reasons_and_each_occurs() {
+        let mut seen = Vec::new();
+        let outcomes = (100..=599)
+            .flat_map(|s| [None, Some(0.0), Some(5.0), Some(99_999.0)].map(|r| Outcome::Status { status: s, retry_after: r }))
+            .chain([Outcome::ConnectionFailure, Outcome::Timeout, Outcome::Interrupted]);
+        for o in outcomes {
+            for submission in [false, true] {
+                for p in [RetryPolicy::default(), RetryPolicy { retry_submissions: false, ..Default::default() }] {
+                    if let Decision::Retry { reason, .. } = p.decide(1, o, submission) {
+                        assert!(Reason::RETRIED.contains(&reason), "{o:?} retried for {reason:?}");
+                        if !seen.contains(&reason) {
+                            seen.push(reason);
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(seen.len(), Reason::RETRIED.len(), "every listed reason is one a retry is made for: {seen:?}");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use crate::core::args::Arg;
 use crate::core::config::{parse_options, Config, Runtime, FUNCTION_OPTIONS};
 use crate::core::url::origin;
 use crate::core::decode;
-use crate::core::error::{decode_http_error, parse_retry_after, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::error::{decode_http_error, name_404_request, ApiError, Body, Kind, RateLimit, ResponseMeta};
+use crate::core::http_date::parse_retry_after;
 use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{read_json, Json, Unread, MAX_VALUES};
 use crate::core::plan::{Decoder, Plan};
@@ -366,8 +367,9 @@ impl Session {
         }
         let mut err = decode_http_error(&meta, body, now);
         if status == 429 {
-            describe_429(&mut err, now);
+            describe_429(&mut err, now, self.cfg.window_ms);
         }
+        name_404_request(&mut err, at.plan.method, &at.plan.url, &self.cfg.base_url);
         let outcome = Outcome::Status { status, retry_after: err.retry_after };
         self.after_failure(at, err, outcome)
     }

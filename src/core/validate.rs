@@ -17,8 +17,8 @@
 
 use crate::core::api::{ApiVersion, Field, Op, Rules, Type, WEBHOOK_LEN};
 use crate::core::error::{ApiError, FieldError, Kind};
-use crate::core::error::{attr, field_message};
 use crate::core::json::{Json, MAX_SAFE_INTEGER};
+use crate::core::messages::{attr, field_message};
 use crate::core::text::dec;
 
 fn lookup<'a, T>(table: &'a [(&'static str, T)], key: &str) -> Option<&'a T> {

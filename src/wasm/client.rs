@@ -4,7 +4,7 @@
 //! one client work, and the JS object can be freed while calls are pending).
 
 use super::convert::{self, get, object, signal_of, to_js};
-use super::errors::to_error;
+use super::errors::{put_rate_limit, to_error};
 use super::jobs;
 use super::realtime::{self, Realtime};
 use super::state::{Hooks, Inner, Poller};
@@ -12,7 +12,7 @@ use super::time::Signal;
 use super::body::body_of;
 use super::transport::{notify, send, with_response, Answer};
 use crate::core::json::Json;
-use crate::core::args::{Opts, Params};
+use crate::core::args::{Opts, Params, PLAIN_KEYS};
 use crate::core::plan::{Call, Planned};
 use crate::core::session::Session;
 use js_sys::{Date, Function, Object, Promise};
@@ -34,10 +34,11 @@ fn function(options: &JsValue, key: &str) -> Option<Function> {
     get(options, key).dyn_into::<Function>().ok()
 }
 
-/// `{ signal, timeoutMs }` of a call's options (for the requests a call makes on the side).
+/// The [`PLAIN_KEYS`] of a call's options (`{ signal, timeoutMs }`: for the requests a call makes on
+/// the side).
 pub fn plain_opts(opts: &Opts) -> Opts {
     match opts {
-        Opts::Object(pairs) => Opts::Object(pairs.iter().filter(|(k, _)| k == "signal" || k == "timeoutMs").cloned().collect()),
+        Opts::Object(pairs) => Opts::Object(pairs.iter().filter(|(k, _)| PLAIN_KEYS.contains(&k.as_str())).cloned().collect()),
         other => other.clone(),
     }
 }
@@ -266,21 +267,12 @@ impl Client {
     pub fn rate_limits(&self) -> JsValue {
         let all = Object::new();
         let date = |ms: Option<f64>| ms.map_or(JsValue::NULL, |ms| Date::new(&JsValue::from_f64(ms)).into());
-        let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
-        let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from_str);
         for q in &self.inner.session.quotas().buckets {
-            let one = object(&[
-                ("bucket", JsValue::from_str(&q.bucket)),
-                ("limit", num(q.info.limit)),
-                ("remaining", num(q.info.remaining)),
-                ("dailyLimit", num(q.info.daily_limit)),
-                ("dailyRemaining", num(q.info.daily_remaining)),
-                ("type", text(q.info.kind.as_deref())),
-                ("source", text(q.info.source.as_deref())),
-                ("resetAt", date(q.reset_at_ms)),
-                ("dailyResetAt", date(Some(q.daily_reset_at_ms))),
-                ("updatedAt", date(Some(q.updated_at_ms))),
-            ]);
+            let one = object(&[("bucket", JsValue::from_str(&q.bucket))]);
+            put_rate_limit(&one, &q.info);
+            convert::set(&one, "resetAt", &date(q.reset_at_ms));
+            convert::set(&one, "dailyResetAt", &date(Some(q.daily_reset_at_ms)));
+            convert::set(&one, "updatedAt", &date(Some(q.updated_at_ms)));
             convert::set(&all, &q.bucket, &one.into());
         }
         all.into()
@@ -292,6 +284,18 @@ impl Client {
 #[wasm_bindgen]
 pub fn operations() -> String {
     crate::core::plan::operation_names().join(",")
+}
+
+/// The reasons `onRetry` gives (`server_error`, `rate_limited`, …), comma-separated: what a retry is
+/// made for ([`crate::core::retry::Reason::RETRIED`]). Read by the types' test (`RetryEvent.reason`).
+#[wasm_bindgen(js_name = "retryReasons")]
+pub fn retry_reasons() -> String {
+    let mut list = String::new();
+    for r in crate::core::retry::Reason::RETRIED {
+        list.push(',');
+        list.push_str(r.as_str());
+    }
+    list.split_off(1)
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).

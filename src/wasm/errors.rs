@@ -3,9 +3,10 @@
 //! factory to the module once at load ([`set_error_factory`]), and every rejection is made by
 //! calling it with the props Rust decided: `name`, `code`, `message`, `status`, `errors`, `body`,
 //! `requestId`, `retryAfter`, `rateLimit`, `attempts`, `cause`, and the job's or webhook's details.
+//! Which classes there are is the module's to say too: the package builds them from [`kinds`].
 
 use super::convert::{object, set, to_js};
-use crate::core::error::{ApiError, Body, FieldError, RateLimit};
+use crate::core::error::{ApiError, Body, FieldError, Kind, RateLimit};
 use js_sys::{Array, Function, Object};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -21,6 +22,21 @@ pub fn set_error_factory(factory: Function) {
     FACTORY.with(|f| *f.borrow_mut() = Some(factory));
 }
 
+/// The error classes, one entry per [`Kind`] in [`Kind::ALL`]'s order (a class after the class it
+/// extends), comma-separated: `name:code:parent` — `DeapiError:http:` (the base: no parent),
+/// `AuthenticationError:authentication:DeapiError`, …, `InsufficientBalanceError:insufficient_balance:ValidationError`.
+/// The package defines its `Error` subclasses from this list (js/facade.js).
+#[wasm_bindgen]
+pub fn kinds() -> String {
+    let mut list = String::new();
+    for k in Kind::ALL {
+        for part in [",", k.class_name(), ":", k.code(), ":", k.parent().map_or("", Kind::class_name)] {
+            list.push_str(part);
+        }
+    }
+    list.split_off(1)
+}
+
 fn num(n: f64) -> JsValue {
     JsValue::from_f64(n)
 }
@@ -33,16 +49,22 @@ fn opt_str(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// Write deAPI's rate-limit headers onto `o`: `limit`, `remaining`, `dailyLimit`, `dailyRemaining`,
+/// `type`, `source` (`null` when not sent). The one JS shape of [`RateLimit`]: an error's
+/// `rateLimit`, a `withResponse` result's, and each bucket of `rateLimits()` (`client.rs`).
+pub fn put_rate_limit(o: &Object, rl: &RateLimit) {
+    set(o, "limit", &opt_num(rl.limit));
+    set(o, "remaining", &opt_num(rl.remaining));
+    set(o, "dailyLimit", &opt_num(rl.daily_limit));
+    set(o, "dailyRemaining", &opt_num(rl.daily_remaining));
+    set(o, "type", &opt_str(rl.kind.as_deref()));
+    set(o, "source", &opt_str(rl.source.as_deref()));
+}
+
 /// `{ limit, remaining, dailyLimit, dailyRemaining, type, source }` (+ `resetAt` ms when `reset_at`).
 pub fn rate_limit(rl: &RateLimit, reset_at: bool) -> Object {
-    let o = object(&[
-        ("limit", opt_num(rl.limit)),
-        ("remaining", opt_num(rl.remaining)),
-        ("dailyLimit", opt_num(rl.daily_limit)),
-        ("dailyRemaining", opt_num(rl.daily_remaining)),
-        ("type", opt_str(rl.kind.as_deref())),
-        ("source", opt_str(rl.source.as_deref())),
-    ]);
+    let o = Object::new();
+    put_rate_limit(&o, rl);
     if reset_at {
         set(&o, "resetAt", &opt_num(rl.reset_at_ms));
     }
@@ -121,29 +143,15 @@ pub fn construct(p: Object) -> JsValue {
 
 /// `AbortError`: the caller's signal fired (`cause`: its reason).
 pub fn abort_error(attempts: u32, reason: JsValue, request_id: &str) -> JsValue {
-    let p = object(&[
-        ("name", JsValue::from_str("AbortError")),
-        ("code", JsValue::from_str("aborted")),
-        ("message", JsValue::from_str("The request was aborted")),
-        ("attempts", num(f64::from(attempts))),
-        ("cause", reason),
-    ]);
+    let mut e = ApiError::new(Kind::Aborted, "The request was aborted");
+    e.attempts = attempts;
     if !request_id.is_empty() {
-        set(&p, "requestId", &JsValue::from_str(request_id));
+        e.request_id = Some(request_id.to_owned());
     }
-    construct(p)
+    to_error(&e, Some(&reason))
 }
 
 /// An `InvalidOptionsError` for a problem found in the binding (not by `core`).
 pub fn invalid_options(message: &str, cause: Option<&JsValue>) -> JsValue {
-    let p = object(&[
-        ("name", JsValue::from_str("InvalidOptionsError")),
-        ("code", JsValue::from_str("invalid_options")),
-        ("message", JsValue::from_str(message)),
-        ("attempts", num(0.0)),
-    ]);
-    if let Some(c) = cause {
-        set(&p, "cause", c);
-    }
-    construct(p)
+    to_error(&ApiError::new(Kind::InvalidOptions, message), cause)
 }

@@ -8,11 +8,11 @@
 //! signal ends a wait at once.
 
 use super::convert::{self, get, signal_of, to_js};
-use super::errors::{abort_error, to_error};
+use super::errors::{abort_error, invalid_options, to_error};
 use super::realtime::{next_check, watch};
 use super::state::{Inner, Waiter};
 use super::time::{sleep, sleep_or_ring, Bell, Signal, Turn};
-use super::transport::{notify, send, Poll};
+use super::transport::{notify, send, Answer, Poll};
 use crate::core::json::Json;
 use crate::core::args::{Arg, Opts};
 use crate::core::plan::{Call, Plan, Planned, WaitPlan};
@@ -33,8 +33,31 @@ fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>, max_retries: u3
     let opts = Opts::Object(opts);
     match inner.session.plan(&Call::Status { id: Arg::Data(Json::str(id)) }, &opts, false) {
         Ok(Planned::Request(p)) => Ok(*p),
-        Ok(_) => Err(JsValue::UNDEFINED),
+        // (a status call is never validation-only: `plan` answers it with a request)
+        Ok(_) => Err(invalid_options("deapi-wasm could not plan the job's status request", None)),
         Err(e) => Err(to_error(&e, None)),
+    }
+}
+
+/// What a wait does after one status answer.
+enum Polled {
+    /// Check again: the poll went at `.0`, the schedule wants the next at `.1` (ms since 1970).
+    Again((f64, f64)),
+    /// The wait is over: the final status, or its error (`JobFailedError`, `JobTimeoutError`).
+    End(Result<JsValue, JsValue>),
+}
+
+/// One status answer `r` of a poll sent at `sent`: shown to `onProgress` (the status made a JS
+/// object only for someone who sees it: `onProgress`, or the caller at the end), then what comes next.
+fn polled(on_progress: &Option<Function>, r: &Answer, sent: f64) -> Polled {
+    let shown = on_progress.as_ref().map(|_| to_js(&r.value));
+    if let Some(status) = &shown {
+        notify(on_progress, status);
+    }
+    match &r.after {
+        Some(After::Fail(e)) => Polled::End(Err(to_error(e, None))),
+        Some(After::PollIn(delay)) => Polled::Again((sent, js_sys::Date::now() + delay)),
+        Some(After::Done) | None => Polled::End(Ok(shown.unwrap_or_else(|| to_js(&r.value)))),
     }
 }
 
@@ -79,15 +102,9 @@ pub async fn wait(inner: Rc<Inner>, id: JsValue, opts: JsValue) -> Result<JsValu
         }
         let sent = js_sys::Date::now();
         let r = send(&inner, &plan, None, &signal, Some(Poll { polls, started, options: w.options })).await?;
-        // The status as a JS object only for someone who sees it: onProgress, or the caller at the end.
-        let shown = on_progress.as_ref().map(|_| to_js(&r.value));
-        if let Some(status) = &shown {
-            notify(&on_progress, status);
-        }
-        match r.after {
-            Some(After::Fail(e)) => return Err(to_error(&e, None)),
-            Some(After::PollIn(delay)) => last = Some((sent, js_sys::Date::now() + delay)),
-            Some(After::Done) | None => return Ok(shown.unwrap_or_else(|| to_js(&r.value))),
+        match polled(&on_progress, &r, sent) {
+            Polled::Again(next) => last = Some(next),
+            Polled::End(result) => return result,
         }
         polls += 1;
     }
@@ -171,17 +188,12 @@ async fn poll_once(inner: &Rc<Inner>) {
     let poll = Poll { polls: me.polls.get() + 1, started: me.started, options: me.w.options };
     match send(inner, &plan, None, &Signal::default(), Some(poll)).await {
         Ok(r) => {
-            // As in wait(): the status as a JS object only for onProgress or the final result.
-            let shown = me.on_progress.as_ref().map(|_| to_js(&r.value));
-            if let Some(status) = &shown {
-                notify(&me.on_progress, status);
-            }
+            let next = polled(&me.on_progress, &r, sent);
             if poller.waiting(&me) {
                 me.polls.set(me.polls.get() + 1);
-                match r.after {
-                    Some(After::Fail(e)) => poller.settle(&me, Err(to_error(&e, None))),
-                    Some(After::PollIn(n)) => me.last.set(Some((sent, js_sys::Date::now() + n))),
-                    Some(After::Done) | None => poller.settle(&me, Ok(shown.unwrap_or_else(|| to_js(&r.value)))),
+                match next {
+                    Polled::Again(next) => me.last.set(Some(next)),
+                    Polled::End(result) => poller.settle(&me, result),
                 }
             }
         }
