@@ -515,10 +515,7 @@ pub fn error_body() -> S<Json> {
 pub fn job_status() -> S<Json> {
     const ST: &[&str] = &["pending", "processing", "done", "error", "completed", "failed", "DONE", "Error", "queued", "in_progress", "", "dönë"];
     let progress = prop_oneof![number_text().prop_map(Json::Str), num(false).prop_map(Json::Num), Just(Json::Null), json(2, RESPONSE)].boxed();
-    let lenient = || {
-        let v = select(vec![Json::Bool(true), Json::Bool(false), s("1"), s("0"), s("true"), s(""), Json::Num(1.0), Json::Num(2.0), Json::Null]).boxed();
-        v
-    };
+    let lenient = || select(vec![Json::Bool(true), Json::Bool(false), s("1"), s("0"), s("true"), s(""), Json::Num(1.0), Json::Num(2.0), Json::Null]).boxed();
     let mut fields = vec![field("status", or_any(one(ST).prop_map(Json::Str).boxed(), RESPONSE)), field("progress", progress)];
     for k in ["error_code", "error_message", "error_reason", "error", "request_id", "preview", "result_url"] {
         fields.push(maybe(0.3, or_any(str_json(), RESPONSE).prop_map(move |v| (k, v)).boxed()));
