@@ -5,14 +5,17 @@
 # same properties as `cargo test --release --test fuzz` (tests/props/). A crash leaves its input in
 # fuzz/artifacts/<target>/; `cargo +nightly fuzz run <target> <file>` (in fuzz/) replays it.
 # Not part of scripts/test.sh: the sanitized build takes about 5 minutes on a 2-core machine.
-# Without nightly or cargo-fuzz it says so and exits 0 (scripts/setup.sh installs cargo-fuzz where
-# nightly is present).
+# Without nightly it says so and exits 0; cargo-fuzz is installed on first use (about 3 minutes; not
+# by scripts/setup.sh, since the test command does not run these targets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 secs=${1:-${FUZZ_TARGET_SECS:-10}}
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then echo "fuzz: skipped: no nightly toolchain (rustup toolchain install nightly)"; exit 0; fi
-if ! cargo fuzz --version >/dev/null 2>&1; then echo "fuzz: skipped: cargo-fuzz is not installed (cargo install cargo-fuzz --locked)"; exit 0; fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "fuzz: installing cargo-fuzz (once, about 3 minutes)"
+  cargo install cargo-fuzz --locked || { echo "fuzz: skipped: cargo-fuzz did not install (cargo install cargo-fuzz --locked)"; exit 0; }
+fi
 cd fuzz
 # the seed corpus: the real deAPI bodies and soketi frames (one file per seed)
 for t in json_text raw_bytes realtime_frame; do

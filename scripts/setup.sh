@@ -67,13 +67,6 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   install_wasm_bindgen_cli "$WASM_BINDGEN_VERSION"
 fi
 
-# cargo-fuzz runs the coverage-guided targets in fuzz/ (bash scripts/fuzz.sh; not in the test command),
-# on nightly Rust only: installed where a nightly toolchain is present (about 3 minutes, once).
-if rustup toolchain list 2>/dev/null | grep -q '^nightly' && ! cargo fuzz --version >/dev/null 2>&1; then
-  step "cargo-fuzz (nightly is present; about 3 minutes)"
-  cargo install cargo-fuzz --locked || echo "setup: cargo-fuzz did not install; scripts/fuzz.sh will say so"
-fi
-
 step "npm tools: binaryen (wasm-opt 132), playwright-core, puppeteer-core"
 if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
