@@ -400,11 +400,11 @@ pub fn encode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::j;
 
     fn paths(name: &str, params: &str) -> [String; 4] {
         let op = find_op(name).unwrap();
-        let p = parse(params).unwrap();
+        let p = j(params);
         [
             Endpoint::Submit(op).path(ApiVersion::V2, Some(&p)),
             Endpoint::Price(op).path(ApiVersion::V2, Some(&p)),

@@ -498,17 +498,14 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::parse;
+    use crate::core::test_util::{j, pairs};
 
     fn meta(status: u16) -> ResponseMeta {
         ResponseMeta { status, ..Default::default() }
     }
     fn decode(status: u16, body: &str) -> ApiError {
-        let b = parse(body).map(Body::Json).unwrap_or_else(|| Body::Text(body.to_owned()));
+        let b = crate::core::json::parse_json(body).map(Body::Json).unwrap_or_else(|| Body::Text(body.to_owned()));
         decode_http_error(&meta(status), b, 0.0)
-    }
-    fn pairs(e: &ApiError) -> Vec<(&str, &str)> {
-        e.errors.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect()
     }
 
     #[test]
@@ -764,7 +761,7 @@ mod tests {
             )
         };
         let m = ResponseMeta::from_headers(429, h);
-        let e = decode_http_error(&m, Body::Json(parse(r#"{"message":"Too Many Attempts."}"#).unwrap()), 0.0);
+        let e = decode_http_error(&m, Body::Json(j(r#"{"message":"Too Many Attempts."}"#)), 0.0);
         assert_eq!(e.kind, Kind::RateLimit);
         assert_eq!(e.retry_after, Some(86400.0));
         let rl = e.rate_limit.clone().unwrap();

@@ -113,15 +113,6 @@ impl Json {
             _ => 0,
         }
     }
-    /// Does any string (keys too) contain `needle`?
-    pub fn contains_str(&self, needle: &str) -> bool {
-        match self {
-            Json::Str(s) => s.contains(needle),
-            Json::Arr(items) => items.iter().any(|v| v.contains_str(needle)),
-            Json::Obj(pairs) => pairs.iter().any(|(k, v)| k.contains(needle) || v.contains_str(needle)),
-            _ => false,
-        }
-    }
     /// Cut the value to about `budget` bytes of JSON text (an error's `body`, after redaction): every
     /// string (keys too) to at most `max_str` bytes and what is left of the budget (with `…`), arrays
     /// and objects to their first members while the budget lasts (a scalar counts 8, punctuation 2
@@ -465,24 +456,16 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
-/// JSON text → [`Json`] (tests).
-#[cfg(test)]
-pub fn parse(text: &str) -> Option<Json> {
-    parse_json(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_util::obj;
     use crate::core::text::redact_str;
 
-    fn obj(pairs: &[(&str, Json)]) -> Json {
-        Json::Obj(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
-    }
 
     #[test]
     fn keeps_key_order_and_types() {
-        let v = parse(r#"{"b":1,"a":[true,null,"x"],"c":{"d":2.5}}"#).unwrap();
+        let v = parse_json(r#"{"b":1,"a":[true,null,"x"],"c":{"d":2.5}}"#).unwrap();
         let Json::Obj(pairs) = &v else { panic!() };
         let keys: Vec<_> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["b", "a", "c"]);
@@ -497,7 +480,7 @@ mod tests {
     fn deep_nesting_is_cut_not_overflowed() {
         let text = "[".repeat(100) + &"]".repeat(100);
         // serde_json's own recursion limit is 128; ours cuts at 64.
-        assert_eq!(parse(&text).unwrap().depth(), MAX_DEPTH + 1);
+        assert_eq!(parse_json(&text).unwrap().depth(), MAX_DEPTH + 1);
     }
 
     #[test]
@@ -615,7 +598,7 @@ mod tests {
 
     #[test]
     fn redacts_keys_and_values() {
-        let mut v = parse(r#"{"k 1|sekret":"Bearer 1|sekret!","n":[ "x1|sekret" ]}"#).unwrap();
+        let mut v = parse_json(r#"{"k 1|sekret":"Bearer 1|sekret!","n":[ "x1|sekret" ]}"#).unwrap();
         v.redact("1|sekret");
         let text = serde_json::to_string(&v).unwrap();
         assert!(!text.contains("sekret"), "{text}");

@@ -379,11 +379,8 @@ fn text(ctx: &Ctx, name: &str, a: &str, s: &str, errors: &mut Errors) {
 mod tests {
     use super::*;
     use crate::core::api::find_op;
-    use crate::core::json::parse;
+    use crate::core::test_util::{j, pairs};
 
-    fn j(s: &str) -> Json {
-        parse(s).unwrap()
-    }
     fn flux() -> Json {
         j(r#"{"slug":"Flux1schnell","inference_types":["txt2img"],"info":{"limits":{"min_width":256,"max_width":2048,"min_height":256,"max_height":2048,"resolution_step":16,"min_steps":1,"max_steps":10,"min_guidance":0,"max_guidance":10}}}"#)
     }
@@ -392,9 +389,6 @@ mod tests {
     }
     fn run(op: &str, price: bool, params: &str, model: ModelInfo) -> Result<(), ApiError> {
         check(find_op(op).unwrap(), price, ApiVersion::V2, &j(params), model, &no_files)
-    }
-    fn pairs(e: &ApiError) -> Vec<(&str, &str)> {
-        e.errors.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect()
     }
 
     #[test]
