@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test, at every level, after installing what they need (scripts/setup.sh):
 #   1. native   cargo test (pure modules), time-boxed property tests (proptest, FUZZ_SECS, default 20), clippy
-#               (native and wasm32, lints deny unwrap/expect/panic/indexing); libFuzzer (scripts/fuzz.sh) is not run
+#               (native and wasm32, lints deny unwrap/expect/panic/indexing and the size rules), cargo doc
+#               with broken intra-doc links denied (a doc naming code that is gone fails); libFuzzer
+#               (scripts/fuzz.sh) is not run
 #   2. wasm     wasm-bindgen tests of the binding — the transport against the mock deAPI (fetch, retries,
 #               timeout, abort, uploads, polling), values across the boundary, the panic hook — in Node,
 #               headless Chromium and a dedicated worker
@@ -81,6 +83,11 @@ step "1. native: clippy (native, wasm32, the browser module)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features realtime-relay -- -D warnings # the browser module
+step "1. native: the doc comments' links point at code that exists (cargo doc, native and wasm32; a broken link fails)"
+for target in "" "--target wasm32-unknown-unknown"; do
+  # shellcheck disable=SC2086 # an empty target is no argument
+  RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --quiet --no-deps --lib --document-private-items $target
+done
 fi # native
 
 if want wasm; then

@@ -2,7 +2,7 @@
 //! that the client-side checks ([`crate::core::validate`], [`crate::core::request`]) and the error
 //! decoder ([`crate::core::error`]) say what a server 422 would.
 
-/// "The <field> field <tail…>": Laravel's wording, the head of most of its messages (written in this
+/// "The `<field>` field `<tail…>`": Laravel's wording, the head of most of its messages (written in this
 /// one place, for the client-side checks and the error decoder alike).
 pub fn field_message(field: &str, tail: &[&str]) -> String {
     let mut message = ["The ", &attr(field), " field "].concat();

@@ -81,7 +81,7 @@ impl JobEvent {
     pub fn is_terminal(&self) -> bool {
         ["done", "completed", "error", "failed"].iter().any(|w| self.status.eq_ignore_ascii_case(w))
     }
-    /// Bytes held (for [`EarlyEvents`]' budget).
+    /// Bytes held (for [`super::EarlyEvents`]' budget).
     pub(super) fn size(&self) -> usize {
         self.request_id.len() + self.status.len() + self.preview.as_ref().map_or(0, String::len) + self.result_url.as_ref().map_or(0, String::len) + 32
     }
