@@ -10,6 +10,7 @@
 //   node scripts/spec.mjs generate   regenerate js/spec/*.d.ts from the committed specs
 //   node scripts/spec.mjs check      exit 1 when a committed js/spec/*.d.ts differs from what the
 //                                    generator makes of the committed spec (tests/types/check.mjs runs it)
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,12 +88,18 @@ prose are the validation rules' to check):\n  ${changes.join("\n  ")}` : "The SD
   writeFileSync(OPERATIONS, JSON.stringify(out, null, 2) + "\n");
   console.log(`wrote tests/spec/operations-v2.json (${out.operations.length} operations)`);
   await writeTypes();
+  // The validation rules against the new spec, both ways (tests/spec_rules.rs): each difference by
+  // operation and field. Its failure is this command's: the rules or the corrections need work.
+  console.log("\nThe validation rules (src/core/api.rs) against the new spec (cargo test --test spec_rules):");
+  const rules = spawnSync("cargo", ["test", "--quiet", "--test", "spec_rules", "--", "--nocapture", "--exact", "the_rules_match_the_spec_both_ways"], { cwd: root, stdio: "inherit", env: { ...process.env, RUST_BACKTRACE: "0" } });
   console.log(`
-Now run the checks; each names what changed, by operation and field:
-  node tests/types/check.mjs --no-build   the generated types against js/index.d.ts and the corrections
-                                          (tests/spec/corrections.json "types")
-  bash scripts/test.sh                    everything, including the validation rules against the spec
+${rules.status === 0 ? "The rules agree with the new spec." : "The rules differ from the new spec where named above: follow the spec in src/core/api.rs, or add (or delete) an entry of tests/spec/corrections.json \"rules\" saying why not."}
+Then the types: each check names what changed, by operation and field:
+  node tests/types/check.mjs              the generated types against js/index.d.ts and the corrections
+                                          (tests/spec/corrections.json "types"; it builds the package)
+  bash scripts/test.sh                    everything
 Update tests/spec/operations-v2.json's "source" to the spec's origin and commit.`);
+  if (rules.status !== 0) process.exitCode = 1;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
