@@ -20,6 +20,7 @@ import { startMock } from "../mock/server.mjs";
 import { startDemo, DEMO_MOCK_KEY } from "../../scripts/demo-server.mjs";
 import { solidPng } from "../mock/png.mjs";
 import { dist, ensureBuilt, root, until, validImage } from "../support.mjs";
+import { keyedRealtimeWait } from "./scenarios.mjs";
 
 const KEY = "31|BrowserRealtimeSecret";
 const GEN = "/api/v2/images/generations";
@@ -152,31 +153,7 @@ for (const [id, label] of [["firefox", "Firefox ESR"], ["webkit", "WebKitGTK"]])
       });
 
       it("the realtime socket (deapi-wasm/realtime, the engine's WebSocket): a keyed page subscribes, wait() is driven by events", async () => {
-        const out = await b.evaluate(async ({ key, url, image }) => {
-          const c = new window.rt.DeapiClient({ apiKey: key, baseUrl: location.origin, dangerouslyAllowBrowser: true,
-            realtime: { clientId: key.split("|")[0], url } });
-          window.rtClients.push(c);
-          const heard = [];
-          const off = c.realtime.subscribe((s) => heard.push(s.status));
-          const end = Date.now() + 30_000;
-          while (c.realtime.state !== "connected" && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-          const connected = c.realtime.state;
-          const job = await c.images.generate(image);
-          const seen = [];
-          const done = await job.wait({ onProgress: (s) => seen.push(s.status) });
-          off();
-          return { connected, id: job.requestId, status: done.status, seen, heard, state: c.realtime.state };
-        }, { key: KEY, url: mock.realtimeUrl, image });
-        assert.equal(out.connected, "connected");
-        assert.equal(out.status, "done");
-        assert.ok(out.seen.filter((s) => s === "processing").length >= 2, JSON.stringify(out.seen));
-        assert.equal(mock.requests({ key: KEY, path: `/api/v2/jobs/${out.id}` }).length, 1, "one status GET: the one after done");
-        assert.ok(out.heard.includes("done"), "the listener heard the job too");
-        assert.equal(out.state, "idle", "the last listener and wait gone: the socket closed");
-        await until(() => mock.realtime.sockets().length === 0, "the mock's socket closed");
-        const auth = mock.requests({ key: KEY, path: "/broadcasting/auth" });
-        assert.equal(auth.length, 1);
-        assert.equal(auth[0].headers.authorization, `Bearer ${KEY}`);
+        await keyedRealtimeWait((fn, arg) => b.evaluate(fn, arg), { mock, key: KEY });
       });
 
       it("the plain page logged no uncaught errors", async () => {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startMock } from "../mock/server.mjs";
 import { dist, ensureBuilt, openChromium, root, until } from "../support.mjs";
+import { image, keyedRealtimeWait } from "./scenarios.mjs";
 
 const KEY = "31|BrowserRealtimeSecret";
 
@@ -35,33 +36,10 @@ beforeEach(async () => {
 });
 
 const statusGets = (key, id) => mock.requests({ key, path: `/api/v2/jobs/${id}` }).length;
-const image = { prompt: "a red fox", model: "Flux1schnell", width: 512, height: 512, guidance: 3.5, steps: 4, seed: -1 };
 
 describe("deapi-wasm/realtime in Chromium (the global WebSocket)", () => {
   it("a keyed single-user page (dangerouslyAllowBrowser): subscribe connects, wait() is driven by events, one status GET", async () => {
-    const out = await page.evaluate(async ({ key, url, image }) => {
-      const c = new window.rt.DeapiClient({ apiKey: key, baseUrl: location.origin, dangerouslyAllowBrowser: true,
-        realtime: { clientId: key.split("|")[0], url } });
-      window.rtClients.push(c);
-      const heard = [];
-      const off = c.realtime.subscribe((s) => heard.push(s.status));
-      while (c.realtime.state !== "connected") await new Promise((r) => setTimeout(r, 10));
-      const job = await c.images.generate(image);
-      const seen = [];
-      const done = await job.wait({ onProgress: (s) => seen.push([s.status, typeof s.progress]) });
-      off();
-      return { id: job.requestId, status: done.status, price: done.price, seen, heard, state: c.realtime.state };
-    }, { key: KEY, url: mock.realtimeUrl, image });
-    assert.equal(out.status, "done");
-    assert.ok(out.seen.filter(([s]) => s === "processing").length >= 2, JSON.stringify(out.seen));
-    assert.ok(out.seen.every(([, t]) => t === "number"), "progress is a number");
-    assert.equal(statusGets(KEY, out.id), 1, "one status GET: the one after done");
-    assert.ok(out.heard.includes("done"), "the listener heard the job too");
-    assert.equal(out.state, "idle", "the last listener and wait gone: the socket closed");
-    await until(() => mock.realtime.sockets().length === 0, "the mock's socket closed");
-    const auth = mock.requests({ key: KEY, path: "/broadcasting/auth" });
-    assert.equal(auth.length, 1);
-    assert.equal(auth[0].headers.authorization, `Bearer ${KEY}`);
+    await keyedRealtimeWait((fn, arg) => page.evaluate(fn, arg), { mock, key: KEY });
     assert.deepEqual(problems, []);
   });
 

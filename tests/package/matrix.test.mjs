@@ -137,6 +137,26 @@ async function runNode(dir, script, key) {
 }
 
 /** Loads `url` in Chromium, waits for window.__result; returns it with the .wasm responses and problems seen. */
+/** The Vite dev server in `dir` (`nodeArgs` before Vite's own, e.g. an `--import`): `url` resolves
+ * once it prints its address; `log()` is its output so far; stop it with `stop(server)`. */
+function viteDev(dir, { nodeArgs = [], env = process.env } = {}) {
+  const server = spawn(process.execPath, [...nodeArgs, viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  server.stdout.on("data", (d) => { output += d; });
+  server.stderr.on("data", (d) => { output += d; });
+  const url = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 60_000);
+    const look = () => {
+      const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    server.stdout.on("data", look);
+    server.on("exit", (c) => { clearTimeout(timer); reject(new Error(`vite dev exited ${c}:\n${output}`)); });
+  });
+  url.catch(() => {}); // the test awaits it; a server that stops first must not be an unhandled rejection
+  return { server, url, log: () => output };
+}
+
 async function inChromium(url) {
   browser ??= await launchChromium();
   const page = await browser.newPage();
@@ -346,22 +366,11 @@ try {
 }
 `);
     // No vite.config: the dev server with its defaults (it pre-bundles deapi-wasm into node_modules/.vite).
-    const server = spawn(process.execPath, [viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    server.stdout.on("data", (d) => { output += d; });
-    server.stderr.on("data", (d) => { output += d; });
+    const vite = viteDev(dir);
     try {
-      const url = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 60_000);
-        const look = () => {
-          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
-          if (m) { clearTimeout(timer); resolve(m[1]); }
-        };
-        server.stdout.on("data", look);
-        server.on("exit", (c) => { clearTimeout(timer); reject(new Error(`vite dev exited ${c}:\n${output}`)); });
-      });
+      const url = await vite.url;
       const { result, wasm, problems } = await inChromium(url);
-      assert.equal(result.fatal, undefined, `${result.fatal}\n${output}`);
+      assert.equal(result.fatal, undefined, `${result.fatal}\n${vite.log()}`);
       checkScenario(result, "vite dev");
       assert.deepEqual(wasm, [], "the development entry carries the wasm bytes: no .wasm URL to break");
       assert.deepEqual(problems, []);
@@ -369,7 +378,7 @@ try {
       const log = api.requests({ key: "keyless" }).map((r) => `${r.method} ${r.path}`);
       assert.deepEqual(log, ["GET /api/v2/account/balance", "POST /api/v2/images/generations"]);
     } finally {
-      await stop(server);
+      await stop(vite.server);
       await api.close();
     }
   });
@@ -406,23 +415,11 @@ try {
   window.__result = { fatal: String(e && e.stack || e) };
 }
 `);
-    const server = spawn(process.execPath, ["--import", "./to-mock.mjs", viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"],
-      { cwd: dir, env: { ...process.env, MOCK_URL: mock.url }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    server.stdout.on("data", (d) => { output += d; });
-    server.stderr.on("data", (d) => { output += d; });
+    const vite = viteDev(dir, { nodeArgs: ["--import", "./to-mock.mjs"], env: { ...process.env, MOCK_URL: mock.url } });
     try {
-      const url = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 60_000);
-        const look = () => {
-          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
-          if (m) { clearTimeout(timer); resolve(m[1]); }
-        };
-        server.stdout.on("data", look);
-        server.on("exit", (c) => { clearTimeout(timer); reject(new Error(`vite dev exited ${c}:\n${output}`)); });
-      });
+      const url = await vite.url;
       const { result, problems } = await inChromium(url);
-      assert.equal(result.fatal, undefined, `${result.fatal}\n${output}`);
+      assert.equal(result.fatal, undefined, `${result.fatal}\n${vite.log()}`);
       checkScenario(result, "vite dev + proxy plugin");
       assert.deepEqual(problems, []);
       checkMockLog(key); // the key from .env.local reached deAPI: added by the dev server
@@ -431,7 +428,7 @@ try {
       const forged = await fetch(new URL("/api/deapi/api/v2/account/balance", url), { headers: { "sec-fetch-site": "cross-site" } });
       assert.equal(forged.status, 403);
     } finally {
-      await stop(server);
+      await stop(vite.server);
     }
   });
 
