@@ -578,7 +578,7 @@ fn the_rules_match_the_spec_both_ways() {
     let mut all = Vec::new();
     for path in spec_paths() {
         let (problems, agree) = run(&read_json(&path), &fixes);
-        println!("spec rules ({}): {agree} passed, {} failed", path.display(), problems.len());
+        println!("spec rules ({}): {agree} facts agree, {} differ", path.display(), problems.len());
         for p in &problems {
             println!("  !! {p}");
         }
