@@ -288,6 +288,7 @@ pub fn operations() -> String {
 
 /// The reasons `onRetry` gives (`server_error`, `rate_limited`, …), comma-separated: what a retry is
 /// made for ([`crate::core::retry::Reason::RETRIED`]). Read by the types' test (`RetryEvent.reason`).
+#[cfg(feature = "lists")]
 #[wasm_bindgen(js_name = "retryReasons")]
 pub fn retry_reasons() -> String {
     let mut list = String::new();

@@ -25,7 +25,9 @@ pub fn set_error_factory(factory: Function) {
 /// The error classes, one entry per [`Kind`] in [`Kind::ALL`]'s order (a class after the class it
 /// extends), comma-separated: `name:code:parent` — `DeapiError:http:` (the base: no parent),
 /// `AuthenticationError:authentication:DeapiError`, …, `InsufficientBalanceError:insufficient_balance:ValidationError`.
-/// The package defines its `Error` subclasses from this list (js/facade.js).
+/// The package defines its `Error` subclasses from this list (js/facade.js; the browser entries from
+/// the copy scripts/build.mjs read: the browser modules leave this out, cargo feature `lists`).
+#[cfg(feature = "lists")]
 #[wasm_bindgen]
 pub fn kinds() -> String {
     let mut list = String::new();
@@ -121,6 +123,18 @@ pub fn props(e: &ApiError) -> Object {
 /// The error object for `e` (finished), with `cause` when the failure had one.
 pub fn to_error(e: &ApiError, cause: Option<&JsValue>) -> JsValue {
     let p = props(e);
+    if let Some(c) = cause {
+        set(&p, "cause", c);
+    }
+    construct(p)
+}
+
+/// An error `onError` hears of beside the calls (nothing rejects with it): `kind`'s class and
+/// props, with its own `code` — `quota_store` (the fleet's store failed: the process paces itself),
+/// `realtime_unavailable` (realtime gave up: waits poll).
+pub fn notice(kind: Kind, code: &str, message: &str, cause: Option<&JsValue>) -> JsValue {
+    let p = props(&ApiError::new(kind, message));
+    set(&p, "code", &JsValue::from_str(code));
     if let Some(c) = cause {
         set(&p, "cause", c);
     }

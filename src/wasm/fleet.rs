@@ -7,7 +7,8 @@
 //! (ioredis, node-redis, @upstash/redis) — the adapter only speaks that client's eval signature.
 
 use super::convert::{get, number_text, object};
-use super::errors::{construct, invalid_options};
+use super::errors::{invalid_options, notice};
+use crate::core::error::Kind;
 use super::state::Inner;
 use super::time::sleep;
 use super::transport::notify;
@@ -111,14 +112,7 @@ impl Store {
     fn failed(&self, inner: &Inner, what: &str, cause: &JsValue) {
         if self.breaker.borrow_mut().failure(inner.session.now_ms()) {
             let message = ["The quota store failed (", what, "): this process paces itself until it answers again"].concat();
-            let p = object(&[
-                ("name", JsValue::from_str("DeapiError")),
-                ("code", JsValue::from_str("quota_store")),
-                ("message", JsValue::from_str(&message)),
-                ("attempts", JsValue::from_f64(0.0)),
-                ("cause", cause.clone()),
-            ]);
-            notify(&inner.hooks.on_error, &construct(p));
+            notify(&inner.hooks.on_error, &notice(Kind::Http, "quota_store", &message, Some(cause)));
         }
     }
 }

@@ -21,7 +21,8 @@
 //! tells `onError` why; listeners never hear anything.
 
 use super::convert::get;
-use super::errors::{construct, invalid_options};
+use super::errors::{invalid_options, notice};
+use crate::core::error::Kind;
 use super::state::Inner;
 use super::time::Bell;
 use super::transport::notify;
@@ -277,13 +278,7 @@ pub fn next_check(watching: Option<&Watching>, started: f64, last: Option<(f64, 
 
 /// Tell `onError` that realtime gave up (a `ConnectionError`, code `realtime_unavailable`).
 fn unavailable(inner: &Inner, why: &str) {
-    let p = super::convert::object(&[
-        ("name", JsValue::from_str("ConnectionError")),
-        ("code", JsValue::from_str("realtime_unavailable")),
-        ("message", JsValue::from_str(why)),
-        ("attempts", JsValue::from_f64(0.0)),
-    ]);
-    notify(&inner.hooks.on_error, &construct(p));
+    notify(&inner.hooks.on_error, &notice(Kind::Connection, "realtime_unavailable", why, None));
 }
 
 const NOT_A_LISTENER: &str = "Invalid argument `listener`: deapi.realtime.subscribe(listener) takes a function";
