@@ -12,6 +12,9 @@
 
 use crate::core::json::Json;
 
+/// deAPI's API origin: the default `baseUrl`.
+pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
+
 /// What a field's value must be (the spec's `type`; default a string).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Type {

@@ -3,7 +3,7 @@
 //! that each of them is a function ([`FUNCTION_OPTIONS`]) and tells this parser their names.
 
 
-use crate::core::api::ApiVersion;
+use crate::core::api::{ApiVersion, DEFAULT_BASE_URL};
 use crate::core::error::{key_parts, ApiError, Kind};
 use crate::core::json::Json;
 use crate::core::url::{is_loopback, url_problem, UrlProblem};
@@ -13,7 +13,6 @@ use crate::core::realtime;
 use crate::core::realtime::RealtimeConfig;
 use crate::core::retry::RetryPolicy;
 
-pub const DEFAULT_BASE_URL: &str = "https://api.deapi.ai";
 /// Per-attempt timeout default.
 pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 /// Largest timer delay JS honours (2^31 - 1 ms); longer values fire at once.
@@ -212,7 +211,7 @@ pub fn parse_options(options: &Json, function_keys: &[String], runtime: Runtime)
         None => None,
         Some(Json::Str(u)) => {
             let u = u.trim().trim_end_matches('/');
-            match url_problem(u, runtime) {
+            match url_problem(u, runtime == Runtime::Browser) {
                 Some(UrlProblem::Shape) if !(u.is_empty() && runtime == Runtime::Browser) => {
                     return Err(bad(
                         "baseUrl",

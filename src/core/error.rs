@@ -9,7 +9,7 @@
 //! map), and non-JSON bodies (HTML from a proxy, plain text, empty).
 
 
-use crate::core::config::DEFAULT_BASE_URL;
+use crate::core::api::DEFAULT_BASE_URL;
 use crate::core::http_date::parse_retry_after;
 use crate::core::json::{parse_number, Json};
 use crate::core::messages::field_message;

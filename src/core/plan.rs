@@ -6,13 +6,12 @@
 
 use crate::core::api::{find_op, Endpoint, Op, OPS};
 use crate::core::args::{call_options, request_id, Arg, Opts, Params, Upload, CALL_KEYS, PLAIN_KEYS, VALIDATE_KEYS, WAIT_KEYS};
-use crate::core::config::{parse_call_retries, parse_call_timeout};
+use crate::core::config::{parse_call_retries, parse_call_timeout, Config};
 use crate::core::decode;
 use crate::core::error::ApiError;
 use crate::core::jobs::WaitOptions;
 use crate::core::json::Json;
 use crate::core::request::{build, default_filename, sniff_mime, Body as ReqBody, Part};
-use crate::core::session::Session;
 use crate::core::text::dec;
 use crate::core::validate::{self, ModelInfo};
 
@@ -186,17 +185,25 @@ pub fn operation_names() -> Vec<&'static str> {
     OPS.iter().map(|op| op.name).collect()
 }
 
-impl Session {
+/// What planning reads of a client ([`crate::core::session::Session`] makes one for each plan): its
+/// options, the model catalogue when it has been fetched, and whether an `onRequest` hook will see
+/// the headers. Its errors are not finished yet (the session redacts and cuts them).
+pub struct Planner<'a> {
+    pub cfg: &'a Config,
+    pub catalogue: Option<&'a [Json]>,
+    pub show_headers: bool,
+}
+
+impl Planner<'_> {
     /// Client-side validation with the model given or looked up in the catalogue. `Ok(false)`: the
     /// catalogue is needed first.
     fn check(&self, op: &Op, price: bool, params: &Json, files: &[Upload], model: Option<&Json>, no_catalogue: bool) -> Result<bool, ApiError> {
         let slug = params.get("model").and_then(Json::as_str);
-        let models = self.models.borrow();
         let use_catalogue = model.is_none() && slug.is_some() && !op.sync;
-        if use_catalogue && models.is_none() && !no_catalogue {
+        if use_catalogue && self.catalogue.is_none() && !no_catalogue {
             return Ok(false);
         }
-        let catalogue = if use_catalogue { models.as_deref() } else { None };
+        let catalogue = if use_catalogue { self.catalogue } else { None };
         let found = catalogue.and_then(|c| c.iter().find(|m| m.get("slug").and_then(Json::as_str) == slug));
         let info = match (model, catalogue, found) {
             (Some(m), _, _) => ModelInfo::Found(m),
@@ -210,12 +217,8 @@ impl Session {
     }
 
     /// Plan one call. For submit, price and validate, `no_catalogue` says the model catalogue could
-    /// not be had (model checks skipped). Errors are finished (redacted, cut).
+    /// not be had (model checks skipped).
     pub fn plan(&self, call: &Call, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
-        self.plan_inner(call, opts, no_catalogue).map_err(|e| self.finish(e))
-    }
-
-    fn plan_inner(&self, call: &Call, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
         let not_op = |name: &str| ApiError::invalid_option("operation", &["`", name, "` is not a deAPI operation"].concat());
         let allowed = match call {
             // a status poll is one request (`jobs.get.withResponse`); a page of `models.all` is one of many
@@ -276,7 +279,7 @@ impl Session {
             }
             Call::Balance => (Endpoint::Balance, None, Vec::new(), Decoder::Balance),
         };
-        let mut req = build(&self.cfg, &endpoint, body, &query)?;
+        let mut req = build(self.cfg, &endpoint, body, &query)?;
         let shown_headers = self.show_headers.then(|| req.redacted_headers());
         let body = match req.body.take() {
             Some(ReqBody::Json(j)) => Some(PlanBody::Json(j)),
@@ -324,7 +327,7 @@ impl Session {
         Some(Plan {
             method: "POST",
             url: rt.auth_endpoint.clone(),
-            headers: crate::core::request::auth_headers(&self.cfg),
+            headers: crate::core::request::auth_headers(self.cfg),
             shown_headers: None,
             body: None,
             timeout_ms: self.cfg.timeout_ms,
@@ -340,20 +343,17 @@ impl Session {
 
     /// `wait()`'s options, and the job id checked and trimmed.
     pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
-        let planned = (|| {
-            let o = call_options(opts, WAIT_KEYS)?;
-            let options = WaitOptions::parse(&o)?;
-            let id = request_id(id)?;
-            let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
-            let max_retries = parse_call_retries(&o, self.cfg.retry.max_retries)?;
-            let realtime = match o.get("realtime") {
-                None | Some(Json::Null) => true,
-                Some(Json::Bool(b)) => *b,
-                Some(_) => return Err(ApiError::invalid_option("realtime", "must be true or false (false: this wait polls)")),
-            };
-            Ok::<_, ApiError>(WaitPlan { id, timeout_ms, max_retries, options, realtime })
-        })();
-        planned.map_err(|e| self.finish(e))
+        let o = call_options(opts, WAIT_KEYS)?;
+        let options = WaitOptions::parse(&o)?;
+        let id = request_id(id)?;
+        let timeout_ms = parse_call_timeout(&o, self.cfg.timeout_ms)?;
+        let max_retries = parse_call_retries(&o, self.cfg.retry.max_retries)?;
+        let realtime = match o.get("realtime") {
+            None | Some(Json::Null) => true,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(ApiError::invalid_option("realtime", "must be true or false (false: this wait polls)")),
+        };
+        Ok(WaitPlan { id, timeout_ms, max_retries, options, realtime })
     }
 }
 

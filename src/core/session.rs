@@ -6,19 +6,18 @@
 //! a retry after a delay, or the error) or [`Session::failure`] (timeout, network failure, cut body).
 //! Retry policy, error decoding, quotas, scheduling, validation and the wait schedule stay here.
 
-use crate::core::args::Opts;
-use crate::core::args::Arg;
+use crate::core::args::{Arg, Opts};
 use crate::core::config::{parse_options, Config, Runtime, FUNCTION_OPTIONS};
-use crate::core::url::origin;
 use crate::core::decode;
 use crate::core::error::{decode_http_error, name_404_request, ApiError, Body, Kind, RateLimit, ResponseMeta};
 use crate::core::http_date::parse_retry_after;
 use crate::core::jobs::{self, Next, WaitOptions};
 use crate::core::json::{read_json, Json, Unread, MAX_VALUES};
-use crate::core::plan::{Decoder, Plan};
+use crate::core::plan::{Call, Decoder, Plan, Planned, Planner, WaitPlan};
 use crate::core::ratelimit::{describe_429, limit_type, Gate, Quotas, Scheduler};
 use crate::core::retry::{Decision, Outcome, Reason, RetryPolicy};
 use crate::core::text::{dec, digits, redact_str};
+use crate::core::url::origin;
 use std::cell::RefCell;
 
 /// The response headers [`Session::verdict`] reads.
@@ -131,9 +130,9 @@ pub struct Session {
     /// The opt-in scheduler (`schedule` / `maxConcurrency`).
     scheduler: Option<RefCell<Scheduler>>,
     /// The model catalogue, fetched once for client-side validation.
-    pub(crate) models: RefCell<Option<Vec<Json>>>,
+    models: RefCell<Option<Vec<Json>>>,
     /// An `onRequest` hook is set: plans carry the headers with the key hidden.
-    pub(crate) show_headers: bool,
+    show_headers: bool,
     clock: Clock,
 }
 
@@ -201,6 +200,24 @@ impl Session {
     pub fn finish(&self, mut e: ApiError) -> ApiError {
         e.finish(&self.cfg.secrets());
         e
+    }
+
+    /// Plan one call (see [`Planner::plan`]). Errors are finished (redacted, cut).
+    pub fn plan(&self, call: &Call, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
+        let models = self.models.borrow();
+        let planner = Planner { cfg: &self.cfg, catalogue: models.as_deref(), show_headers: self.show_headers };
+        planner.plan(call, opts, no_catalogue).map_err(|e| self.finish(e))
+    }
+
+    /// `wait()`'s options, and the job id checked and trimmed. Errors are finished.
+    pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
+        let planner = Planner { cfg: &self.cfg, catalogue: None, show_headers: self.show_headers };
+        planner.wait_plan(id, opts).map_err(|e| self.finish(e))
+    }
+
+    /// The realtime auth request (see [`Planner::auth_plan`]); `None` when realtime is off.
+    pub fn auth_plan(&self) -> Option<Plan> {
+        Planner { cfg: &self.cfg, catalogue: None, show_headers: false }.auth_plan()
     }
 
     /// The model catalogue for validation (`models.all()`'s list).
@@ -495,7 +512,7 @@ mod tests {
     use super::*;
     use crate::core::test_util::j;
     use crate::core::args::{request_id, NotJson, Params};
-    use crate::core::plan::{Call, PlanBody, Planned};
+    use crate::core::plan::PlanBody;
 
     fn data(pairs: &[(&str, Json)]) -> Opts {
         Opts::Object(pairs.iter().map(|(k, v)| (k.to_string(), Arg::Data(v.clone()))).collect())

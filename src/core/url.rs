@@ -2,8 +2,6 @@
 //! loopback, and what is wrong with a URL option. (Byte scans throughout: std's substring searcher
 //! would add kilobytes to the module.)
 
-use crate::core::config::Runtime;
-
 /// The origin of an absolute base URL (`scheme://host[:port]`, no path, query or fragment: a proxy's
 /// path may hold a token); `""` for a same-origin path (browsers).
 pub fn origin(url: &str) -> &str {
@@ -40,12 +38,12 @@ pub enum UrlProblem {
     Credentials,
 }
 
-/// Check a URL option (`baseUrl`, `realtime.authEndpoint`): an absolute http(s) URL, or in a browser
-/// a path; no white space, no credentials. (Byte scans: std's substring searcher would add
-/// kilobytes to the module.)
-pub fn url_problem(u: &str, runtime: Runtime) -> Option<UrlProblem> {
+/// Check a URL option (`baseUrl`, `realtime.authEndpoint`): an absolute http(s) URL, or a path when
+/// `path_ok` (in a browser: same-origin); no white space, no credentials. (Byte scans: std's
+/// substring searcher would add kilobytes to the module.)
+pub fn url_problem(u: &str, path_ok: bool) -> Option<UrlProblem> {
     let absolute = u.starts_with("https://") || u.starts_with("http://");
-    if !(absolute || (u.starts_with('/') && runtime == Runtime::Browser)) || u.contains(char::is_whitespace) {
+    if !(absolute || (u.starts_with('/') && path_ok)) || u.contains(char::is_whitespace) {
         return Some(UrlProblem::Shape);
     }
     let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or("");
@@ -72,12 +70,12 @@ mod tests {
 
     #[test]
     fn url_options() {
-        assert_eq!(url_problem("https://api.test/x", Runtime::Server), None);
-        assert_eq!(url_problem("/api/deapi", Runtime::Browser), None);
-        assert_eq!(url_problem("/api/deapi", Runtime::Server), Some(UrlProblem::Shape));
-        assert_eq!(url_problem("https://a b.test", Runtime::Server), Some(UrlProblem::Shape));
-        assert_eq!(url_problem("ftp://a.test", Runtime::Server), Some(UrlProblem::Shape));
-        assert_eq!(url_problem("https://u:p@a.test/x", Runtime::Server), Some(UrlProblem::Credentials));
-        assert_eq!(url_problem("https://a.test/x?u=a@b", Runtime::Server), None, "an @ past the host is no credential");
+        assert_eq!(url_problem("https://api.test/x", false), None);
+        assert_eq!(url_problem("/api/deapi", true), None);
+        assert_eq!(url_problem("/api/deapi", false), Some(UrlProblem::Shape));
+        assert_eq!(url_problem("https://a b.test", false), Some(UrlProblem::Shape));
+        assert_eq!(url_problem("ftp://a.test", false), Some(UrlProblem::Shape));
+        assert_eq!(url_problem("https://u:p@a.test/x", false), Some(UrlProblem::Credentials));
+        assert_eq!(url_problem("https://a.test/x?u=a@b", false), None, "an @ past the host is no credential");
     }
 }

@@ -157,7 +157,7 @@ pub fn parse(value: &Json, function_keys: &[&str], cx: Context) -> Result<Option
         None if !cx.has_key => [cx.base_url, AUTH_PATH].concat(),
         None => [origin(cx.base_url), AUTH_PATH].concat(),
         Some(a) => {
-            match url_problem(a, cx.runtime) {
+            match url_problem(a, cx.runtime == Runtime::Browser) {
                 Some(UrlProblem::Shape) => {
                     return Err(bad(
                         "authEndpoint",
