@@ -74,15 +74,18 @@ run() { # run LOG CMD... -- show output, keep a log, fail on a non-zero exit or 
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "!! $* did not end within ${LEVEL_LIMIT:-1500} s"; fi
   return "$rc"
 }
+check() { # check TITLE NAME KIND LOG CMD... -- one level: its heading, its run, its count
+  local title=$1 name=$2 kind=$3 log=$4; shift 4
+  step "$title"
+  run "$log" "$@"
+  level "$name" "$kind" "$log"
+}
 
 if want native; then
-step "1. native: cargo test"
-run "$logs/native.log" cargo test
-level "native (cargo test)" passed "$logs/native.log"
-step "1. native: property tests of the decoders, JSON reader, webhook verifier, validation and request building (proptest, time-boxed)"
-FUZZ_SECS=${FUZZ_SECS:-20} run "$logs/fuzz.log" cargo test --release --test fuzz -- --nocapture
+check "1. native: cargo test" "native (cargo test)" passed "$logs/native.log" cargo test
+FUZZ_SECS=${FUZZ_SECS:-20} check "1. native: property tests of the decoders, JSON reader, webhook verifier, validation and request building (proptest, time-boxed)" \
+  "fuzz (proptest, ${FUZZ_SECS:-20} s)" passed "$logs/fuzz.log" cargo test --release --test fuzz -- --nocapture
 grep -E '^fuzz: skipped: ' "$logs/fuzz.log" | sort -u || true # an oracle that could not run (no node), and why
-level "fuzz (proptest, ${FUZZ_SECS:-20} s)" passed "$logs/fuzz.log"
 step "1. native: clippy (native, wasm32, the browser module)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
@@ -105,15 +108,9 @@ DEAPI_MOCK_URL=$(sed -n 's/^MOCK_URL=//p' "$logs/mock.url")
 export DEAPI_MOCK_URL
 echo "mock deAPI at $DEAPI_MOCK_URL"
 
-step "2. wasm: wasm-bindgen tests in Node"
-run "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in Node" passed "$logs/wasm-node.log"
-step "2. wasm: wasm-bindgen tests in headless Chromium"
-WASM_BINDGEN_USE_BROWSER=1 run "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in Chromium" passed "$logs/wasm-chrome.log"
-step "2. wasm: wasm-bindgen tests in a dedicated worker"
-WASM_BINDGEN_USE_DEDICATED_WORKER=1 run "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
-level "wasm in a worker" passed "$logs/wasm-worker.log"
+check "2. wasm: wasm-bindgen tests in Node" "wasm in Node" passed "$logs/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
+WASM_BINDGEN_USE_BROWSER=1 check "2. wasm: wasm-bindgen tests in headless Chromium" "wasm in Chromium" passed "$logs/wasm-chrome.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
+WASM_BINDGEN_USE_DEDICATED_WORKER=1 check "2. wasm: wasm-bindgen tests in a dedicated worker" "wasm in a worker" passed "$logs/wasm-worker.log" cargo test --target wasm32-unknown-unknown --test wasm --test panic_hook
 kill $mock_pid 2>/dev/null || true
 fi # wasm
 
@@ -125,53 +122,31 @@ built=1
 fi
 
 if want node; then
-step "3. node: the package against the mock deAPI"
-run "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
-level "node (package + mock)" tap "$logs/node.log"
+check "3. node: the package against the mock deAPI" "node (package + mock)" tap "$logs/node.log" node --test --test-reporter=tap tests/js/ tests/mock/
 
-step "3. fleet: the shared quota against a real redis-server (unix socket, no persistence): its Lua script, the three clients, processes on one key"
-run "$logs/fleet.log" node --test --test-reporter=tap --test-concurrency=1 tests/fleet/
-level "fleet (redis-server)" tap "$logs/fleet.log"
+check "3. fleet: the shared quota against a real redis-server (unix socket, no persistence): its Lua script, the three clients, processes on one key" "fleet (redis-server)" tap "$logs/fleet.log" node --test --test-reporter=tap --test-concurrency=1 tests/fleet/
 
-step "3. node: every v2 operation of deAPI's spec has a method and a passing test"
-run "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"
-level "spec coverage (35 v2 ops)" passed "$logs/coverage.log"
+check "3. node: every v2 operation of deAPI's spec has a method and a passing test" "spec coverage (35 v2 ops)" passed "$logs/coverage.log" node tests/spec/coverage.mjs "$logs/node.log"
 
-step "3. spec: core::api's validation rules against deAPI's spec (v2, v1) both ways, each difference named by operation and field"
-run "$logs/spec-rules.log" cargo test --test spec_rules -- --nocapture
-level "spec rules (v2 + v1, both ways)" passed "$logs/spec-rules.log"
+check "3. spec: core::api's validation rules against deAPI's spec (v2, v1) both ways, each difference named by operation and field" "spec rules (v2 + v1, both ways)" passed "$logs/spec-rules.log" cargo test --test spec_rules -- --nocapture
 
-step "3. types: tsc --strict over a consumer of every method, and a file that must not compile"
-run "$logs/types.log" node tests/types/check.mjs
-level "types (tsc --strict)" passed "$logs/types.log"
-step "3. types: every js/ts code block of README.md and pkg/README.md under tsc --strict (tests/docs/readme.mjs)"
-run "$logs/readme.log" node tests/docs/readme.mjs
-level "README code blocks (tsc --strict)" passed "$logs/readme.log"
+check "3. types: tsc --strict over a consumer of every method, and a file that must not compile" "types (tsc --strict)" passed "$logs/types.log" node tests/types/check.mjs
+check "3. types: every js/ts code block of README.md and pkg/README.md under tsc --strict (tests/docs/readme.mjs)" "README code blocks (tsc --strict)" passed "$logs/readme.log" node tests/docs/readme.mjs
 
-step "3. reliability: hostile-response corpus, network faults, cancellation, key safety (Node and Chromium)"
-run "$logs/reliability.log" node --test --test-reporter=tap tests/reliability/
-level "reliability" tap "$logs/reliability.log"
+check "3. reliability: hostile-response corpus, network faults, cancellation, key safety (Node and Chromium)" "reliability" tap "$logs/reliability.log" node --test --test-reporter=tap tests/reliability/
 
-step "3. leak: 100 000 calls leave the wasm memory within 1 MiB of its size after the first 1 000"
-run "$logs/leak.log" node tests/leak/leak.mjs 100000
-level "leak check" passed "$logs/leak.log"
+check "3. leak: 100 000 calls leave the wasm memory within 1 MiB of its size after the first 1 000" "leak check" passed "$logs/leak.log" node tests/leak/leak.mjs 100000
 
-step "3. size: the gzip total a browser downloads against the README's size budget"
-run "$logs/size.log" node tests/size/check.mjs
-level "size budget" passed "$logs/size.log"
+check "3. size: the gzip total a browser downloads against the README's size budget" "size budget" passed "$logs/size.log" node tests/size/check.mjs
 fi # node
 
 if want browser; then
-step "4. browser: the package and the demo in headless Chromium; the plain page, the demo and the realtime socket in Firefox ESR and WebKitGTK"
-run "$logs/browser.log" node --test --test-reporter=tap tests/browser/
-level "browser (Chromium, Firefox, WebKit)" tap "$logs/browser.log"
+check "4. browser: the package and the demo in headless Chromium; the plain page, the demo and the realtime socket in Firefox ESR and WebKitGTK" "browser (Chromium, Firefox, WebKit)" tap "$logs/browser.log" node --test --test-reporter=tap tests/browser/
 grep -E '!! .*: skipped: ' "$logs/browser.log" || true # an engine that could not run, and why
 fi # browser
 
 if want package; then
-step "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, Next.js with Turbopack and webpack, a Cloudflare Worker)"
-run "$logs/package.log" node --test --test-reporter=tap tests/package/
-level "package matrix" tap "$logs/package.log"
+check "5. package: npm pack, then install in fresh projects (Node 20/22/24, Bun, Deno, a server bundle, Vite build and dev server + plain page in Chromium, tsc --strict, Next.js with Turbopack and webpack, a Cloudflare Worker)" "package matrix" tap "$logs/package.log" node --test --test-reporter=tap tests/package/
 fi # package
 
 step "summary"
