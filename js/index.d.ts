@@ -763,7 +763,18 @@ export interface ValidateOptions extends CallOptions {
   model?: Model;
 }
 
+/**
+ * A client of deAPI. Every method returns a promise; every failure rejects with a `DeapiError`
+ * subclass (`status`, `message`, the per-field `errors` of a 422). Job operations (`images.generate`, …)
+ * resolve with a `Job`: `await job.wait()` for its result.
+ *
+ * ```ts
+ * const deapi = new DeapiClient({ apiKey: process.env.DEAPI_API_KEY }); // server
+ * const deapi = new DeapiClient({ baseUrl: "/api/deapi" });              // browser, behind createProxy
+ * ```
+ */
 export declare class DeapiClient {
+  /** Bad options throw an `InvalidOptionsError` naming the option (a key in a browser without a proxy, too). */
   constructor(options: DeapiClientOptions);
   readonly images: ImagesApi;
   readonly videos: VideosApi;
@@ -1001,8 +1012,12 @@ export interface ProxyRequestInfo {
 }
 
 export interface ProxyOptions {
-  /** Your deAPI key (`<id>|<secret>`), added to every request the proxy forwards. Required. */
-  apiKey: string;
+  /**
+   * Your deAPI key (`<id>|<secret>`), added to every request the proxy forwards. Required: typically
+   * `process.env.DEAPI_API_KEY`, whose type allows `undefined` — a missing one throws an
+   * `InvalidOptionsError` naming `apiKey` when the proxy is created.
+   */
+  apiKey: string | undefined;
   /** Where the proxy is mounted: the browser client's `baseUrl`. Default `"/api/deapi"`; `""` for the root. */
   prefix?: string;
   /** deAPI's address. Default `https://api.deapi.ai`. Plain `http://` only to loopback (or with `allowInsecureHttp`). */
@@ -1021,6 +1036,8 @@ export interface ProxyOptions {
   timeoutMs?: number;
   /** Largest request body read from the browser (bytes); larger → 413 before deAPI hears of it. Default 75 MiB (deAPI's own limit). */
   maxRequestBytes?: number;
+  /** Largest answer read from deAPI (bytes); larger → 502. Default 16 MiB, 1 KiB–256 MiB (as the client's option). */
+  maxResponseBytes?: number;
   /** Allow plain `http://` to a host that is not loopback (the key would travel in clear text). Default `false`. */
   allowInsecureHttp?: boolean;
   /** A `fetch` to reach deAPI with (default: the global one). */

@@ -43,17 +43,6 @@ declare const prompts: string[];
 /** A job's params. */
 declare const params: import("deapi-wasm").ImageGenerateParams;
 
-// The environment the server snippets read: set in the app's deployment.
-declare namespace NodeJS {
-  interface ProcessEnv {
-    DEAPI_API_KEY: string;
-    DEAPI_KEY: string;
-    DEAPI_CLIENT_ID: string;
-    REDIS_URL: string;
-    HTTPS_PROXY: string;
-  }
-}
-
 // Vite's `?url` imports (what `vite/client`'s types declare).
 declare module "*?url" {
   const url: string;
