@@ -87,11 +87,11 @@ pub struct Plan {
     pub id: String,
 }
 
-/// What [`Session::plan`] found.
+/// What [`Planner::plan`] found.
 #[derive(Debug, PartialEq)]
 pub enum Planned {
     Request(Box<Plan>),
-    /// Validation needs the model catalogue: fetch it ([`Session::set_catalogue`]) and plan again.
+    /// Validation needs the model catalogue: fetch it ([`crate::core::session::Session::set_catalogue`]) and plan again.
     NeedCatalogue,
     /// Validate only: the params are valid.
     Valid,
