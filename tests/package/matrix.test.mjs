@@ -137,10 +137,10 @@ async function runNode(dir, script, key) {
 }
 
 /** Loads `url` in Chromium, waits for window.__result; returns it with the .wasm responses and problems seen. */
-/** The Vite dev server in `dir` (`nodeArgs` before Vite's own, e.g. an `--import`): `url` resolves
+/** The Vite dev server in `dir` (`command`: `["preview"]` for the built app's; `nodeArgs` before Vite's own, e.g. an `--import`): `url` resolves
  * once it prints its address; `log()` is its output so far; stop it with `stop(server)`. */
-function viteDev(dir, { nodeArgs = [], env = process.env } = {}) {
-  const server = spawn(process.execPath, [...nodeArgs, viteBin, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+function viteDev(dir, { nodeArgs = [], env = process.env, command = [] } = {}) {
+  const server = spawn(process.execPath, [...nodeArgs, viteBin, ...command, "--host", "127.0.0.1", "--port", "0", "--strictPort=false"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout.on("data", (d) => { output += d; });
   server.stderr.on("data", (d) => { output += d; });
@@ -429,6 +429,18 @@ try {
       assert.equal(forged.status, 403);
     } finally {
       await stop(vite.server);
+    }
+    // `vite preview` (the built app) serves the same proxy: the plugin's configurePreviewServer.
+    execFileSync(process.execPath, [viteBin, "build"], { cwd: dir, stdio: "pipe" });
+    const preview = viteDev(dir, { command: ["preview"], nodeArgs: ["--import", "./to-mock.mjs"], env: { ...process.env, MOCK_URL: mock.url } });
+    try {
+      const url = await preview.url;
+      const r = await fetch(new URL("/api/deapi/api/v2/account/balance", url), { headers: { "sec-fetch-site": "same-origin" } });
+      assert.equal(r.status, 200, preview.log());
+      assert.equal(typeof (await r.json()).data?.balance, "number");
+      assert.equal(mock.requests({ key, path: "/api/v2/account/balance" }).at(-1)?.headers.authorization, `Bearer ${key}`, "the preview server added the key");
+    } finally {
+      await stop(preview.server);
     }
   });
 
