@@ -348,7 +348,7 @@ export type WebhookParams = Pick<SpecBody<"generateImage">, "webhook_url" | "web
 /** A LoRA and its weight (`images.generate`'s `loras`). */
 export type Lora = NonNullable<SpecBody<"generateImage">["loras"]>[number];
 /** The SDK's `loras`: a readonly array is accepted too. */
-interface LorasField {
+export interface LorasField {
   /** Array of LoRA models to apply (`{ name, weight }`; the model's `loras` from `models.list()`). */
   loras?: readonly Lora[] | null;
 }
