@@ -20,7 +20,7 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// Options that hold functions or objects the JS layer keeps; listed so they are not "unknown".
 /// (`quotaStore`: an object with methods, which the binding checks and keeps; it turns the scheduler on.
-/// Servers only: the browser module does not know it, so it refuses it as an unknown option.)
+/// Servers only: in the browser module `Session::create` refuses it, saying so.)
 #[cfg(feature = "fleet")]
 pub const FUNCTION_OPTIONS: &[&str] = &["fetch", "onRequest", "onResponse", "onRetry", "onError", "quotaStore"];
 #[cfg(not(feature = "fleet"))]

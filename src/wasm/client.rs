@@ -140,7 +140,7 @@ impl Client {
         realtime::nested_functions(&options, &mut opts);
         #[cfg(feature = "fleet")]
         super::fleet::check_option(&options, &mut opts)?;
-        // (the browser module: `core` refuses `quotaStore` as an option it does not know — no bytes for it there)
+        // (the browser module has no store: `Session::create` refuses `quotaStore` as servers only)
         let session = Session::create(&opts, browser, js_sys::Date::now).map_err(|mut e| {
             e.finish(&[]);
             to_error(&e, None)
