@@ -202,22 +202,25 @@ impl Session {
         e
     }
 
+    /// What planning reads of this client, with the model catalogue `catalogue` (when it is needed).
+    fn planner<'a>(&'a self, catalogue: Option<&'a [Json]>) -> Planner<'a> {
+        Planner { cfg: &self.cfg, catalogue, show_headers: self.show_headers }
+    }
+
     /// Plan one call (see [`Planner::plan`]). Errors are finished (redacted, cut).
     pub fn plan(&self, call: &Call, opts: &Opts, no_catalogue: bool) -> Result<Planned, ApiError> {
         let models = self.models.borrow();
-        let planner = Planner { cfg: &self.cfg, catalogue: models.as_deref(), show_headers: self.show_headers };
-        planner.plan(call, opts, no_catalogue).map_err(|e| self.finish(e))
+        self.planner(models.as_deref()).plan(call, opts, no_catalogue).map_err(|e| self.finish(e))
     }
 
     /// `wait()`'s options, and the job id checked and trimmed. Errors are finished.
     pub fn wait_plan(&self, id: &Arg, opts: &Opts) -> Result<WaitPlan, ApiError> {
-        let planner = Planner { cfg: &self.cfg, catalogue: None, show_headers: self.show_headers };
-        planner.wait_plan(id, opts).map_err(|e| self.finish(e))
+        self.planner(None).wait_plan(id, opts).map_err(|e| self.finish(e))
     }
 
     /// The realtime auth request (see [`Planner::auth_plan`]); `None` when realtime is off.
     pub fn auth_plan(&self) -> Option<Plan> {
-        Planner { cfg: &self.cfg, catalogue: None, show_headers: false }.auth_plan()
+        self.planner(None).auth_plan()
     }
 
     /// The model catalogue for validation (`models.all()`'s list).

@@ -291,12 +291,7 @@ pub fn operations() -> String {
 #[cfg(feature = "lists")]
 #[wasm_bindgen(js_name = "retryReasons")]
 pub fn retry_reasons() -> String {
-    let mut list = String::new();
-    for r in crate::core::retry::Reason::RETRIED {
-        list.push(',');
-        list.push_str(r.as_str());
-    }
-    list.split_off(1)
+    crate::core::retry::Reason::RETRIED.map(|r| r.as_str()).join(",")
 }
 
 /// Bytes of wasm linear memory (for the leak check; not part of the public API).

@@ -30,13 +30,7 @@ pub fn set_error_factory(factory: Function) {
 #[cfg(feature = "lists")]
 #[wasm_bindgen]
 pub fn kinds() -> String {
-    let mut list = String::new();
-    for k in Kind::ALL {
-        for part in [",", k.class_name(), ":", k.code(), ":", k.parent().map_or("", Kind::class_name)] {
-            list.push_str(part);
-        }
-    }
-    list.split_off(1)
+    Kind::ALL.map(|k| [k.class_name(), ":", k.code(), ":", k.parent().map_or("", Kind::class_name)].concat()).join(",")
 }
 
 fn num(n: f64) -> JsValue {

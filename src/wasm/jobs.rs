@@ -24,15 +24,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// The status request of a wait (planned once: every poll is the same request), with the wait's
-/// `timeoutMs` (`None`: the client's) and `maxRetries`.
+/// `timeoutMs` (`None`: the client's) and `maxRetries`, which `wait_plan` checked already.
 fn status_plan(inner: &Inner, id: &str, timeout_ms: Option<f64>, max_retries: u32) -> Result<Plan, JsValue> {
-    let mut opts = vec![("maxRetries".to_owned(), Arg::Data(Json::Num(f64::from(max_retries))))];
-    if let Some(t) = timeout_ms {
-        opts.push(("timeoutMs".to_owned(), Arg::Data(Json::Num(t))));
-    }
-    let opts = Opts::Object(opts);
-    match inner.session.plan(&Call::Status { id: Arg::Data(Json::str(id)) }, &opts, false) {
-        Ok(Planned::Request(p)) => Ok(*p),
+    match inner.session.plan(&Call::Status { id: Arg::Data(Json::str(id)) }, &Opts::Missing, false) {
+        Ok(Planned::Request(p)) => {
+            let mut plan = *p;
+            plan.timeout_ms = timeout_ms.unwrap_or(plan.timeout_ms);
+            plan.max_retries = max_retries;
+            Ok(plan)
+        }
         // (a status call is never validation-only: `plan` answers it with a request)
         Ok(_) => Err(invalid_options("deapi-wasm could not plan the job's status request", None)),
         Err(e) => Err(to_error(&e, None)),
